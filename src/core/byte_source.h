@@ -1,0 +1,44 @@
+#pragma once
+// ByteSource: a pull-based stream of bytes. Request bodies, decoding and verifying filters,
+// stored objects being read and response bodies are all ByteSources, so a body can flow from the
+// socket through aws-chunked decoding and checksum verification into a file without ever being
+// held whole in memory. One thread at a time.
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace imgpipe {
+
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    // Reads up to buf.size() bytes (buf is never empty). Returns the count (> 0), or 0 once the
+    // stream has ended cleanly. A verifying source reports a mismatch as an error from the read
+    // that reaches the end, so a consumer that stops on error never commits unverified data.
+    virtual Result<size_t> read(std::span<char> buf) = 0;
+};
+
+// A ByteSource over an in-memory string (tests, small bodies).
+class StringByteSource final : public ByteSource {
+public:
+    explicit StringByteSource(std::string data) : data_(std::move(data)) {}
+    Result<size_t> read(std::span<char> buf) override {
+        size_t n = std::min(buf.size(), data_.size() - pos_);
+        data_.copy(buf.data(), n, pos_);
+        pos_ += n;
+        return n;
+    }
+
+private:
+    std::string data_;
+    size_t pos_ = 0;
+};
+
+// Reads a source to its end into a string; kResourceExhausted (reason "TooLarge") past `limit`.
+Result<std::string> read_all(ByteSource& source, size_t limit);
+
+}  // namespace imgpipe

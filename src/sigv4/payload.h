@@ -1,0 +1,51 @@
+#pragma once
+// Payload verification: turns a raw request body into the object's bytes, checking everything
+// the request promised about them while they stream past.
+//
+// open_payload() stacks, as the request's payload mode and headers ask:
+//   - aws-chunked decoding (STREAMING-* modes), verifying each chunk signature
+//     (chunk string to sign chains from the seed signature) and the trailer;
+//   - the hex SHA-256 of x-amz-content-sha256 (kSignedHex);
+//   - x-amz-checksum-crc32 | crc32c | crc64nvme | sha1 | sha256 given as a header or a trailer;
+//   - x-amz-decoded-content-length against the decoded byte count.
+// A mismatch is reported by the read that reaches the end (or the read that finds a bad chunk),
+// so a consumer that stops on error never commits unverified data. Reasons:
+// XAmzContentSHA256Mismatch, BadDigest, SignatureDoesNotMatch, IncompleteBody, InvalidRequest,
+// InvalidArgument, MalformedTrailerError.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/byte_source.h"
+#include "sigv4/sigv4.h"
+
+namespace imgpipe::sigv4 {
+
+struct PayloadChecksum {
+    std::string algorithm;  // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"
+    std::string base64;     // as computed over the decoded bytes
+};
+
+class PayloadSource : public ByteSource {
+public:
+    // Bytes of the object this payload declares (x-amz-decoded-content-length or
+    // Content-Length), if known before reading.
+    virtual std::optional<uint64_t> declared_length() const = 0;
+    // The checksum that was verified, once the source has ended (for the response header).
+    virtual std::optional<PayloadChecksum> checksum() const = 0;
+};
+
+// `headers` are the request headers; `raw` is the HTTP body (already de-chunked) and must
+// outlive the returned source. InvalidRequest / InvalidArgument for unusable header values.
+Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
+                                                    const HeaderList& headers,
+                                                    std::optional<uint64_t> content_length,
+                                                    ByteSource& raw);
+
+// Checksum helpers (also used by the store and the tests): base64 of the big-endian value.
+std::string crc32_base64(std::string_view data);
+std::string crc32c_base64(std::string_view data);
+std::string crc64nvme_base64(std::string_view data);
+
+}  // namespace imgpipe::sigv4

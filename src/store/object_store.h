@@ -1,0 +1,183 @@
+#pragma once
+// ObjectStore: the port to where objects live. Implementations: LocalObjectStore (files in the
+// data dir + SQLite index, src/store/local) and, later, S3ObjectStore (any S3-compatible
+// service). The S3 REST endpoint, the upload API and the workers use only this interface; one
+// contract test suite (object_store_contract.h) runs against every implementation.
+//
+// Semantics are S3's: keys are arbitrary byte strings (UTF-8 in practice, up to 1024 bytes),
+// listings are in byte order, a put replaces atomically (readers see the old or the new object,
+// never a mix), a put that fails for any reason (body error, digest mismatch, size limit, disk
+// full) leaves no visible object and no stray data. All methods are thread-safe.
+//
+// Error reasons (Status::reason) are S3 error names so the S3 edge can map them 1:1:
+//   NoSuchBucket, NoSuchKey, NoSuchUpload, BucketAlreadyOwnedByYou, BucketNotEmpty,
+//   InvalidBucketName, KeyTooLongError, BadDigest, EntityTooLarge, EntityTooSmall, InvalidPart,
+//   InvalidPartOrder, InvalidRange, PreconditionFailed; plus "IoError"/"DiskFull" (kUnavailable /
+//   kResourceExhausted) for the environment. Errors from the body source are returned unchanged.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/byte_source.h"
+#include "core/result.h"
+
+namespace imgpipe::store {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct BucketInfo {
+    std::string name;
+    TimePoint created;
+};
+
+// What is stored with an object besides its bytes.
+struct ObjectAttributes {
+    std::string content_type;  // "" → binary/octet-stream when served
+    // User metadata, names lower-cased without the "x-amz-meta-" prefix.
+    std::map<std::string, std::string> metadata;
+    // Standard headers kept and served back: cache-control, content-disposition,
+    // content-encoding, content-language, expires (lower-case names).
+    std::map<std::string, std::string> headers;
+};
+
+struct ObjectInfo {
+    std::string bucket;
+    std::string key;
+    uint64_t size = 0;
+    std::string etag;  // unquoted: 32 hex (MD5) or "<hex>-<parts>" for multipart
+    TimePoint last_modified;
+    ObjectAttributes attributes;
+};
+
+// How an object came to be, recorded with it for the object-created event.
+enum class CreatedBy { kPut, kPost, kCopy, kCompleteMultipartUpload };
+
+struct PutRequest {
+    std::string bucket;
+    std::string key;
+    ObjectAttributes attributes;
+    CreatedBy created_by = CreatedBy::kPut;
+    // When set, the MD5 of the body must equal this (16 raw bytes) or the put fails with
+    // BadDigest and stores nothing.
+    std::optional<std::string> expected_md5;
+    // The body must be within [min_size, max_size] bytes: EntityTooSmall / EntityTooLarge
+    // otherwise. Reading stops as soon as max_size is crossed.
+    uint64_t min_size = 0;
+    uint64_t max_size = UINT64_MAX;
+};
+
+// An inclusive byte range already resolved against the object size (first <= last < size).
+struct ByteRange {
+    uint64_t first = 0;
+    uint64_t last = 0;
+};
+
+struct ObjectReader {
+    ObjectInfo info;
+    std::unique_ptr<ByteSource> body;  // the whole object, or the requested range
+};
+
+struct ListRequest {
+    std::string bucket;
+    std::string prefix;
+    std::string delimiter;    // "" for none
+    std::string start_after;  // list keys strictly greater than this
+    int max_keys = 1000;      // 0..1000; keys + common prefixes returned count against it
+};
+
+struct ListResult {
+    std::vector<ObjectInfo> objects;
+    std::vector<std::string> common_prefixes;
+    bool is_truncated = false;
+    // The last key or common prefix returned: pass as start_after to continue.
+    std::string next_start_after;
+};
+
+struct PartInfo {
+    int part_number = 0;
+    uint64_t size = 0;
+    std::string etag;  // unquoted MD5 hex
+    TimePoint last_modified;
+};
+
+struct CompletedPart {
+    int part_number = 0;
+    std::string etag;  // quoted or not
+};
+
+struct MultipartUploadInfo {
+    std::string bucket;
+    std::string key;
+    std::string upload_id;
+    TimePoint initiated;
+};
+
+struct ListPartsResult {
+    std::vector<PartInfo> parts;
+    bool is_truncated = false;
+    int next_part_number_marker = 0;
+};
+
+class ObjectStore {
+public:
+    virtual ~ObjectStore() = default;
+
+    // kAlreadyExists/BucketAlreadyOwnedByYou if it exists; InvalidBucketName for names S3 would
+    // refuse (3-63 chars of a-z 0-9 . -, starting and ending with a letter or digit).
+    virtual Status create_bucket(const std::string& bucket) = 0;
+    // NoSuchBucket; kFailedPrecondition/BucketNotEmpty if objects or uploads remain.
+    virtual Status delete_bucket(const std::string& bucket) = 0;
+    virtual Result<BucketInfo> head_bucket(const std::string& bucket) = 0;
+    // Sorted by name.
+    virtual Result<std::vector<BucketInfo>> list_buckets() = 0;
+
+    // Streams `body` into the store and atomically makes it visible. NoSuchBucket,
+    // KeyTooLongError, BadDigest, EntityTooLarge, EntityTooSmall, or the body's own error.
+    virtual Result<ObjectInfo> put_object(const PutRequest& request, ByteSource& body) = 0;
+    // NoSuchBucket, NoSuchKey.
+    virtual Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key) = 0;
+    // NoSuchBucket, NoSuchKey. With `range`, the body yields only those bytes.
+    // REQUIRES: range, if given, is within the object (resolve it from head_object first).
+    virtual Result<ObjectReader> get_object(const std::string& bucket, const std::string& key,
+                                            std::optional<ByteRange> range) = 0;
+    // Ok when the key did not exist (S3 semantics). NoSuchBucket.
+    virtual Status delete_object(const std::string& bucket, const std::string& key) = 0;
+    // Copies the bytes of src to `dest` (dest.attributes are used as given; the caller decides
+    // between COPY and REPLACE metadata). NoSuchBucket, NoSuchKey.
+    virtual Result<ObjectInfo> copy_object(const std::string& src_bucket,
+                                           const std::string& src_key,
+                                           const PutRequest& dest) = 0;
+    // NoSuchBucket.
+    virtual Result<ListResult> list_objects(const ListRequest& request) = 0;
+
+    // Multipart upload. Returns the new upload id. NoSuchBucket, KeyTooLongError.
+    virtual Result<std::string> create_multipart_upload(const PutRequest& request) = 0;
+    // Stores (or replaces) one part, 1..10000. NoSuchUpload, BadDigest (request.expected_md5).
+    virtual Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
+                                         const std::string& upload_id, int part_number,
+                                         ByteSource& body,
+                                         std::optional<std::string> expected_md5) = 0;
+    // Joins the listed parts into the object (ETag "md5-of-md5s-N") and removes the upload.
+    // NoSuchUpload, InvalidPart (unknown part or ETag mismatch), InvalidPartOrder (not
+    // ascending), EntityTooSmall (a part other than the last under 5 MiB).
+    virtual Result<ObjectInfo> complete_multipart_upload(
+        const std::string& bucket, const std::string& key, const std::string& upload_id,
+        const std::vector<CompletedPart>& parts) = 0;
+    // NoSuchUpload.
+    virtual Status abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id) = 0;
+    // Parts with number > part_number_marker, ascending. NoSuchUpload.
+    virtual Result<ListPartsResult> list_parts(const std::string& bucket, const std::string& key,
+                                               const std::string& upload_id,
+                                               int part_number_marker, int max_parts) = 0;
+    // In-progress uploads of a bucket whose key starts with prefix, by key then initiation.
+    virtual Result<std::vector<MultipartUploadInfo>> list_multipart_uploads(
+        const std::string& bucket, const std::string& prefix) = 0;
+};
+
+}  // namespace imgpipe::store

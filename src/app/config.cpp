@@ -1,0 +1,145 @@
+#include "app/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <set>
+
+namespace imgpipe::app {
+
+const std::vector<SettingDoc> kSettingDocs = {
+    {"data_dir", "./data", "Where objects, the SQLite index and credentials live (--data-dir)"},
+    {"roles", "api,s3,worker", "Roles this process runs (--roles)"},
+    {"log.level", "info", "debug, info, warn or error"},
+    {"access_key", "(generated)", "Access key of the embedded store (IMGPIPE_ACCESS_KEY)"},
+    {"secret_key", "(generated)", "Secret key of the embedded store (IMGPIPE_SECRET_KEY)"},
+    {"buckets.source", "uploads", "Bucket uploads go to (also SOURCE_BUCKET)"},
+    {"buckets.dest", "resized", "Bucket variants go to (also DEST_BUCKET)"},
+    {"api.listen", "127.0.0.1:8080", "Upload API address; port 0 picks one (--api-listen)"},
+    {"api.cors_origins", "*", "Origins allowed to call the API (comma-separated)"},
+    {"api.rate_limit", "50", "Upload API requests per second per client"},
+    {"api.rate_burst", "100", "Upload API burst per client"},
+    {"s3.listen", "127.0.0.1:9000", "S3 endpoint address; port 0 picks one (--s3-listen)"},
+    {"s3.region", "us-east-1", "Region the S3 endpoint signs and verifies for"},
+    {"s3.domains", "localhost", "Domains for virtual-hosted-style requests (<bucket>.<domain>)"},
+    {"s3.public_url", "http://<s3.listen>", "S3 endpoint URL as browsers reach it"},
+    {"s3.cors_origins", "*", "Origins allowed to use the S3 endpoint from a browser"},
+    {"s3.public_read_buckets", "", "Buckets anyone may read"},
+    {"s3.public_write_buckets", "", "Buckets anyone may POST into"},
+    {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
+    {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
+    {"upload.max_variants", "8", "Most variants a client may request"},
+    {"http.io_threads", "2", "I/O threads per listener"},
+    {"http.handler_threads", "64", "Concurrent blocking requests per listener"},
+    {"http.header_timeout", "30s", "Time allowed to send request headers"},
+    {"http.idle_timeout", "60s", "Keep-alive idle time before closing"},
+    {"http.body_timeout", "60s", "Longest wait for the next body byte"},
+    {"http.drain_timeout", "30s", "Longest wait for in-flight requests on shutdown"},
+};
+
+std::string env_name(const std::string& key) {
+    std::string out = "IMGPIPE_";
+    for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(c));
+    return out;
+}
+
+namespace {
+
+const std::set<std::string> kKnownRoles = {"api", "s3", "worker"};
+
+bool valid_bucket_name(const std::string& name) {
+    static const std::regex kBucket("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$");
+    return std::regex_match(name, kBucket) && name.find("..") == std::string::npos;
+}
+
+std::set<std::string> to_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+}  // namespace
+
+Result<Config> load_config(const ConfigInputs& inputs) {
+    Settings s;
+    if (!inputs.config_file.empty()) IMGPIPE_RETURN_IF_ERROR(s.load_toml_file(inputs.config_file));
+    for (const auto& doc : kSettingDocs) {
+        if (auto it = inputs.env.find(env_name(doc.key)); it != inputs.env.end()) {
+            s.set_env(doc.key, it->second);
+        }
+    }
+    // The seed's names.
+    if (auto it = inputs.env.find("SOURCE_BUCKET"); it != inputs.env.end()) {
+        s.set_env("buckets.source", it->second);
+    }
+    if (auto it = inputs.env.find("DEST_BUCKET"); it != inputs.env.end()) {
+        s.set_env("buckets.dest", it->second);
+    }
+    for (const auto& [k, v] : inputs.flags) s.set_flag(k, v);
+
+    Config c;
+    c.data_dir = s.get_string("data_dir", c.data_dir);
+    c.roles = to_set(s.get_list("roles", {"api", "s3", "worker"}));
+    c.log_level = s.get_string("log.level", c.log_level);
+    c.access_key = s.get_string("access_key", "");
+    c.secret_key = s.get_string("secret_key", "");
+    c.source_bucket = s.get_string("buckets.source", c.source_bucket);
+    c.dest_bucket = s.get_string("buckets.dest", c.dest_bucket);
+    c.api_listen = s.get_host_port("api.listen", "127.0.0.1:8080");
+    c.api_cors_origins = s.get_list("api.cors_origins", c.api_cors_origins);
+    c.rate_limit_per_second = static_cast<double>(s.get_int("api.rate_limit", 50, 1, 1'000'000));
+    c.rate_limit_burst = static_cast<int>(s.get_int("api.rate_burst", 100, 1, 1'000'000));
+    c.s3_listen = s.get_host_port("s3.listen", "127.0.0.1:9000");
+    c.region = s.get_string("s3.region", c.region);
+    c.s3_domains = s.get_list("s3.domains", c.s3_domains);
+    c.s3_public_url = s.get_string("s3.public_url", "");
+    c.s3_cors_origins = s.get_list("s3.cors_origins", c.s3_cors_origins);
+    c.public_read_buckets = to_set(s.get_list("s3.public_read_buckets", {}));
+    c.public_write_buckets = to_set(s.get_list("s3.public_write_buckets", {}));
+    c.max_upload_bytes = s.get_byte_size("upload.max_bytes", c.max_upload_bytes);
+    c.upload_expiry = s.get_duration("upload.expiry", c.upload_expiry);
+    c.max_variants = static_cast<int>(s.get_int("upload.max_variants", 8, 1, 8));
+    c.io_threads = static_cast<int>(s.get_int("http.io_threads", 2, 1, 64));
+    c.handler_threads = static_cast<int>(s.get_int("http.handler_threads", 64, 1, 1024));
+    c.header_timeout = s.get_duration("http.header_timeout", c.header_timeout);
+    c.idle_timeout = s.get_duration("http.idle_timeout", c.idle_timeout);
+    c.body_timeout = s.get_duration("http.body_timeout", c.body_timeout);
+    c.drain_timeout = s.get_duration("http.drain_timeout", c.drain_timeout);
+
+    // Cross-field validation.
+    for (const auto& r : c.roles) {
+        if (!kKnownRoles.count(r)) s.add_error("roles: unknown role '" + r + "' (api, s3, worker)");
+    }
+    if (c.roles.empty()) s.add_error("roles: at least one role is required");
+    for (const auto* b : {&c.source_bucket, &c.dest_bucket}) {
+        if (!valid_bucket_name(*b)) s.add_error("buckets: '" + *b + "' is not a valid bucket name");
+    }
+    if (c.source_bucket == c.dest_bucket) {
+        s.add_error("buckets: source and destination must differ (a resize would trigger itself)");
+    }
+    if (c.access_key.empty() != c.secret_key.empty()) {
+        s.add_error("access_key and secret_key must be set together");
+    }
+    if (!c.access_key.empty() && (c.access_key.size() < 3 || c.secret_key.size() < 8)) {
+        s.add_error("access_key needs at least 3 characters and secret_key at least 8");
+    }
+    if (c.max_upload_bytes == 0 || c.max_upload_bytes > (5ull << 30)) {
+        s.add_error("upload.max_bytes must be between 1 byte and 5GiB");
+    }
+    if (c.upload_expiry < std::chrono::seconds(1) || c.upload_expiry > std::chrono::hours(24 * 7)) {
+        s.add_error("upload.expiry must be between 1s and 7d");
+    }
+    if (!c.s3_public_url.empty() && c.s3_public_url.rfind("http://", 0) != 0 &&
+        c.s3_public_url.rfind("https://", 0) != 0) {
+        s.add_error("s3.public_url must start with http:// or https://");
+    }
+    if (!std::set<std::string>{"debug", "info", "warn", "error"}.count(c.log_level)) {
+        s.add_error("log.level: '" + c.log_level + "' is not debug, info, warn or error");
+    }
+
+    auto errors = s.finish();
+    if (!errors.empty()) {
+        std::string all;
+        for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+        return invalid_argument("InvalidConfig", all);
+    }
+    return c;
+}
+
+}  // namespace imgpipe::app

@@ -1,0 +1,80 @@
+#pragma once
+// Config: every setting of `imgpipe serve`, typed and validated. Loaded from, in increasing
+// precedence, built-in defaults, a TOML file (--config), environment variables (IMGPIPE_<KEY>
+// with dots as underscores, e.g. IMGPIPE_S3_LISTEN; also the seed's SOURCE_BUCKET and
+// DEST_BUCKET) and command-line flags. load_config() reports all errors at once. The table of
+// settings in README.md mirrors kSettingDocs.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/settings.h"
+
+namespace imgpipe::app {
+
+struct Config {
+    std::string data_dir = "./data";
+    std::set<std::string> roles = {"api", "s3", "worker"};
+    std::string log_level = "info";
+
+    // Credentials of the embedded store (and what the API signs policies with). Empty: loaded
+    // from or generated into <data_dir>/credentials.
+    std::string access_key;
+    std::string secret_key;
+
+    std::string source_bucket = "uploads";
+    std::string dest_bucket = "resized";
+
+    HostPort api_listen{"127.0.0.1", 8080};
+    HostPort s3_listen{"127.0.0.1", 9000};
+    std::string region = "us-east-1";
+    std::vector<std::string> s3_domains = {"localhost"};
+    // The S3 endpoint as clients reach it ("" → http://<s3 listen address>).
+    std::string s3_public_url;
+    std::vector<std::string> s3_cors_origins = {"*"};
+    std::set<std::string> public_read_buckets;
+    std::set<std::string> public_write_buckets;
+
+    // Upload API.
+    std::vector<std::string> api_cors_origins = {"*"};
+    uint64_t max_upload_bytes = 25ull << 20;
+    std::chrono::milliseconds upload_expiry = std::chrono::minutes(15);
+    int max_variants = 8;
+    double rate_limit_per_second = 50;
+    int rate_limit_burst = 100;
+
+    // HTTP servers.
+    int io_threads = 2;
+    int handler_threads = 64;
+    std::chrono::milliseconds header_timeout = std::chrono::seconds(30);
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+    std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
+    std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
+};
+
+struct SettingDoc {
+    const char* key;
+    const char* default_value;
+    const char* description;
+};
+// One row per setting, for --help-config and README.
+extern const std::vector<SettingDoc> kSettingDocs;
+
+// The environment variable read for `key`: "s3.listen" → "IMGPIPE_S3_LISTEN".
+std::string env_name(const std::string& key);
+
+struct ConfigInputs {
+    std::string config_file;                   // "" for none
+    std::map<std::string, std::string> flags;  // setting key → value
+    std::map<std::string, std::string> env;    // environment (name → value)
+};
+
+// kInvalidArgument (reason "InvalidConfig") listing every problem, one per line.
+Result<Config> load_config(const ConfigInputs& inputs);
+
+}  // namespace imgpipe::app

@@ -1,0 +1,54 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+namespace imgpipe::app {
+namespace {
+
+TEST(ConfigTest, DefaultsAreValid) {
+    auto c = load_config({});
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    EXPECT_EQ(c->source_bucket, "uploads");
+    EXPECT_EQ(c->dest_bucket, "resized");
+    EXPECT_EQ(c->api_listen.port, 8080);
+    EXPECT_EQ(c->s3_listen.port, 9000);
+    EXPECT_EQ(c->roles.size(), 3u);
+}
+
+TEST(ConfigTest, FlagsBeatEnvironmentAndSeedNamesWork) {
+    ConfigInputs in;
+    in.env = {{"IMGPIPE_S3_LISTEN", "127.0.0.1:9100"},
+              {"SOURCE_BUCKET", "photos-in"},
+              {"DEST_BUCKET", "photos-out"},
+              {"IMGPIPE_ACCESS_KEY", "AKIDTEST"},
+              {"IMGPIPE_SECRET_KEY", "secretsecret"}};
+    in.flags = {{"s3.listen", "127.0.0.1:0"}, {"roles", "s3"}};
+    auto c = load_config(in);
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    EXPECT_EQ(c->s3_listen.port, 0);
+    EXPECT_EQ(c->source_bucket, "photos-in");
+    EXPECT_EQ(c->dest_bucket, "photos-out");
+    EXPECT_EQ(c->access_key, "AKIDTEST");
+    EXPECT_EQ(c->roles, std::set<std::string>{"s3"});
+}
+
+TEST(ConfigTest, EveryErrorIsReportedAtOnce) {
+    ConfigInputs in;
+    in.env = {{"IMGPIPE_UPLOAD_MAX_BYTES", "huge"}, {"IMGPIPE_ACCESS_KEY", "AKID"}};
+    in.flags = {{"roles", "api,printer"}, {"buckets.dest", "uploads"}, {"api.listen", "nope"}};
+    auto c = load_config(in);
+    ASSERT_FALSE(c.is_ok());
+    const std::string& m = c.status().message();
+    for (const char* needle : {"upload.max_bytes", "unknown role 'printer'", "must differ",
+                               "api.listen", "set together"}) {
+        EXPECT_NE(m.find(needle), std::string::npos) << needle << " missing in:\n" << m;
+    }
+}
+
+TEST(ConfigTest, EnvNamesFollowKeys) {
+    EXPECT_EQ(env_name("s3.public_url"), "IMGPIPE_S3_PUBLIC_URL");
+    EXPECT_EQ(env_name("data_dir"), "IMGPIPE_DATA_DIR");
+}
+
+}  // namespace
+}  // namespace imgpipe::app

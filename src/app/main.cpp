@@ -1,0 +1,18 @@
+// imgpipe: the one binary. `imgpipe serve` runs the roles; `imgpipe resize` runs the image engine
+// on files. Each subcommand registers itself and, when chosen, leaves the action to run.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "app/resize_command.h"
+#include "app/serve_command.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"imgpipe: self-hosted image upload and resize pipeline"};
+    app.require_subcommand(1);
+    std::function<int()> action;
+    imgpipe::app::add_serve_command(app, action);
+    imgpipe::app::add_resize_command(app, action);
+    CLI11_PARSE(app, argc, argv);
+    return action ? action() : 0;
+}

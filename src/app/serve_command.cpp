@@ -1,0 +1,113 @@
+#include "app/serve_command.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "app/config.h"
+#include "app/credentials.h"
+#include "app/roles.h"
+#include "core/clock.h"
+#include "core/file_system.h"
+#include "core/log.h"
+
+extern char** environ;
+
+namespace imgpipe::app {
+namespace {
+
+struct ServeFlags {
+    std::string config_file;
+    std::string data_dir;
+    std::string api_listen;
+    std::string s3_listen;
+    std::string roles;
+    std::string log_level;
+};
+
+std::map<std::string, std::string> process_environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return env;
+}
+
+// Blocks the shutdown signals in every thread (threads inherit the mask), so that the main
+// thread can wait for them with sigwait.
+sigset_t block_shutdown_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    return set;
+}
+
+int run_serve(const ServeFlags& flags) {
+    sigset_t signals = block_shutdown_signals();
+
+    ConfigInputs inputs{flags.config_file, {}, process_environment()};
+    if (!flags.data_dir.empty()) inputs.flags["data_dir"] = flags.data_dir;
+    if (!flags.api_listen.empty()) inputs.flags["api.listen"] = flags.api_listen;
+    if (!flags.s3_listen.empty()) inputs.flags["s3.listen"] = flags.s3_listen;
+    if (!flags.roles.empty()) inputs.flags["roles"] = flags.roles;
+    if (!flags.log_level.empty()) inputs.flags["log.level"] = flags.log_level;
+    auto config = load_config(inputs);
+    if (!config) {
+        std::fprintf(stderr, "imgpipe: invalid configuration:\n%s\n",
+                     config.status().message().c_str());
+        return 2;
+    }
+    log::set_level(config->log_level);
+
+    std::error_code ec;
+    std::filesystem::create_directories(config->data_dir, ec);
+    if (ec) {
+        log::error("cannot create data dir", {{"data_dir", config->data_dir}, {"error", ec.message()}});
+        return 1;
+    }
+    auto credentials =
+        load_or_create_credentials(config->data_dir, config->access_key, config->secret_key);
+    if (!credentials) {
+        log::error("credentials", {{"error", credentials.status().to_string()}});
+        return 1;
+    }
+
+    auto roles = start_roles(*config, *credentials, posix_file_system(), SystemClock::instance());
+    if (!roles) {
+        log::error("startup failed", {{"error", roles.status().to_string()}});
+        return 1;
+    }
+    (*roles)->print_banner(stdout);
+    log::info("ready", {{"roles", config->roles}, {"data_dir", config->data_dir}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    (*roles)->stop();
+    log::info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, std::function<int()>& action) {
+    auto flags = std::make_shared<ServeFlags>();
+    CLI::App* serve = app.add_subcommand("serve", "Run the upload API, S3 endpoint and workers");
+    serve->add_option("--config", flags->config_file, "TOML configuration file")
+        ->check(CLI::ExistingFile);
+    serve->add_option("--data-dir", flags->data_dir, "Data directory (default ./data)");
+    serve->add_option("--api-listen", flags->api_listen, "Upload API HOST:PORT (default 127.0.0.1:8080)");
+    serve->add_option("--s3-listen", flags->s3_listen, "S3 endpoint HOST:PORT (default 127.0.0.1:9000)");
+    serve->add_option("--roles", flags->roles, "Comma-separated roles: api,s3,worker (default all)");
+    serve->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+    serve->callback([flags, &action] { action = [flags] { return run_serve(*flags); }; });
+}
+
+}  // namespace imgpipe::app

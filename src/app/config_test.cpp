@@ -38,7 +38,7 @@ TEST(ConfigTest, EveryErrorIsReportedAtOnce) {
     in.flags = {{"roles", "api,printer"}, {"buckets.dest", "uploads"}, {"api.listen", "nope"}};
     auto c = load_config(in);
     ASSERT_FALSE(c.is_ok());
-    const std::string& m = c.status().message();
+    const std::string m = c.status().message();
     for (const char* needle : {"upload.max_bytes", "unknown role 'printer'", "must differ",
                                "api.listen", "set together"}) {
         EXPECT_NE(m.find(needle), std::string::npos) << needle << " missing in:\n" << m;

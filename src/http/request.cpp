@@ -1,5 +1,7 @@
 #include "http/request.h"
 
+#include <nlohmann/json.hpp>
+
 namespace imgpipe::http {
 
 Response Response::text(int status, std::string body, std::string content_type) {
@@ -8,6 +10,11 @@ Response Response::text(int status, std::string body, std::string content_type) 
     r.headers.set("Content-Type", std::move(content_type));
     r.body = std::move(body);
     return r;
+}
+
+Response Response::json_error(int status, std::string_view code, std::string_view message) {
+    nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+    return json(status, body.dump());
 }
 
 }  // namespace imgpipe::http

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/byte_source.h"
 #include "http/headers.h"
@@ -49,6 +50,9 @@ struct Response {
     static Response json(int status, std::string body) {
         return text(status, std::move(body), "application/json");
     }
+    // The server's own JSON error shape: {"error":{"code":code,"message":message}}. `message`
+    // is shown to the client: never put internal detail in it.
+    static Response json_error(int status, std::string_view code, std::string_view message);
 };
 
 }  // namespace imgpipe::http

@@ -14,6 +14,8 @@
 
 namespace imgpipe::s3 {
 
+class AccessKeyring;
+
 struct S3Options {
     std::string region = "us-east-1";
     // Virtual-hosted-style addressing: requests to "<bucket>.<domain>[:port]" address <bucket>.
@@ -32,6 +34,8 @@ struct S3Context {
     const sigv4::CredentialProvider* credentials = nullptr;
     const sigv4::Verifier* verifier = nullptr;
     const Clock* clock = nullptr;
+    // Per-key allowed buckets and actions; null lets every verified key do everything.
+    const AccessKeyring* keyring = nullptr;
     S3Options options;
 };
 

@@ -7,7 +7,7 @@
 //
 // Error reasons returned (S3 error names): AccessDenied, InvalidAccessKeyId,
 // SignatureDoesNotMatch, RequestTimeTooSkewed, AuthorizationHeaderMalformed,
-// AuthorizationQueryParametersError, InvalidRequest, MissingSecurityHeader.
+// AuthorizationQueryParametersError, InvalidRequest, InvalidArgument.
 
 #include <chrono>
 #include <memory>
@@ -51,11 +51,13 @@ struct RequestView {
 };
 
 // S3 canonical URI: `path` decoded once, then each segment encoded once; no normalisation.
+// A malformed escape is kept literally (and so encoded as %25..).
 std::string canonical_uri(std::string_view path);
-// Sorted, encoded; `X-Amz-Signature` left out when `for_presigned`.
+// Sorted, encoded; `X-Amz-Signature` left out when `for_presigned`. Each key and value is
+// decoded once (a raw '+' read as a space, as AWS and MinIO do) and re-encoded once.
 std::string canonical_query(std::string_view query, bool for_presigned);
 // "name:value\n" for each signed header (trimmed, inner whitespace runs folded, repeated headers
-// joined with ','); nullopt with the missing name if a signed header is absent.
+// joined with ','); an error (reason MissingSignedHeader) naming a signed header that is absent.
 Result<std::string> canonical_headers(const HeaderList& headers,
                                       const std::vector<std::string>& signed_headers);
 std::string canonical_request(const RequestView& request,
@@ -99,16 +101,34 @@ struct Authorization {
 bool has_auth(const RequestView& request);
 
 struct VerifyOptions {
+    // Header auth: |request time - now| beyond this is RequestTimeTooSkewed. Presigned URLs
+    // dated further than this in the future are not valid yet.
     std::chrono::seconds max_skew{15 * 60};
     std::chrono::seconds max_presign_expiry{7 * 24 * 3600};
+    // The service the credential scope must name; empty accepts any.
+    std::string service = "s3";
 };
 
 // Verifies header auth (Authorization: AWS4-HMAC-SHA256 ...) or presigned query auth
-// (X-Amz-Algorithm=...). Caches signing keys per (secret, date, region, service).
+// (X-Amz-Algorithm=...). Caches signing keys per (secret, date, region, service). Thread-safe;
+// `credentials` must outlive the Verifier.
 class Verifier {
 public:
-    Verifier(const CredentialProvider& credentials, VerifyOptions options = {});
+    explicit Verifier(const CredentialProvider& credentials, VerifyOptions options = {});
     ~Verifier();
+    Verifier(const Verifier&) = delete;
+    Verifier& operator=(const Verifier&) = delete;
+
+    // The request's authorization if its signature checks out. The region is taken from the
+    // credential scope. Errors (reason, code):
+    //   AccessDenied (kPermissionDenied): no auth, no usable date, presigned URL expired or not
+    //     valid yet; RequestTimeTooSkewed (kPermissionDenied): header auth outside max_skew;
+    //   InvalidAccessKeyId, SignatureDoesNotMatch (kUnauthenticated);
+    //   AuthorizationHeaderMalformed, AuthorizationQueryParametersError, InvalidRequest (SigV2,
+    //     missing x-amz-content-sha256), InvalidArgument (bad x-amz-content-sha256, two auth
+    //     mechanisms) (kInvalidArgument); AuthorizationQueryParametersError for an X-Amz-Expires
+    //     that is negative or above max_presign_expiry (kPermissionDenied, 403 as s3-tests want).
+    // Messages are safe to log (no secrets).
     Result<Authorization> verify(const RequestView& request, TimePoint now) const;
 
 private:

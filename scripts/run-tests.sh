@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test: the C++ unit tests (ctest) and then the real-client integration tests (pytest,
+# with Debian's python3, against BUILD_DIR/src/app/imgpipe). Both runners always run, even if the
+# first fails; each runner's summary line is repeated at the end; exit status is non-zero if
+# anything failed.
+#
+# Usage: scripts/run-tests.sh BUILD_DIR [extra pytest args...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 BUILD_DIR [pytest args...]" >&2
+    exit 2
+fi
+build_dir=$1
+shift
+export IMGPIPE_BIN="${IMGPIPE_BIN:-$(realpath -m "$build_dir")/src/app/imgpipe}"
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+echo "==> ctest ($build_dir)"
+ctest --test-dir "$build_dir" --output-on-failure -j2 2>&1 | tee "$logs/ctest"
+ctest_rc=${PIPESTATUS[0]}
+ctest_summary=$(grep -E "tests passed|No tests were found" "$logs/ctest" | tail -1)
+if [ -z "$ctest_summary" ]; then
+    ctest_summary="ctest produced no summary (exit $ctest_rc)"
+    [ "$ctest_rc" -ne 0 ] || ctest_rc=1
+fi
+if grep -q "No tests were found" "$logs/ctest"; then
+    ctest_rc=1
+fi
+
+echo "==> pytest tests/integration (IMGPIPE_BIN=$IMGPIPE_BIN)"
+/usr/bin/python3 -m pytest tests/integration -p no:cacheprovider -rfEs "$@" 2>&1 |
+    tee "$logs/pytest"
+pytest_rc=${PIPESTATUS[0]}
+pytest_summary=$(grep -E "^=+ .*(passed|failed|error|skipped|no tests ran).* =+$" "$logs/pytest" |
+    tail -1)
+[ -n "$pytest_summary" ] || pytest_summary="pytest produced no summary (exit $pytest_rc)"
+
+echo
+echo "==> summary"
+echo "ctest:  $ctest_summary"
+echo "pytest: $pytest_summary"
+if [ "$ctest_rc" -ne 0 ] || [ "$pytest_rc" -ne 0 ]; then
+    echo "FAILED (ctest exit $ctest_rc, pytest exit $pytest_rc)"
+    exit 1
+fi
+echo "ALL TESTS PASSED"

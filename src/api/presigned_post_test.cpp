@@ -1,0 +1,174 @@
+#include "api/presigned_post.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "sigv4/sigv4.h"
+
+namespace imgpipe::api {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+// 2026-01-02T03:04:05Z
+const TimePoint kNow = TimePoint(seconds(1767323045));
+
+PresignOptions options() {
+    PresignOptions o;
+    o.bucket = "uploads";
+    o.bucket_url = "http://127.0.0.1:9000/uploads";
+    o.region = "eu-west-3";
+    o.access_key = "AKIDEXAMPLE";
+    o.secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    return o;
+}
+
+UploadRequest request() {
+    UploadRequest r;
+    r.filename = "cat.jpg";
+    r.content_type = "image/jpeg";
+    return r;
+}
+
+std::string base64_decode(const std::string& in) {
+    std::string out(in.size(), '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(in.data()),
+                            static_cast<int>(in.size()));
+    EXPECT_GE(n, 0);
+    // EVP_DecodeBlock counts the bytes the '=' padding stands for.
+    size_t pad = in.ends_with("==") ? 2 : in.ends_with("=") ? 1 : 0;
+    out.resize(static_cast<size_t>(std::max(n, 0)) - pad);
+    return out;
+}
+
+std::map<std::string, std::string> fields_of(const PresignedPost& p) {
+    return {p.fields.begin(), p.fields.end()};
+}
+
+TEST(PresignedPostTest, Base64MatchesRfc4648Vectors) {
+    EXPECT_EQ(base64_encode(""), "");
+    EXPECT_EQ(base64_encode("f"), "Zg==");
+    EXPECT_EQ(base64_encode("fo"), "Zm8=");
+    EXPECT_EQ(base64_encode("foo"), "Zm9v");
+    EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+}
+
+TEST(PresignedPostTest, Iso8601HasWholeSecondsInUtc) {
+    EXPECT_EQ(iso8601(kNow), "2026-01-02T03:04:05Z");
+    EXPECT_EQ(iso8601(kNow + std::chrono::milliseconds(999)), "2026-01-02T03:04:05Z");
+}
+
+TEST(PresignedPostTest, PolicyPinsEveryCondition) {
+    UploadRequest req = request();
+    req.variants_metadata = R"([{"width":64,"height":64}])";
+    PresignedPost p = build_presigned_post(options(), req, "abcDEF123_-", kNow);
+    auto f = fields_of(p);
+
+    EXPECT_EQ(p.url, "http://127.0.0.1:9000/uploads");
+    EXPECT_EQ(p.id, "abcDEF123_-");
+    EXPECT_EQ(p.key, "uploads/abcDEF123_-/cat.jpg");
+    EXPECT_EQ(p.status_url, "/images/abcDEF123_-");
+    EXPECT_EQ(p.expires_at, "2026-01-02T03:19:05Z");
+    EXPECT_EQ(f["key"], p.key);
+    EXPECT_EQ(f["Content-Type"], "image/jpeg");
+    EXPECT_EQ(f["success_action_status"], "204");
+    EXPECT_EQ(f["x-amz-meta-variants"], req.variants_metadata);
+    EXPECT_EQ(f["x-amz-algorithm"], "AWS4-HMAC-SHA256");
+    EXPECT_EQ(f["x-amz-credential"], "AKIDEXAMPLE/20260102/eu-west-3/s3/aws4_request");
+    EXPECT_EQ(f["x-amz-date"], "20260102T030405Z");
+    EXPECT_EQ(p.fields.size(), 9u);
+    EXPECT_EQ(p.fields.front().first, "key");
+
+    // The policy field is the base64 of the policy, which pins every field above.
+    const std::string decoded = base64_decode(f["policy"]);
+    EXPECT_EQ(decoded, p.policy_json);
+    json policy = json::parse(decoded);
+    EXPECT_EQ(policy["expiration"], "2026-01-02T03:19:05Z");
+    const json expected_conditions = json::parse(R"([
+        ["content-length-range", 1, 26214400],
+        {"Content-Type": "image/jpeg"},
+        {"success_action_status": "204"},
+        {"x-amz-meta-variants": "[{\"width\":64,\"height\":64}]"},
+        {"bucket": "uploads"},
+        {"X-Amz-Algorithm": "AWS4-HMAC-SHA256"},
+        {"X-Amz-Credential": "AKIDEXAMPLE/20260102/eu-west-3/s3/aws4_request"},
+        {"X-Amz-Date": "20260102T030405Z"},
+        {"key": "uploads/abcDEF123_-/cat.jpg"}
+    ])");
+    EXPECT_EQ(policy["conditions"], expected_conditions);
+    // Compact, as JSON.stringify writes it: expiration first, no spaces.
+    EXPECT_EQ(decoded.rfind(R"({"expiration":"2026-01-02T03:19:05Z","conditions":[[)", 0), 0u);
+    EXPECT_EQ(decoded.find(", "), std::string::npos);
+}
+
+TEST(PresignedPostTest, SignatureIsHmacOfTheBase64PolicyWithTheScopeKey) {
+    PresignedPost p = build_presigned_post(options(), request(), "id1", kNow);
+    auto f = fields_of(p);
+    // S3's SigV4 POST rule, spelled out with the SigV4 primitives: the string to sign is the
+    // base64 policy as sent.
+    std::string k = sigv4::hmac_sha256("AWS4wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20260102");
+    k = sigv4::hmac_sha256(k, "eu-west-3");
+    k = sigv4::hmac_sha256(k, "s3");
+    k = sigv4::hmac_sha256(k, "aws4_request");
+    EXPECT_EQ(f["x-amz-signature"], sigv4::hex(sigv4::hmac_sha256(k, f["policy"])));
+    EXPECT_EQ(f["x-amz-signature"].size(), 64u);
+
+    PresignOptions other = options();
+    other.secret_key = "another-secret";
+    EXPECT_NE(fields_of(build_presigned_post(other, request(), "id1", kNow))["x-amz-signature"],
+              f["x-amz-signature"]);
+}
+
+TEST(PresignedPostTest, DeclaredSizeNarrowsTheLengthRange) {
+    UploadRequest req = request();
+    req.size = 5000;
+    json policy = json::parse(build_presigned_post(options(), req, "id", kNow).policy_json);
+    EXPECT_EQ(policy["conditions"][0], json::parse(R"(["content-length-range",1,5000])"));
+
+    PresignOptions small = options();
+    small.max_upload_bytes = 100;
+    req.size.reset();
+    policy = json::parse(build_presigned_post(small, req, "id", kNow).policy_json);
+    EXPECT_EQ(policy["conditions"][0], json::parse(R"(["content-length-range",1,100])"));
+}
+
+TEST(PresignedPostTest, NoVariantMetadataWithoutVariants) {
+    PresignedPost p = build_presigned_post(options(), request(), "id", kNow);
+    EXPECT_FALSE(fields_of(p).count("x-amz-meta-variants"));
+    EXPECT_EQ(p.policy_json.find("x-amz-meta"), std::string::npos);
+}
+
+TEST(PresignedPostTest, ExpiryIsConfigurable) {
+    PresignOptions o = options();
+    o.expiry = seconds(60);
+    EXPECT_EQ(build_presigned_post(o, request(), "id", kNow).expires_at, "2026-01-02T03:05:05Z");
+}
+
+TEST(PresignedPostTest, NonAsciiKeysStayUtf8InThePolicy) {
+    UploadRequest req = request();
+    req.filename = "flöwer \"1\".jpg";
+    PresignedPost p = build_presigned_post(options(), req, "id", kNow);
+    EXPECT_EQ(p.key, "uploads/id/flöwer \"1\".jpg");
+    EXPECT_NE(p.policy_json.find(R"({"key":"uploads/id/flöwer \"1\".jpg"})"), std::string::npos);
+}
+
+TEST(PresignedPostTest, ResponseJsonHasTheDocumentedShape) {
+    PresignedPost p = build_presigned_post(options(), request(), "id9", kNow);
+    json body = json::parse(presigned_post_json(p));
+    EXPECT_EQ(body["url"], p.url);
+    EXPECT_EQ(body["id"], "id9");
+    EXPECT_EQ(body["key"], "uploads/id9/cat.jpg");
+    EXPECT_EQ(body["expiresAt"], p.expires_at);
+    EXPECT_EQ(body["statusUrl"], "/images/id9");
+    ASSERT_TRUE(body["fields"].is_object());
+    EXPECT_EQ(body["fields"].size(), p.fields.size());
+    for (const auto& [k, v] : p.fields) EXPECT_EQ(body["fields"][k], v);
+}
+
+}  // namespace
+}  // namespace imgpipe::api

@@ -1,0 +1,122 @@
+#include "api/upload_api.h"
+
+#include "api/api_error.h"
+#include "api/upload_id.h"
+#include "api/upload_request.h"
+
+namespace imgpipe::api {
+namespace {
+
+constexpr std::string_view kUploadMethods = "POST, OPTIONS";
+constexpr std::array<std::string_view, 2> kUploadPaths = {"/upload-image", "/v1/uploads"};
+
+PresignOptions presign_options(const UploadApiOptions& o) {
+    PresignOptions p;
+    p.bucket = o.bucket;
+    p.bucket_url = o.bucket_url;
+    p.region = o.region;
+    p.access_key = o.access_key;
+    p.secret_key = o.secret_key;
+    p.expiry = o.expiry;
+    p.max_upload_bytes = o.max_upload_bytes;
+    p.status_url_prefix = o.status_url_prefix;
+    return p;
+}
+
+RateLimitOptions rate_options(const UploadApiOptions& o) {
+    RateLimitOptions r;
+    r.rate_per_second = o.rate_per_second;
+    r.burst = o.rate_burst;
+    return r;
+}
+
+}  // namespace
+
+UploadApi::UploadApi(UploadApiOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      presign_options_(presign_options(options_)),
+      limits_{options_.max_upload_bytes, options_.max_variants, options_.max_dimension},
+      clock_(clock),
+      cors_(options_.cors_origins),
+      rate_limiter_(rate_options(options_), clock) {}
+
+void UploadApi::add_routes(http::Router& router) const {
+    using http::Execution;
+    for (std::string_view path : kUploadPaths) {
+        router.add(
+            "POST", std::string(path), [this](http::Request& r) { return handle_upload(r); },
+            Execution::kInline);
+        router.add(
+            "OPTIONS", std::string(path), [this](http::Request& r) { return handle_preflight(r); },
+            Execution::kInline);
+        // Registered last: the router takes the first route that matches.
+        router.add(
+            "", std::string(path), [this](http::Request& r) { return handle_wrong_method(r); },
+            Execution::kInline);
+    }
+    router.add(
+        "GET", "/healthz", [this](http::Request& r) { return handle_health(r); },
+        Execution::kInline);
+}
+
+http::Response UploadApi::handle_upload(http::Request& request) const {
+    http::Response r = presign(request);
+    r.headers.set("Cache-Control", "no-store");
+    cors_.apply(request, r);
+    return r;
+}
+
+http::Response UploadApi::presign(http::Request& request) const {
+    if (auto decision = rate_limiter_.acquire(request.remote_address); !decision.allowed) {
+        http::Response r =
+            error_response(Status(StatusCode::kResourceExhausted, "TooManyRequests",
+                                  "too many upload requests; retry after " +
+                                      std::to_string(decision.retry_after.count()) + " s"));
+        r.headers.set("Retry-After", std::to_string(decision.retry_after.count()));
+        return r;
+    }
+    const Status too_large(
+        StatusCode::kResourceExhausted, "RequestTooLarge",
+        "the request body is larger than " + std::to_string(options_.max_request_bytes) + " bytes");
+    // Refused before reading, so a client sending Expect: 100-continue never sends the body.
+    if (request.content_length && *request.content_length > options_.max_request_bytes) {
+        http::Response r = error_response(too_large);
+        r.close = true;
+        return r;
+    }
+    Result<std::string> body = request.body ? read_all(*request.body, options_.max_request_bytes)
+                                            : Result<std::string>(std::string());
+    if (!body) {
+        http::Response r = error_response(
+            body.status().reason() == "TooLarge" ? too_large : body.status(), request.request_id);
+        r.close = true;
+        return r;
+    }
+    auto upload = parse_upload_request(*body, limits_);
+    if (!upload) return error_response(upload.status(), request.request_id);
+    auto id = new_upload_id();
+    if (!id) return error_response(id.status(), request.request_id);
+    PresignedPost post = build_presigned_post(presign_options_, *upload, *id, clock_.now());
+    return http::Response::json(200, presigned_post_json(post));
+}
+
+http::Response UploadApi::handle_preflight(http::Request& request) const {
+    return cors_.preflight(request, kUploadMethods);
+}
+
+http::Response UploadApi::handle_wrong_method(http::Request& request) const {
+    http::Response r =
+        error_response(Status(StatusCode::kInvalidArgument, "MethodNotAllowed",
+                              request.method + " is not allowed here; use POST with a JSON body"));
+    r.headers.set("Allow", std::string(kUploadMethods));
+    cors_.apply(request, r);
+    return r;
+}
+
+http::Response UploadApi::handle_health(http::Request&) const {
+    http::Response r = http::Response::json(200, R"({"status":"ok"})");
+    r.headers.set("Cache-Control", "no-store");
+    return r;
+}
+
+}  // namespace imgpipe::api

@@ -1,0 +1,51 @@
+#include "http/handler_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace imgpipe::http {
+
+HandlerPool::HandlerPool(int max_threads)
+    : max_threads_(static_cast<size_t>(std::max(1, max_threads))) {}
+
+HandlerPool::~HandlerPool() { shutdown(); }
+
+void HandlerPool::submit(std::function<void()> task) {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(task));
+    // A new thread only when no idle one can take the task: threads are cheap to keep but a
+    // pool of 64 started eagerly would sit mostly unused.
+    if (idle_ < tasks_.size() && threads_.size() < max_threads_) {
+        threads_.emplace_back([this] { worker_loop(); });
+    } else {
+        cv_.notify_one();
+    }
+}
+
+void HandlerPool::worker_loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+        ++idle_;
+        cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        --idle_;
+        if (tasks_.empty()) return;  // stopping and nothing left
+        auto task = std::move(tasks_.front());
+        tasks_.pop_front();
+        lock.unlock();
+        task();
+        lock.lock();
+    }
+}
+
+void HandlerPool::shutdown() {
+    std::vector<std::thread> threads;
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+        threads.swap(threads_);
+    }
+    cv_.notify_all();
+    for (auto& t : threads) t.join();
+}
+
+}  // namespace imgpipe::http

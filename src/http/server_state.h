@@ -1,0 +1,51 @@
+#pragma once
+// ServerState: what every session of one Server shares — options, router, observer, the
+// handler pool — plus the registry of live sessions that stop() uses to close idle connections
+// and to wait for in-flight ones. Internal to the server. Thread-safe.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "http/handler_pool.h"
+#include "http/server.h"
+
+namespace imgpipe::http {
+
+class ServerState {
+public:
+    ServerState(ServerOptions options, std::shared_ptr<const Router> router,
+                RequestObserver observer)
+        : options(std::move(options)),
+          router(std::move(router)),
+          observer(std::move(observer)),
+          pool(this->options.handler_threads) {}
+
+    const ServerOptions options;
+    const std::shared_ptr<const Router> router;
+    const RequestObserver observer;
+    HandlerPool pool;
+    // Set once by stop(); sessions then finish their current request and close.
+    std::atomic<bool> stopping{false};
+
+    // `notify(force)` must be callable from any thread: it asks the session (on its own I/O
+    // thread) to close if idle, or at once when `force`. Returns the registration id.
+    uint64_t add_session(std::function<void(bool force)> notify);
+    void remove_session(uint64_t id);
+    void notify_sessions(bool force);
+    // True when no session is left before `deadline`.
+    bool wait_no_sessions(std::chrono::steady_clock::time_point deadline);
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::unordered_map<uint64_t, std::function<void(bool)>> sessions_;  // GUARDED_BY(mu_)
+    uint64_t next_id_ = 0;                                               // GUARDED_BY(mu_)
+};
+
+}  // namespace imgpipe::http

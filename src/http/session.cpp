@@ -1,0 +1,563 @@
+#include "http/session.h"
+
+#include <utility>  // before Asio (see session.h)
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <ctime>
+#include <limits>
+#include <optional>
+#include <random>
+#include <span>
+
+#include "core/log.h"
+#include "http/blocking_body.h"
+
+namespace imgpipe::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using beast::error_code;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kFirstReadSize = 8 * 1024;
+constexpr uint64_t kDrainLimit = 64 * 1024;
+constexpr size_t kInlineReadStep = 64 * 1024;
+constexpr size_t kResponsePiece = 256 * 1024;
+constexpr uint64_t kLingerLimit = 4 << 20;
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Logged (and observed) when the client went away before a response could be written; nginx's
+// convention, never sent on the wire.
+constexpr int kClientClosedRequest = 499;
+
+const auto kHttpErrorCategory = &bhttp::make_error_code(bhttp::error::bad_method).category();
+
+auto redirect(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
+
+std::string make_request_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char kHex[] = "0123456789abcdef";
+    uint64_t v = rng();
+    std::string id(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4) id[static_cast<size_t>(i)] = kHex[v & 15];
+    return id;
+}
+
+// RFC 9110 IMF-fixdate, formatted at most once per second per thread.
+std::string_view http_date() {
+    thread_local std::time_t cached_second = 0;
+    thread_local std::array<char, 40> cached{};
+    thread_local size_t cached_len = 0;
+    std::time_t now = std::time(nullptr);
+    if (now != cached_second) {
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        cached_len = std::strftime(cached.data(), cached.size(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cached_second = now;
+    }
+    return {cached.data(), cached_len};
+}
+
+Result<size_t> read_source(ByteSource& source, std::span<char> buf, const Request& req) {
+    try {
+        return source.read(buf);
+    } catch (const std::exception& e) {
+        log::error("response body source threw",
+                   {{"request_id", req.request_id}, {"error", e.what()}});
+    } catch (...) {
+        log::error("response body source threw", {{"request_id", req.request_id}});
+    }
+    return internal_error("response body source threw");
+}
+
+// Runs `fn` on the handler pool and resumes the calling coroutine on its own executor.
+template <typename Fn>
+awaitable<void> run_on_pool(HandlerPool& pool, Fn fn) {
+    auto ex = co_await asio::this_coro::executor;
+    co_await asio::async_initiate<asio::use_awaitable_t<>, void()>(
+        [&pool, ex, &fn](auto handler) {
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            pool.submit([shared, ex, &fn] {
+                fn();
+                asio::post(ex, [shared] { (*shared)(); });
+            });
+        },
+        asio::use_awaitable_t<>());
+}
+
+template <class Body>
+void fill_header(bhttp::response<Body>& r, const Response& res, unsigned version,
+                 bool keep_alive) {
+    r.version(version);
+    r.result(static_cast<unsigned>(res.status));
+    for (const auto& [name, value] : res.headers.entries()) {
+        // Framing headers are the server's business: they follow from the body it writes.
+        if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") ||
+            iequals(name, "Connection")) {
+            continue;
+        }
+        r.insert(bsv(name), bsv(value));
+    }
+    r.set(bhttp::field::server, "imgpipe");
+    r.set(bhttp::field::date, bsv(http_date()));
+    r.keep_alive(keep_alive);
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state)
+        : stream_(std::move(socket)), state_(std::move(state)), opt_(state_->options) {
+        error_code ec;
+        stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+        auto endpoint = stream_.socket().remote_endpoint(ec);
+        if (!ec) remote_ = endpoint.address().to_string();
+    }
+
+    asio::any_io_executor executor() { return stream_.get_executor(); }
+    awaitable<void> run();
+    // Runs on the session's executor.
+    void notify(bool force) {
+        if (force || idle_) stream_.close();
+    }
+
+private:
+    awaitable<bool> serve_one(bool first);
+    awaitable<Response> run_inline(const Router::Route& route, Request& req);
+    awaitable<Response> run_blocking(const Router::Route& route, Request& req);
+    awaitable<void> fetch_piece(BlockingBody* body, std::span<char> buf);
+    awaitable<Result<size_t>> read_body_piece(std::span<char> buf);
+    awaitable<bool> drain_body(const Request& req);
+    awaitable<bool> write_response(Response& res, const Request& req, bool head, bool blocking,
+                                   bool& keep_alive, uint64_t& bytes_out);
+    awaitable<bool> write_streamed(bhttp::response<bhttp::buffer_body>& r, Response& res,
+                                   const Request& req, bool blocking, uint64_t& bytes_out);
+    awaitable<void> linger();
+    void finish(const Request& req, int status, uint64_t bytes_out, Clock::time_point started);
+    Response call_handler(const Handler& handler, Request& req);
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<ServerState> state_;
+    const ServerOptions& opt_;
+    std::string remote_;
+    uint64_t id_ = 0;
+    bool idle_ = false;  // waiting for the first byte of a request: stop() may close at once
+
+    // The request being served (connections serve one at a time).
+    std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
+    bool expect_continue_ = false;
+    bool continue_sent_ = false;
+    bool broken_ = false;    // the connection failed: no response can be written
+    bool poisoned_ = false;  // the body could not be parsed: answer, then close
+    uint64_t body_in_ = 0;
+};
+
+awaitable<void> Session::run() {
+    auto self = shared_from_this();
+    id_ = state_->add_session([weak = weak_from_this(), ex = stream_.get_executor()](bool force) {
+        asio::post(ex, [weak, force] {
+            if (auto s = weak.lock()) s->notify(force);
+        });
+    });
+    try {
+        for (bool first = true;; first = false) {
+            if (!co_await serve_one(first)) break;
+        }
+    } catch (const std::exception& e) {
+        log::warn("connection failed", {{"server", opt_.name}, {"error", e.what()}});
+    }
+    error_code ec;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    stream_.close();
+    state_->remove_session(id_);
+}
+
+awaitable<bool> Session::serve_one(bool first) {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(
+        std::min<size_t>(opt_.header_limit, std::numeric_limits<uint32_t>::max())));
+    parser_->body_limit(boost::none);  // limits are per route, enforced while reading
+    expect_continue_ = continue_sent_ = broken_ = poisoned_ = false;
+    body_in_ = 0;
+
+    error_code ec;
+    if (buffer_.size() == 0) {
+        // Between requests the idle timeout applies; the header timeout starts with the first
+        // byte (on a new connection it covers the wait for that byte too).
+        if (state_->stopping) co_return false;
+        stream_.expires_after(first ? opt_.header_timeout : opt_.idle_timeout);
+        idle_ = true;
+        size_t n = co_await stream_.async_read_some(buffer_.prepare(kFirstReadSize), redirect(ec));
+        idle_ = false;
+        if (ec) co_return false;
+        buffer_.commit(n);
+    }
+    const auto started = Clock::now();
+    if (!first) stream_.expires_after(opt_.header_timeout);
+    co_await bhttp::async_read_header(stream_, buffer_, *parser_, redirect(ec));
+
+    Request req;
+    req.remote_address = remote_;
+    req.request_id = make_request_id();
+    req.received_at = started;
+    if (ec) {
+        Response res;
+        if (ec == bhttp::error::header_limit) {
+            res = Response::json_error(431, "RequestHeaderFieldsTooLarge", "request header too large");
+        } else if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
+                   ec != bhttp::error::partial_message) {
+            res = Response::json_error(400, "BadRequest", "malformed HTTP request");
+        } else {
+            co_return false;  // timeout or the client went away: nobody to answer
+        }
+        bool keep_alive = false;
+        uint64_t bytes_out = 0;
+        bool written = co_await write_response(res, req, false, false, keep_alive, bytes_out);
+        finish(req, res.status, bytes_out, started);
+        if (written) co_await linger();
+        co_return false;
+    }
+
+    auto& header = parser_->get();
+    req.method = sv(header.method_string());
+    req.target = sv(header.target());
+    size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    for (const auto& field : header) {
+        req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
+    }
+    if (auto cl = parser_->content_length()) req.content_length = *cl;
+    expect_continue_ =
+        header.version() >= 11 && iequals(sv(header[bhttp::field::expect]), "100-continue");
+    const bool head = req.method == "HEAD";
+
+    Response res;
+    bool blocking = false;
+    auto match = state_->router->match(req.method, req.path);
+    if (!match.route) {
+        res = match.path_exists
+                  ? Response::json_error(405, "MethodNotAllowed", "method not allowed for this path")
+                  : Response::json_error(404, "NotFound", "no such path");
+    } else {
+        req.path_params = std::move(match.params);
+        blocking = match.route->execution == Execution::kBlocking;
+        if (blocking) {
+            res = co_await run_blocking(*match.route, req);
+        } else {
+            res = co_await run_inline(*match.route, req);
+        }
+    }
+    req.body = nullptr;  // the body source belonged to run_inline/run_blocking
+
+    bool keep_alive = header.keep_alive() && !res.close && !state_->stopping && !poisoned_;
+    if (keep_alive && !broken_ && !parser_->is_done()) keep_alive = co_await drain_body(req);
+    int status = res.status;
+    uint64_t bytes_out = 0;
+    bool written = false;
+    if (broken_) {
+        status = kClientClosedRequest;
+    } else {
+        written = co_await write_response(res, req, head, blocking, keep_alive, bytes_out);
+    }
+    finish(req, status, bytes_out, started);
+    if (written && keep_alive) co_return true;
+    if (written && !parser_->is_done() && !poisoned_) co_await linger();
+    co_return false;
+}
+
+Response Session::call_handler(const Handler& handler, Request& req) {
+    try {
+        Response res = handler(req);
+        if (res.status >= 100 && res.status <= 999) return res;
+        log::error("handler returned an invalid status",
+                   {{"request_id", req.request_id}, {"status", res.status}});
+    } catch (const std::exception& e) {
+        log::error("handler threw", {{"server", opt_.name},
+                                     {"request_id", req.request_id},
+                                     {"path", req.path},
+                                     {"error", e.what()}});
+    } catch (...) {
+        log::error("handler threw", {{"server", opt_.name}, {"request_id", req.request_id}});
+    }
+    return Response::json_error(500, "InternalError", "internal error");
+}
+
+awaitable<Response> Session::run_inline(const Router::Route& route, Request& req) {
+    std::string body;
+    const size_t limit = opt_.inline_body_limit;
+    if (!parser_->is_done()) {
+        if (req.content_length && *req.content_length > limit) {
+            co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
+        }
+        // One spare byte past the limit tells a chunked body that is too large from one that
+        // is exactly at it.
+        const size_t cap = req.content_length ? static_cast<size_t>(*req.content_length) : limit + 1;
+        while (!parser_->is_done()) {
+            size_t old = body.size();
+            body.resize(std::min(cap, req.content_length ? cap : old + kInlineReadStep));
+            if (body.size() == old) {
+                co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
+            }
+            auto got = co_await read_body_piece(std::span<char>(body.data() + old, body.size() - old));
+            if (!got.is_ok()) {
+                co_return Response::json_error(400, "BadRequest", "malformed request body");
+            }
+            body.resize(old + *got);
+            if (body.size() > limit) {
+                co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
+            }
+        }
+    }
+    StringByteSource source(std::move(body));
+    req.body = &source;
+    co_return call_handler(route.handler, req);
+}
+
+awaitable<Response> Session::run_blocking(const Router::Route& route, Request& req) {
+    std::unique_ptr<ByteSource> body;
+    if (parser_->is_done()) {
+        body = std::make_unique<StringByteSource>(std::string());
+    } else {
+        // The fetch runs on the handler thread; the read itself on this session's executor,
+        // while serve_one() waits for the handler, so the parser is never used by two at once.
+        // `raw` lives in this coroutine's frame, which outlives the handler.
+        BlockingBody* raw = nullptr;
+        auto streaming = std::make_unique<BlockingBody>(
+            [self = shared_from_this(), &raw](std::span<char> buf) {
+                asio::co_spawn(self->stream_.get_executor(), self->fetch_piece(raw, buf),
+                               asio::detached);
+            });
+        raw = streaming.get();
+        body = std::move(streaming);
+    }
+    req.body = body.get();
+    Response res;
+    const Handler& handler = route.handler;
+    co_await run_on_pool(state_->pool, [&] { res = call_handler(handler, req); });
+    co_return res;
+}
+
+awaitable<void> Session::fetch_piece(BlockingBody* body, std::span<char> buf) {
+    Result<size_t> got = Status(StatusCode::kAborted, "ClientDisconnected", "body read failed");
+    try {
+        got = co_await read_body_piece(buf);
+    } catch (const std::exception& e) {
+        broken_ = true;
+        got = Status(StatusCode::kAborted, "ClientDisconnected", e.what());
+    }
+    body->deliver(std::move(got));
+}
+
+awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
+    if (poisoned_) co_return invalid_argument("BadRequestBody", "malformed request body");
+    if (broken_) co_return Status(StatusCode::kAborted, "ClientDisconnected", "connection lost");
+    if (parser_->is_done()) co_return size_t{0};
+    error_code ec;
+    if (expect_continue_ && !continue_sent_) {
+        continue_sent_ = true;
+        stream_.expires_after(opt_.body_timeout);
+        co_await asio::async_write(stream_, asio::buffer(k100Continue.data(), k100Continue.size()),
+                                   redirect(ec));
+        if (ec) {
+            broken_ = true;
+            co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
+        }
+    }
+    auto& body = parser_->get().body();
+    while (true) {
+        body.data = buf.data();
+        body.size = buf.size();
+        stream_.expires_after(opt_.body_timeout);
+        co_await bhttp::async_read_some(stream_, buffer_, *parser_, redirect(ec));
+        const size_t n = buf.size() - body.size;
+        body.data = nullptr;
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) {
+            if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
+                ec != bhttp::error::partial_message) {
+                poisoned_ = true;
+                co_return invalid_argument("BadRequestBody", "malformed request body: " + ec.message());
+            }
+            broken_ = true;
+            if (ec == beast::error::timeout) {
+                co_return Status(StatusCode::kAborted, "BodyTimeout", "no request body byte in time");
+            }
+            co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
+        }
+        body_in_ += n;
+        if (n > 0 || parser_->is_done()) co_return n;
+    }
+}
+
+awaitable<bool> Session::drain_body(const Request& req) {
+    // A client still waiting for "100 Continue" may never send the body: closing is the only
+    // way to end the exchange cleanly.
+    if (expect_continue_ && !continue_sent_) co_return false;
+    if (req.content_length && *req.content_length - body_in_ > kDrainLimit) co_return false;
+    std::array<char, 16 * 1024> scratch;
+    uint64_t drained = 0;
+    while (!parser_->is_done() && drained <= kDrainLimit) {
+        auto got = co_await read_body_piece(scratch);
+        if (!got.is_ok()) co_return false;
+        drained += *got;
+    }
+    co_return parser_->is_done();
+}
+
+awaitable<bool> Session::write_response(Response& res, const Request& req, bool head,
+                                        bool blocking, bool& keep_alive, uint64_t& bytes_out) {
+    const unsigned version = parser_->is_header_done() ? parser_->get().version() : 11;
+    error_code ec;
+    stream_.expires_after(opt_.body_timeout);
+    const bool bodiless_status =
+        res.status < 200 || res.status == 204 || res.status == 304;
+    if (head || bodiless_status) {
+        bhttp::response<bhttp::empty_body> r;
+        fill_header(r, res, version, keep_alive);
+        if (!bodiless_status) {
+            if (res.content_length) {
+                r.content_length(*res.content_length);
+            } else if (auto declared = res.headers.get("Content-Length")) {
+                r.set(bhttp::field::content_length, bsv(*declared));
+            } else if (!res.source) {
+                r.content_length(res.body.size());
+            }
+        }
+        bhttp::response_serializer<bhttp::empty_body> sr{r};
+        co_await bhttp::async_write_header(stream_, sr, redirect(ec));
+        co_return !ec;
+    }
+    if (res.source) {
+        bhttp::response<bhttp::buffer_body> r;
+        fill_header(r, res, version, keep_alive);
+        if (res.content_length) {
+            r.content_length(*res.content_length);
+        } else if (version >= 11) {
+            r.chunked(true);
+        } else {
+            keep_alive = false;  // an HTTP/1.0 body of unknown length ends with the connection
+            r.keep_alive(false);
+        }
+        co_return co_await write_streamed(r, res, req, blocking, bytes_out);
+    }
+    bhttp::response<bhttp::string_body> r;
+    fill_header(r, res, version, keep_alive);
+    r.body() = std::move(res.body);
+    r.content_length(r.body().size());
+    co_await bhttp::async_write(stream_, r, redirect(ec));
+    if (!ec) bytes_out = r.body().size();
+    co_return !ec;
+}
+
+awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, Response& res,
+                                        const Request& req, bool blocking, uint64_t& bytes_out) {
+    error_code ec;
+    r.body().data = nullptr;
+    r.body().more = true;
+    bhttp::response_serializer<bhttp::buffer_body> sr{r};
+    co_await bhttp::async_write_header(stream_, sr, redirect(ec));
+    if (ec) co_return false;
+    // One piece buffer per streamed response, not per connection: idle keep-alive connections
+    // then cost no more than their socket buffers.
+    auto piece = std::make_unique<char[]>(kResponsePiece);
+    const std::span<char> span(piece.get(), kResponsePiece);
+    const auto& cl = res.content_length;
+    uint64_t sent = 0;
+    while (true) {
+        Result<size_t> got = size_t{0};
+        if (blocking) {
+            co_await run_on_pool(state_->pool, [&] { got = read_source(*res.source, span, req); });
+        } else {
+            got = read_source(*res.source, span, req);
+        }
+        if (!got.is_ok()) {
+            log::warn("response body failed; closing connection",
+                      {{"request_id", req.request_id}, {"error", got.status().to_string()}});
+            co_return false;
+        }
+        const size_t n = *got;
+        if (cl && (n == 0 ? sent != *cl : sent + n > *cl)) {
+            log::error("response body length differs from content_length; closing connection",
+                       {{"request_id", req.request_id}, {"content_length", *cl}});
+            co_return false;
+        }
+        r.body().data = n ? piece.get() : nullptr;
+        r.body().size = n;
+        r.body().more = n > 0;
+        stream_.expires_after(opt_.body_timeout);
+        co_await bhttp::async_write(stream_, sr, redirect(ec));
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) co_return false;
+        if (n == 0) co_return true;
+        sent += n;
+        bytes_out = sent;
+    }
+}
+
+// Closing a socket with unread request bytes makes the kernel send a reset, which can destroy
+// the response before the client reads it. So: half-close, then read and discard (bounded).
+awaitable<void> Session::linger() {
+    error_code ec;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    stream_.expires_after(kLingerTimeout);
+    buffer_.consume(buffer_.size());
+    uint64_t total = 0;
+    while (total < kLingerLimit) {
+        size_t n = co_await stream_.async_read_some(buffer_.prepare(64 * 1024), redirect(ec));
+        if (ec) co_return;
+        total += n;
+    }
+}
+
+void Session::finish(const Request& req, int status, uint64_t bytes_out,
+                     Clock::time_point started) {
+    auto duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    if (state_->observer) {
+        try {
+            state_->observer(RequestRecord{&req, status, body_in_, bytes_out, duration});
+        } catch (const std::exception& e) {
+            log::error("request observer threw", {{"request_id", req.request_id}, {"error", e.what()}});
+        }
+    }
+    if (!log::enabled(log::Level::kInfo)) return;
+    log::info("request", {{"server", opt_.name},
+                          {"method", req.method},
+                          {"path", req.path},
+                          {"status", status},
+                          {"bytes_in", body_in_},
+                          {"bytes_out", bytes_out},
+                          {"duration_ms", static_cast<double>(duration.count()) / 1000.0},
+                          {"request_id", req.request_id},
+                          {"remote", req.remote_address}});
+}
+
+}  // namespace
+
+void start_session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state) {
+    auto session = std::make_shared<Session>(std::move(socket), std::move(state));
+    auto ex = session->executor();
+    // The lambda (and so the shared_ptr) lives in co_spawn's frame until run() ends.
+    asio::co_spawn(
+        ex, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
+}
+
+}  // namespace imgpipe::http

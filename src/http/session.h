@@ -1,0 +1,17 @@
+#pragma once
+// start_session: serves one accepted HTTP/1.1 connection until it closes (see server.h for the
+// behaviour). The session runs as a coroutine on the socket's executor, which must be a
+// single-threaded io_context (sessions rely on it instead of a strand). Internal to the server.
+
+#include <memory>
+#include <utility>  // before Asio: g++ 12 + Boost 1.74 coroutine headers need it
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http/server_state.h"
+
+namespace imgpipe::http {
+
+void start_session(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state);
+
+}  // namespace imgpipe::http

@@ -1,0 +1,94 @@
+#pragma once
+// ImageProcessor: the port through which the worker turns one uploaded image into all its
+// variants. Implemented by VipsImageProcessor (src/imaging/vips, the only code that touches
+// libvips); the pipeline and the CLI see only this header.
+//
+// Contract for every implementation: decode the input once (shrinking on load as far as the
+// largest variant allows), then make each variant of the ResizeSpec from that one decoded image
+// with the exact size given by plan_variant() (variant_geometry.h), upright (EXIF orientation
+// applied once), in sRGB, 8-bit, alpha flattened on the variant's background when the output
+// format has no alpha, first frame only, and with no metadata at all in the output (no EXIF, GPS,
+// XMP, ICC, comments). Limits are checked from the header before anything is decoded.
+// Failures are values with the reasons of imaging_errors.h; bad input never crashes or hangs
+// past the deadline.
+//
+// Thread safety: implementations are thread-safe; any number of jobs may run at once.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "imaging/image_format.h"
+#include "imaging/resize_spec.h"
+#include "imaging/variant_geometry.h"
+
+namespace imgpipe::imaging {
+
+// What the header says, read without decoding pixels.
+struct ImageInfo {
+    ImageFormat format = ImageFormat::kJpeg;
+    int width = 0;   // as stored, before orientation
+    int height = 0;  // one page / frame
+    int pages = 1;   // frames of an animation, pages of a TIFF, images of a HEIF
+    // EXIF orientation 1..8 that processing will apply; 1 when the decoder already applies the
+    // rotation itself (HEIF's irot/imir), so it is never applied twice.
+    int orientation = 1;
+    bool has_alpha = false;
+
+    // The size after orientation (sides swapped for 5..8).
+    Size upright() const {
+        return orientation >= 5 ? Size{height, width} : Size{width, height};
+    }
+};
+
+// Safety limits, checked from the header before any decode (DESIGN.md §6).
+struct Limits {
+    int64_t max_pixels = 100'000'000;  // width * height of one frame
+    int max_pages = 256;               // frames/pages declared in the file
+};
+
+// One encoded output.
+struct Variant {
+    std::string name;  // VariantSpec::name
+    int width = 0;
+    int height = 0;
+    ImageFormat format = ImageFormat::kJpeg;
+    std::string content_type;  // "image/jpeg", ...
+    std::string bytes;         // the encoded file
+};
+
+struct ProcessedImage {
+    ImageInfo source;
+    Size decoded;  // the size decoded after shrink-on-load, before orientation
+    std::vector<Variant> variants;  // in ResizeSpec order
+};
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+class ImageProcessor {
+public:
+    virtual ~ImageProcessor() = default;
+
+    // Reads the header of an encoded image in memory.
+    // UnsupportedFormat if it is not JPEG, PNG, WebP, GIF, TIFF, HEIF/HEIC or AVIF;
+    // CorruptImage if the header cannot be parsed.
+    virtual Result<ImageInfo> probe(std::string_view bytes) const = 0;
+    // Same, for a file (only the header is read). kNotFound if the file does not exist.
+    virtual Result<ImageInfo> probe_file(const std::string& path) const = 0;
+
+    // Makes every variant of `spec` (REQUIRES: validate(spec) passed) from an encoded image.
+    // UnsupportedFormat / CorruptImage as probe() or when decoding fails; ImageTooLarge when
+    // the header exceeds `limits`; DeadlineExceeded when `deadline` (on the processor's clock)
+    // passes before all variants are encoded — checked between steps and during pixel work.
+    virtual Result<ProcessedImage> process(std::string_view bytes, const ResizeSpec& spec,
+                                           const Limits& limits, Deadline deadline) const = 0;
+    // Same, reading the image from a file.
+    virtual Result<ProcessedImage> process_file(const std::string& path, const ResizeSpec& spec,
+                                                const Limits& limits,
+                                                Deadline deadline) const = 0;
+};
+
+}  // namespace imgpipe::imaging

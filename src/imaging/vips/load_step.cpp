@@ -1,0 +1,153 @@
+#include "imaging/vips/load_step.h"
+
+#include <array>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "imaging/imaging_errors.h"
+#include "imaging/variant_geometry.h"
+
+namespace imgpipe::imaging::vips_impl {
+namespace {
+
+struct AllowedLoader {
+    const char* nickname;  // file loader; the buffer loader is this + "_buffer"
+    ImageFormat format;
+};
+
+// Everything else libvips could open (SVG, PDF, JPEG 2000, FITS, Matlab, ImageMagick, ...) is
+// refused before its parser runs: fewer parsers exposed to untrusted bytes.
+constexpr std::array<AllowedLoader, 6> kAllowedLoaders = {{
+    {"jpegload", ImageFormat::kJpeg},
+    {"pngload", ImageFormat::kPng},
+    {"webpload", ImageFormat::kWebp},
+    {"gifload", ImageFormat::kGif},
+    {"tiffload", ImageFormat::kTiff},
+    {"heifload", ImageFormat::kHeif},
+}};
+
+const AllowedLoader* find_allowed(std::string_view loader) {
+    for (const auto& allowed : kAllowedLoaders) {
+        const std::string_view name = allowed.nickname;
+        if (loader == name || loader == std::string(name) + "_buffer") return &allowed;
+    }
+    return nullptr;
+}
+
+vips::VImage load(const ImageInput& input, vips::VOption* options) {
+    if (!input.path.empty()) return vips::VImage::new_from_file(input.path.c_str(), options);
+    return vips::VImage::new_from_buffer(input.bytes.data(), input.bytes.size(), "", options);
+}
+
+bool is_heif(const OpenedImage& opened) { return opened.loader.rfind("heifload", 0) == 0; }
+
+int int_field(const vips::VImage& image, const char* field, int fallback) {
+    if (image.get_typeof(field) == 0) return fallback;
+    return image.get_int(field);
+}
+
+Size stored(Size upright, int orientation) {
+    return orientation >= 5 ? Size{upright.height, upright.width} : upright;
+}
+
+}  // namespace
+
+Result<OpenedImage> open_header(const ImageInput& input) {
+    const char* loader = nullptr;
+    if (!input.path.empty()) {
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(input.path, ec)) {
+            return not_found("NoSuchFile", "no such image file: " + input.path);
+        }
+        loader = vips_foreign_find_load(input.path.c_str());
+    } else {
+        loader = vips_foreign_find_load_buffer(input.bytes.data(), input.bytes.size());
+    }
+    vips_error_clear();
+    if (loader == nullptr) return unsupported_format("not a recognised image format");
+    const AllowedLoader* allowed = find_allowed(loader);
+    if (allowed == nullptr) {
+        return unsupported_format(std::string("image format not accepted (libvips loader ") +
+                                  loader + ")");
+    }
+
+    OpenedImage opened;
+    opened.loader = loader;
+    try {
+        vips::VImage header = load(input, vips::VImage::option()->set("access",
+                                                                      VIPS_ACCESS_SEQUENTIAL));
+        ImageInfo& info = opened.info;
+        info.format = allowed->format;
+        if (info.format == ImageFormat::kHeif && header.get_typeof("heif-compression") != 0 &&
+            std::strcmp(header.get_string("heif-compression"), "av1") == 0) {
+            info.format = ImageFormat::kAvif;
+        }
+        info.width = header.width();
+        info.height = header.height();
+        info.pages = std::max(1, int_field(header, "n-pages", 1));
+        // libheif applies HEIF's own irot/imir while decoding (and libvips drops the EXIF
+        // orientation for it), so applying EXIF orientation again would rotate twice.
+        const int orientation = is_heif(opened) ? 1 : int_field(header, VIPS_META_ORIENTATION, 1);
+        info.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
+        info.has_alpha = header.has_alpha();
+    } catch (const vips::VError& e) {
+        return corrupt_image(std::string("cannot read the image header: ") + e.what());
+    }
+    if (opened.info.width < 1 || opened.info.height < 1) {
+        return corrupt_image("the image header declares an empty image");
+    }
+    return opened;
+}
+
+Status check_limits(const ImageInfo& info, const Limits& limits) {
+    const int64_t pixels = static_cast<int64_t>(info.width) * info.height;
+    if (pixels > limits.max_pixels) {
+        return image_too_large("image is " + std::to_string(info.width) + "x" +
+                               std::to_string(info.height) + " (" + std::to_string(pixels) +
+                               " pixels), over the limit of " +
+                               std::to_string(limits.max_pixels));
+    }
+    if (info.pages > limits.max_pages) {
+        return image_too_large("image has " + std::to_string(info.pages) +
+                               " pages or frames, over the limit of " +
+                               std::to_string(limits.max_pages));
+    }
+    return Status::ok();
+}
+
+DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor) {
+    const ImageInfo& info = opened.info;
+    const Size source{info.width, info.height};
+    const Size floor = stored(upright_floor, info.orientation);
+    auto options = [] { return vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL); };
+
+    DecodeStart start;
+    switch (info.format) {
+        case ImageFormat::kJpeg:
+            start.shrink = choose_block_shrink(source, floor);
+            start.image = load(input, options()->set("shrink", start.shrink));
+            break;
+        case ImageFormat::kWebp: {
+            const double scale = choose_scale(source, floor);
+            start.image = scale < 1.0 ? load(input, options()->set("scale", scale))
+                                      : load(input, options());
+            break;
+        }
+        case ImageFormat::kHeif:
+        case ImageFormat::kAvif: {
+            // The embedded thumbnail is only used when it covers every variant.
+            vips::VImage thumb = load(input, options()->set("thumbnail", true));
+            const bool thumb_ok = thumb.width() < info.width && thumb.width() >= floor.width &&
+                                  thumb.height() >= floor.height;
+            start.image = thumb_ok ? thumb : load(input, options());
+            break;
+        }
+        default:
+            start.image = load(input, options());
+            break;
+    }
+    return start;
+}
+
+}  // namespace imgpipe::imaging::vips_impl

@@ -1,0 +1,47 @@
+#pragma once
+// Load step: identifies the input from its first bytes (only the loaders on imgpipe's allowlist
+// may run), reads the header without decoding pixels, and starts the one decode of the job with
+// the largest shrink-on-load the variants allow (JPEG `shrink`, WebP `scale`, HEIF's embedded
+// `thumbnail` when it is big enough). Pixels are only produced when a later step pulls them.
+// Functions here throw vips::VError for libvips failures; the processor turns them into Status.
+// Thread-safe (no shared state).
+
+#include <string>
+#include <string_view>
+
+#include <vips/vips8>
+
+#include "core/result.h"
+#include "imaging/image_processor.h"
+
+namespace imgpipe::imaging::vips_impl {
+
+// The encoded input: bytes in memory, or a file. The bytes must outlive every image made from
+// them (libvips reads the buffer in place).
+struct ImageInput {
+    std::string_view bytes;
+    std::string path;  // non-empty: read from this file instead
+};
+
+struct OpenedImage {
+    ImageInfo info;
+    std::string loader;  // libvips loader nickname, e.g. "jpegload_buffer"
+};
+
+// UnsupportedFormat when no allowed loader recognises the input, CorruptImage when the header
+// does not parse, kNotFound when the file is missing.
+Result<OpenedImage> open_header(const ImageInput& input);
+
+// ImageTooLarge when the header exceeds `limits`.
+Status check_limits(const ImageInfo& info, const Limits& limits);
+
+struct DecodeStart {
+    vips::VImage image;  // lazy; pixels are decoded when pulled
+    int shrink = 1;      // the block shrink used (JPEG), or 1
+};
+
+// Starts decoding the first page so that the decoded image, once upright, still covers
+// `upright_floor` (see decode_floor()). Throws vips::VError.
+DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor);
+
+}  // namespace imgpipe::imaging::vips_impl

@@ -1,0 +1,74 @@
+#include "imaging/vips/resize_step.h"
+
+namespace imgpipe::imaging::vips_impl {
+namespace {
+
+vips::VImage scale(const vips::VImage& in, Size target) {
+    if (in.width() == target.width && in.height() == target.height) return in;
+    const double hscale = static_cast<double>(target.width) / in.width();
+    const double vscale = static_cast<double>(target.height) / in.height();
+    const bool alpha = in.has_alpha();
+    vips::VImage x = alpha ? in.premultiply() : in;
+    x = x.resize(hscale,
+                 vips::VImage::option()->set("vscale", vscale)->set("kernel", VIPS_KERNEL_LANCZOS3));
+    if (alpha) x = x.unpremultiply();
+    if (x.format() != VIPS_FORMAT_UCHAR) x = x.cast(VIPS_FORMAT_UCHAR);
+    // vips_resize rounds its output size; pin it to the planned size exactly (at most a pixel
+    // of difference, filled by repeating the edge).
+    if (x.width() != target.width || x.height() != target.height) {
+        x = x.embed(0, 0, std::max(x.width(), target.width), std::max(x.height(), target.height),
+                    vips::VImage::option()->set("extend", VIPS_EXTEND_COPY))
+                .crop(0, 0, target.width, target.height);
+    }
+    return x;
+}
+
+VipsInteresting interesting(Gravity gravity) {
+    switch (gravity) {
+        case Gravity::kAttention:
+            return VIPS_INTERESTING_ATTENTION;
+        case Gravity::kEntropy:
+            return VIPS_INTERESTING_ENTROPY;
+        case Gravity::kCentre:
+            break;
+    }
+    return VIPS_INTERESTING_CENTRE;
+}
+
+}  // namespace
+
+std::vector<double> background_pixel(Rgb colour, int bands) {
+    std::vector<double> pixel;
+    if (bands <= 2) {
+        // Rec. 601 luma, as libvips converts sRGB to greyscale.
+        pixel.push_back(0.299 * colour.r + 0.587 * colour.g + 0.114 * colour.b);
+    } else {
+        pixel = {static_cast<double>(colour.r), static_cast<double>(colour.g),
+                 static_cast<double>(colour.b)};
+    }
+    if (bands == 2 || bands == 4) pixel.push_back(255.0);
+    return pixel;
+}
+
+vips::VImage resize_to_plan(const vips::VImage& decoded, const VariantPlan& plan,
+                            const VariantSpec& variant) {
+    vips::VImage x = scale(decoded, plan.resize);
+    const Size out = plan.output;
+    if (x.width() == out.width && x.height() == out.height) return x;
+    if (out.width <= x.width() && out.height <= x.height()) {
+        if (variant.gravity == Gravity::kCentre) {
+            return x.crop((x.width() - out.width) / 2, (x.height() - out.height) / 2, out.width,
+                          out.height);
+        }
+        return x.smartcrop(out.width, out.height,
+                           vips::VImage::option()->set("interesting", interesting(variant.gravity)));
+    }
+    // contain: centre the scaled image on the background.
+    return x.embed((out.width - x.width()) / 2, (out.height - x.height()) / 2, out.width,
+                   out.height,
+                   vips::VImage::option()
+                       ->set("extend", VIPS_EXTEND_BACKGROUND)
+                       ->set("background", background_pixel(variant.background, x.bands())));
+}
+
+}  // namespace imgpipe::imaging::vips_impl

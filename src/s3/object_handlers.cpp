@@ -1,0 +1,132 @@
+#include <array>
+
+#include "s3/conditions.h"
+#include "s3/handlers.h"
+#include "s3/xml.h"
+
+namespace imgpipe::s3 {
+namespace {
+
+constexpr uint64_t kMaxPutBytes = 5ull << 30;  // S3's single-PUT limit: 5 GiB
+constexpr int kReadAttempts = 3;
+
+// response-* query parameters override these headers on GET/HEAD (S3's "response header
+// overrides").
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kOverrides = {{
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
+}};
+
+http::Response object_response(const S3Call& call, const store::ObjectInfo& info,
+                               std::optional<store::ByteRange> range) {
+    http::Response response = empty_response(range ? 206 : 200);
+    add_object_headers(response, info);
+    for (const auto& [param, header] : kOverrides) {
+        if (auto value = call.query.get(param)) response.headers.set(header, *value);
+    }
+    if (range) {
+        response.headers.set("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                                                  std::to_string(range->last) + "/" +
+                                                  std::to_string(info.size));
+        response.content_length = range->last - range->first + 1;
+    } else {
+        response.content_length = info.size;
+    }
+    return response;
+}
+
+// GetObject and HeadObject: conditions, range, headers, and for GET the streamed body.
+http::Response serve_object(const S3Context& context, const S3Call& call, bool with_body) {
+    const std::string& bucket = call.target.bucket;
+    const std::string& key = call.target.key;
+    for (int attempt = 1;; ++attempt) {
+        auto info = context.store->head_object(bucket, key);
+        if (!info) return call.fail(info.status());
+        switch (evaluate_preconditions(call.request.headers, info->etag, info->last_modified)) {
+            case Precondition::kFailed:
+                return call.fail(Status(StatusCode::kFailedPrecondition, "PreconditionFailed",
+                                        "conditional headers failed"));
+            case Precondition::kNotModified: {
+                http::Response response = empty_response(304);
+                response.headers.set("ETag", quote_etag(info->etag));
+                response.headers.set("Last-Modified", http_date(info->last_modified));
+                return response;
+            }
+            case Precondition::kProceed: break;
+        }
+        auto range = resolve_range(call.request.headers.get("Range"), info->size);
+        if (!range) {
+            http::Response response = call.fail(range.status());
+            response.headers.set("Content-Range", "bytes */" + std::to_string(info->size));
+            return response;
+        }
+        if (!with_body) return object_response(call, *info, *range);
+
+        auto reader = context.store->get_object(bucket, key, *range);
+        if (!reader) return call.fail(reader.status());
+        // The object was replaced between head and get: the range (resolved against the old
+        // size) and the conditions may not hold for the new one, so evaluate again.
+        if (reader->info.etag != info->etag && attempt < kReadAttempts) continue;
+        if (reader->info.etag != info->etag) {
+            return call.fail(Status(StatusCode::kUnavailable, "SlowDown",
+                                    "object replaced repeatedly during GET"));
+        }
+        http::Response response = object_response(call, reader->info, *range);
+        response.source = std::move(reader->body);
+        return response;
+    }
+}
+
+}  // namespace
+
+http::Response put_object(const S3Context& context, S3Call& call) {
+    // Checked before the body is read, so a doomed upload is never invited (100-continue).
+    auto bucket = context.store->head_bucket(call.target.bucket);
+    if (!bucket) return call.fail(bucket.status());
+    auto md5 = content_md5(call.request.headers);
+    if (!md5) return call.fail(md5.status());
+    auto payload = open_body(call);
+    if (!payload) return call.fail(payload.status());
+    if ((*payload)->declared_length().value_or(0) > kMaxPutBytes) {
+        return call.fail(Status(StatusCode::kResourceExhausted, "EntityTooLarge",
+                                "declared length over 5 GiB"),
+                         {.elements = {{"ProposedSize",
+                                        std::to_string(*(*payload)->declared_length())},
+                                       {"MaxSizeAllowed", std::to_string(kMaxPutBytes)}}});
+    }
+
+    store::PutRequest put;
+    put.bucket = call.target.bucket;
+    put.key = call.target.key;
+    put.attributes = attributes_from_headers(call.request.headers);
+    put.created_by = store::CreatedBy::kPut;
+    put.expected_md5 = *md5;
+    put.max_size = kMaxPutBytes;
+    auto info = context.store->put_object(put, **payload);
+    if (!info) return call.fail(info.status());
+
+    http::Response response = empty_response(200);
+    response.headers.set("ETag", quote_etag(info->etag));
+    add_checksum_header(response, **payload);
+    return response;
+}
+
+http::Response get_object(const S3Context& context, S3Call& call) {
+    return serve_object(context, call, true);
+}
+
+http::Response head_object(const S3Context& context, S3Call& call) {
+    return serve_object(context, call, false);
+}
+
+http::Response delete_object(const S3Context& context, S3Call& call) {
+    Status status = context.store->delete_object(call.target.bucket, call.target.key);
+    if (!status.is_ok()) return call.fail(status);
+    return empty_response(204);
+}
+
+}  // namespace imgpipe::s3

@@ -1,0 +1,121 @@
+#include "s3/s3_service.h"
+
+#include <random>
+
+#include "s3/cors.h"
+#include "s3/handlers.h"
+#include "s3/post_object.h"
+
+namespace imgpipe::s3 {
+namespace {
+
+std::string new_request_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string id(16, '0');
+    uint64_t v = rng();
+    for (char& c : id) {
+        c = kHex[v & 15];
+        v >>= 4;
+    }
+    return id;
+}
+
+// Verifies the request's signature; nullopt for an anonymous request.
+Result<std::optional<sigv4::Authorization>> authenticate(const S3Context& context,
+                                                         const http::Request& request) {
+    sigv4::RequestView view{request.method, request.path, request.query,
+                            &request.headers.entries()};
+    if (!sigv4::has_auth(view)) return std::optional<sigv4::Authorization>();
+    if (context.verifier == nullptr) {
+        return internal_error("S3 endpoint has no signature verifier configured");
+    }
+    IMGPIPE_ASSIGN_OR_RETURN(sigv4::Authorization auth,
+                             context.verifier->verify(view, context.clock->now()));
+    return std::optional<sigv4::Authorization>(std::move(auth));
+}
+
+http::Response dispatch(const S3Context& context, S3Call& call) {
+    switch (call.operation) {
+        case Operation::kListBuckets: return list_buckets(context, call);
+        case Operation::kCreateBucket: return create_bucket(context, call);
+        case Operation::kHeadBucket: return head_bucket(context, call);
+        case Operation::kDeleteBucket: return delete_bucket(context, call);
+        case Operation::kGetBucketLocation: return get_bucket_location(context, call);
+        case Operation::kGetBucketVersioning: return get_bucket_versioning(context, call);
+        case Operation::kGetBucketAcl:
+        case Operation::kGetObjectAcl: return get_acl(context, call);
+        case Operation::kListObjectsV1: return list_objects_v1(context, call);
+        case Operation::kListObjectsV2: return list_objects_v2(context, call);
+        case Operation::kListObjectVersions: return list_object_versions(context, call);
+        case Operation::kListMultipartUploads: return list_multipart_uploads(context, call);
+        case Operation::kDeleteObjects: return delete_objects(context, call);
+        case Operation::kPutObject: return put_object(context, call);
+        case Operation::kCopyObject: return copy_object(context, call);
+        case Operation::kGetObject: return get_object(context, call);
+        case Operation::kHeadObject: return head_object(context, call);
+        case Operation::kDeleteObject: return delete_object(context, call);
+        case Operation::kCreateMultipartUpload: return create_multipart_upload(context, call);
+        case Operation::kUploadPart: return upload_part(context, call);
+        case Operation::kCompleteMultipartUpload: return complete_multipart_upload(context, call);
+        case Operation::kAbortMultipartUpload: return abort_multipart_upload(context, call);
+        case Operation::kListParts: return list_parts(context, call);
+        case Operation::kPostNotMultipart:
+            // What AWS answers (s3-compat.md §2.1).
+            return call.fail(Status(StatusCode::kFailedPrecondition, "PreconditionFailed",
+                                    "POST to a bucket without multipart/form-data"),
+                             {.elements = {{"Condition", "Bucket POST must be of the "
+                                                         "enclosure-type multipart/form-data"}}});
+        case Operation::kNotImplemented:
+            return call.fail(Status(StatusCode::kUnimplemented, "NotImplemented",
+                                    "unsupported subresource: " + call.request.query));
+        case Operation::kMethodNotAllowed:
+            return call.fail(Status(StatusCode::kInvalidArgument, "MethodNotAllowed",
+                                    call.request.method + " not allowed here"));
+        case Operation::kPostObject:
+        case Operation::kCorsPreflight: break;  // handled before authentication
+    }
+    return call.fail(internal_error("unrouted S3 operation"));
+}
+
+http::Response handle_call(const S3Context& context, http::Request& request) {
+    auto target = resolve_target(request.headers.get_or("Host", ""), request.path,
+                                 context.options);
+    if (!target) return error_response(target.status(), request.path, request.request_id);
+    S3Call call{request, std::move(*target), QueryParams::parse(request.query)};
+    call.operation = classify(request.method, call.target, call.query, request.headers);
+    call.resource = "/" + call.target.bucket;
+    if (!call.target.key.empty()) call.resource += "/" + call.target.key;
+
+    // Browser uploads carry their own auth (the signed POST policy) inside the form.
+    if (call.operation == Operation::kCorsPreflight) {
+        return cors_preflight(context.options, request);
+    }
+    if (call.operation == Operation::kPostObject) {
+        return post_object(context, request, call.target.bucket);
+    }
+
+    auto auth = authenticate(context, request);
+    if (!auth) return call.fail(auth.status());
+    call.auth = std::move(*auth);
+    if (!is_allowed(context, call, call.target.bucket, action_for(call.operation))) {
+        return call.fail(Status(StatusCode::kPermissionDenied, "AccessDenied",
+                                std::string(operation_name(call.operation)) + " not allowed"));
+    }
+    return dispatch(context, call);
+}
+
+}  // namespace
+
+S3Service::S3Service(S3Context context) : context_(std::move(context)) {}
+
+http::Response S3Service::handle(http::Request& request) const {
+    if (request.request_id.empty()) request.request_id = new_request_id();
+    http::Response response = handle_call(context_, request);
+    response.headers.set("x-amz-request-id", request.request_id);
+    if (request.method == "HEAD" && response.status >= 300) drop_body_for_head(response);
+    add_cors_headers(context_.options, request, response);
+    return response;
+}
+
+}  // namespace imgpipe::s3

@@ -1,0 +1,159 @@
+#include "store/local/body_writer.h"
+
+#include <algorithm>
+
+namespace imgpipe::store {
+namespace {
+
+Status too_large(uint64_t max_size) {
+    return {StatusCode::kResourceExhausted, "EntityTooLarge",
+            "body exceeds the maximum of " + std::to_string(max_size) + " bytes"};
+}
+
+// Removes a file on scope exit unless released; the cleanup half of every write path.
+class RemoveOnFailure {
+public:
+    RemoveOnFailure(FileSystem& fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+    ~RemoveOnFailure() {
+        if (!released_) (void)fs_.remove(path_);
+    }
+    void release() { released_ = true; }
+
+private:
+    FileSystem& fs_;
+    std::string path_;
+    bool released_ = false;
+};
+
+}  // namespace
+
+Md5::Md5() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
+
+Md5::~Md5() { EVP_MD_CTX_free(ctx_); }
+
+void Md5::update(std::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+
+std::string Md5::finish() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &len);
+    return {reinterpret_cast<const char*>(digest), len};
+}
+
+std::string to_hex(std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+    return out;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    if (hex.size() % 2 != 0) return std::nullopt;
+    std::string out(hex.size() / 2, '\0');
+    for (size_t i = 0; i < out.size(); ++i) {
+        int hi = nibble(hex[2 * i]);
+        int lo = nibble(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out[i] = static_cast<char>(hi * 16 + lo);
+    }
+    return out;
+}
+
+Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSource& body,
+                               const BodyLimits& limits) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto file, fs.create_file(path));
+    RemoveOnFailure cleanup(fs, path);
+    std::unique_ptr<char[]> buffer(new char[kIoBufferSize]);
+    size_t filled = 0;
+    uint64_t total = 0;
+    Md5 md5;
+    for (;;) {
+        if (filled == kIoBufferSize) {
+            IMGPIPE_RETURN_IF_ERROR(file->append({buffer.get(), filled}));
+            filled = 0;
+        }
+        // Ask for at most one byte past the limit, so crossing it is seen without reading on.
+        size_t want = kIoBufferSize - filled;
+        uint64_t allowed = limits.max_size - total;
+        if (allowed < want) want = static_cast<size_t>(allowed) + 1;
+        IMGPIPE_ASSIGN_OR_RETURN(size_t n, body.read({buffer.get() + filled, want}));
+        if (n == 0) break;
+        if (n > want) return internal_error("body source returned more bytes than asked for");
+        if (limits.compute_md5) md5.update({buffer.get() + filled, n});
+        filled += n;
+        total += n;
+        if (total > limits.max_size) return too_large(limits.max_size);
+    }
+    if (total < limits.min_size) {
+        return invalid_argument("EntityTooSmall", "body of " + std::to_string(total) +
+                                                      " bytes is under the minimum of " +
+                                                      std::to_string(limits.min_size));
+    }
+    WrittenBody written{total, limits.compute_md5 ? md5.finish() : std::string()};
+    if (limits.expected_md5 && *limits.expected_md5 != written.md5) {
+        return invalid_argument("BadDigest", "Content-MD5 does not match the body");
+    }
+    if (filled > 0) IMGPIPE_RETURN_IF_ERROR(file->append({buffer.get(), filled}));
+    IMGPIPE_RETURN_IF_ERROR(file->sync());
+    IMGPIPE_RETURN_IF_ERROR(file->close());
+    cleanup.release();
+    return written;
+}
+
+Status publish_file(FileSystem& fs, const std::string& from, const std::string& to,
+                    const std::string& dir) {
+    Status renamed = fs.rename(from, to);
+    if (!renamed.is_ok()) {
+        (void)fs.remove(from);
+        return renamed;
+    }
+    Status synced = fs.sync_dir(dir);
+    if (!synced.is_ok()) {
+        // Not durable, so not published: the caller reports failure and must not index it.
+        (void)fs.remove(to);
+        return synced;
+    }
+    return Status::ok();
+}
+
+Result<size_t> FileRangeSource::read(std::span<char> buf) {
+    if (remaining_ == 0) return size_t{0};
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), remaining_));
+    IMGPIPE_ASSIGN_OR_RETURN(size_t n, file_->read_at(offset_, buf.first(want)));
+    if (n == 0) {
+        return Status(StatusCode::kDataLoss, "DataLoss", "stored object file is truncated");
+    }
+    offset_ += n;
+    remaining_ -= n;
+    return n;
+}
+
+Result<size_t> ConcatFileSource::read(std::span<char> buf) {
+    while (index_ < files_.size()) {
+        const ReadableFile& file = *files_[index_];
+        if (offset_ < file.size()) {
+            size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), file.size() - offset_));
+            IMGPIPE_ASSIGN_OR_RETURN(size_t n, file.read_at(offset_, buf.first(want)));
+            if (n == 0) {
+                return Status(StatusCode::kDataLoss, "DataLoss", "stored part file is truncated");
+            }
+            offset_ += n;
+            return n;
+        }
+        ++index_;
+        offset_ = 0;
+    }
+    return size_t{0};
+}
+
+}  // namespace imgpipe::store

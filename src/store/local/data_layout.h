@@ -1,0 +1,47 @@
+#pragma once
+// DataLayout: where the local store keeps things under its data dir, and how data files are
+// named. File names come only from random ids (32 hex digits), never from bucket names or keys,
+// so no key ("../../etc/passwd", "a//b") can reach outside the data dir or collide:
+//
+//   <data>/index.db            SQLite index (SqliteIndex)
+//   <data>/objects/<xx>/<id>   object bytes; <xx> = first two hex digits of id (256 subdirs)
+//   <data>/parts/<id>          multipart parts not yet completed
+//   <data>/tmp/<id>            bodies being written; anything here at open is garbage
+//
+// Value type; thread-safe (const methods only; id generation uses OpenSSL's thread-safe RNG).
+
+#include <string>
+
+#include "core/file_system.h"
+
+namespace imgpipe::store {
+
+class DataLayout {
+public:
+    explicit DataLayout(std::string root) : root_(std::move(root)) {}
+
+    const std::string& root() const { return root_; }
+    std::string index_path() const { return root_ + "/index.db"; }
+    std::string objects_dir() const { return root_ + "/objects"; }
+    std::string object_dir(const std::string& id) const;
+    std::string object_path(const std::string& id) const;
+    std::string parts_dir() const { return root_ + "/parts"; }
+    std::string part_path(const std::string& id) const { return parts_dir() + "/" + id; }
+    std::string tmp_dir() const { return root_ + "/tmp"; }
+    std::string temp_path(const std::string& id) const { return tmp_dir() + "/" + id; }
+
+    // Creates every directory (including the 256 fan-out dirs) and makes them durable.
+    Status create_dirs(FileSystem& fs) const;
+
+    // A fresh random id: 32 lower-case hex digits.
+    static std::string new_id();
+    // Whether `name` has the shape new_id() produces.
+    static bool is_id(const std::string& name);
+    // The 256 fan-out directory names "00".."ff".
+    static std::string fanout_name(int i);
+
+private:
+    std::string root_;
+};
+
+}  // namespace imgpipe::store

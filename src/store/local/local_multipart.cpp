@@ -1,0 +1,184 @@
+// LocalObjectStore's multipart upload: each part is a file under parts/ named by a fresh id and
+// indexed in multipart_parts; completing streams the chosen parts, in order, into one new object
+// file (never through memory) and commits the object row, its event and the removal of the
+// upload in one transaction. Part files are unlinked only after that commit.
+
+#include <map>
+
+#include "store/local/body_writer.h"
+#include "store/local/local_object_store.h"
+#include "store/names.h"
+
+namespace imgpipe::store {
+namespace {
+
+constexpr uint64_t kMinPartSize = 5ull << 20;  // every part but the last (S3)
+constexpr uint64_t kMaxPartSize = 5ull << 30;
+constexpr int kMaxPartNumber = 10000;
+constexpr int kMaxListParts = 1000;
+
+// ETags arrive quoted or not, in either case.
+std::string normalize_etag(std::string etag) {
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+        etag = etag.substr(1, etag.size() - 2);
+    }
+    for (char& c : etag) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return etag;
+}
+
+Status invalid_part(int number, std::string_view why) {
+    return invalid_argument("InvalidPart", "part " + std::to_string(number) + ": " +
+                                               std::string(why));
+}
+
+}  // namespace
+
+Result<std::string> LocalObjectStore::create_multipart_upload(const PutRequest& request) {
+    IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
+    UploadRow row;
+    row.info = {request.bucket, request.key, DataLayout::new_id(), clock_.now()};
+    row.attributes = request.attributes;
+    IMGPIPE_RETURN_IF_ERROR(index_->create_upload(row));
+    return row.info.upload_id;
+}
+
+Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const std::string& key,
+                                               const std::string& upload_id, int part_number,
+                                               ByteSource& body,
+                                               std::optional<std::string> expected_md5) {
+    if (part_number < 1 || part_number > kMaxPartNumber) {
+        return invalid_argument("InvalidArgument", "part number must be 1..10000");
+    }
+    if (expected_md5 && expected_md5->size() != 16) {
+        return invalid_argument("InvalidDigest", "Content-MD5 must be 16 bytes");
+    }
+    IMGPIPE_RETURN_IF_ERROR(index_->get_upload(bucket, key, upload_id).status());
+
+    std::string id = DataLayout::new_id();
+    std::string temp = layout_.temp_path(id);
+    BodyLimits limits;
+    limits.max_size = kMaxPartSize;
+    limits.expected_md5 = std::move(expected_md5);
+    IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, body, limits));
+    std::string path = layout_.part_path(id);
+    IMGPIPE_RETURN_IF_ERROR(publish_file(fs_, temp, path, layout_.parts_dir()));
+
+    PartRow row;
+    row.upload_id = upload_id;
+    row.info = {part_number, written.size, to_hex(written.md5), clock_.now()};
+    row.data_id = id;
+    auto replaced = index_->commit_part(row);
+    if (!replaced.is_ok()) {
+        (void)fs_.remove(path);
+        return replaced.status();
+    }
+    if (!replaced->empty()) remove_part_files({*replaced});
+    return row.info;
+}
+
+Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
+    const std::string& bucket, const std::string& key, const std::string& upload_id,
+    const std::vector<CompletedPart>& parts) {
+    IMGPIPE_ASSIGN_OR_RETURN(UploadRow upload, index_->get_upload(bucket, key, upload_id));
+    if (parts.empty()) {
+        return invalid_argument("MalformedXML", "CompleteMultipartUpload lists no parts");
+    }
+    for (size_t i = 1; i < parts.size(); ++i) {
+        if (parts[i].part_number <= parts[i - 1].part_number) {
+            return invalid_argument("InvalidPartOrder", "parts must be listed in ascending order");
+        }
+    }
+    IMGPIPE_ASSIGN_OR_RETURN(auto stored, index_->list_parts(upload_id, 0, kMaxPartNumber + 1));
+    std::map<int, PartRow> by_number;
+    for (auto& part : stored) by_number.emplace(part.info.part_number, std::move(part));
+
+    std::vector<std::unique_ptr<ReadableFile>> files;
+    Md5 md5_of_md5s;
+    for (size_t i = 0; i < parts.size(); ++i) {
+        auto it = by_number.find(parts[i].part_number);
+        if (it == by_number.end()) return invalid_part(parts[i].part_number, "not uploaded");
+        const PartRow& part = it->second;
+        if (normalize_etag(parts[i].etag) != part.info.etag) {
+            return invalid_part(part.info.part_number, "ETag does not match");
+        }
+        if (i + 1 < parts.size() && part.info.size < kMinPartSize) {
+            return invalid_argument("EntityTooSmall",
+                                    "part " + std::to_string(part.info.part_number) +
+                                        " is smaller than 5 MiB and not the last part");
+        }
+        auto digest = from_hex(part.info.etag);
+        if (!digest) return internal_error("stored part ETag is not hex");
+        md5_of_md5s.update(*digest);
+        auto file = fs_.open_file(layout_.part_path(part.data_id));
+        if (!file.is_ok()) {
+            // Replaced by a concurrent upload_part of the same number: the ETag check above
+            // passed against the old row, so ask the client to retry with the new one.
+            if (file.status().code() == StatusCode::kNotFound) {
+                return invalid_part(part.info.part_number, "replaced while completing");
+            }
+            return file.status();
+        }
+        files.push_back(std::move(file).value());
+    }
+
+    std::string id = DataLayout::new_id();
+    std::string temp = layout_.temp_path(id);
+    ConcatFileSource source(std::move(files));
+    BodyLimits limits;
+    limits.compute_md5 = false;  // the multipart ETag is the MD5 of the part MD5s
+    IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, source, limits));
+    std::string path = layout_.object_path(id);
+    IMGPIPE_RETURN_IF_ERROR(publish_file(fs_, temp, path, layout_.object_dir(id)));
+
+    ObjectRow row;
+    row.info = {bucket, key, written.size,
+                to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()), clock_.now(),
+                upload.attributes};
+    row.data_id = id;
+    row.created_by = CreatedBy::kCompleteMultipartUpload;
+    auto done = index_->complete_upload(upload_id, row);
+    if (!done.is_ok()) {
+        (void)fs_.remove(path);
+        return done.status();
+    }
+    if (!done->replaced_data_id.empty()) remove_object_file(done->replaced_data_id);
+    remove_part_files(done->part_data_ids);
+    return std::move(row.info);
+}
+
+Status LocalObjectStore::abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                                const std::string& upload_id) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto data_ids, index_->delete_upload(bucket, key, upload_id));
+    remove_part_files(data_ids);
+    return Status::ok();
+}
+
+Result<ListPartsResult> LocalObjectStore::list_parts(const std::string& bucket,
+                                                     const std::string& key,
+                                                     const std::string& upload_id,
+                                                     int part_number_marker, int max_parts) {
+    if (max_parts < 0 || part_number_marker < 0) {
+        return invalid_argument("InvalidArgument", "max-parts and part-number-marker must be >= 0");
+    }
+    IMGPIPE_RETURN_IF_ERROR(index_->get_upload(bucket, key, upload_id).status());
+    const int limit = std::min(max_parts, kMaxListParts);
+    IMGPIPE_ASSIGN_OR_RETURN(auto rows, index_->list_parts(upload_id, part_number_marker, limit + 1));
+    ListPartsResult out;
+    if (static_cast<int>(rows.size()) > limit) {
+        out.is_truncated = true;
+        rows.resize(limit);
+    }
+    for (auto& row : rows) out.parts.push_back(std::move(row.info));
+    out.next_part_number_marker = out.parts.empty() ? part_number_marker
+                                                    : out.parts.back().part_number;
+    return out;
+}
+
+Result<std::vector<MultipartUploadInfo>> LocalObjectStore::list_multipart_uploads(
+    const std::string& bucket, const std::string& prefix) {
+    return index_->list_uploads(bucket, prefix);
+}
+
+}  // namespace imgpipe::store

@@ -1,0 +1,207 @@
+#include "store/local/local_object_store.h"
+
+#include "core/log.h"
+#include "store/local/body_writer.h"
+#include "store/names.h"
+
+namespace imgpipe::store {
+namespace {
+
+// A concurrent put can unlink the file an index row named just before we open it; a fresh
+// lookup then names the new file. More than a few misses in a row means real damage.
+constexpr int kOpenAttempts = 8;
+
+}  // namespace
+
+Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::string& data_dir,
+                                                                 FileSystem& fs, Clock& clock) {
+    DataLayout layout(data_dir);
+    IMGPIPE_RETURN_IF_ERROR(fs.create_dirs(data_dir));
+    IMGPIPE_RETURN_IF_ERROR(layout.create_dirs(fs));
+    IMGPIPE_ASSIGN_OR_RETURN(auto index, SqliteIndex::open(layout.index_path()));
+    std::unique_ptr<LocalObjectStore> store(
+        new LocalObjectStore(std::move(layout), fs, clock, std::move(index)));
+    IMGPIPE_RETURN_IF_ERROR(store->sweep());
+    return store;
+}
+
+Status LocalObjectStore::sweep() {
+    int removed = 0;
+    // Temp files belong to puts that never finished; nothing references them.
+    IMGPIPE_ASSIGN_OR_RETURN(auto temps, fs_.list_dir(layout_.tmp_dir()));
+    for (const auto& name : temps) {
+        IMGPIPE_RETURN_IF_ERROR(fs_.remove(layout_.tmp_dir() + "/" + name));
+        ++removed;
+    }
+    // Data files renamed into place whose index commit never happened (crash or failure).
+    for (int i = 0; i < 256; ++i) {
+        std::string dir = layout_.objects_dir() + "/" + DataLayout::fanout_name(i);
+        IMGPIPE_ASSIGN_OR_RETURN(auto names, fs_.list_dir(dir));
+        for (const auto& name : names) {
+            IMGPIPE_ASSIGN_OR_RETURN(bool used, index_->object_data_referenced(name));
+            if (used) continue;
+            IMGPIPE_RETURN_IF_ERROR(fs_.remove(dir + "/" + name));
+            ++removed;
+        }
+    }
+    // Parts whose upload was completed or aborted, or never committed.
+    IMGPIPE_ASSIGN_OR_RETURN(auto parts, fs_.list_dir(layout_.parts_dir()));
+    for (const auto& name : parts) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool used, index_->part_data_referenced(name));
+        if (used) continue;
+        IMGPIPE_RETURN_IF_ERROR(fs_.remove(layout_.part_path(name)));
+        ++removed;
+    }
+    if (removed > 0) {
+        log::info("object store swept orphan files", {{"data_dir", layout_.root()},
+                                                      {"removed", removed}});
+    }
+    return Status::ok();
+}
+
+void LocalObjectStore::remove_object_file(const std::string& data_id) {
+    Status s = fs_.remove(layout_.object_path(data_id));
+    if (!s.is_ok()) log::warn("could not remove replaced object file", {{"error", s.to_string()}});
+}
+
+void LocalObjectStore::remove_part_files(const std::vector<std::string>& data_ids) {
+    for (const auto& id : data_ids) {
+        Status s = fs_.remove(layout_.part_path(id));
+        if (!s.is_ok()) log::warn("could not remove part file", {{"error", s.to_string()}});
+    }
+}
+
+Status LocalObjectStore::create_bucket(const std::string& bucket) {
+    IMGPIPE_RETURN_IF_ERROR(validate_bucket_name(bucket));
+    return index_->create_bucket(bucket, clock_.now());
+}
+
+Status LocalObjectStore::delete_bucket(const std::string& bucket) {
+    return index_->delete_bucket(bucket);
+}
+
+Result<BucketInfo> LocalObjectStore::head_bucket(const std::string& bucket) {
+    return index_->get_bucket(bucket);
+}
+
+Result<std::vector<BucketInfo>> LocalObjectStore::list_buckets() { return index_->list_buckets(); }
+
+Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, ByteSource& body,
+                                                  const BodyLimits& limits,
+                                                  std::string etag_override) {
+    IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
+    // Fail before reading a possibly huge body into a bucket that does not exist.
+    IMGPIPE_RETURN_IF_ERROR(index_->get_bucket(request.bucket).status());
+
+    std::string id = DataLayout::new_id();
+    std::string temp = layout_.temp_path(id);
+    IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, body, limits));
+    std::string path = layout_.object_path(id);
+    IMGPIPE_RETURN_IF_ERROR(publish_file(fs_, temp, path, layout_.object_dir(id)));
+
+    ObjectRow row;
+    row.info.bucket = request.bucket;
+    row.info.key = request.key;
+    row.info.size = written.size;
+    row.info.etag = etag_override.empty() ? to_hex(written.md5) : std::move(etag_override);
+    row.info.last_modified = clock_.now();
+    row.info.attributes = request.attributes;
+    row.data_id = id;
+    row.created_by = request.created_by;
+    auto replaced = index_->commit_object(row);
+    if (!replaced.is_ok()) {
+        (void)fs_.remove(path);
+        return replaced.status();
+    }
+    // Readers that already opened the old file keep reading it; new readers get the new row.
+    if (!replaced->empty()) remove_object_file(*replaced);
+    return std::move(row.info);
+}
+
+Result<ObjectInfo> LocalObjectStore::put_object(const PutRequest& request, ByteSource& body) {
+    BodyLimits limits;
+    limits.min_size = request.min_size;
+    limits.max_size = request.max_size;
+    if (request.expected_md5) {
+        if (request.expected_md5->size() != 16) {
+            return invalid_argument("InvalidDigest", "Content-MD5 must be 16 bytes");
+        }
+        limits.expected_md5 = request.expected_md5;
+    }
+    return store_object(request, body, limits, "");
+}
+
+Result<ObjectInfo> LocalObjectStore::head_object(const std::string& bucket,
+                                                 const std::string& key) {
+    IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row, index_->get_object(bucket, key));
+    return std::move(row.info);
+}
+
+Result<std::pair<ObjectRow, std::unique_ptr<ReadableFile>>> LocalObjectStore::open_current(
+    const std::string& bucket, const std::string& key) {
+    Status last;
+    for (int attempt = 0; attempt < kOpenAttempts; ++attempt) {
+        IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row, index_->get_object(bucket, key));
+        auto file = fs_.open_file(layout_.object_path(row.data_id));
+        if (file.is_ok()) return std::make_pair(std::move(row), std::move(file).value());
+        last = file.status();
+        if (last.code() != StatusCode::kNotFound) return last;
+    }
+    return Status(StatusCode::kDataLoss, "DataLoss",
+                  "object file missing for " + bucket + ": " + last.message());
+}
+
+Result<ObjectReader> LocalObjectStore::get_object(const std::string& bucket,
+                                                  const std::string& key,
+                                                  std::optional<ByteRange> range) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto current, open_current(bucket, key));
+    auto& [row, file] = current;
+    uint64_t first = 0;
+    uint64_t length = row.info.size;
+    if (range) {
+        if (range->first > range->last || range->last >= row.info.size) {
+            return Status(StatusCode::kOutOfRange, "InvalidRange",
+                          "range outside the object of " + std::to_string(row.info.size) +
+                              " bytes");
+        }
+        first = range->first;
+        length = range->last - range->first + 1;
+    }
+    ObjectReader reader;
+    reader.info = std::move(row.info);
+    reader.body = std::make_unique<FileRangeSource>(std::move(file), first, length);
+    return reader;
+}
+
+Status LocalObjectStore::delete_object(const std::string& bucket, const std::string& key) {
+    IMGPIPE_ASSIGN_OR_RETURN(std::string removed, index_->delete_object(bucket, key, clock_.now()));
+    if (!removed.empty()) remove_object_file(removed);
+    return Status::ok();
+}
+
+Result<ObjectInfo> LocalObjectStore::copy_object(const std::string& src_bucket,
+                                                 const std::string& src_key,
+                                                 const PutRequest& dest) {
+    // Streamed rather than hard-linked: the FileSystem port has no link(), and a private copy
+    // keeps "one data file per row" true, which the sweep and the unlink-on-replace rely on.
+    IMGPIPE_ASSIGN_OR_RETURN(auto current, open_current(src_bucket, src_key));
+    auto& [row, file] = current;
+    FileRangeSource source(std::move(file), 0, row.info.size);
+    PutRequest request = dest;
+    request.created_by = CreatedBy::kCopy;
+    BodyLimits limits;
+    limits.min_size = dest.min_size;
+    limits.max_size = dest.max_size;
+    return store_object(request, source, limits, "");
+}
+
+Result<std::vector<ObjectEvent>> LocalObjectStore::read_events(int64_t after_seq, int limit) {
+    if (limit <= 0) return std::vector<ObjectEvent>{};
+    return index_->read_events(after_seq, limit);
+}
+
+Status LocalObjectStore::delete_events_through(int64_t seq) {
+    return index_->delete_events_through(seq);
+}
+
+}  // namespace imgpipe::store

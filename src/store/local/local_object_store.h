@@ -1,0 +1,99 @@
+#pragma once
+// LocalObjectStore: the embedded ObjectStore — object bytes in files under the data dir (see
+// DataLayout), everything else in a SQLite index (SqliteIndex) that is also the transactional
+// outbox of object events.
+//
+// A put streams the body to <data>/tmp (MD5 and size limits checked on the fly), fsyncs it,
+// renames it into objects/, fsyncs the directory, then commits the index row and its event in
+// one SQLite transaction; only then is the replaced data file unlinked. So a reader sees the old
+// object or the new one, never a mix (a reader that already opened the old file keeps reading
+// it), and a failure at any step leaves the old object (or none) visible and no stray file. A
+// crash can leave only unreferenced files, which `open` sweeps. Multipart parts are files under
+// parts/; completing an upload concatenates them by streaming into a new object file.
+//
+// Thread-safe: all methods may be called concurrently (the index serialises its transactions;
+// file writes of different puts proceed in parallel).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/file_system.h"
+#include "store/local/body_writer.h"
+#include "store/local/data_layout.h"
+#include "store/local/object_event.h"
+#include "store/local/sqlite_index.h"
+#include "store/object_store.h"
+
+namespace imgpipe::store {
+
+class LocalObjectStore final : public ObjectStore {
+public:
+    // Opens (creating if needed) the store in `data_dir`, then sweeps what a crash can leave:
+    // temp files, data files no index row names, parts of unknown uploads. `fs` and `clock` must
+    // outlive the store. IoError/DiskFull when the directory or the index cannot be set up.
+    static Result<std::unique_ptr<LocalObjectStore>> open(const std::string& data_dir,
+                                                          FileSystem& fs, Clock& clock);
+
+    Status create_bucket(const std::string& bucket) override;
+    Status delete_bucket(const std::string& bucket) override;
+    Result<BucketInfo> head_bucket(const std::string& bucket) override;
+    Result<std::vector<BucketInfo>> list_buckets() override;
+
+    Result<ObjectInfo> put_object(const PutRequest& request, ByteSource& body) override;
+    Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key) override;
+    Result<ObjectReader> get_object(const std::string& bucket, const std::string& key,
+                                    std::optional<ByteRange> range) override;
+    Status delete_object(const std::string& bucket, const std::string& key) override;
+    Result<ObjectInfo> copy_object(const std::string& src_bucket, const std::string& src_key,
+                                   const PutRequest& dest) override;
+    Result<ListResult> list_objects(const ListRequest& request) override;
+
+    Result<std::string> create_multipart_upload(const PutRequest& request) override;
+    Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id, int part_number, ByteSource& body,
+                                 std::optional<std::string> expected_md5) override;
+    Result<ObjectInfo> complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                                 const std::string& upload_id,
+                                                 const std::vector<CompletedPart>& parts) override;
+    Status abort_multipart_upload(const std::string& bucket, const std::string& key,
+                                  const std::string& upload_id) override;
+    Result<ListPartsResult> list_parts(const std::string& bucket, const std::string& key,
+                                       const std::string& upload_id, int part_number_marker,
+                                       int max_parts) override;
+    Result<std::vector<MultipartUploadInfo>> list_multipart_uploads(
+        const std::string& bucket, const std::string& prefix) override;
+
+    // The outbox, for the relay that moves events to the queue: up to `limit` events with
+    // seq > after_seq in seq order.
+    Result<std::vector<ObjectEvent>> read_events(int64_t after_seq, int limit);
+    // Forgets every event with seq <= `seq` (after the relay delivered them).
+    Status delete_events_through(int64_t seq);
+
+    const DataLayout& layout() const { return layout_; }
+
+private:
+    LocalObjectStore(DataLayout layout, FileSystem& fs, Clock& clock,
+                     std::unique_ptr<SqliteIndex> index)
+        : layout_(std::move(layout)), fs_(fs), clock_(clock), index_(std::move(index)) {}
+
+    Status sweep();
+    // Streams `body` into a new object file and commits it under request.bucket/key.
+    Result<ObjectInfo> store_object(const PutRequest& request, ByteSource& body,
+                                    const BodyLimits& limits, std::string etag_override);
+    // Opens the data file of the current row for bucket/key, retrying when a concurrent put
+    // replaced (and unlinked) it between the index lookup and the open.
+    Result<std::pair<ObjectRow, std::unique_ptr<ReadableFile>>> open_current(
+        const std::string& bucket, const std::string& key);
+    // Unlinks data files no longer referenced; failures only leave garbage for the next sweep.
+    void remove_object_file(const std::string& data_id);
+    void remove_part_files(const std::vector<std::string>& data_ids);
+
+    DataLayout layout_;
+    FileSystem& fs_;
+    Clock& clock_;
+    std::unique_ptr<SqliteIndex> index_;
+};
+
+}  // namespace imgpipe::store

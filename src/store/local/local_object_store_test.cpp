@@ -1,0 +1,208 @@
+#include "store/local/local_object_store.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "store/local/local_store_test_util.h"
+#include "store/object_store_contract.h"
+
+namespace imgpipe::store {
+namespace {
+
+using testing::files_under;
+using testing::LocalHarness;
+using testing::open_store;
+using testing::put_string;
+using testing::read_object;
+using testing::TempDir;
+
+INSTANTIATE_TEST_SUITE_P(Local, ObjectStoreContractTest,
+                         ::testing::Values(ObjectStoreContractParam{
+                             "Local", [] { return std::make_unique<LocalHarness>(); }}),
+                         object_store_contract_name);
+
+class LocalObjectStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        data_ = dir_.path() + "/data";
+        store_ = open_store(data_);
+        ASSERT_NE(store_, nullptr);
+        ASSERT_TRUE(store_->create_bucket("uploads").is_ok());
+    }
+
+    TempDir dir_;
+    std::string data_;
+    std::unique_ptr<LocalObjectStore> store_;
+};
+
+TEST_F(LocalObjectStoreTest, OutboxRecordsEveryVisibleChange) {
+    ASSERT_TRUE(put_string(*store_, "uploads", "put", "1").is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "post", "22", CreatedBy::kPost).is_ok());
+    ASSERT_TRUE(store_->copy_object("uploads", "put", {"uploads", "copy"}).is_ok());
+    auto id = store_->create_multipart_upload({"uploads", "multi"});
+    ASSERT_TRUE(id.is_ok());
+    StringByteSource part("4444");
+    auto p1 = store_->upload_part("uploads", "multi", *id, 1, part, std::nullopt);
+    ASSERT_TRUE(p1.is_ok());
+    auto multi = store_->complete_multipart_upload("uploads", "multi", *id, {{1, p1->etag}});
+    ASSERT_TRUE(multi.is_ok());
+    ASSERT_TRUE(store_->delete_object("uploads", "put").is_ok());
+    ASSERT_TRUE(store_->delete_object("uploads", "never-existed").is_ok());  // no event
+    PutRequest bad{"uploads", "bad"};
+    bad.expected_md5 = std::string(16, 'x');
+    StringByteSource body("rejected");
+    ASSERT_FALSE(store_->put_object(bad, body).is_ok());  // no event
+
+    auto events = store_->read_events(0, 100);
+    ASSERT_TRUE(events.is_ok()) << events.status().to_string();
+    ASSERT_EQ(events->size(), 5u);
+    std::vector<std::string> names, keys;
+    for (const auto& e : *events) {
+        names.push_back(e.event_name);
+        keys.push_back(e.key);
+        EXPECT_EQ(e.bucket, "uploads");
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"ObjectCreated:Put", "ObjectCreated:Post",
+                                               "ObjectCreated:Copy",
+                                               "ObjectCreated:CompleteMultipartUpload",
+                                               "ObjectRemoved:Delete"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"put", "post", "copy", "multi", "put"}));
+    EXPECT_EQ((*events)[1].size, 2u);
+    EXPECT_EQ((*events)[1].etag, store_->head_object("uploads", "post")->etag);
+    EXPECT_EQ((*events)[3].etag, multi->etag);
+    for (size_t i = 1; i < events->size(); ++i) {
+        EXPECT_GT((*events)[i].seq, (*events)[i - 1].seq);
+    }
+
+    // The relay pages through and trims what it delivered; seqs are never reused.
+    auto page = store_->read_events((*events)[1].seq, 2);
+    ASSERT_TRUE(page.is_ok());
+    ASSERT_EQ(page->size(), 2u);
+    EXPECT_EQ((*page)[0].key, "copy");
+    int64_t last = events->back().seq;
+    ASSERT_TRUE(store_->delete_events_through(last).is_ok());
+    EXPECT_TRUE(store_->read_events(0, 100)->empty());
+    ASSERT_TRUE(put_string(*store_, "uploads", "later", "x").is_ok());
+    auto later = store_->read_events(0, 100);
+    ASSERT_TRUE(later.is_ok());
+    ASSERT_EQ(later->size(), 1u);
+    EXPECT_GT((*later)[0].seq, last);
+}
+
+TEST_F(LocalObjectStoreTest, StateSurvivesReopen) {
+    ASSERT_TRUE(put_string(*store_, "uploads", "a/b", "persisted").is_ok());
+    auto id = store_->create_multipart_upload({"uploads", "m"});
+    ASSERT_TRUE(id.is_ok());
+    StringByteSource part("part one");
+    auto p1 = store_->upload_part("uploads", "m", *id, 1, part, std::nullopt);
+    ASSERT_TRUE(p1.is_ok());
+    store_.reset();
+
+    store_ = open_store(data_);
+    ASSERT_NE(store_, nullptr);
+    EXPECT_TRUE(store_->head_bucket("uploads").is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "a/b"), "persisted");
+    // The pending upload's part was kept by the sweep and still completes.
+    ASSERT_TRUE(store_->complete_multipart_upload("uploads", "m", *id, {{1, p1->etag}}).is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "m"), "part one");
+    EXPECT_TRUE(files_under(data_, "parts").empty());
+}
+
+TEST_F(LocalObjectStoreTest, ReopenSweepsWhatACrashLeftBehind) {
+    ASSERT_TRUE(put_string(*store_, "uploads", "keep", "kept").is_ok());
+    store_.reset();
+    auto kept = files_under(data_, "objects");
+    ASSERT_EQ(kept.size(), 1u);
+    // What a crash can leave: a half-written temp file, a data file renamed into place whose
+    // index commit never happened, and a part of an upload the index does not know.
+    std::string orphan_id(32, 'a');
+    std::ofstream(data_ + "/tmp/" + DataLayout::new_id()) << "half a body";
+    std::ofstream(data_ + "/objects/aa/" + orphan_id) << "unindexed";
+    std::ofstream(data_ + "/parts/" + DataLayout::new_id()) << "stale part";
+    ASSERT_EQ(files_under(data_, "objects").size(), 2u);
+
+    store_ = open_store(data_);
+    ASSERT_NE(store_, nullptr);
+    EXPECT_TRUE(files_under(data_, "tmp").empty());
+    EXPECT_TRUE(files_under(data_, "parts").empty());
+    EXPECT_EQ(files_under(data_, "objects"), kept);
+    EXPECT_EQ(read_object(*store_, "uploads", "keep"), "kept");
+}
+
+TEST_F(LocalObjectStoreTest, KeysNeverBecomeFileNames) {
+    for (const char* key : {"../../escape", "/etc/passwd", "a/../../../b", "..", "x//y"}) {
+        ASSERT_TRUE(put_string(*store_, "uploads", key, key).is_ok()) << key;
+        EXPECT_EQ(read_object(*store_, "uploads", key), key);
+    }
+    // Everything is inside the data dir, under generated names.
+    std::vector<std::string> outside;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+        outside.push_back(entry.path().filename().string());
+    }
+    EXPECT_EQ(outside, std::vector<std::string>{"data"});
+    auto files = files_under(data_, "objects");
+    ASSERT_EQ(files.size(), 5u);
+    for (const auto& file : files) {
+        std::string name = std::filesystem::path(file).filename().string();
+        EXPECT_TRUE(DataLayout::is_id(name)) << file;
+        EXPECT_EQ(file, "objects/" + name.substr(0, 2) + "/" + name);
+    }
+}
+
+TEST_F(LocalObjectStoreTest, ReplacedAndDeletedDataFilesAreRemoved) {
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "v1").is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "v2").is_ok());
+    EXPECT_EQ(files_under(data_, "objects").size(), 1u);
+    ASSERT_TRUE(store_->delete_object("uploads", "k").is_ok());
+    EXPECT_TRUE(files_under(data_, "objects").empty());
+    EXPECT_TRUE(files_under(data_, "tmp").empty());
+}
+
+TEST_F(LocalObjectStoreTest, OpenFailsCleanlyOnUnusableDataDir) {
+    std::string file = dir_.path() + "/not-a-dir";
+    std::ofstream(file) << "x";
+    auto store = LocalObjectStore::open(file, posix_file_system(), SystemClock::instance());
+    EXPECT_FALSE(store.is_ok());
+}
+
+long rss_kib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0;
+}
+
+TEST_F(LocalObjectStoreTest, LargeObjectStreamsWithFlatMemory) {
+    constexpr uint64_t kSize = 256ull << 20;
+    long before = rss_kib();
+    contract::CountingSource body(kSize, 256 * 1024);
+    PutRequest request{"uploads", "large"};
+    auto info = store_->put_object(request, body);
+    ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+    EXPECT_EQ(info->size, kSize);
+
+    auto reader = store_->get_object("uploads", "large", std::nullopt);
+    ASSERT_TRUE(reader.is_ok());
+    std::vector<char> buf(1 << 20);
+    uint64_t offset = 0;
+    bool same = true;
+    for (;;) {
+        auto n = reader->body->read(buf);
+        ASSERT_TRUE(n.is_ok());
+        if (*n == 0) break;
+        for (size_t i = 0; i < *n && same; ++i) {
+            same = buf[i] == static_cast<char>((offset + i) * 31);
+        }
+        offset += *n;
+    }
+    EXPECT_TRUE(same);
+    EXPECT_EQ(offset, kSize);
+    // A few buffers, not the object: well under a quarter of its size.
+    EXPECT_LT(rss_kib() - before, 64 * 1024);
+}
+
+}  // namespace
+}  // namespace imgpipe::store

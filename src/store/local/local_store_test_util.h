@@ -1,0 +1,85 @@
+#pragma once
+// Test helpers for LocalObjectStore tests: a self-deleting temp dir, a contract-suite harness,
+// and inspection of what files the store left on disk. Test-only.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/local/local_object_store.h"
+#include "store/object_store_contract_fixture.h"
+
+namespace imgpipe::store::testing {
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = std::filesystem::temp_directory_path() / "imgpipe-store-XXXXXX";
+        path_ = ::mkdtemp(pattern.data());
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+inline std::unique_ptr<LocalObjectStore> open_store(const std::string& dir,
+                                                    FileSystem& fs = posix_file_system()) {
+    auto store = LocalObjectStore::open(dir, fs, SystemClock::instance());
+    EXPECT_TRUE(store.is_ok()) << store.status().to_string();
+    return store.is_ok() ? std::move(store).value() : nullptr;
+}
+
+class LocalHarness final : public ObjectStoreHarness {
+public:
+    LocalHarness() : store_(open_store(dir_.path() + "/data")) {}
+    ObjectStore& store() override { return *store_; }
+
+private:
+    TempDir dir_;
+    std::unique_ptr<LocalObjectStore> store_;
+};
+
+// Paths (relative to `dir`) of the regular files under `subdir` of it, sorted.
+inline std::vector<std::string> files_under(const std::string& dir, const std::string& subdir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir + "/" + subdir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file()) {
+            out.push_back(std::filesystem::relative(it->path(), dir).string());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+inline std::string read_object(ObjectStore& store, const std::string& bucket,
+                               const std::string& key) {
+    auto reader = store.get_object(bucket, key, std::nullopt);
+    if (!reader.is_ok()) return "error:" + reader.status().reason();
+    auto data = read_all(*reader->body, size_t{1} << 30);
+    if (!data.is_ok()) return "error:" + data.status().reason();
+    return *data;
+}
+
+inline Result<ObjectInfo> put_string(ObjectStore& store, const std::string& bucket,
+                                     const std::string& key, const std::string& data,
+                                     CreatedBy created_by = CreatedBy::kPut) {
+    PutRequest request{bucket, key};
+    request.created_by = created_by;
+    StringByteSource body(data);
+    return store.put_object(request, body);
+}
+
+}  // namespace imgpipe::store::testing

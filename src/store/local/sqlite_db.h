@@ -1,0 +1,103 @@
+#pragma once
+// SqliteDb and SqliteStatement: a thin RAII layer over the sqlite3 C API for the local store's
+// index. A SqliteDb owns one connection; a SqliteStatement owns one prepared statement and is
+// reset (bindings cleared) by a `SqliteStatement::Use` guard so each call starts clean. SQLite
+// result codes become Status: SQLITE_FULL → kResourceExhausted "DiskFull", SQLITE_BUSY/LOCKED →
+// kUnavailable "Busy", anything else → kUnavailable "IoError". Not thread-safe: the owner
+// serialises access (SqliteIndex holds a mutex).
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+
+namespace imgpipe::store {
+
+class SqliteStatement {
+public:
+    SqliteStatement() = default;
+    SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    SqliteStatement(SqliteStatement&& other) noexcept { *this = std::move(other); }
+    SqliteStatement& operator=(SqliteStatement&& other) noexcept;
+    ~SqliteStatement();
+
+    // Resets the statement when it goes out of scope, so no read transaction is left open.
+    class Use {
+    public:
+        explicit Use(SqliteStatement& s) : s_(s) {}
+        ~Use() { s_.reset(); }
+        Use(const Use&) = delete;
+        Use& operator=(const Use&) = delete;
+
+    private:
+        SqliteStatement& s_;
+    };
+
+    // Parameters are 1-based, as in SQL.
+    void bind_text(int i, std::string_view v);
+    // Binds bytes as a BLOB; keys are always BLOBs so they compare by memcmp (byte order).
+    void bind_blob(int i, std::string_view v);
+    void bind_int64(int i, int64_t v);
+    void bind_null(int i);
+
+    // Steps once: true when a row is available, false when done.
+    Result<bool> step();
+    // Steps a statement that returns no rows.
+    Status run();
+
+    std::string column_text(int i) const;
+    std::string column_blob(int i) const;
+    int64_t column_int64(int i) const;
+    bool column_is_null(int i) const;
+
+    void reset();
+
+private:
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteDb {
+public:
+    // Opens (creating) the database file; sets WAL, synchronous=FULL, busy_timeout.
+    static Result<std::unique_ptr<SqliteDb>> open(const std::string& path);
+    ~SqliteDb();
+    SqliteDb(const SqliteDb&) = delete;
+    SqliteDb& operator=(const SqliteDb&) = delete;
+
+    // Runs one or more statements without results.
+    Status exec(const std::string& sql);
+    Result<SqliteStatement> prepare(std::string_view sql);
+    // Rows changed by the last statement.
+    int changes() const;
+
+private:
+    explicit SqliteDb(sqlite3* db) : db_(db) {}
+    sqlite3* db_;
+};
+
+// BEGIN IMMEDIATE on construction (check `status()`), ROLLBACK on destruction unless committed.
+class SqliteTransaction {
+public:
+    explicit SqliteTransaction(SqliteDb& db);
+    ~SqliteTransaction();
+    SqliteTransaction(const SqliteTransaction&) = delete;
+    SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+    const Status& status() const { return begin_; }
+    Status commit();
+
+private:
+    SqliteDb& db_;
+    Status begin_;
+    bool done_ = false;
+};
+
+// Maps an SQLite result code to a Status (see the header paragraph).
+Status sqlite_status(sqlite3* db, int rc, std::string_view what);
+
+}  // namespace imgpipe::store

@@ -1,0 +1,355 @@
+#include "store/local/sqlite_index.h"
+
+#include <nlohmann/json.hpp>
+
+namespace imgpipe::store {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS buckets (
+    name TEXT PRIMARY KEY,
+    created_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    last_modified_ns INTEGER NOT NULL,
+    data_id TEXT NOT NULL,
+    created_by INTEGER NOT NULL,
+    PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS objects_by_data_id ON objects (data_id);
+CREATE TABLE IF NOT EXISTS object_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_name TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    time_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS multipart_uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    initiated_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS uploads_by_key ON multipart_uploads (bucket, key, initiated_ns);
+CREATE TABLE IF NOT EXISTS multipart_parts (
+    upload_id TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    last_modified_ns INTEGER NOT NULL,
+    data_id TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS parts_by_data_id ON multipart_parts (data_id);
+)sql";
+
+constexpr const char* kSelectObjectColumns =
+    "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by";
+
+ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
+    ObjectRow row;
+    row.info.bucket = bucket;
+    row.info.key = s.column_blob(0);
+    row.info.size = static_cast<uint64_t>(s.column_int64(1));
+    row.info.etag = s.column_text(2);
+    row.info.attributes.content_type = s.column_text(3);
+    row.info.attributes.metadata = map_from_json(s.column_text(4));
+    row.info.attributes.headers = map_from_json(s.column_text(5));
+    row.info.last_modified = from_nanos(s.column_int64(6));
+    row.data_id = s.column_text(7);
+    row.created_by = static_cast<CreatedBy>(s.column_int64(8));
+    return row;
+}
+
+}  // namespace
+
+int64_t to_nanos(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint from_nanos(int64_t ns) {
+    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
+}
+
+std::string map_to_json(const std::map<std::string, std::string>& m) {
+    // Header values are not guaranteed UTF-8; replacing bad bytes beats throwing mid-put.
+    return nlohmann::json(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::map<std::string, std::string> map_from_json(const std::string& json) {
+    auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+    std::map<std::string, std::string> out;
+    if (!parsed.is_object()) return out;
+    for (auto& [k, v] : parsed.items()) {
+        if (v.is_string()) out[k] = v.get<std::string>();
+    }
+    return out;
+}
+
+std::string prefix_upper_bound(const std::string& prefix) {
+    std::string upper = prefix;
+    while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
+    if (upper.empty()) return std::string(1025, '\xFF');  // above every key of <= 1024 bytes
+    upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+    return upper;
+}
+
+Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto db, SqliteDb::open(path));
+    IMGPIPE_RETURN_IF_ERROR(db->exec(kSchema));
+    return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(db)));
+}
+
+Result<SqliteStatement*> SqliteIndex::stmt(const char* sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+        IMGPIPE_ASSIGN_OR_RETURN(auto prepared, db_->prepare(sql));
+        it = statements_.emplace(sql, std::move(prepared)).first;
+    }
+    return &it->second;
+}
+
+Status SqliteIndex::require_bucket(const std::string& bucket) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT 1 FROM buckets WHERE name = ?1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, bucket);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    if (!found) return not_found("NoSuchBucket", "no bucket " + bucket);
+    return Status::ok();
+}
+
+Status SqliteIndex::create_bucket(const std::string& name, TimePoint created) {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, stmt("INSERT INTO buckets (name, created_ns) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, name);
+    s->bind_int64(2, to_nanos(created));
+    IMGPIPE_RETURN_IF_ERROR(s->run());
+    if (db_->changes() == 0) {
+        return {StatusCode::kAlreadyExists, "BucketAlreadyOwnedByYou", "bucket " + name + " exists"};
+    }
+    return Status::ok();
+}
+
+Status SqliteIndex::delete_bucket(const std::string& name) {
+    std::lock_guard lock(mu_);
+    SqliteTransaction txn(*db_);
+    IMGPIPE_RETURN_IF_ERROR(txn.status());
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(name));
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* used, stmt("SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL "
+                         "SELECT 1 FROM multipart_uploads WHERE bucket = ?1 LIMIT 1"));
+    {
+        SqliteStatement::Use use(*used);
+        used->bind_text(1, name);
+        IMGPIPE_ASSIGN_OR_RETURN(bool not_empty, used->step());
+        if (not_empty) {
+            return {StatusCode::kFailedPrecondition, "BucketNotEmpty",
+                    "bucket " + name + " still holds objects or uploads"};
+        }
+    }
+    IMGPIPE_ASSIGN_OR_RETURN(auto* del, stmt("DELETE FROM buckets WHERE name = ?1"));
+    SqliteStatement::Use use(*del);
+    del->bind_text(1, name);
+    IMGPIPE_RETURN_IF_ERROR(del->run());
+    return txn.commit();
+}
+
+Result<BucketInfo> SqliteIndex::get_bucket(const std::string& name) {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT created_ns FROM buckets WHERE name = ?1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, name);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    if (!found) return not_found("NoSuchBucket", "no bucket " + name);
+    return BucketInfo{name, from_nanos(s->column_int64(0))};
+}
+
+Result<std::vector<BucketInfo>> SqliteIndex::list_buckets() {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT name, created_ns FROM buckets ORDER BY name"));
+    SqliteStatement::Use use(*s);
+    std::vector<BucketInfo> out;
+    for (;;) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+        if (!row) return out;
+        out.push_back({s->column_text(0), from_nanos(s->column_int64(1))});
+    }
+}
+
+Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::string& key) {
+    std::lock_guard lock(mu_);
+    static const std::string sql = std::string("SELECT ") + kSelectObjectColumns +
+                                   " FROM objects WHERE bucket = ?1 AND key = ?2";
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt(sql.c_str()));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, bucket);
+    s->bind_blob(2, key);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    if (found) return read_object_row(*s, bucket);
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(bucket));
+    return not_found("NoSuchKey", "no key in bucket " + bucket);
+}
+
+Status SqliteIndex::append_event(const ObjectEvent& e) {
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, stmt("INSERT INTO object_events (event_name, bucket, key, size, etag, time_ns) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, e.event_name);
+    s->bind_text(2, e.bucket);
+    s->bind_blob(3, e.key);
+    s->bind_int64(4, static_cast<int64_t>(e.size));
+    s->bind_text(5, e.etag);
+    s->bind_int64(6, to_nanos(e.time));
+    return s->run();
+}
+
+Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(row.info.bucket));
+    std::string replaced;
+    {
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto* s, stmt("SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2"));
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, row.info.bucket);
+        s->bind_blob(2, row.info.key);
+        IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+        if (found) replaced = s->column_text(0);
+    }
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
+                      "metadata, headers, last_modified_ns, data_id, created_by) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    {
+        SqliteStatement::Use use(*s);
+        const ObjectInfo& info = row.info;
+        s->bind_text(1, info.bucket);
+        s->bind_blob(2, info.key);
+        s->bind_int64(3, static_cast<int64_t>(info.size));
+        s->bind_text(4, info.etag);
+        s->bind_text(5, info.attributes.content_type);
+        s->bind_text(6, map_to_json(info.attributes.metadata));
+        s->bind_text(7, map_to_json(info.attributes.headers));
+        s->bind_int64(8, to_nanos(info.last_modified));
+        s->bind_text(9, row.data_id);
+        s->bind_int64(10, static_cast<int64_t>(row.created_by));
+        IMGPIPE_RETURN_IF_ERROR(s->run());
+    }
+    IMGPIPE_RETURN_IF_ERROR(append_event({0, created_event_name(row.created_by), row.info.bucket,
+                                          row.info.key, row.info.size, row.info.etag,
+                                          row.info.last_modified}));
+    return replaced;
+}
+
+Result<std::string> SqliteIndex::commit_object(const ObjectRow& row) {
+    std::lock_guard lock(mu_);
+    SqliteTransaction txn(*db_);
+    IMGPIPE_RETURN_IF_ERROR(txn.status());
+    IMGPIPE_ASSIGN_OR_RETURN(std::string replaced, commit_object_locked(row));
+    IMGPIPE_RETURN_IF_ERROR(txn.commit());
+    return replaced;
+}
+
+Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const std::string& key,
+                                               TimePoint now) {
+    std::lock_guard lock(mu_);
+    SqliteTransaction txn(*db_);
+    IMGPIPE_RETURN_IF_ERROR(txn.status());
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(bucket));
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, stmt("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING data_id"));
+    std::string removed;
+    {
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, bucket);
+        s->bind_blob(2, key);
+        IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+        if (!found) return std::string();
+        removed = s->column_text(0);
+        IMGPIPE_ASSIGN_OR_RETURN(bool more, s->step());
+        (void)more;
+    }
+    IMGPIPE_RETURN_IF_ERROR(append_event({0, kRemovedEventName, bucket, key, 0, "", now}));
+    IMGPIPE_RETURN_IF_ERROR(txn.commit());
+    return removed;
+}
+
+Result<std::vector<ObjectRow>> SqliteIndex::scan_objects(const std::string& bucket,
+                                                         const std::string& lower,
+                                                         const std::string& upper, int limit) {
+    std::lock_guard lock(mu_);
+    static const std::string sql =
+        std::string("SELECT ") + kSelectObjectColumns +
+        " FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4";
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt(sql.c_str()));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, bucket);
+    s->bind_blob(2, lower);
+    s->bind_blob(3, upper);
+    s->bind_int64(4, limit);
+    std::vector<ObjectRow> out;
+    for (;;) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+        if (!row) return out;
+        out.push_back(read_object_row(*s, bucket));
+    }
+}
+
+Result<std::vector<ObjectEvent>> SqliteIndex::read_events(int64_t after_seq, int limit) {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, stmt("SELECT seq, event_name, bucket, key, size, etag, time_ns FROM object_events "
+                      "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+    SqliteStatement::Use use(*s);
+    s->bind_int64(1, after_seq);
+    s->bind_int64(2, limit);
+    std::vector<ObjectEvent> out;
+    for (;;) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+        if (!row) return out;
+        out.push_back({s->column_int64(0), s->column_text(1), s->column_text(2),
+                       s->column_blob(3), static_cast<uint64_t>(s->column_int64(4)),
+                       s->column_text(5), from_nanos(s->column_int64(6))});
+    }
+}
+
+Status SqliteIndex::delete_events_through(int64_t seq) {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("DELETE FROM object_events WHERE seq <= ?1"));
+    SqliteStatement::Use use(*s);
+    s->bind_int64(1, seq);
+    return s->run();
+}
+
+Result<bool> SqliteIndex::object_data_referenced(const std::string& data_id) {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT 1 FROM objects WHERE data_id = ?1 LIMIT 1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, data_id);
+    return s->step();
+}
+
+Result<bool> SqliteIndex::part_data_referenced(const std::string& data_id) {
+    std::lock_guard lock(mu_);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s,
+                             stmt("SELECT 1 FROM multipart_parts WHERE data_id = ?1 LIMIT 1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, data_id);
+    return s->step();
+}
+
+}  // namespace imgpipe::store

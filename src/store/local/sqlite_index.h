@@ -1,0 +1,125 @@
+#pragma once
+// SqliteIndex: the local store's catalogue in `<data>/index.db` — buckets, object rows (which
+// data file holds each key's bytes, plus size, ETag, attributes), multipart uploads and their
+// parts, and the `object_events` outbox. Every change that must be atomic with another (object
+// row + its event, completing an upload + removing its parts) is one method and one
+// transaction. Keys are stored and compared as BLOBs, so ordering is byte order.
+//
+// It knows nothing about files: methods that replace or remove rows return the data ids that
+// are no longer referenced, and the caller deletes those files after the commit.
+// Thread-safe: one connection, every method holds `mu_`.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/local/object_event.h"
+#include "store/local/sqlite_db.h"
+#include "store/object_store.h"
+
+namespace imgpipe::store {
+
+struct ObjectRow {
+    ObjectInfo info;
+    std::string data_id;  // names the file under objects/
+    CreatedBy created_by = CreatedBy::kPut;
+};
+
+struct UploadRow {
+    MultipartUploadInfo info;
+    ObjectAttributes attributes;
+};
+
+struct PartRow {
+    std::string upload_id;
+    PartInfo info;
+    std::string data_id;  // names the file under parts/
+};
+
+struct CompletedUpload {
+    std::string replaced_data_id;  // the object data file now unreferenced, "" if none
+    std::vector<std::string> part_data_ids;
+};
+
+// The smallest byte string greater than every string starting with `prefix`; for an empty or
+// all-0xFF prefix, a string greater than any valid key.
+std::string prefix_upper_bound(const std::string& prefix);
+
+class SqliteIndex {
+public:
+    // Opens or creates the database and its schema.
+    static Result<std::unique_ptr<SqliteIndex>> open(const std::string& path);
+
+    // kAlreadyExists/BucketAlreadyOwnedByYou.
+    Status create_bucket(const std::string& name, TimePoint created);
+    // NoSuchBucket, BucketNotEmpty (objects or uploads remain).
+    Status delete_bucket(const std::string& name);
+    Result<BucketInfo> get_bucket(const std::string& name);  // NoSuchBucket
+    Result<std::vector<BucketInfo>> list_buckets();
+
+    // NoSuchBucket, NoSuchKey.
+    Result<ObjectRow> get_object(const std::string& bucket, const std::string& key);
+    // Inserts or replaces the row and appends its created event, atomically. Returns the data id
+    // it replaced ("" if none). NoSuchBucket.
+    Result<std::string> commit_object(const ObjectRow& row);
+    // Removes the row and appends an ObjectRemoved event. Returns the removed data id, "" when
+    // the key did not exist (no event then). NoSuchBucket.
+    Result<std::string> delete_object(const std::string& bucket, const std::string& key,
+                                      TimePoint now);
+    // Rows of `bucket` with lower <= key < upper in byte order, at most `limit`.
+    Result<std::vector<ObjectRow>> scan_objects(const std::string& bucket,
+                                                const std::string& lower,
+                                                const std::string& upper, int limit);
+
+    Result<std::vector<ObjectEvent>> read_events(int64_t after_seq, int limit);
+    Status delete_events_through(int64_t seq);
+
+    // For the sweep at open: whether any row names this data file.
+    Result<bool> object_data_referenced(const std::string& data_id);
+    Result<bool> part_data_referenced(const std::string& data_id);
+
+    // Multipart (sqlite_index_multipart.cpp). NoSuchBucket.
+    Status create_upload(const UploadRow& row);
+    // NoSuchUpload unless the upload exists for this bucket and key.
+    Result<UploadRow> get_upload(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id);
+    // Inserts or replaces a part; returns the replaced part's data id ("" if none).
+    // NoSuchUpload.
+    Result<std::string> commit_part(const PartRow& row);
+    Result<std::vector<PartRow>> list_parts(const std::string& upload_id, int after_part,
+                                            int limit);
+    Result<std::vector<MultipartUploadInfo>> list_uploads(const std::string& bucket,
+                                                          const std::string& prefix);
+    // Removes the upload and its parts; returns the parts' data ids. NoSuchUpload.
+    Result<std::vector<std::string>> delete_upload(const std::string& bucket,
+                                                   const std::string& key,
+                                                   const std::string& upload_id);
+    // In one transaction: commits `object` (with its event) and removes the upload and its
+    // parts. NoSuchUpload.
+    Result<CompletedUpload> complete_upload(const std::string& upload_id, const ObjectRow& object);
+
+private:
+    explicit SqliteIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+    // The cached prepared statement for `sql`. REQUIRES: mu_ held.
+    Result<SqliteStatement*> stmt(const char* sql);
+    // REQUIRES: mu_ held.
+    Status require_bucket(const std::string& bucket);
+    Result<std::string> commit_object_locked(const ObjectRow& row);
+    Status append_event(const ObjectEvent& event);
+    Result<std::vector<std::string>> delete_parts_locked(const std::string& upload_id);
+
+    std::mutex mu_;
+    std::unique_ptr<SqliteDb> db_;                                  // GUARDED_BY(mu_)
+    std::unordered_map<const char*, SqliteStatement> statements_;  // GUARDED_BY(mu_)
+};
+
+// Row (de)serialisation shared by the index files.
+int64_t to_nanos(TimePoint t);
+TimePoint from_nanos(int64_t ns);
+std::string map_to_json(const std::map<std::string, std::string>& m);
+std::map<std::string, std::string> map_from_json(const std::string& json);
+
+}  // namespace imgpipe::store

@@ -1,0 +1,324 @@
+"""boto3 scenarios against an S3 endpoint, run as a subprocess under a given interpreter (Debian's
+python3 with boto3 1.26, or the image's with boto3 1.43) by tests/integration/test_boto3.py.
+
+Usage: boto3_client.py SCENARIO BUCKET [WORKDIR]
+Env: S3_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
+Each scenario asserts what it checks and exits 0; any failure raises (non-zero exit, traceback on
+stderr). The last stdout line is a JSON summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+MiB = 1 << 20
+
+
+def client():
+    return boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT"],
+                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+
+def error_code(fn, *args, **kwargs) -> str:
+    try:
+        fn(*args, **kwargs)
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    raise AssertionError(f"{fn.__name__} unexpectedly succeeded")
+
+
+def expect(actual, expected, what: str) -> None:
+    if actual != expected:
+        raise AssertionError(f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def random_bytes(size: int, seed: int) -> bytes:
+    import random
+    return random.Random(seed).randbytes(size)
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def scenario_version(bucket: str, workdir: str) -> dict:
+    return {"boto3": boto3.__version__, "botocore": botocore.__version__,
+            "python": sys.version.split()[0]}
+
+
+def scenario_core(bucket: str, workdir: str) -> dict:
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    s3.head_bucket(Bucket=bucket)
+    expect(error_code(s3.create_bucket, Bucket=bucket), "BucketAlreadyOwnedByYou", "create twice")
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    for name in (bucket, "uploads", "resized"):
+        assert name in names, names
+    expect(s3.get_bucket_location(Bucket=bucket).get("LocationConstraint"), None, "location")
+
+    body = b"hello from boto3 " + random_bytes(1000, 1)
+    put = s3.put_object(Bucket=bucket, Key="core/a.txt", Body=body, ContentType="text/plain",
+                        Metadata={"Owner": "tests", "x": "1"})
+    expect(put["ETag"], f'"{md5(body)}"', "put ETag")
+    got = s3.get_object(Bucket=bucket, Key="core/a.txt")
+    expect(got["Body"].read(), body, "get body")
+    expect(got["ContentType"], "text/plain", "content type")
+    expect(got["Metadata"], {"owner": "tests", "x": "1"}, "metadata")
+    expect(got["ContentLength"], len(body), "content length")
+
+    rng = s3.get_object(Bucket=bucket, Key="core/a.txt", Range="bytes=6-9")
+    expect(rng["ResponseMetadata"]["HTTPStatusCode"], 206, "range status")
+    expect(rng["Body"].read(), body[6:10], "range body")
+    expect(rng["ContentRange"], f"bytes 6-9/{len(body)}", "content-range")
+    tail = s3.get_object(Bucket=bucket, Key="core/a.txt", Range="bytes=-5")["Body"].read()
+    expect(tail, body[-5:], "suffix range")
+    expect(error_code(s3.get_object, Bucket=bucket, Key="core/a.txt",
+                      Range=f"bytes={len(body) + 10}-"), "InvalidRange", "unsatisfiable range")
+
+    head = s3.head_object(Bucket=bucket, Key="core/a.txt")
+    expect(head["ContentLength"], len(body), "head length")
+    expect(head["ETag"], put["ETag"], "head ETag")
+    expect(error_code(s3.get_object, Bucket=bucket, Key="core/a.txt", IfNoneMatch=put["ETag"]),
+           "304", "If-None-Match")
+    expect(error_code(s3.get_object, Bucket=bucket, Key="core/a.txt", IfMatch='"0000"'),
+           "PreconditionFailed", "If-Match")
+
+    s3.put_object(Bucket=bucket, Key="core/a.txt", Body=b"replaced")
+    expect(s3.get_object(Bucket=bucket, Key="core/a.txt")["Body"].read(), b"replaced",
+           "overwrite")
+    s3.put_object(Bucket=bucket, Key="core/empty", Body=b"")
+    expect(s3.get_object(Bucket=bucket, Key="core/empty")["Body"].read(), b"", "empty object")
+
+    expect(error_code(s3.delete_bucket, Bucket=bucket), "BucketNotEmpty", "delete non-empty")
+    for key in ("core/a.txt", "core/empty"):
+        expect(s3.delete_object(Bucket=bucket, Key=key)["ResponseMetadata"]["HTTPStatusCode"],
+               204, "delete status")
+    expect(error_code(s3.get_object, Bucket=bucket, Key="core/a.txt"), "NoSuchKey", "get deleted")
+    expect(error_code(s3.head_object, Bucket=bucket, Key="core/a.txt"), "404", "head deleted")
+    # Deleting a missing key is not an error in S3.
+    s3.delete_object(Bucket=bucket, Key="core/never-existed")
+    expect(s3.list_objects_v2(Bucket=bucket)["KeyCount"], 0, "empty listing")
+    expect(error_code(s3.get_object, Bucket="no-such-bucket-xyz", Key="k"), "NoSuchBucket",
+           "missing bucket")
+    s3.delete_bucket(Bucket=bucket)
+    expect(error_code(s3.head_bucket, Bucket=bucket), "404", "head deleted bucket")
+    return {"ok": True}
+
+
+def scenario_multipart(bucket: str, workdir: str) -> dict:
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    size = 20 * MiB
+    src = os.path.join(workdir, f"{bucket}-mp.bin")
+    dst = os.path.join(workdir, f"{bucket}-mp.back")
+    data = random_bytes(size, 20)
+    with open(src, "wb") as f:
+        f.write(data)
+    cfg = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB,
+                         max_concurrency=4)
+    try:
+        s3.upload_file(src, bucket, "mp/big.bin", Config=cfg)
+        head = s3.head_object(Bucket=bucket, Key="mp/big.bin")
+        expect(head["ContentLength"], size, "multipart size")
+        parts = [data[i:i + 8 * MiB] for i in range(0, size, 8 * MiB)]
+        expected_etag = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
+        expect(head["ETag"], f'"{expected_etag}-{len(parts)}"', "multipart ETag")
+        s3.download_file(bucket, "mp/big.bin", dst, Config=cfg)
+        with open(dst, "rb") as f:
+            assert f.read() == data, "downloaded bytes differ"
+        across = s3.get_object(Bucket=bucket, Key="mp/big.bin",
+                               Range=f"bytes={8 * MiB - 3}-{8 * MiB + 2}")["Body"].read()
+        expect(across, data[8 * MiB - 3:8 * MiB + 3], "range across a part boundary")
+    finally:
+        for p in (src, dst):
+            if os.path.exists(p):
+                os.unlink(p)
+
+    # The low-level calls: parts out of order, ListParts, ListMultipartUploads, Abort.
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp/manual.bin",
+                                    ContentType="application/x-test")
+    uid = up["UploadId"]
+    p1, p2 = random_bytes(5 * MiB, 1), random_bytes(MiB + 17, 2)
+    e2 = s3.upload_part(Bucket=bucket, Key="mp/manual.bin", UploadId=uid, PartNumber=2,
+                        Body=p2)["ETag"]
+    e1 = s3.upload_part(Bucket=bucket, Key="mp/manual.bin", UploadId=uid, PartNumber=1,
+                        Body=p1)["ETag"]
+    listed = s3.list_parts(Bucket=bucket, Key="mp/manual.bin", UploadId=uid)
+    expect([(p["PartNumber"], p["ETag"], p["Size"]) for p in listed["Parts"]],
+           [(1, e1, len(p1)), (2, e2, len(p2))], "ListParts")
+    uploads = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+    assert any(u["UploadId"] == uid for u in uploads), uploads
+    expect(error_code(s3.complete_multipart_upload, Bucket=bucket, Key="mp/manual.bin",
+                      UploadId=uid, MultipartUpload={"Parts": [
+                          {"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}]}),
+           "InvalidPartOrder", "parts out of order")
+    expect(error_code(s3.complete_multipart_upload, Bucket=bucket, Key="mp/manual.bin",
+                      UploadId=uid, MultipartUpload={"Parts": [
+                          {"PartNumber": 1, "ETag": e2}]}),
+           "InvalidPart", "wrong part ETag")
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp/manual.bin", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e1},
+                                                            {"PartNumber": 2, "ETag": e2}]})
+    got = s3.get_object(Bucket=bucket, Key="mp/manual.bin")
+    assert got["Body"].read() == p1 + p2, "manual multipart content"
+    expect(got["ContentType"], "application/x-test", "multipart content type")
+
+    aborted = s3.create_multipart_upload(Bucket=bucket, Key="mp/aborted.bin")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="mp/aborted.bin", UploadId=aborted, PartNumber=1,
+                   Body=b"x" * 1000)
+    s3.abort_multipart_upload(Bucket=bucket, Key="mp/aborted.bin", UploadId=aborted)
+    expect(error_code(s3.list_parts, Bucket=bucket, Key="mp/aborted.bin", UploadId=aborted),
+           "NoSuchUpload", "parts of an aborted upload")
+    expect(error_code(s3.head_object, Bucket=bucket, Key="mp/aborted.bin"), "404",
+           "aborted upload leaves no object")
+    return {"etag": head["ETag"]}
+
+
+def _http(method: str, url: str, data: bytes | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=data, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def scenario_presign(bucket: str, workdir: str) -> dict:
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    key = "presign/dir/ünïcode file+plus.bin"
+    body = random_bytes(10_000, 3)
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                    ExpiresIn=600)
+    status, got = _http("GET", url)
+    expect(status, 200, "presigned GET status")
+    assert got == body, "presigned GET body"
+    # A presigned PUT, then read back with a presigned GET.
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket,
+                                                              "Key": "presign/put.bin"},
+                                        ExpiresIn=600)
+    status, _ = _http("PUT", put_url, data=b"put via presigned url")
+    expect(status, 200, "presigned PUT status")
+    expect(s3.get_object(Bucket=bucket, Key="presign/put.bin")["Body"].read(),
+           b"put via presigned url", "presigned PUT stored")
+    # The signature covers the key: reusing it for another key is refused.
+    status, err = _http("GET", url.replace("/presign/dir/", "/presign/other/", 1))
+    expect(status, 403, "tampered presigned URL status")
+    assert b"SignatureDoesNotMatch" in err, err
+    return {"url_prefix": url.split("?")[0]}
+
+
+def scenario_copy(bucket: str, workdir: str) -> dict:
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    other = bucket + "-dst"
+    s3.create_bucket(Bucket=other)
+    body = random_bytes(100_000, 4)
+    s3.put_object(Bucket=bucket, Key="copy/src.bin", Body=body, ContentType="image/x-test",
+                  Metadata={"a": "1"})
+    res = s3.copy_object(Bucket=bucket, Key="copy/same-meta.bin",
+                         CopySource={"Bucket": bucket, "Key": "copy/src.bin"})
+    expect(res["CopyObjectResult"]["ETag"], f'"{md5(body)}"', "copy ETag")
+    got = s3.get_object(Bucket=bucket, Key="copy/same-meta.bin")
+    assert got["Body"].read() == body, "copied bytes"
+    expect(got["Metadata"], {"a": "1"}, "COPY directive keeps metadata")
+    expect(got["ContentType"], "image/x-test", "COPY directive keeps content type")
+
+    s3.copy_object(Bucket=other, Key="copy/replaced.bin", MetadataDirective="REPLACE",
+                   Metadata={"b": "2"}, ContentType="application/octet-stream",
+                   CopySource={"Bucket": bucket, "Key": "copy/src.bin"})
+    got = s3.get_object(Bucket=other, Key="copy/replaced.bin")
+    assert got["Body"].read() == body, "cross-bucket copied bytes"
+    expect(got["Metadata"], {"b": "2"}, "REPLACE directive metadata")
+    expect(got["ContentType"], "application/octet-stream", "REPLACE directive content type")
+    expect(error_code(s3.copy_object, Bucket=bucket, Key="copy/x",
+                      CopySource={"Bucket": bucket, "Key": "copy/missing"}), "NoSuchKey",
+           "copy of a missing source")
+    return {"ok": True}
+
+
+def scenario_delete_objects(bucket: str, workdir: str) -> dict:
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    keys = [f"del/{i}" for i in range(5)]
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=k.encode())
+    res = s3.delete_objects(Bucket=bucket, Delete={"Objects": [
+        {"Key": "del/0"}, {"Key": "del/2"}, {"Key": "del/never"}]})
+    expect(sorted(d["Key"] for d in res.get("Deleted", [])), ["del/0", "del/2", "del/never"],
+           "Deleted")
+    expect(res.get("Errors", []), [], "delete errors")
+    left = [c["Key"] for c in s3.list_objects_v2(Bucket=bucket, Prefix="del/")["Contents"]]
+    expect(left, ["del/1", "del/3", "del/4"], "remaining")
+    quiet = s3.delete_objects(Bucket=bucket, Delete={"Quiet": True, "Objects": [
+        {"Key": "del/1"}, {"Key": "del/3"}]})
+    expect(quiet.get("Deleted", []), [], "quiet mode lists nothing")
+    left = [c["Key"] for c in s3.list_objects_v2(Bucket=bucket, Prefix="del/")["Contents"]]
+    expect(left, ["del/4"], "remaining after quiet delete")
+    return {"ok": True}
+
+
+def scenario_list(bucket: str, workdir: str) -> dict:
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    keys = ["list/a.txt", "list/b.txt", "list/c/1.txt", "list/c/2.txt", "list/d e&f+g.txt"]
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"x")
+    pages = list(s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix="list/", PaginationConfig={"PageSize": 2}))
+    expect([p["KeyCount"] for p in pages], [2, 2, 1], "page sizes")
+    expect([c["Key"] for p in pages for c in p["Contents"]], sorted(keys), "paged keys")
+    first = s3.list_objects_v2(Bucket=bucket, Prefix="list/", MaxKeys=2)
+    assert first["IsTruncated"] and first["NextContinuationToken"], first
+    second = s3.list_objects_v2(Bucket=bucket, Prefix="list/", MaxKeys=2,
+                                ContinuationToken=first["NextContinuationToken"])
+    expect([c["Key"] for c in second["Contents"]], sorted(keys)[2:4], "second page")
+    delim = s3.list_objects_v2(Bucket=bucket, Prefix="list/", Delimiter="/")
+    expect([c["Key"] for c in delim["Contents"]], ["list/a.txt", "list/b.txt", "list/d e&f+g.txt"],
+           "delimited keys")
+    expect([p["Prefix"] for p in delim["CommonPrefixes"]], ["list/c/"], "common prefixes")
+    after = s3.list_objects_v2(Bucket=bucket, Prefix="list/", StartAfter="list/c/2.txt")
+    expect([c["Key"] for c in after["Contents"]], ["list/d e&f+g.txt"], "start-after")
+    v1 = s3.list_objects(Bucket=bucket, Prefix="list/", MaxKeys=3)
+    expect([c["Key"] for c in v1["Contents"]], sorted(keys)[:3], "v1 first page")
+    assert v1["IsTruncated"], v1
+    v1b = s3.list_objects(Bucket=bucket, Prefix="list/", Marker=sorted(keys)[2])
+    expect([c["Key"] for c in v1b["Contents"]], sorted(keys)[3:], "v1 marker")
+    for c in first["Contents"]:
+        expect(c["Size"], 1, "listed size")
+        expect(c["ETag"], f'"{md5(b"x")}"', "listed ETag")
+    return {"ok": True}
+
+
+SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
+             if name.startswith("scenario_")}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
+        print(f"usage: {sys.argv[0]} {{{'|'.join(SCENARIOS)}}} [BUCKET] [WORKDIR]",
+              file=sys.stderr)
+        return 2
+    bucket = sys.argv[2] if len(sys.argv) > 2 else ""
+    workdir = sys.argv[3] if len(sys.argv) > 3 else "."
+    print(json.dumps(SCENARIOS[sys.argv[1]](bucket, workdir)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""A client that disconnects mid-upload (declares a Content-Length, sends half, closes) leaves no
+object behind, the server keeps serving, and after a restart on the same data dir no temp file
+remains under <data>/tmp."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import s3sig
+
+BUCKET = "uploads"
+
+
+def _half_upload(server, key: str, *, declared: int, payload_hash: str | None,
+                 part: tuple[int, str] | None = None) -> None:
+    data = os.urandom(declared)
+    query = [] if part is None else [("partNumber", str(part[0])), ("uploadId", part[1])]
+    headers = s3sig.sign_request(
+        "PUT", f"/{BUCKET}/{key}", host=server.host, access_key=server.access_key,
+        secret_key=server.secret_key, query=query,
+        payload_hash=payload_hash or s3sig.sha256_hex(data),
+        headers={"Content-Length": str(declared)})
+    target = s3sig.uri_encode(f"/{BUCKET}/{key}", True)
+    if query:
+        target += "?" + s3sig.canonical_query(query)
+    head = f"PUT {target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    with socket.create_connection(("127.0.0.1", server.s3_port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n")
+        sock.sendall(data[:declared // 2])
+        time.sleep(0.2)  # let the server start writing the temp file
+    # closed with half the body unsent
+
+
+def _status(raw, method: str, path: str, query=None) -> int:
+    return raw.request(method, path, query=query).status_code
+
+
+def _tmp_files(data_dir) -> list[str]:
+    tmp = data_dir / "tmp"
+    if not tmp.exists():
+        return []
+    return [os.path.join(d, f) for d, _, files in os.walk(tmp) for f in files]
+
+
+def test_disconnect_mid_upload_leaves_nothing(server, raw):
+    _half_upload(server, "cut/unsigned.bin", declared=8 << 20, payload_hash=s3sig.UNSIGNED)
+    _half_upload(server, "cut/signed.bin", declared=4 << 20, payload_hash=None)
+
+    # A multipart part cut off in the middle: the upload has no such part afterwards.
+    created = raw.request("POST", f"/{BUCKET}/cut/multi.bin", query=[("uploads", "")])
+    assert created.status_code == 200, created.content
+    upload_id = created.text.split("<UploadId>")[1].split("</UploadId>")[0]
+    _half_upload(server, "cut/multi.bin", declared=6 << 20, payload_hash=s3sig.UNSIGNED,
+                 part=(1, upload_id))
+
+    deadline = time.monotonic() + 10
+    while True:
+        codes = [_status(raw, "HEAD", f"/{BUCKET}/cut/unsigned.bin"),
+                 _status(raw, "HEAD", f"/{BUCKET}/cut/signed.bin"),
+                 _status(raw, "HEAD", f"/{BUCKET}/cut/multi.bin")]
+        if codes == [404, 404, 404] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert codes == [404, 404, 404]
+    listing = raw.request("GET", f"/{BUCKET}", query=[("list-type", "2"), ("prefix", "cut/")])
+    assert listing.status_code == 200 and b"<Key>" not in listing.content, listing.content
+    parts = raw.request("GET", f"/{BUCKET}/cut/multi.bin", query=[("uploadId", upload_id)])
+    assert parts.status_code == 200, parts.content
+    assert b"<PartNumber>" not in parts.content, parts.content
+
+    # The server still works, on new connections.
+    assert raw.request("PUT", f"/{BUCKET}/cut/after.txt", body=b"still alive").status_code == 200
+    assert raw.request("GET", f"/{BUCKET}/cut/after.txt").content == b"still alive"
+
+    server.restart()
+    assert _tmp_files(server.data_dir) == []
+    assert _status(raw, "HEAD", f"/{BUCKET}/cut/unsigned.bin") == 404
+    assert raw.request("GET", f"/{BUCKET}/cut/after.txt").content == b"still alive"
+    assert raw.request("DELETE", f"/{BUCKET}/cut/multi.bin",
+                       query=[("uploadId", upload_id)]).status_code == 204
+
+
+def test_restart_keeps_objects(server, raw):
+    body = os.urandom(1 << 20)
+    assert raw.request("PUT", f"/{BUCKET}/restart/keep.bin", body=body).status_code == 200
+    server.restart()
+    got = raw.request("GET", f"/{BUCKET}/restart/keep.bin")
+    assert got.status_code == 200 and got.content == body

@@ -4,12 +4,13 @@
 //
 // The policy pins the bucket, the exact key `uploads/<id>/<name>`, the Content-Type,
 // content-length-range [1, size or max], success_action_status "204", the variant metadata and an
-// expiration (now + expiry). It is laid out exactly as @aws-sdk/s3-presigned-post lays out
-// `createPresignedPost({Bucket, Key, Conditions: [range], Fields: {Content-Type,
-// success_action_status, x-amz-meta-variants}})`: the same JSON bytes, so the same signature for
-// the same clock and credentials (tests/integration/test_upload_api.py checks this). It is the
-// policy format AWS S3 itself accepts, so the same answer works against real S3. Condition and
-// field names are case-insensitive for S3; the returned fields use boto3's lower-case names.
+// expiration (now + expiry). It is made by sigv4::create_post_policy, which lays it out exactly
+// as @aws-sdk/s3-presigned-post's `createPresignedPost({Bucket, Key, Conditions: [range],
+// Fields: {Content-Type, success_action_status, x-amz-meta-variants}})` does: the same JSON
+// bytes, so the same signature for the same clock and credentials
+// (tests/integration/test_upload_api.py checks this). It is the policy format AWS S3 itself
+// accepts, so the same answer works against real S3. Field names are case-insensitive for S3;
+// the returned fields use boto3's lower-case names (`policy`, `x-amz-signature`, ...).
 // Pure functions; thread-safe.
 
 #include <chrono>
@@ -51,14 +52,6 @@ struct PresignedPost {
 
 // "2026-01-01T12:00:00Z" (whole seconds, UTC), as AWS SDKs write policy expirations.
 std::string iso8601(TimePoint t);
-
-// Base64 (standard alphabet, padded).
-std::string base64_encode(std::string_view bytes);
-
-// hex(HMAC-SHA256(signing key for the scope of `now`, base64_policy)): how S3 signs a POST
-// policy with SigV4 (the string to sign is the base64 policy itself).
-std::string sign_policy(std::string_view base64_policy, const PresignOptions& options,
-                        TimePoint now);
 
 // Builds the signed POST for `request` under upload id `id` at time `now` (truncated to whole
 // seconds). REQUIRES: `request` came from parse_upload_request; `id` is URL-safe.

@@ -153,16 +153,20 @@ public:
 
     Status create_dirs(const std::string& path) override {
         if (path.empty()) return invalid_argument("InvalidPath", "create_dirs: empty path");
-        // Walk every prefix ending before a '/', then the full path: mkdir -p.
-        for (size_t pos = 1; pos <= path.size(); ++pos) {
-            if (pos != path.size() && path[pos] != '/') continue;
-            std::string part = path.substr(0, pos);
-            if (::mkdir(part.c_str(), 0755) == 0) continue;
-            if (errno != EEXIST) return errno_status(errno, "mkdir", part);
-            struct stat st {};
-            if (::stat(part.c_str(), &st) != 0) return errno_status(errno, "stat", part);
-            if (!S_ISDIR(st.st_mode)) return io_error("mkdir " + part + ": not a directory");
+        // Common case first: the parent exists, so one mkdir does it.
+        if (::mkdir(path.c_str(), 0755) == 0) return Status::ok();
+        if (errno == ENOENT) {
+            size_t slash = path.find_last_not_of('/');
+            slash = slash == std::string::npos ? std::string::npos : path.rfind('/', slash);
+            if (slash != std::string::npos && slash > 0) {
+                IMGPIPE_RETURN_IF_ERROR(create_dirs(path.substr(0, slash)));
+            }
+            if (::mkdir(path.c_str(), 0755) == 0) return Status::ok();
         }
+        if (errno != EEXIST) return errno_status(errno, "mkdir", path);
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) return errno_status(errno, "stat", path);
+        if (!S_ISDIR(st.st_mode)) return io_error("mkdir " + path + ": not a directory");
         return Status::ok();
     }
 

@@ -23,7 +23,7 @@ Status malformed(std::string message) {
 }
 
 Status too_large(std::string message) {
-    return {StatusCode::kResourceExhausted, "MaxPostPreDataLengthExceeded", std::move(message)};
+    return {StatusCode::kResourceExhausted, "MaxPostPreDataLengthExceededError", std::move(message)};
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -156,12 +156,13 @@ std::optional<std::string> decode_ext_value(std::string_view v) {
 }  // namespace
 
 Result<std::string> multipart_boundary(std::string_view content_type) {
-    auto parsed = parse_header_value(content_type);
-    if (!parsed || !iequals(parsed->main, "multipart/form-data")) {
+    if (!iequals(trim(content_type.substr(0, content_type.find(';'))), "multipart/form-data")) {
         return invalid_argument(
             "RequestIsNotMultiPartContent",
             "Content-Type is not multipart/form-data: " + std::string(content_type.substr(0, 200)));
     }
+    auto parsed = parse_header_value(content_type);
+    if (!parsed) return malformed("unparsable multipart/form-data parameters");
     const Param* boundary = find_param(*parsed, "boundary");
     if (boundary == nullptr) return malformed("multipart/form-data without a boundary");
     const std::string& b = boundary->value;

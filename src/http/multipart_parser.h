@@ -11,7 +11,7 @@
 // Malformed input is an error value, never a crash or an unbounded allocation. Error reasons
 // (S3 error names, as POST Object answers them): RequestIsNotMultiPartContent (the Content-Type
 // is not multipart/form-data), MalformedPOSTRequest (bad boundary, truncated body, bad part
-// headers), MaxPostPreDataLengthExceeded (the fields before the file exceed the budget). Errors
+// headers), MaxPostPreDataLengthExceededError (the fields before the file exceed the budget). Errors
 // of the underlying ByteSource are returned unchanged.
 //
 // Neither class is thread-safe; each reads its source from one thread at a time.
@@ -72,7 +72,11 @@ class MultipartReader {
 
     // Bytes of the body consumed so far: everything up to the data `read` has returned (or up to
     // the end of the headers just returned by next_part).
-    uint64_t consumed() const { return total_read_ - (end_ - begin_); }
+    uint64_t consumed() const {
+        // total_read_ counts the virtual CRLF, which is consumed before any real byte.
+        const uint64_t taken = total_read_ - (end_ - begin_);
+        return taken > 2 ? taken - 2 : 0;
+    }
 
     // Reads and drops up to `limit` more bytes of the raw body (the epilogue, or whatever follows
     // the part being read), so a keep-alive connection can be reused. Returns true if the body
@@ -113,7 +117,7 @@ class MultipartForm {
   public:
     // Reads `body` up to the start of the file part's bytes (or its end if there is no file).
     // `max_form_bytes` bounds everything before the file bytes: preamble, delimiters, headers
-    // and field values (MaxPostPreDataLengthExceeded). `body` must outlive the form.
+    // and field values (MaxPostPreDataLengthExceededError). `body` must outlive the form.
     static Result<std::unique_ptr<MultipartForm>> open(ByteSource& body, std::string_view boundary,
                                                        uint64_t max_form_bytes);
 

@@ -3,7 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <random>
+#include <sstream>
+
+#include "multipart_driver.h"
 
 namespace imgpipe::http {
 namespace {
@@ -83,9 +89,7 @@ std::string sample_body() {
            "Content-Type: image/jpeg\r\n\r\n"
            "\xff\xd8\r\n--" +
            b.substr(0, 10) + "\r\n-\r\n\r\n--" + b.substr(0, b.size() - 1) +
-           "X\x00\xff\xd9\r\n"
-           "--" +
-           b +
+           std::string("X\0\xff\xd9\r\n--", 8) + b +
            "\r\n"
            "Content-Disposition: form-data; name=\"ignored\"\r\n\r\n"
            "after the file\r\n"
@@ -160,12 +164,12 @@ TEST(MultipartBoundaryTest, RejectsOtherMediaTypes) {
 }
 
 TEST(MultipartBoundaryTest, RejectsInvalidBoundaries) {
-    for (const std::string& ct : std::vector<std::string>
-         {"multipart/form-data", "multipart/form-data; boundary=",
-          "multipart/form-data; boundary=\"\"", "multipart/form-data; boundary=\"abc \"",
-          "multipart/form-data; boundary=a\"b", "multipart/form-data; boundary=\"unterminated",
-          "multipart/form-data; boundary=" + std::string(71, 'a'),
-          std::string("multipart/form-data; boundary=a\rb")}) {
+    for (const std::string& ct : std::vector<std::string>{
+             "multipart/form-data", "multipart/form-data; boundary=",
+             "multipart/form-data; boundary=\"\"", "multipart/form-data; boundary=\"abc \"",
+             "multipart/form-data; boundary=a\"b", "multipart/form-data; boundary=\"unterminated",
+             "multipart/form-data; boundary=" + std::string(71, 'a'),
+             std::string("multipart/form-data; boundary=a\rb")}) {
         auto r = multipart_boundary(ct);
         ASSERT_FALSE(r.is_ok()) << ct;
         EXPECT_EQ(r.status().reason(), "MalformedPOSTRequest") << ct;
@@ -300,17 +304,17 @@ TEST(MultipartFormTest, FieldsBeyondBudgetAreRejected) {
                        std::string(30 * 1024, 'x') + "\r\n--" + b + "--";
     auto r = parse(body, {});
     ASSERT_FALSE(r.is_ok());
-    EXPECT_EQ(r.status().reason(), "MaxPostPreDataLengthExceeded");
+    EXPECT_EQ(r.status().reason(), "MaxPostPreDataLengthExceededError");
 
     auto preamble = parse(std::string(30 * 1024, 'p') + "\r\n" + body, {});
     ASSERT_FALSE(preamble.is_ok());
-    EXPECT_EQ(preamble.status().reason(), "MaxPostPreDataLengthExceeded");
+    EXPECT_EQ(preamble.status().reason(), "MaxPostPreDataLengthExceededError");
 
     std::string long_header = "--" + b + "\r\nContent-Disposition: form-data; name=a\r\nX-Pad: " +
                               std::string(40 * 1024, 'h') + "\r\n\r\nv\r\n--" + b + "--";
     auto header = parse(long_header, {});
     ASSERT_FALSE(header.is_ok());
-    EXPECT_EQ(header.status().reason(), "MaxPostPreDataLengthExceeded");
+    EXPECT_EQ(header.status().reason(), "MaxPostPreDataLengthExceededError");
 }
 
 TEST(MultipartFormTest, BudgetCountsEverythingBeforeTheFile) {
@@ -321,7 +325,7 @@ TEST(MultipartFormTest, BudgetCountsEverythingBeforeTheFile) {
     EXPECT_TRUE(parse(body, {}, 8192, head.size()).is_ok());
     auto r = parse(body, {}, 8192, head.size() - 1);
     ASSERT_FALSE(r.is_ok());
-    EXPECT_EQ(r.status().reason(), "MaxPostPreDataLengthExceeded");
+    EXPECT_EQ(r.status().reason(), "MaxPostPreDataLengthExceededError");
 }
 
 TEST(MultipartFormTest, MalformedBodiesGiveClearErrors) {
@@ -428,6 +432,49 @@ TEST(MultipartReaderTest, SourceErrorsPassThrough) {
     auto r = reader.next_part();
     ASSERT_FALSE(r.is_ok());
     EXPECT_EQ(r.status().reason(), "IncompleteBody");
+}
+
+// The fuzz target's seed corpus (and any crash input saved there) replayed through its driver.
+TEST(MultipartCorpusTest, EverySeedParsesOrFailsCleanly) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::path(IMGPIPE_SOURCE_DIR) / "fuzz" / "corpus" / "multipart";
+    // Outcomes of the hand-written seeds: "" = ok with a file, "nofile" = ok without one.
+    const std::map<std::string, std::string> expected = {
+        {"browser-form", ""},
+        {"browser-form-small-reads", ""},
+        {"requests-style", ""},
+        {"quoted-boundary-preamble-epilogue", ""},
+        {"folded-headers", ""},
+        {"fields-after-file", ""},
+        {"empty-parts", ""},
+        {"no-file", "nofile"},
+        {"truncated-file", "MalformedPOSTRequest"},
+        {"junk-after-boundary", "MalformedPOSTRequest"},
+        {"missing-name", "MalformedPOSTRequest"},
+        {"bad-boundary", "MalformedPOSTRequest"},
+        {"big-field", "MaxPostPreDataLengthExceededError"},
+        {"not-multipart", "RequestIsNotMultiPartContent"},
+    };
+    size_t seen = 0;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::stringstream bytes;
+        bytes << in.rdbuf();
+        const std::string data = bytes.str();
+        auto outcome = fuzzing::run_multipart_input(reinterpret_cast<const uint8_t*>(data.data()),
+                                                    data.size());
+        auto it = expected.find(entry.path().filename().string());
+        if (it == expected.end()) continue;
+        ++seen;
+        SCOPED_TRACE(it->first);
+        if (it->second.empty() || it->second == "nofile") {
+            EXPECT_TRUE(outcome.status.is_ok()) << outcome.status.to_string();
+            EXPECT_EQ(outcome.has_file, it->second.empty());
+        } else {
+            EXPECT_EQ(outcome.status.reason(), it->second);
+        }
+    }
+    EXPECT_EQ(seen, expected.size());
 }
 
 }  // namespace

@@ -1,1 +1,646 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace imgpipe::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A blocking test client over a plain POSIX socket: what goes on the wire is exactly what the
+// test writes, and responses are parsed by hand so that framing is checked, not assumed.
+class Client {
+public:
+    explicit Client(uint16_t port) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        set_timeout(10s);
+    }
+    ~Client() { close(); }
+    bool connected() const { return connected_; }
+    void close() {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+    void set_timeout(std::chrono::milliseconds t) {
+        timeval tv{static_cast<time_t>(t.count() / 1000),
+                   static_cast<suseconds_t>((t.count() % 1000) * 1000)};
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    bool send(std::string_view data) {
+        while (!data.empty()) {
+            ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+            if (n <= 0) return false;
+            data.remove_prefix(static_cast<size_t>(n));
+        }
+        return true;
+    }
+    // Reads until `pending_` holds at least `n` bytes; false on close, error or timeout.
+    bool fill(size_t n) {
+        char buf[65536];
+        while (pending_.size() < n) {
+            ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+            if (got <= 0) return false;
+            pending_.append(buf, static_cast<size_t>(got));
+        }
+        return true;
+    }
+    // Reads until `marker` appears; returns everything up to and including it ("" on failure).
+    std::string read_until(std::string_view marker) {
+        size_t pos;
+        while ((pos = pending_.find(marker)) == std::string::npos) {
+            if (!fill(pending_.size() + 1)) return "";
+        }
+        std::string out = pending_.substr(0, pos + marker.size());
+        pending_.erase(0, pos + marker.size());
+        return out;
+    }
+    // True when the server closed the connection (recv returned 0 or a reset) within the timeout.
+    bool closed_by_server() {
+        char c;
+        if (!pending_.empty()) return false;
+        ssize_t n = ::recv(fd_, &c, 1, 0);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+
+    struct Reply {
+        int status = 0;
+        std::string raw_header;
+        Headers headers;
+        std::string body;
+    };
+    // Reads one response; `head` for a HEAD request (no body whatever Content-Length says).
+    Reply read_reply(bool head = false) {
+        Reply r;
+        r.raw_header = read_until("\r\n\r\n");
+        if (r.raw_header.size() < 12) return r;
+        r.status = std::stoi(r.raw_header.substr(9, 3));
+        size_t line = r.raw_header.find("\r\n") + 2;
+        while (line < r.raw_header.size() - 2) {
+            size_t end = r.raw_header.find("\r\n", line);
+            std::string h = r.raw_header.substr(line, end - line);
+            size_t colon = h.find(':');
+            r.headers.add(h.substr(0, colon), h.substr(h.find_first_not_of(' ', colon + 1)));
+            line = end + 2;
+        }
+        if (head || r.status == 100 || r.status == 204 || r.status == 304) return r;
+        if (auto cl = r.headers.get("Content-Length")) {
+            size_t n = std::stoull(std::string(*cl));
+            if (!fill(n)) return r;
+            r.body = pending_.substr(0, n);
+            pending_.erase(0, n);
+        } else if (r.headers.get_or("Transfer-Encoding", "") == "chunked") {
+            while (true) {
+                std::string size_line = read_until("\r\n");
+                size_t n = std::stoull(size_line, nullptr, 16);
+                if (!fill(n + 2)) return r;
+                r.body += pending_.substr(0, n);
+                pending_.erase(0, n + 2);
+                if (n == 0) break;
+            }
+        }
+        return r;
+    }
+
+private:
+    int fd_ = -1;
+    bool connected_ = false;
+    std::string pending_;
+};
+
+std::string get(std::string_view path, std::string_view extra = "") {
+    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: t\r\n" + std::string(extra) + "\r\n";
+}
+
+// Emits `total` bytes of a repeating pattern, `piece` at most per read.
+class PatternSource final : public ByteSource {
+public:
+    explicit PatternSource(uint64_t total) : total_(total) {}
+    Result<size_t> read(std::span<char> buf) override {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), total_ - pos_));
+        for (size_t i = 0; i < n; ++i) buf[i] = static_cast<char>('a' + (pos_ + i) % 26);
+        pos_ += n;
+        return n;
+    }
+
+private:
+    uint64_t total_;
+    uint64_t pos_ = 0;
+};
+
+std::string pattern(uint64_t total) {
+    std::string s(total, '\0');
+    PatternSource src(total);
+    (void)src.read(s);
+    return s;
+}
+
+size_t peak_rss_kib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+    }
+    return 0;
+}
+
+// Starts a server over `router` on 127.0.0.1:0 and records what the observer saw.
+struct TestServer {
+    explicit TestServer(std::shared_ptr<Router> router, ServerOptions options = {}) {
+        options.name = "test";
+        options.listen = {"127.0.0.1", 0};
+        server = std::make_unique<Server>(options, std::move(router),
+                                          [this](const RequestRecord& r) {
+                                              std::lock_guard lock(mu);
+                                              records.push_back({r.request->request_id,
+                                                                 r.request->path, r.status,
+                                                                 r.bytes_in, r.bytes_out});
+                                          });
+        Status st = server->start();
+        EXPECT_TRUE(st.is_ok()) << st.to_string();
+    }
+    uint16_t port() const { return server->port(); }
+
+    struct Seen {
+        std::string request_id, path;
+        int status;
+        uint64_t bytes_in, bytes_out;
+    };
+    std::vector<Seen> seen() {
+        std::lock_guard lock(mu);
+        return records;
+    }
+
+    std::mutex mu;
+    std::vector<Seen> records;
+    std::unique_ptr<Server> server;
+};
+
+Response echo_body(Request& req) {
+    auto body = read_all(*req.body, 1 << 20);
+    if (!body.is_ok()) return Response::text(400, body.status().to_string(), "text/plain");
+    return Response::text(200, *body, "text/plain");
+}
+
+// Counts body bytes in 64 KiB reads; reports the largest single read and any error.
+struct ByteCounter {
+    std::atomic<uint64_t> total{0};
+    std::atomic<size_t> largest_read{0};
+    std::promise<Status> outcome;
+
+    Response operator()(Request& req) {
+        std::vector<char> buf(8 << 20);  // bigger than any piece the server may hand out
+        uint64_t n = 0;
+        while (true) {
+            auto got = req.body->read(buf);
+            if (!got.is_ok()) {
+                outcome.set_value(got.status());
+                return Response::text(400, "read failed", "text/plain");
+            }
+            if (*got == 0) break;
+            largest_read = std::max(largest_read.load(), *got);
+            n += *got;
+        }
+        total = n;
+        outcome.set_value(Status::ok());
+        return Response::text(200, std::to_string(n), "text/plain");
+    }
+};
+
+TEST(ServerTest, RoutesAnd404And405) {
+    auto router = std::make_shared<Router>();
+    router->add(
+        "GET", "/hello/{name}",
+        [](Request& req) { return Response::text(200, "hi " + req.path_params["name"], "text/plain"); },
+        Execution::kInline);
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.connected());
+
+    ASSERT_TRUE(c.send(get("/hello/b%20ob")));
+    auto ok = c.read_reply();
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(ok.body, "hi b ob");
+    EXPECT_EQ(ok.headers.get_or("Server", ""), "imgpipe");
+    EXPECT_TRUE(ok.headers.has("Date"));
+    EXPECT_EQ(ok.headers.get_or("Content-Type", ""), "text/plain");
+
+    ASSERT_TRUE(c.send(get("/nowhere?x=1")));
+    auto missing = c.read_reply();
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_NE(missing.body.find(R"("code":"NotFound")"), std::string::npos) << missing.body;
+
+    ASSERT_TRUE(c.send("DELETE /hello/x HTTP/1.1\r\nHost: t\r\n\r\n"));
+    EXPECT_EQ(c.read_reply().status, 405);
+
+    c.close();
+    ts.server->stop();
+    auto seen = ts.seen();
+    ASSERT_EQ(seen.size(), 3u);
+    EXPECT_EQ(seen[1].path, "/nowhere");
+    EXPECT_EQ(seen[1].status, 404);
+    for (const auto& s : seen) {
+        EXPECT_EQ(s.request_id.size(), 16u);
+        EXPECT_EQ(s.request_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+    }
+    EXPECT_NE(seen[0].request_id, seen[1].request_id);
+}
+
+TEST(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+    auto router = std::make_shared<Router>();
+    std::atomic<int> calls{0};
+    router->add("POST", "/echo", echo_body, Execution::kInline);
+    router->add("GET", "/n", [&](Request&) {
+        return Response::text(200, std::to_string(++calls), "text/plain");
+    });
+    TestServer ts(router);
+    Client c(ts.port());
+    for (int i = 1; i <= 5; ++i) {
+        ASSERT_TRUE(c.send(get("/n")));
+        auto r = c.read_reply();
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.body, std::to_string(i));
+        EXPECT_FALSE(r.headers.has("Connection"));  // HTTP/1.1 default: keep-alive
+    }
+    ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"));
+    EXPECT_EQ(c.read_reply().body, "hello");
+    ASSERT_TRUE(c.send(get("/n", "Connection: close\r\n")));
+    auto last = c.read_reply();
+    EXPECT_EQ(last.headers.get_or("Connection", ""), "close");
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/slow", [](Request&) {
+        std::this_thread::sleep_for(50ms);
+        return Response::text(200, "slow", "text/plain");
+    });
+    router->add(
+        "GET", "/fast", [](Request&) { return Response::text(200, "fast", "text/plain"); },
+        Execution::kInline);
+    router->add("POST", "/echo", echo_body, Execution::kInline);
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/slow") + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" +
+                       get("/fast")));
+    EXPECT_EQ(c.read_reply().body, "slow");
+    EXPECT_EQ(c.read_reply().body, "abc");
+    EXPECT_EQ(c.read_reply().body, "fast");
+}
+
+TEST(ServerTest, ContinueIsSentOnlyWhenTheHandlerReads) {
+    auto router = std::make_shared<Router>();
+    router->add("PUT", "/accept", echo_body);
+    router->add("PUT", "/reject",
+                [](Request&) { return Response::json_error(403, "AccessDenied", "no"); });
+    TestServer ts(router);
+
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("PUT /accept HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
+    auto interim = c.read_reply();
+    EXPECT_EQ(interim.status, 100);
+    ASSERT_TRUE(c.send("data"));
+    auto final_reply = c.read_reply();
+    EXPECT_EQ(final_reply.status, 200);
+    EXPECT_EQ(final_reply.body, "data");
+
+    // The rejecting handler never reads: the final answer comes first, then the close (the
+    // client was never invited to send its body).
+    ASSERT_TRUE(c.send("PUT /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
+    auto rejected = c.read_reply();
+    EXPECT_EQ(rejected.status, 403);
+    EXPECT_EQ(rejected.headers.get_or("Connection", ""), "close");
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(ServerTest, SmallUnreadBodyIsDrainedAndConnectionKept) {
+    auto router = std::make_shared<Router>();
+    router->add("PUT", "/reject",
+                [](Request&) { return Response::json_error(403, "AccessDenied", "no"); });
+    router->add("GET", "/ok", [](Request&) { return Response::text(200, "ok", "text/plain"); });
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("PUT /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n" +
+                       std::string(1000, 'z') + get("/ok")));
+    EXPECT_EQ(c.read_reply().status, 403);
+    auto next = c.read_reply();
+    EXPECT_EQ(next.status, 200);
+    EXPECT_EQ(next.body, "ok");
+}
+
+TEST(ServerTest, LargeUnreadBodyClosesConnectionAfterResponse) {
+    auto router = std::make_shared<Router>();
+    router->add("PUT", "/reject",
+                [](Request&) { return Response::json_error(403, "AccessDenied", "no"); });
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("PUT /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n" +
+                       std::string(200'000, 'z')));
+    auto r = c.read_reply();
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.headers.get_or("Connection", ""), "close");
+}
+
+TEST(ServerTest, ChunkedRequestBodyIsDecoded) {
+    auto router = std::make_shared<Router>();
+    router->add("POST", "/inline", echo_body, Execution::kInline);
+    router->add("POST", "/blocking", echo_body);
+    std::optional<uint64_t> seen_length = 1;
+    router->add("POST", "/length", [&](Request& req) {
+        seen_length = req.content_length;
+        return echo_body(req);
+    });
+    TestServer ts(router);
+    Client c(ts.port());
+    const std::string chunked =
+        "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\n\r\n";
+    for (const char* path : {"/inline", "/blocking", "/length"}) {
+        ASSERT_TRUE(c.send(std::string("POST ") + path + " HTTP/1.1\r\nHost: t\r\n" + chunked));
+        auto r = c.read_reply();
+        EXPECT_EQ(r.status, 200) << path;
+        EXPECT_EQ(r.body, "hello world") << path;
+    }
+    EXPECT_FALSE(seen_length.has_value());
+}
+
+TEST(ServerTest, StreamsA64MiBUploadWithBoundedMemory) {
+    constexpr uint64_t kSize = 64ull << 20;
+    auto router = std::make_shared<Router>();
+    auto counter = std::make_shared<ByteCounter>();
+    router->add("PUT", "/upload", [counter](Request& req) { return (*counter)(req); });
+    TestServer ts(router);
+    size_t rss_before = peak_rss_kib();
+
+    Client c(ts.port());
+    std::thread sender([&] {
+        ASSERT_TRUE(c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                           std::to_string(kSize) + "\r\n\r\n"));
+        std::string piece(1 << 20, 'u');
+        for (uint64_t sent = 0; sent < kSize; sent += piece.size()) {
+            if (!c.send(piece)) return;
+        }
+    });
+    auto r = c.read_reply();
+    sender.join();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, std::to_string(kSize));
+    EXPECT_EQ(counter->total.load(), kSize);
+    EXPECT_LE(counter->largest_read.load(), size_t{1} << 20);
+    // The handler's own 8 MiB buffer plus small change; far below the 64 MiB body.
+    EXPECT_LT(peak_rss_kib() - rss_before, 32u * 1024);
+    ts.server->stop();
+    ASSERT_EQ(ts.seen().size(), 1u);
+    EXPECT_EQ(ts.seen()[0].bytes_in, kSize);
+}
+
+TEST(ServerTest, StreamsResponseBodyWithContentLengthOrChunked) {
+    static constexpr uint64_t kSize = 3 * (1 << 20) + 17;
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/file", [](Request&) {
+        Response res;
+        res.source = std::make_unique<PatternSource>(kSize);
+        res.content_length = kSize;
+        res.headers.set("Content-Type", "application/octet-stream");
+        return res;
+    });
+    router->add(
+        "GET", "/stream",
+        [](Request&) {
+            Response res;
+            res.source = std::make_unique<PatternSource>(1000);
+            return res;
+        },
+        Execution::kInline);
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/file")));
+    auto r = c.read_reply();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers.get_or("Content-Length", ""), std::to_string(kSize));
+    EXPECT_TRUE(r.body == pattern(kSize));
+
+    ASSERT_TRUE(c.send(get("/stream")));
+    auto chunked = c.read_reply();
+    EXPECT_EQ(chunked.headers.get_or("Transfer-Encoding", ""), "chunked");
+    EXPECT_EQ(chunked.body, pattern(1000));
+    ts.server->stop();
+    EXPECT_EQ(ts.seen()[0].bytes_out, kSize);
+}
+
+TEST(ServerTest, HeadSendsHeadersOnly) {
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/file", [](Request& req) {
+        Response res;
+        res.content_length = 12345;
+        if (req.method != "HEAD") res.source = std::make_unique<PatternSource>(12345);
+        return res;
+    });
+    router->add("GET", "/text", [](Request&) { return Response::text(200, "abc", "text/plain"); });
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("HEAD /file HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto r = c.read_reply(/*head=*/true);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers.get_or("Content-Length", ""), "12345");
+    ASSERT_TRUE(c.send("HEAD /text HTTP/1.1\r\nHost: t\r\n\r\n"));
+    EXPECT_EQ(c.read_reply(true).headers.get_or("Content-Length", ""), "3");
+    // Had any body bytes followed a HEAD answer, this reply would not parse.
+    ASSERT_TRUE(c.send(get("/text")));
+    auto next = c.read_reply();
+    EXPECT_EQ(next.status, 200);
+    EXPECT_EQ(next.body, "abc");
+}
+
+TEST(ServerTest, TooLargeHeaderGets431) {
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/", [](Request&) { return Response::text(200, "x", "text/plain"); });
+    ServerOptions opt;
+    opt.header_limit = 1024;
+    TestServer ts(router, opt);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/", "X-Big: " + std::string(4000, 'b') + "\r\n")));
+    auto r = c.read_reply();
+    EXPECT_EQ(r.status, 431);
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(ServerTest, MalformedRequestGets400) {
+    auto router = std::make_shared<Router>();
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nBad Header Without Colon\r\n\r\n"));
+    auto r = c.read_reply();
+    EXPECT_EQ(r.status, 400);
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(ServerTest, SlowHeaderIsCutOffByHeaderTimeout) {
+    auto router = std::make_shared<Router>();
+    ServerOptions opt;
+    opt.header_timeout = 200ms;
+    TestServer ts(router, opt);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost:"));
+    c.set_timeout(5s);
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/", [](Request&) { return Response::text(200, "x", "text/plain"); });
+    ServerOptions opt;
+    opt.idle_timeout = 200ms;
+    TestServer ts(router, opt);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/")));
+    EXPECT_EQ(c.read_reply().status, 200);
+    c.set_timeout(5s);
+    EXPECT_TRUE(c.closed_by_server());
+}
+
+TEST(ServerTest, ClientDisconnectMidBodyAbortsTheRead) {
+    auto router = std::make_shared<Router>();
+    auto counter = std::make_shared<ByteCounter>();
+    router->add("PUT", "/upload", [counter](Request& req) { return (*counter)(req); });
+    TestServer ts(router);
+    auto outcome = counter->outcome.get_future();
+    {
+        Client c(ts.port());
+        ASSERT_TRUE(c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n" +
+                           std::string(5000, 'x')));
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    Status st = outcome.get();
+    EXPECT_EQ(st.code(), StatusCode::kAborted) << st.to_string();
+}
+
+TEST(ServerTest, StalledBodyAbortsAfterBodyTimeout) {
+    auto router = std::make_shared<Router>();
+    auto counter = std::make_shared<ByteCounter>();
+    router->add("PUT", "/upload", [counter](Request& req) { return (*counter)(req); });
+    ServerOptions opt;
+    opt.body_timeout = 200ms;
+    TestServer ts(router, opt);
+    auto outcome = counter->outcome.get_future();
+    Client c(ts.port());
+    ASSERT_TRUE(c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\nabc"));
+    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(outcome.get().code(), StatusCode::kAborted);
+}
+
+TEST(ServerTest, HandlerExceptionBecomes500WithoutDetail) {
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/boom", [](Request&) -> Response {
+        throw std::runtime_error("secret internal detail");
+    });
+    router->add(
+        "GET", "/boom-inline",
+        [](Request&) -> Response { throw std::runtime_error("secret internal detail"); },
+        Execution::kInline);
+    TestServer ts(router);
+    Client c(ts.port());
+    for (const char* path : {"/boom", "/boom-inline"}) {
+        ASSERT_TRUE(c.send(get(path)));
+        auto r = c.read_reply();
+        EXPECT_EQ(r.status, 500);
+        EXPECT_NE(r.body.find("InternalError"), std::string::npos);
+        EXPECT_EQ(r.body.find("secret"), std::string::npos);
+    }
+}
+
+TEST(ServerTest, InlineBodyOverLimitGets413) {
+    auto router = std::make_shared<Router>();
+    router->add("POST", "/echo", echo_body, Execution::kInline);
+    ServerOptions opt;
+    opt.inline_body_limit = 1024;
+    TestServer ts(router, opt);
+    {
+        Client c(ts.port());
+        ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n"));
+        EXPECT_EQ(c.read_reply().status, 413);
+    }
+    {
+        Client c(ts.port());
+        std::string chunk(1000, 'c');
+        ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "3e8\r\n" + chunk + "\r\n3e8\r\n" + chunk + "\r\n0\r\n\r\n"));
+        EXPECT_EQ(c.read_reply().status, 413);
+    }
+    {
+        Client c(ts.port());  // exactly at the limit is fine
+        ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1024\r\n\r\n" +
+                           std::string(1024, 'k')));
+        auto r = c.read_reply();
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.body.size(), 1024u);
+    }
+}
+
+TEST(ServerTest, StopWaitsForInFlightRequestAndClosesIdleConnections) {
+    auto router = std::make_shared<Router>();
+    std::promise<void> entered;
+    std::atomic<bool> finished{false};
+    router->add("GET", "/slow", [&](Request&) {
+        entered.set_value();
+        std::this_thread::sleep_for(300ms);
+        finished = true;
+        return Response::text(200, "done", "text/plain");
+    });
+    router->add("GET", "/quick", [](Request&) { return Response::text(200, "q", "text/plain"); });
+    TestServer ts(router);
+
+    Client idle(ts.port());
+    ASSERT_TRUE(idle.send(get("/quick")));
+    EXPECT_EQ(idle.read_reply().status, 200);
+
+    Client busy(ts.port());
+    ASSERT_TRUE(busy.send(get("/slow")));
+    entered.get_future().wait();
+    ts.server->stop();
+    EXPECT_TRUE(finished.load());
+    auto r = busy.read_reply();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "done");
+    EXPECT_EQ(r.headers.get_or("Connection", ""), "close");
+    EXPECT_TRUE(idle.closed_by_server());
+    // The listener is gone too.
+    Client late(ts.port());
+    EXPECT_FALSE(late.connected());
+}
+
+TEST(ServerTest, BindFailureIsReported) {
+    auto router = std::make_shared<Router>();
+    TestServer first(router);
+    ServerOptions opt;
+    opt.listen = {"127.0.0.1", first.port()};
+    Server second(opt, router);
+    // SO_REUSEADDR does not allow two listeners on one port.
+    Status st = second.start();
+    EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+    EXPECT_EQ(st.reason(), "BindFailed");
+}
+
+}  // namespace
+}  // namespace imgpipe::http

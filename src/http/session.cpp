@@ -91,6 +91,7 @@ Result<size_t> read_source(ByteSource& source, std::span<char> buf, const Reques
 template <typename Fn>
 awaitable<void> run_on_pool(HandlerPool& pool, Fn fn) {
     auto ex = co_await asio::this_coro::executor;
+    asio::use_awaitable_t<> token;  // async_initiate wants a non-const lvalue token
     co_await asio::async_initiate<asio::use_awaitable_t<>, void()>(
         [&pool, ex, &fn](auto handler) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
@@ -99,7 +100,7 @@ awaitable<void> run_on_pool(HandlerPool& pool, Fn fn) {
                 asio::post(ex, [shared] { (*shared)(); });
             });
         },
-        asio::use_awaitable_t<>());
+        token);
 }
 
 template <class Body>
@@ -193,7 +194,9 @@ awaitable<bool> Session::serve_one(bool first) {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(
         std::min<size_t>(opt_.header_limit, std::numeric_limits<uint32_t>::max())));
-    parser_->body_limit(boost::none);  // limits are per route, enforced while reading
+    // Limits are per route, enforced while reading. Not boost::none: Beast 1.74 compares the
+    // length against the optional itself, so "no limit" rejects every body.
+    parser_->body_limit(std::numeric_limits<uint64_t>::max());
     expect_continue_ = continue_sent_ = broken_ = poisoned_ = false;
     body_in_ = 0;
 
@@ -212,6 +215,9 @@ awaitable<bool> Session::serve_one(bool first) {
     const auto started = Clock::now();
     if (!first) stream_.expires_after(opt_.header_timeout);
     co_await bhttp::async_read_header(stream_, buffer_, *parser_, redirect(ec));
+    // With buffer_body, body bytes arriving with the header and no buffer set yet are reported
+    // as need_buffer: the header itself is complete.
+    if (ec == bhttp::error::need_buffer && parser_->is_header_done()) ec = {};
 
     Request req;
     req.remote_address = remote_;
@@ -224,6 +230,9 @@ awaitable<bool> Session::serve_one(bool first) {
         } else if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
                    ec != bhttp::error::partial_message) {
             res = Response::json_error(400, "BadRequest", "malformed HTTP request");
+            log::debug("malformed HTTP request", {{"server", opt_.name},
+                                                 {"request_id", req.request_id},
+                                                 {"error", ec.message()}});
         } else {
             co_return false;  // timeout or the client went away: nobody to answer
         }

@@ -25,7 +25,7 @@ std::string lower(std::string_view s) {
 
 // Strict decimal integer: digits only, no sign, no overflow.
 bool parse_int(std::string_view s, int& out) {
-    if (s.empty() || s.size() > 9) return false;
+    if (s.empty() || s.size() > 9 || s[0] < '0' || s[0] > '9') return false;
     auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     return ec == std::errc() && ptr == s.data() + s.size();
 }

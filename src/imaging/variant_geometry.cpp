@@ -10,8 +10,6 @@ int scaled(int side, double scale) {
     return std::max(1, static_cast<int>(std::lround(side * scale)));
 }
 
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
-
 }  // namespace
 
 VariantPlan plan_variant(Size source, const VariantSpec& v) {
@@ -59,8 +57,8 @@ Size decode_floor(Size source, const ResizeSpec& spec) {
 
 int choose_block_shrink(Size source, Size floor, int max_shrink) {
     for (int shrink = 8; shrink > 1; shrink /= 2) {
-        if (shrink <= max_shrink && ceil_div(source.width, shrink) >= floor.width &&
-            ceil_div(source.height, shrink) >= floor.height) {
+        if (shrink <= max_shrink && source.width / shrink >= floor.width &&
+            source.height / shrink >= floor.height) {
             return shrink;
         }
     }

@@ -31,8 +31,9 @@ VariantPlan plan_variant(Size source, const VariantSpec& variant);
 // per-side maximum of the variants' `resize` sizes, never more than the source.
 Size decode_floor(Size source, const ResizeSpec& spec);
 
-// The largest block shrink in {1, 2, 4, 8} (<= max_shrink) such that the decoded size
-// ceil(side / shrink) still covers `floor` on both sides (JPEG's DCT scaling rounds up).
+// The largest block shrink in {1, 2, 4, 8} (<= max_shrink) such that side / shrink, rounded
+// down, still covers `floor` on both sides (libjpeg rounds the scaled size up, but libvips may
+// drop a partial last block, so count only whole pixels).
 int choose_block_shrink(Size source, Size floor, int max_shrink = 8);
 
 // The smallest scale in (0, 1] whose rounded-up output covers `floor` on both sides (WebP's

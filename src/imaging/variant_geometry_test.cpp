@@ -56,11 +56,10 @@ TEST(VariantGeometryTest, DecodeFloorIsLargestVariantNeed) {
 }
 
 TEST(VariantGeometryTest, BlockShrinkIsLargestThatCoversFloor) {
-    EXPECT_EQ(choose_block_shrink({2725, 2225}, {490, 400}), 4);  // 682x557
+    EXPECT_EQ(choose_block_shrink({2725, 2225}, {490, 400}), 4);  // 681x556
     EXPECT_EQ(choose_block_shrink({4000, 3000}, {533, 400}), 4);  // 1000x750
     EXPECT_EQ(choose_block_shrink({3200, 3200}, {400, 400}), 8);  // exactly 400
-    EXPECT_EQ(choose_block_shrink({3199, 3199}, {400, 400}), 8);  // ceil(3199/8)=400
-    EXPECT_EQ(choose_block_shrink({3191, 3191}, {400, 400}), 4);  // ceil = 399 < 400
+    EXPECT_EQ(choose_block_shrink({3199, 3199}, {400, 400}), 4);  // 399 < 400
     EXPECT_EQ(choose_block_shrink({600, 600}, {400, 400}), 1);
     EXPECT_EQ(choose_block_shrink({20000, 14000}, {571, 400}, 2), 2);
 }

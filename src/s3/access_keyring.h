@@ -31,7 +31,7 @@ struct AccessKey {
 };
 
 class AccessKeyring final : public sigv4::CredentialProvider {
-public:
+  public:
     AccessKeyring() = default;
     // Adds or replaces a key. InvalidArgument for an empty id or secret. Not thread-safe: call
     // before the keyring is shared.
@@ -44,7 +44,7 @@ public:
     // True if the key may take any action on `bucket`.
     bool may_see_bucket(std::string_view access_key_id, std::string_view bucket) const;
 
-private:
+  private:
     const AccessKey* find(std::string_view access_key_id) const;
     static bool covers(const AccessKey& key, std::string_view bucket);
 

@@ -121,8 +121,8 @@ http::Response get_acl(const S3Context& context, S3Call& call) {
     auto add_grant = [&](auto&& fill_grantee, const char* permission) {
         pugi::xml_node grant = list.append_child("Grant");
         pugi::xml_node grantee = grant.append_child("Grantee");
-        grantee.append_attribute("xmlns:xsi").set_value(
-            "http://www.w3.org/2001/XMLSchema-instance");
+        grantee.append_attribute("xmlns:xsi")
+            .set_value("http://www.w3.org/2001/XMLSchema-instance");
         fill_grantee(grantee);
         append_text(grant, "Permission", permission);
     };

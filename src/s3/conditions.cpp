@@ -31,7 +31,9 @@ std::optional<uint64_t> parse_u64(std::string_view s) {
 
 Precondition evaluate_preconditions(const http::Headers& headers, std::string_view etag,
                                     store::TimePoint last_modified, std::string_view prefix) {
-    auto header = [&](std::string_view name) { return headers.get(std::string(prefix) + std::string(name)); };
+    auto header = [&](std::string_view name) {
+        return headers.get(std::string(prefix) + std::string(name));
+    };
     // HTTP dates have whole seconds; compare at that resolution.
     const auto modified = std::chrono::floor<std::chrono::seconds>(last_modified);
 
@@ -62,9 +64,9 @@ Result<std::optional<store::ByteRange>> resolve_range(std::optional<std::string_
     if (dash == std::string_view::npos) return Range();
     std::string_view first_text = spec.substr(0, dash);
     std::string_view last_text = spec.substr(dash + 1);
-    const Status unsatisfiable(StatusCode::kOutOfRange, "InvalidRange",
-                               "range " + std::string(*header) + " for size " +
-                                   std::to_string(size));
+    const Status unsatisfiable(
+        StatusCode::kOutOfRange, "InvalidRange",
+        "range " + std::string(*header) + " for size " + std::to_string(size));
     if (first_text.empty()) {  // suffix: the last N bytes
         auto n = parse_u64(last_text);
         if (!n) return Range();

@@ -22,8 +22,7 @@ enum class Precondition { kProceed, kNotModified, kFailed };
 // is kFailed (412) and a failed If-None-Match/If-Modified-Since kNotModified (304). Unparsable
 // dates are ignored.
 Precondition evaluate_preconditions(const http::Headers& headers, std::string_view etag,
-                                    store::TimePoint last_modified,
-                                    std::string_view prefix = "");
+                                    store::TimePoint last_modified, std::string_view prefix = "");
 
 // Resolves a Range header against an object of `size` bytes: nullopt for the whole object
 // (no header, or one S3 ignores: not "bytes=", several ranges, malformed numbers);

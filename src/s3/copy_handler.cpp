@@ -65,8 +65,7 @@ http::Response copy_object(const S3Context& context, S3Call& call) {
         return call.fail(Status(StatusCode::kFailedPrecondition, "PreconditionFailed",
                                 "copy source conditions failed"));
     }
-    const bool same_object =
-        source->bucket == call.target.bucket && source->key == call.target.key;
+    const bool same_object = source->bucket == call.target.bucket && source->key == call.target.key;
     if (same_object && directive == "COPY") {
         return call.fail("InvalidRequest", StatusCode::kInvalidArgument,
                          "This copy request is illegal because it is trying to copy an object to "

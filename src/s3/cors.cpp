@@ -54,8 +54,9 @@ http::Response cors_preflight(const S3Options& options, const http::Request& req
     }
     response.headers.set("Access-Control-Expose-Headers", std::string(kExposedHeaders));
     response.headers.set("Access-Control-Max-Age", std::string(kMaxAgeSeconds));
-    response.headers.set("Vary", "Origin, Access-Control-Request-Headers, "
-                                 "Access-Control-Request-Method");
+    response.headers.set("Vary",
+                         "Origin, Access-Control-Request-Headers, "
+                         "Access-Control-Request-Method");
     return response;
 }
 

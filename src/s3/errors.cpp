@@ -81,6 +81,9 @@ constexpr std::array kTable = {
          "The XML you provided was not well-formed or did not validate against our published "
          "schema"}},
     Row{"MaxMessageLengthExceeded", {"MaxMessageLengthExceeded", 400, "Your request was too big."}},
+    Row{"MaxPostPreDataLengthExceededError",
+        {"MaxPostPreDataLengthExceededError", 400,
+         "Your POST request fields preceding the upload file were too large."}},
     Row{"MetadataTooLarge",
         {"MetadataTooLarge", 400,
          "Your metadata headers exceed the maximum allowed metadata size."}},
@@ -182,7 +185,8 @@ S3Error s3_error_for(const Status& status) {
 http::Response error_response(const Status& status, std::string_view resource,
                               std::string_view request_id, const ErrorExtras& extras) {
     const S3Error error = s3_error_for(status);
-    if (error.http_status >= 500) {
+    // 5xx answers hide what went wrong from the client; the log keeps it (501 is no failure).
+    if (error.http_status >= 500 && error.http_status != 501) {
         log::error(
             "s3 request failed",
             {{"request_id", request_id}, {"status", status.to_string()}, {"resource", resource}});

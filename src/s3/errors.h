@@ -43,8 +43,8 @@ struct ErrorExtras {
 
 // Renders `<?xml ...?><Error><Code/><Message/>[extras]<Resource/><RequestId/></Error>` (no
 // namespace) with the S3 status, Content-Type application/xml and x-amz-request-id. 5xx errors
-// are logged with the status detail and the request id. Callers answering HEAD drop the body
-// (see `drop_body_for_head`).
+// (except 501) are logged with the status detail and the request id. Callers answering HEAD drop
+// the body (see `drop_body_for_head`).
 http::Response error_response(const Status& status, std::string_view resource,
                               std::string_view request_id, const ErrorExtras& extras = {});
 

@@ -124,7 +124,8 @@ http::Response list_objects_v2(const S3Context& context, S3Call& call) {
     if (result->is_truncated) {
         append_text(root, "NextContinuationToken", base64_encode(result->next_start_after, true));
     }
-    if (call.query.has("start-after")) append_text(root, "StartAfter", listing->encode(start_after));
+    if (call.query.has("start-after"))
+        append_text(root, "StartAfter", listing->encode(start_after));
     if (listing->url_encoded) append_text(root, "EncodingType", "url");
     append_contents(root, *listing, *result, call, call.query.get_or("fetch-owner", "") == "true");
     append_common_prefixes(root, *listing, *result);

@@ -18,8 +18,7 @@ void append_initiator(pugi::xml_node parent, const S3Call& call) {
 
 Result<std::vector<store::CompletedPart>> parse_completed_parts(std::string_view body) {
     pugi::xml_document doc;
-    IMGPIPE_ASSIGN_OR_RETURN(pugi::xml_node root,
-                             parse_body(doc, body, "CompleteMultipartUpload"));
+    IMGPIPE_ASSIGN_OR_RETURN(pugi::xml_node root, parse_body(doc, body, "CompleteMultipartUpload"));
     std::vector<store::CompletedPart> parts;
     for (pugi::xml_node node : root.children()) {
         if (node.type() != pugi::node_element || local_name(node) != "Part") continue;
@@ -72,8 +71,8 @@ http::Response upload_part(const S3Context& context, S3Call& call) {
     auto payload = open_body(call);
     if (!payload) return call.fail(payload.status());
     if ((*payload)->declared_length().value_or(0) > kMaxPartBytes) {
-        return call.fail(Status(StatusCode::kResourceExhausted, "EntityTooLarge",
-                                "part over 5 GiB"));
+        return call.fail(
+            Status(StatusCode::kResourceExhausted, "EntityTooLarge", "part over 5 GiB"));
     }
     auto part = context.store->upload_part(call.target.bucket, call.target.key, upload_id,
                                            *part_number, **payload, *md5);
@@ -98,8 +97,9 @@ http::Response complete_multipart_upload(const S3Context& context, S3Call& call)
     const std::string host = call.request.headers.get_or("Host", "localhost");
     pugi::xml_document doc;
     pugi::xml_node root = append_result_root(doc, "CompleteMultipartUploadResult");
-    append_text(root, "Location", "http://" + host + "/" + call.target.bucket + "/" +
-                                      sigv4::uri_encode(call.target.key, true));
+    append_text(root, "Location",
+                "http://" + host + "/" + call.target.bucket + "/" +
+                    sigv4::uri_encode(call.target.key, true));
     append_text(root, "Bucket", call.target.bucket);
     append_text(root, "Key", call.target.key);
     append_text(root, "ETag", quote_etag(info->etag));
@@ -119,8 +119,8 @@ http::Response list_parts(const S3Context& context, S3Call& call) {
     if (!max_parts) return call.fail(max_parts.status());
     auto marker = int_param(call, "part-number-marker", 0, 0, kMaxPartNumber, false);
     if (!marker) return call.fail(marker.status());
-    auto result = context.store->list_parts(call.target.bucket, call.target.key, upload_id,
-                                            *marker, *max_parts);
+    auto result = context.store->list_parts(call.target.bucket, call.target.key, upload_id, *marker,
+                                            *max_parts);
     if (!result) return call.fail(result.status());
 
     pugi::xml_document doc;

@@ -56,7 +56,8 @@ http::Response serve_object(const S3Context& context, const S3Call& call, bool w
                 response.headers.set("Last-Modified", http_date(info->last_modified));
                 return response;
             }
-            case Precondition::kProceed: break;
+            case Precondition::kProceed:
+                break;
         }
         auto range = resolve_range(call.request.headers.get("Range"), info->size);
         if (!range) {
@@ -92,11 +93,10 @@ http::Response put_object(const S3Context& context, S3Call& call) {
     auto payload = open_body(call);
     if (!payload) return call.fail(payload.status());
     if ((*payload)->declared_length().value_or(0) > kMaxPutBytes) {
-        return call.fail(Status(StatusCode::kResourceExhausted, "EntityTooLarge",
-                                "declared length over 5 GiB"),
-                         {.elements = {{"ProposedSize",
-                                        std::to_string(*(*payload)->declared_length())},
-                                       {"MaxSizeAllowed", std::to_string(kMaxPutBytes)}}});
+        return call.fail(
+            Status(StatusCode::kResourceExhausted, "EntityTooLarge", "declared length over 5 GiB"),
+            {.elements = {{"ProposedSize", std::to_string(*(*payload)->declared_length())},
+                          {"MaxSizeAllowed", std::to_string(kMaxPutBytes)}}});
     }
 
     store::PutRequest put;

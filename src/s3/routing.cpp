@@ -35,13 +35,35 @@ std::string host_name(std::string_view host) {
 
 // Subresources S3 has and this store answers with NotImplemented (unless handled elsewhere).
 constexpr std::array kUnsupportedSubresources = {
-    "accelerate", "analytics", "attributes", "cors",         "encryption",
-    "intelligent-tiering",     "inventory",  "legal-hold",   "lifecycle",
-    "logging",    "metrics",   "notification",              "object-lock",
-    "ownershipControls",       "policy",     "policyStatus", "publicAccessBlock",
-    "replication", "requestPayment",         "restore",      "retention",
-    "select",     "tagging",   "torrent",    "website",      "acl",
-    "versioning", "versionId", "partNumber",
+    "accelerate",
+    "analytics",
+    "attributes",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "legal-hold",
+    "lifecycle",
+    "logging",
+    "metrics",
+    "notification",
+    "object-lock",
+    "ownershipControls",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "retention",
+    "select",
+    "tagging",
+    "torrent",
+    "website",
+    "acl",
+    "versioning",
+    "versionId",
+    "partNumber",
 };
 
 bool has_unsupported(const QueryParams& query) {
@@ -100,10 +122,9 @@ Operation classify_object(std::string_view method, const QueryParams& q,
         if (method == "GET" && q.has("acl")) return Operation::kGetObjectAcl;
         // GET ?versionId=null addresses the current (only) version.
         if (q.get_or("versionId", "null") != "null") return Operation::kNotImplemented;
-        bool other = std::any_of(kUnsupportedSubresources.begin(),
-                                 kUnsupportedSubresources.end(), [&](const char* name) {
-                                     return std::string_view(name) != "versionId" && q.has(name);
-                                 });
+        bool other = std::any_of(
+            kUnsupportedSubresources.begin(), kUnsupportedSubresources.end(),
+            [&](const char* name) { return std::string_view(name) != "versionId" && q.has(name); });
         if (other) return Operation::kNotImplemented;
         return method == "GET" ? Operation::kGetObject : Operation::kHeadObject;
     }
@@ -199,7 +220,8 @@ Operation classify(std::string_view method, const S3Target& target, const QueryP
 Action action_for(Operation op) {
     switch (op) {
         case Operation::kCreateBucket:
-        case Operation::kDeleteBucket: return Action::kAdmin;
+        case Operation::kDeleteBucket:
+            return Action::kAdmin;
         case Operation::kDeleteObjects:
         case Operation::kPostObject:
         case Operation::kPostNotMultipart:
@@ -209,41 +231,71 @@ Action action_for(Operation op) {
         case Operation::kCreateMultipartUpload:
         case Operation::kUploadPart:
         case Operation::kCompleteMultipartUpload:
-        case Operation::kAbortMultipartUpload: return Action::kWrite;
-        default: return Action::kRead;
+        case Operation::kAbortMultipartUpload:
+            return Action::kWrite;
+        default:
+            return Action::kRead;
     }
 }
 
 std::string_view operation_name(Operation op) {
     switch (op) {
-        case Operation::kListBuckets: return "ListBuckets";
-        case Operation::kCreateBucket: return "CreateBucket";
-        case Operation::kHeadBucket: return "HeadBucket";
-        case Operation::kDeleteBucket: return "DeleteBucket";
-        case Operation::kGetBucketLocation: return "GetBucketLocation";
-        case Operation::kGetBucketVersioning: return "GetBucketVersioning";
-        case Operation::kGetBucketAcl: return "GetBucketAcl";
-        case Operation::kListObjectsV1: return "ListObjects";
-        case Operation::kListObjectsV2: return "ListObjectsV2";
-        case Operation::kListObjectVersions: return "ListObjectVersions";
-        case Operation::kListMultipartUploads: return "ListMultipartUploads";
-        case Operation::kDeleteObjects: return "DeleteObjects";
-        case Operation::kPostObject: return "PostObject";
-        case Operation::kPostNotMultipart: return "PostObject";
-        case Operation::kPutObject: return "PutObject";
-        case Operation::kCopyObject: return "CopyObject";
-        case Operation::kGetObject: return "GetObject";
-        case Operation::kHeadObject: return "HeadObject";
-        case Operation::kDeleteObject: return "DeleteObject";
-        case Operation::kGetObjectAcl: return "GetObjectAcl";
-        case Operation::kCreateMultipartUpload: return "CreateMultipartUpload";
-        case Operation::kUploadPart: return "UploadPart";
-        case Operation::kCompleteMultipartUpload: return "CompleteMultipartUpload";
-        case Operation::kAbortMultipartUpload: return "AbortMultipartUpload";
-        case Operation::kListParts: return "ListParts";
-        case Operation::kCorsPreflight: return "CorsPreflight";
-        case Operation::kNotImplemented: return "NotImplemented";
-        case Operation::kMethodNotAllowed: return "MethodNotAllowed";
+        case Operation::kListBuckets:
+            return "ListBuckets";
+        case Operation::kCreateBucket:
+            return "CreateBucket";
+        case Operation::kHeadBucket:
+            return "HeadBucket";
+        case Operation::kDeleteBucket:
+            return "DeleteBucket";
+        case Operation::kGetBucketLocation:
+            return "GetBucketLocation";
+        case Operation::kGetBucketVersioning:
+            return "GetBucketVersioning";
+        case Operation::kGetBucketAcl:
+            return "GetBucketAcl";
+        case Operation::kListObjectsV1:
+            return "ListObjects";
+        case Operation::kListObjectsV2:
+            return "ListObjectsV2";
+        case Operation::kListObjectVersions:
+            return "ListObjectVersions";
+        case Operation::kListMultipartUploads:
+            return "ListMultipartUploads";
+        case Operation::kDeleteObjects:
+            return "DeleteObjects";
+        case Operation::kPostObject:
+            return "PostObject";
+        case Operation::kPostNotMultipart:
+            return "PostObject";
+        case Operation::kPutObject:
+            return "PutObject";
+        case Operation::kCopyObject:
+            return "CopyObject";
+        case Operation::kGetObject:
+            return "GetObject";
+        case Operation::kHeadObject:
+            return "HeadObject";
+        case Operation::kDeleteObject:
+            return "DeleteObject";
+        case Operation::kGetObjectAcl:
+            return "GetObjectAcl";
+        case Operation::kCreateMultipartUpload:
+            return "CreateMultipartUpload";
+        case Operation::kUploadPart:
+            return "UploadPart";
+        case Operation::kCompleteMultipartUpload:
+            return "CompleteMultipartUpload";
+        case Operation::kAbortMultipartUpload:
+            return "AbortMultipartUpload";
+        case Operation::kListParts:
+            return "ListParts";
+        case Operation::kCorsPreflight:
+            return "CorsPreflight";
+        case Operation::kNotImplemented:
+            return "NotImplemented";
+        case Operation::kMethodNotAllowed:
+            return "MethodNotAllowed";
     }
     return "Unknown";
 }

@@ -26,7 +26,7 @@ struct S3Target {
 // Query parameters, percent-decoded ('+' read as a space, as form encoding and MinIO do), in
 // arrival order. A parameter without '=' ("?uploads") has an empty value.
 class QueryParams {
-public:
+  public:
     QueryParams() = default;
     // Malformed escapes are kept literally rather than failing: SigV4 has already verified
     // the raw query, and S3 itself is lenient here.
@@ -37,7 +37,7 @@ public:
     std::string get_or(std::string_view name, std::string_view def) const;
     const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> entries_;
 };
 
@@ -60,8 +60,8 @@ enum class Operation {
     kListObjectVersions,
     kListMultipartUploads,
     kDeleteObjects,
-    kPostObject,         // browser upload: multipart/form-data POST to the bucket
-    kPostNotMultipart,   // POST to the bucket that is neither ?delete nor a form upload
+    kPostObject,        // browser upload: multipart/form-data POST to the bucket
+    kPostNotMultipart,  // POST to the bucket that is neither ?delete nor a form upload
     kPutObject,
     kCopyObject,
     kGetObject,
@@ -74,7 +74,7 @@ enum class Operation {
     kAbortMultipartUpload,
     kListParts,
     kCorsPreflight,
-    kNotImplemented,     // a subresource this store does not support (?policy, ?tagging...)
+    kNotImplemented,  // a subresource this store does not support (?policy, ?tagging...)
     kMethodNotAllowed,
 };
 

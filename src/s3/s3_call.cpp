@@ -1,8 +1,9 @@
 #include "s3/s3_call.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <charconv>
-#include <openssl/evp.h>
 
 #include "s3/codec.h"
 #include "s3/xml.h"
@@ -49,8 +50,7 @@ std::string md5(std::string_view data) {
 
 }  // namespace
 
-http::Response S3Call::fail(std::string reason, StatusCode code,
-                            std::string public_message) const {
+http::Response S3Call::fail(std::string reason, StatusCode code, std::string public_message) const {
     ErrorExtras extras{.message = public_message};
     return fail(Status(code, std::move(reason), std::move(public_message)), extras);
 }
@@ -113,8 +113,8 @@ store::ObjectAttributes attributes_from_headers(const http::Headers& headers) {
             if (!inserted) it->second += "," + value;  // repeated headers, as HTTP joins them
         }
     }
-    for (std::string_view name : {"cache-control", "content-disposition", "content-language",
-                                  "expires"}) {
+    for (std::string_view name :
+         {"cache-control", "content-disposition", "content-language", "expires"}) {
         if (auto v = headers.get(name)) attrs.headers.emplace(name, std::string(*v));
     }
     if (auto v = headers.get("content-encoding")) {
@@ -144,7 +144,7 @@ void add_object_headers(http::Response& response, const store::ObjectInfo& info)
     h.set("ETag", quote_etag(info.etag));
     h.set("Last-Modified", http_date(info.last_modified));
     h.set("Content-Type", info.attributes.content_type.empty() ? "binary/octet-stream"
-                                                                : info.attributes.content_type);
+                                                               : info.attributes.content_type);
     h.set("Accept-Ranges", "bytes");
     for (const auto& [name, value] : info.attributes.metadata) {
         h.add(std::string(kMetaPrefix) + name, value);
@@ -190,9 +190,9 @@ Result<int> int_param(const S3Call& call, std::string_view name, int def, int mi
     auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
     if (ec != std::errc() || ptr != text->data() + text->size() || value < min ||
         (value > max && !clamp)) {
-        return invalid_argument("InvalidArgument",
-                                "Provided " + std::string(name) + " not an integer or within " +
-                                    "integer range");
+        return invalid_argument(
+            "InvalidArgument",
+            "Provided " + std::string(name) + " not an integer or within " + "integer range");
     }
     return static_cast<int>(std::min<long long>(value, max));
 }

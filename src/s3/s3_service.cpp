@@ -37,35 +37,58 @@ Result<std::optional<sigv4::Authorization>> authenticate(const S3Context& contex
 
 http::Response dispatch(const S3Context& context, S3Call& call) {
     switch (call.operation) {
-        case Operation::kListBuckets: return list_buckets(context, call);
-        case Operation::kCreateBucket: return create_bucket(context, call);
-        case Operation::kHeadBucket: return head_bucket(context, call);
-        case Operation::kDeleteBucket: return delete_bucket(context, call);
-        case Operation::kGetBucketLocation: return get_bucket_location(context, call);
-        case Operation::kGetBucketVersioning: return get_bucket_versioning(context, call);
+        case Operation::kListBuckets:
+            return list_buckets(context, call);
+        case Operation::kCreateBucket:
+            return create_bucket(context, call);
+        case Operation::kHeadBucket:
+            return head_bucket(context, call);
+        case Operation::kDeleteBucket:
+            return delete_bucket(context, call);
+        case Operation::kGetBucketLocation:
+            return get_bucket_location(context, call);
+        case Operation::kGetBucketVersioning:
+            return get_bucket_versioning(context, call);
         case Operation::kGetBucketAcl:
-        case Operation::kGetObjectAcl: return get_acl(context, call);
-        case Operation::kListObjectsV1: return list_objects_v1(context, call);
-        case Operation::kListObjectsV2: return list_objects_v2(context, call);
-        case Operation::kListObjectVersions: return list_object_versions(context, call);
-        case Operation::kListMultipartUploads: return list_multipart_uploads(context, call);
-        case Operation::kDeleteObjects: return delete_objects(context, call);
-        case Operation::kPutObject: return put_object(context, call);
-        case Operation::kCopyObject: return copy_object(context, call);
-        case Operation::kGetObject: return get_object(context, call);
-        case Operation::kHeadObject: return head_object(context, call);
-        case Operation::kDeleteObject: return delete_object(context, call);
-        case Operation::kCreateMultipartUpload: return create_multipart_upload(context, call);
-        case Operation::kUploadPart: return upload_part(context, call);
-        case Operation::kCompleteMultipartUpload: return complete_multipart_upload(context, call);
-        case Operation::kAbortMultipartUpload: return abort_multipart_upload(context, call);
-        case Operation::kListParts: return list_parts(context, call);
+        case Operation::kGetObjectAcl:
+            return get_acl(context, call);
+        case Operation::kListObjectsV1:
+            return list_objects_v1(context, call);
+        case Operation::kListObjectsV2:
+            return list_objects_v2(context, call);
+        case Operation::kListObjectVersions:
+            return list_object_versions(context, call);
+        case Operation::kListMultipartUploads:
+            return list_multipart_uploads(context, call);
+        case Operation::kDeleteObjects:
+            return delete_objects(context, call);
+        case Operation::kPutObject:
+            return put_object(context, call);
+        case Operation::kCopyObject:
+            return copy_object(context, call);
+        case Operation::kGetObject:
+            return get_object(context, call);
+        case Operation::kHeadObject:
+            return head_object(context, call);
+        case Operation::kDeleteObject:
+            return delete_object(context, call);
+        case Operation::kCreateMultipartUpload:
+            return create_multipart_upload(context, call);
+        case Operation::kUploadPart:
+            return upload_part(context, call);
+        case Operation::kCompleteMultipartUpload:
+            return complete_multipart_upload(context, call);
+        case Operation::kAbortMultipartUpload:
+            return abort_multipart_upload(context, call);
+        case Operation::kListParts:
+            return list_parts(context, call);
         case Operation::kPostNotMultipart:
             // What AWS answers (s3-compat.md §2.1).
             return call.fail(Status(StatusCode::kFailedPrecondition, "PreconditionFailed",
                                     "POST to a bucket without multipart/form-data"),
-                             {.elements = {{"Condition", "Bucket POST must be of the "
-                                                         "enclosure-type multipart/form-data"}}});
+                             {.elements = {{"Condition",
+                                            "Bucket POST must be of the "
+                                            "enclosure-type multipart/form-data"}}});
         case Operation::kNotImplemented:
             return call.fail(Status(StatusCode::kUnimplemented, "NotImplemented",
                                     "unsupported subresource: " + call.request.query));
@@ -73,14 +96,14 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return call.fail(Status(StatusCode::kInvalidArgument, "MethodNotAllowed",
                                     call.request.method + " not allowed here"));
         case Operation::kPostObject:
-        case Operation::kCorsPreflight: break;  // handled before authentication
+        case Operation::kCorsPreflight:
+            break;  // handled before authentication
     }
     return call.fail(internal_error("unrouted S3 operation"));
 }
 
 http::Response handle_call(const S3Context& context, http::Request& request) {
-    auto target = resolve_target(request.headers.get_or("Host", ""), request.path,
-                                 context.options);
+    auto target = resolve_target(request.headers.get_or("Host", ""), request.path, context.options);
     if (!target) return error_response(target.status(), request.path, request.request_id);
     S3Call call{request, std::move(*target), QueryParams::parse(request.query)};
     call.operation = classify(request.method, call.target, call.query, request.headers);

@@ -17,7 +17,7 @@
 namespace imgpipe::s3 {
 
 class S3Service {
-public:
+  public:
     // REQUIRES: context.store and context.clock are set; context.verifier is set if any
     // request may carry credentials.
     explicit S3Service(S3Context context);
@@ -26,7 +26,7 @@ public:
 
     const S3Context& context() const { return context_; }
 
-private:
+  private:
     S3Context context_;
 };
 

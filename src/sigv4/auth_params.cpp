@@ -100,7 +100,8 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
         size_t eq = part.find('=');
         auto key = uri_decode(part.substr(0, eq));
         if (!key || *key != name) continue;
-        std::string_view raw = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+        std::string_view raw =
+            eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
         auto decoded = uri_decode(raw);
         return decoded ? std::move(*decoded) : std::string(raw);
     }

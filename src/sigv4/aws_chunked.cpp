@@ -97,7 +97,7 @@ AwsChunkedDecoder::LineResult AwsChunkedDecoder::next_line() {
         size_t take = nl ? static_cast<size_t>(static_cast<const char*>(nl) - begin) + 1 : avail;
         if (line_.size() + take > kMaxLineLength + 2) {
             record_failure(invalid("an aws-chunked header or trailer line is longer than " +
-                         std::to_string(kMaxLineLength) + " bytes"));
+                                   std::to_string(kMaxLineLength) + " bytes"));
             return LineResult::kError;
         }
         line_.append(begin, take);

@@ -32,7 +32,7 @@ struct ChunkSigning {
 };
 
 class AwsChunkedDecoder final : public ByteSource {
-public:
+  public:
     static constexpr size_t kMaxLineLength = 4096;
     static constexpr size_t kMaxTrailerBytes = 16 * 1024;
     static constexpr size_t kBufferSize = 16 * 1024;
@@ -51,7 +51,7 @@ public:
     // arrival order; complete once read() has returned 0.
     const std::vector<std::pair<std::string, std::string>>& trailers() const { return trailers_; }
 
-private:
+  private:
     enum class State { kChunkHeader, kChunkData, kChunkDataEnd, kTrailer, kDone, kFailed };
     enum class LineResult { kLine, kEof, kError };
 

@@ -2,9 +2,10 @@
 // every byte boundary, truncation at every byte, tampering with data, chunk signatures and
 // trailers, malformed framing and checksum trailers.
 
+#include "sigv4/aws_chunked.h"
+
 #include <gtest/gtest.h>
 
-#include "sigv4/aws_chunked.h"
 #include "sigv4/payload.h"
 #include "sigv4/test_util.h"
 
@@ -167,13 +168,13 @@ TEST(AwsChunkedTest, TamperedSignaturesAndSeed) {
     EXPECT_EQ(decode(other_seed, b.headers, b.wire).status.reason(), "SignatureDoesNotMatch");
 
     std::string unsigned_chunk = "40\r\n" + b.data.substr(0, 64) + "\r\n";
-    EXPECT_EQ(decode(b.auth, b.headers, unsigned_chunk).status.reason(),
-              "SignatureDoesNotMatch");
+    EXPECT_EQ(decode(b.auth, b.headers, unsigned_chunk).status.reason(), "SignatureDoesNotMatch");
 
     // Upper-case hex in a chunk signature is accepted (it is the same signature).
     std::string upper = b.wire;
     size_t first = upper.find("chunk-signature=") + 16;
-    for (size_t i = first; i < first + 64; ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+    for (size_t i = first; i < first + 64; ++i)
+        upper[i] = static_cast<char>(std::toupper(upper[i]));
     EXPECT_TRUE(decode(b.auth, b.headers, upper).status.is_ok());
 }
 
@@ -236,9 +237,8 @@ TEST(AwsChunkedTest, TrailerDeclarations) {
     EXPECT_EQ(
         decode(auth, {}, "3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n").status.reason(),
         "MalformedTrailerError");
-    EXPECT_TRUE(
-        decode(auth, declared, "3\r\nabc\r\n0\r\nX-Amz-Checksum-Crc32 : NSRBwg==\r\n\r\n")
-            .status.is_ok());
+    EXPECT_TRUE(decode(auth, declared, "3\r\nabc\r\n0\r\nX-Amz-Checksum-Crc32 : NSRBwg==\r\n\r\n")
+                    .status.is_ok());
     EXPECT_EQ(decode(auth, declared, "3\r\nabc\r\n0\r\nno colon\r\n\r\n").status.reason(),
               "MalformedTrailerError");
     EXPECT_EQ(decode(auth, {{"x-amz-trailer", "x-amz-meta-a"}}, "0\r\n\r\n").status.reason(),
@@ -259,8 +259,7 @@ TEST(AwsChunkedTest, DecodedContentLength) {
     EXPECT_EQ(decode(auth, {{"x-amz-decoded-content-length", "-1"}}, wire).status.reason(),
               "InvalidArgument");
     StringByteSource raw(wire);
-    auto source =
-        open_payload(auth, {{"x-amz-decoded-content-length", "3"}}, uint64_t{14}, raw);
+    auto source = open_payload(auth, {{"x-amz-decoded-content-length", "3"}}, uint64_t{14}, raw);
     ASSERT_TRUE(source.is_ok());
     EXPECT_EQ((*source)->declared_length(), 3u);
 }
@@ -297,7 +296,8 @@ TEST(AwsChunkedTest, MalformedFraming) {
 
 TEST(AwsChunkedTest, SignedModeWithoutTrailerRejectsTrailerLines) {
     Body b = make_body(PayloadMode::kStreamingSigned, 10, 64);
-    std::string wire = b.wire.substr(0, b.wire.size() - 2) + "x-amz-checksum-crc32:AAAAAA==\r\n\r\n";
+    std::string wire =
+        b.wire.substr(0, b.wire.size() - 2) + "x-amz-checksum-crc32:AAAAAA==\r\n\r\n";
     EXPECT_EQ(decode(b.auth, b.headers, wire).status.reason(), "InvalidRequest");
 }
 

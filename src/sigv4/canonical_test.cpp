@@ -56,12 +56,11 @@ TEST(CanonicalTest, MissingSignedHeaderIsAnError) {
 
 TEST(CanonicalTest, RequestAndStringToSignForS3GetExample) {
     // AWS S3 API reference, "Example: GET Object".
-    HeaderList headers = {
-        {"Host", "examplebucket.s3.amazonaws.com"},
-        {"Range", "bytes=0-9"},
-        {"x-amz-content-sha256",
-         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-        {"x-amz-date", "20130524T000000Z"}};
+    HeaderList headers = {{"Host", "examplebucket.s3.amazonaws.com"},
+                          {"Range", "bytes=0-9"},
+                          {"x-amz-content-sha256",
+                           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+                          {"x-amz-date", "20130524T000000Z"}};
     RequestView view{"GET", "/test.txt", "", &headers};
     std::string creq = canonical_request(
         view, {"host", "range", "x-amz-content-sha256", "x-amz-date"},

@@ -23,9 +23,9 @@ TEST(ChecksumTest, MatchesCapturedSdkTrailer) {
 TEST(ChecksumTest, IncrementalEqualsOneShot) {
     std::string data(100000, '\0');
     for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 31 + 7);
-    for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
-                   ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
-                   ChecksumAlgorithm::kSha256}) {
+    for (auto a :
+         {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
+          ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256}) {
         Checksummer whole(a);
         whole.update(data);
         Checksummer parts(a);

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "sigv4/text.h"
 #include "sigv4/payload.h"
+#include "sigv4/text.h"
 
 namespace imgpipe::sigv4 {
 namespace {
@@ -95,9 +95,9 @@ std::string_view checksum_header(ChecksumAlgorithm algorithm) {
 }
 
 std::optional<ChecksumAlgorithm> checksum_from_header(std::string_view header_name) {
-    for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
-                   ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
-                   ChecksumAlgorithm::kSha256}) {
+    for (auto a :
+         {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c, ChecksumAlgorithm::kCrc64Nvme,
+          ChecksumAlgorithm::kSha1, ChecksumAlgorithm::kSha256}) {
         if (iequals(header_name, checksum_header(a))) return a;
     }
     return std::nullopt;

@@ -16,7 +16,7 @@ enum class DigestKind { kSha256, kSha1, kMd5 };
 
 // An EVP message digest fed incrementally. Move-only.
 class Digest {
-public:
+  public:
     explicit Digest(DigestKind kind);
     ~Digest();
     Digest(Digest&&) noexcept;
@@ -26,7 +26,7 @@ public:
     // Raw digest bytes; the digest must not be updated afterwards.
     std::string finish();
 
-private:
+  private:
     struct CtxDeleter {
         void operator()(evp_md_ctx_st* ctx) const;
     };
@@ -46,7 +46,7 @@ size_t checksum_size(ChecksumAlgorithm algorithm);
 
 // Computes one S3 checksum incrementally.
 class Checksummer {
-public:
+  public:
     explicit Checksummer(ChecksumAlgorithm algorithm);
     ~Checksummer();
     Checksummer(Checksummer&&) noexcept;
@@ -57,7 +57,7 @@ public:
     // Base64 of the big-endian value; call once, at the end.
     std::string finish_base64();
 
-private:
+  private:
     struct State;
     ChecksumAlgorithm algorithm_;
     std::unique_ptr<State> state_;

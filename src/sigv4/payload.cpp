@@ -1,11 +1,12 @@
 // open_payload: stacks the aws-chunked decoder (streaming modes) under one verifying source
 // that counts, hashes and checksums the decoded bytes and settles every promise at the end.
 
+#include "sigv4/payload.h"
+
 #include <charconv>
 
 #include "sigv4/aws_chunked.h"
 #include "sigv4/digest.h"
-#include "sigv4/payload.h"
 #include "sigv4/text.h"
 
 namespace imgpipe::sigv4 {
@@ -52,7 +53,7 @@ struct Expectations {
 };
 
 class VerifyingPayloadSource final : public PayloadSource {
-public:
+  public:
     VerifyingPayloadSource(ByteSource& raw, std::unique_ptr<AwsChunkedDecoder> decoder,
                            Expectations expect)
         : decoder_(std::move(decoder)),
@@ -78,9 +79,9 @@ public:
         }
         count_ += *n;
         if (expect_.length && count_ > *expect_.length) {
-            return fail(Status(StatusCode::kInvalidArgument, "InvalidRequest",
-                               "the body is longer than the declared length " +
-                                   std::to_string(*expect_.length)));
+            return fail(Status(
+                StatusCode::kInvalidArgument, "InvalidRequest",
+                "the body is longer than the declared length " + std::to_string(*expect_.length)));
         }
         std::string_view bytes(buf.data(), *n);
         if (sha256_) sha256_->update(bytes);
@@ -89,7 +90,7 @@ public:
         return *n;
     }
 
-private:
+  private:
     Status fail(Status s) {
         failure_ = std::move(s);
         return failure_;
@@ -100,8 +101,8 @@ private:
             return Status(StatusCode::kInvalidArgument, "IncompleteBody",
                           "You did not provide the number of bytes specified by the "
                           "Content-Length HTTP header (got " +
-                              std::to_string(count_) + " of " +
-                              std::to_string(*expect_.length) + ")");
+                              std::to_string(count_) + " of " + std::to_string(*expect_.length) +
+                              ")");
         }
         if (sha256_ && hex(sha256_->finish()) != expect_.sha256_hex) {
             return Status(StatusCode::kInvalidArgument, "XAmzContentSHA256Mismatch",
@@ -140,7 +141,8 @@ private:
     // Every trailer must have been declared in x-amz-trailer, so nothing arrives unverified.
     Status check_trailer_names() const {
         for (const auto& [name, value] : decoder_->trailers()) {
-            bool declared = expect_.checksum_in_trailer && name == checksum_header(*expect_.checksum);
+            bool declared =
+                expect_.checksum_in_trailer && name == checksum_header(*expect_.checksum);
             if (!declared) {
                 return Status(StatusCode::kInvalidArgument, "MalformedTrailerError",
                               "the trailer " + name + " was not declared in x-amz-trailer");
@@ -203,9 +205,10 @@ Status read_checksum_headers(PayloadMode mode, const HeaderList& headers, Expect
         if (item.empty()) continue;
         auto algorithm = checksum_from_header(item);
         if (!algorithm) {
-            return invalid_request("The value specified in the x-amz-trailer header is not "
-                                   "supported: " +
-                                   std::string(item));
+            return invalid_request(
+                "The value specified in the x-amz-trailer header is not "
+                "supported: " +
+                std::string(item));
         }
         if (expect.checksum) {
             return invalid_request(
@@ -257,8 +260,9 @@ Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
         options.expect_trailer = has_trailer(mode);
         if (mode != PayloadMode::kStreamingUnsignedTrailer) {
             if (auth.signing_key.empty() || auth.seed_signature.empty()) {
-                return invalid_request("a signed streaming payload needs the request's signing "
-                                       "key and seed signature");
+                return invalid_request(
+                    "a signed streaming payload needs the request's signing "
+                    "key and seed signature");
             }
             options.signing =
                 ChunkSigning{auth.signing_key, auth.amz_date, auth.scope, auth.seed_signature};

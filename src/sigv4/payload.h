@@ -28,7 +28,7 @@ struct PayloadChecksum {
 };
 
 class PayloadSource : public ByteSource {
-public:
+  public:
     // Bytes of the object this payload declares (x-amz-decoded-content-length or
     // Content-Length), if known before reading.
     virtual std::optional<uint64_t> declared_length() const = 0;

@@ -1,9 +1,10 @@
 // open_payload for the non-streaming modes and the checksum headers: the bytes flow through
 // unchanged and a broken promise is an error from the read that reaches the end.
 
+#include "sigv4/payload.h"
+
 #include <gtest/gtest.h>
 
-#include "sigv4/payload.h"
 #include "sigv4/test_util.h"
 
 namespace imgpipe::sigv4 {
@@ -74,12 +75,12 @@ TEST(PayloadTest, ChecksumHeaderEachAlgorithm) {
         const char* header;
         const char* value;
         const char* algorithm;
-    } cases[] = {{"x-amz-checksum-crc32", "y/Q5Jg==", "CRC32"},
-                 {"X-Amz-Checksum-Crc32c", "4waSgw==", "CRC32C"},
-                 {"x-amz-checksum-crc64nvme", "rosUhgp5mIg=", "CRC64NVME"},
-                 {"x-amz-checksum-sha1", "98O8HYCOBHMq32eZZczDTKeuNEE=", "SHA1"},
-                 {"x-amz-checksum-sha256", "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=",
-                  "SHA256"}};
+    } cases[] = {
+        {"x-amz-checksum-crc32", "y/Q5Jg==", "CRC32"},
+        {"X-Amz-Checksum-Crc32c", "4waSgw==", "CRC32C"},
+        {"x-amz-checksum-crc64nvme", "rosUhgp5mIg=", "CRC64NVME"},
+        {"x-amz-checksum-sha1", "98O8HYCOBHMq32eZZczDTKeuNEE=", "SHA1"},
+        {"x-amz-checksum-sha256", "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=", "SHA256"}};
     for (const auto& c : cases) {
         auto ok = run(signed_hex(body), {{c.header, c.value}}, body, body.size());
         EXPECT_TRUE(ok.drained.status.is_ok()) << c.header << ok.drained.status.to_string();
@@ -95,7 +96,8 @@ TEST(PayloadTest, ChecksumHeaderEachAlgorithm) {
 
 TEST(PayloadTest, InvalidChecksumHeaders) {
     StringByteSource raw("x");
-    auto wrong_length = open_payload(unsigned_payload(), {{"x-amz-checksum-crc32", "AAAA"}}, 1, raw);
+    auto wrong_length =
+        open_payload(unsigned_payload(), {{"x-amz-checksum-crc32", "AAAA"}}, 1, raw);
     ASSERT_FALSE(wrong_length.is_ok());
     EXPECT_EQ(wrong_length.status().reason(), "InvalidRequest");
     auto bad_chars =
@@ -105,8 +107,8 @@ TEST(PayloadTest, InvalidChecksumHeaders) {
         unsigned_payload(),
         {{"x-amz-checksum-crc32", "y/Q5Jg=="}, {"x-amz-checksum-crc32c", "4waSgw=="}}, 1, raw);
     EXPECT_EQ(two.status().reason(), "InvalidRequest");
-    auto trailer_without_streaming = open_payload(
-        unsigned_payload(), {{"x-amz-trailer", "x-amz-checksum-crc32"}}, 1, raw);
+    auto trailer_without_streaming =
+        open_payload(unsigned_payload(), {{"x-amz-trailer", "x-amz-checksum-crc32"}}, 1, raw);
     EXPECT_EQ(trailer_without_streaming.status().reason(), "InvalidRequest");
     Authorization a = signed_hex("");
     a.payload_sha256_hex = "zz";
@@ -125,7 +127,7 @@ TEST(PayloadTest, ContentMd5) {
 
 // A source that fails mid-stream: the error reaches the consumer unchanged.
 class FailingSource final : public ByteSource {
-public:
+  public:
     Result<size_t> read(std::span<char> buf) override {
         if (calls_++ == 0) {
             buf[0] = 'a';
@@ -134,7 +136,7 @@ public:
         return io_error("connection reset");
     }
 
-private:
+  private:
     int calls_ = 0;
 };
 

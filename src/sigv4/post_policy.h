@@ -63,8 +63,8 @@ struct PostPolicy {
 };
 
 // Decodes and parses the `policy` field. InvalidPolicyDocument (message "Invalid Policy: ...")
-// for bad base64, bad JSON, a missing/invalid `expiration` or `conditions`, or a malformed
-// condition.
+// for bad base64, bad JSON, a missing/invalid `expiration` or `conditions`, a malformed
+// condition or a negative content-length-range bound.
 Result<PostPolicy> parse_post_policy(std::string_view policy_base64);
 
 // Checks, in AWS's order: expiration against `now` (AccessDenied "Invalid according to Policy:
@@ -73,9 +73,10 @@ Result<PostPolicy> parse_post_policy(std::string_view policy_base64);
 // named in an eq/starts-with condition must be present; a starts-with on Content-Type holding a
 // comma list must match every item), then coverage: every field except policy,
 // x-amz-signature, signature, AWSAccessKeyId, file and x-ignore-* must be named by a condition
-// (AccessDenied "... Extra input fields: <name>"). Field and condition names compare
-// case-insensitively, values case-sensitively. `fields` must already have ${filename}
-// substituted. The content-length-range itself is enforced by the caller on the file size.
+// (AccessDenied "... Extra input fields: <name>"), and so must the bucket, a form field or not.
+// Field and condition names compare case-insensitively, values case-sensitively. `fields` must
+// already have ${filename} substituted. The content-length-range itself is enforced by the caller
+// on the file size.
 Status check_post_policy(const PostPolicy& policy, const PostFields& fields,
                          std::string_view bucket, TimePoint now);
 

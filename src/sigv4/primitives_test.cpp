@@ -46,17 +46,17 @@ TEST(PrimitivesTest, AmzDateRoundTrip) {
 }
 
 TEST(PrimitivesTest, AmzDateRejectsMalformed) {
-    for (const char* bad : {"", "20130524T000000", "20130524 000000Z", "2013052aT000000Z",
-                            "20130231T000000Z", "20131324T000000Z", "20130524T250000Z",
-                            "20130524T006000Z", "20130524T000000Z1"}) {
+    for (const char* bad :
+         {"", "20130524T000000", "20130524 000000Z", "2013052aT000000Z", "20130231T000000Z",
+          "20131324T000000Z", "20130524T250000Z", "20130524T006000Z", "20130524T000000Z1"}) {
         EXPECT_FALSE(parse_amz_date(bad).has_value()) << bad;
     }
 }
 
 TEST(PrimitivesTest, SigningKeyMatchesAwsExample) {
     // AWS General Reference, "Examples of how to derive a signing key for Signature Version 4".
-    EXPECT_EQ(hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
-                              "us-east-1", "iam")),
+    EXPECT_EQ(hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1",
+                              "iam")),
               "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 

@@ -12,9 +12,9 @@ namespace {
 // Headers that proxies and HTTP stacks may add, drop or rewrite: never signed (botocore's
 // blacklist plus hop-by-hop headers).
 bool is_unsignable(std::string_view lower_name) {
-    for (std::string_view n : {"authorization", "user-agent", "expect", "x-amzn-trace-id",
-                               "transfer-encoding", "connection", "keep-alive", "te", "upgrade",
-                               "proxy-authorization", "proxy-connection"}) {
+    for (std::string_view n :
+         {"authorization", "user-agent", "expect", "x-amzn-trace-id", "transfer-encoding",
+          "connection", "keep-alive", "te", "upgrade", "proxy-authorization", "proxy-connection"}) {
         if (lower_name == n) return true;
     }
     return false;

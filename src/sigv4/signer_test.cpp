@@ -16,7 +16,7 @@ namespace {
 constexpr char kEmptyHash[] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 class S3ExampleTest : public ::testing::Test {
-protected:
+  protected:
     SigningCredentials creds_{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                               "us-east-1", "s3"};
     testing::MapCredentials provider_{{{creds_.access_key_id, creds_.secret_key}}};
@@ -59,8 +59,8 @@ TEST_F(S3ExampleTest, PutObjectWithDateHeader) {
 }
 
 TEST_F(S3ExampleTest, GetBucketLifecycle) {
-    EXPECT_EQ(sign_and_verify("GET", "/", "lifecycle",
-                              {{"Host", "examplebucket.s3.amazonaws.com"}}, kEmptyHash),
+    EXPECT_EQ(sign_and_verify("GET", "/", "lifecycle", {{"Host", "examplebucket.s3.amazonaws.com"}},
+                              kEmptyHash),
               "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
 }
 
@@ -71,8 +71,8 @@ TEST_F(S3ExampleTest, ListObjects) {
 }
 
 TEST_F(S3ExampleTest, PresignedGet) {
-    std::string query = presign_query(creds_, "GET", "examplebucket.s3.amazonaws.com",
-                                      "/test.txt", "", std::chrono::seconds(86400), t_);
+    std::string query = presign_query(creds_, "GET", "examplebucket.s3.amazonaws.com", "/test.txt",
+                                      "", std::chrono::seconds(86400), t_);
     EXPECT_EQ(query,
               "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%"
               "2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&"
@@ -103,8 +103,8 @@ TEST_F(S3ExampleTest, ChunkedUploadSeedAndChunkSignatures) {
 
     sign_request(creds_, "PUT", "/examplebucket/chunkObject.txt", "", headers,
                  "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", t_);
-    auto auth = verifier_.verify(RequestView{"PUT", "/examplebucket/chunkObject.txt", "", &headers},
-                                 t_);
+    auto auth =
+        verifier_.verify(RequestView{"PUT", "/examplebucket/chunkObject.txt", "", &headers}, t_);
     ASSERT_TRUE(auth.is_ok()) << auth.status().to_string();
     EXPECT_EQ(auth->payload_mode, PayloadMode::kStreamingSigned);
     EXPECT_EQ(auth->seed_signature, seed);

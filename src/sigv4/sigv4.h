@@ -26,7 +26,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // ---- primitives -------------------------------------------------------------------------------
 std::string hex(std::string_view bytes);
-std::string sha256(std::string_view data);       // raw 32 bytes
+std::string sha256(std::string_view data);  // raw 32 bytes
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 // RFC 3986 encoding as SigV4 wants it: unreserved A-Za-z0-9-_.~ kept, the rest %XX upper-case;
@@ -69,7 +69,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 
 // ---- verification -------------------------------------------------------------------------------
 class CredentialProvider {
-public:
+  public:
     virtual ~CredentialProvider() = default;
     // The secret key for an access key id, or nullopt if unknown. Thread-safe.
     virtual std::optional<std::string> secret_for(std::string_view access_key_id) const = 0;
@@ -113,7 +113,7 @@ struct VerifyOptions {
 // (X-Amz-Algorithm=...). Caches signing keys per (secret, date, region, service). Thread-safe;
 // `credentials` must outlive the Verifier.
 class Verifier {
-public:
+  public:
     explicit Verifier(const CredentialProvider& credentials, VerifyOptions options = {});
     ~Verifier();
     Verifier(const Verifier&) = delete;
@@ -131,7 +131,7 @@ public:
     // Messages are safe to log (no secrets).
     Result<Authorization> verify(const RequestView& request, TimePoint now) const;
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

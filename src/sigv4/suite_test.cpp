@@ -54,7 +54,8 @@ bool only_unreserved_and_slash(std::string_view path) {
 
 // A path that generic SigV4 would normalise: dot segments or empty segments.
 bool has_normalisable_segments(std::string_view path) {
-    return path.find("//") != std::string_view::npos || path.find("/./") != std::string_view::npos ||
+    return path.find("//") != std::string_view::npos ||
+           path.find("/./") != std::string_view::npos ||
            path.find("/../") != std::string_view::npos || path.ends_with("/.") ||
            path.ends_with("/..");
 }
@@ -153,8 +154,7 @@ TEST_P(BotocoreSuiteTest, CanonicalRequestStringToSignAndSignature) {
     }
 
     RequestView view{req.method, req.path, req.query, &req.headers};
-    std::string creq =
-        canonical_request(view, params->signed_headers, sha256_hex(req.body), false);
+    std::string creq = canonical_request(view, params->signed_headers, sha256_hex(req.body), false);
     expect_canonical_matches(view, creq, expected_creq);
 
     std::string scope = params->credential.scope();
@@ -238,8 +238,7 @@ TEST_P(AwsCAuthSuiteTest, HeaderVariant) {
     EXPECT_EQ(params->credential.service, ctx.service);
 
     RequestView view{req.method, req.path, req.query, &req.headers};
-    std::string creq =
-        canonical_request(view, params->signed_headers, sha256_hex(req.body), false);
+    std::string creq = canonical_request(view, params->signed_headers, sha256_hex(req.body), false);
     if (ctx.normalize) {
         expect_canonical_matches(view, creq, expected_creq);
     } else {

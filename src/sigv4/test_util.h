@@ -28,7 +28,7 @@ struct ParsedRequest {
 ParsedRequest parse_request_file(std::string_view text);
 
 class MapCredentials final : public CredentialProvider {
-public:
+  public:
     explicit MapCredentials(std::map<std::string, std::string, std::less<>> keys)
         : keys_(std::move(keys)) {}
     std::optional<std::string> secret_for(std::string_view access_key_id) const override {
@@ -37,19 +37,19 @@ public:
         return it->second;
     }
 
-private:
+  private:
     std::map<std::string, std::string, std::less<>> keys_;
 };
 
 // Serves `data` with reads ending at each of `cuts` (ascending offsets) and at most `max_read`
 // bytes per read.
 class SplitSource final : public ByteSource {
-public:
+  public:
     SplitSource(std::string data, std::vector<size_t> cuts, size_t max_read = SIZE_MAX)
         : data_(std::move(data)), cuts_(std::move(cuts)), max_read_(max_read) {}
     Result<size_t> read(std::span<char> buf) override;
 
-private:
+  private:
     std::string data_;
     std::vector<size_t> cuts_;
     size_t max_read_;

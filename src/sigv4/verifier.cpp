@@ -64,20 +64,23 @@ struct Claim {
     std::vector<std::string> signed_headers;
     std::string signature;
     std::string amz_date;
-    std::string payload_hash;
+    std::string payload_hash;  // the canonical request's last line
     bool presigned = false;
+    // What describes the body when that is not `payload_hash`: a presigned request signs
+    // UNSIGNED-PAYLOAD but may still announce its body in an x-amz-content-sha256 header.
+    std::string body_hash;
 };
 
 }  // namespace
 
 class Verifier::Impl {
-public:
+  public:
     Impl(const CredentialProvider& credentials, VerifyOptions options)
         : credentials_(credentials), options_(std::move(options)) {}
 
     Result<Authorization> verify(const RequestView& request, TimePoint now) const;
 
-private:
+  private:
     Result<Claim> header_claim(const RequestView& request, std::string_view header,
                                TimePoint now) const;
     Result<Claim> query_claim(const RequestView& request, TimePoint now) const;
@@ -187,18 +190,22 @@ Result<Claim> Verifier::Impl::header_claim(const RequestView& request, std::stri
     }
     IMGPIPE_RETURN_IF_ERROR(check_scope(params.credential, amz_date, false));
     if (*when > now + options_.max_skew || *when < now - options_.max_skew) {
-        return denied("RequestTimeTooSkewed",
-                      "The difference between the request time (" + amz_date +
-                          ") and the current time (" + format_amz_date(now) + ") is too large.");
+        return denied("RequestTimeTooSkewed", "The difference between the request time (" +
+                                                  amz_date + ") and the current time (" +
+                                                  format_amz_date(now) + ") is too large.");
     }
     auto content_sha = find_header(headers, "x-amz-content-sha256");
     if (!content_sha) {
         return bad_request("InvalidRequest",
                            "Missing required header for this request: x-amz-content-sha256");
     }
-    return Claim{std::move(params.credential), std::move(params.signed_headers),
-                 std::move(params.signature), std::move(amz_date),
-                 std::string(trim(*content_sha)), false};
+    return Claim{std::move(params.credential),
+                 std::move(params.signed_headers),
+                 std::move(params.signature),
+                 std::move(amz_date),
+                 std::string(trim(*content_sha)),
+                 false,
+                 ""};
 }
 
 Result<Claim> Verifier::Impl::query_claim(const RequestView& request, TimePoint now) const {
@@ -253,15 +260,30 @@ Result<Claim> Verifier::Impl::query_claim(const RequestView& request, TimePoint 
     auto names = split_signed_headers(*signed_headers);
     if (names.empty()) return query_error("X-Amz-SignedHeaders is empty");
     auto content_sha = query_param(request.query, "X-Amz-Content-Sha256");
-    return Claim{std::move(*cred), std::move(names), std::move(*sig), std::move(*amz_date),
-                 content_sha ? *content_sha : std::string(kUnsignedPayload), true};
+    Claim claim{std::move(*cred),
+                std::move(names),
+                std::move(*sig),
+                std::move(*amz_date),
+                content_sha ? *content_sha : std::string(kUnsignedPayload),
+                true,
+                ""};
+    if (!content_sha && request.headers) {
+        if (auto header = find_header(*request.headers, "x-amz-content-sha256")) {
+            claim.body_hash = std::string(trim(*header));
+        }
+    }
+    return claim;
 }
 
 Result<Authorization> Verifier::Impl::check_signature(const RequestView& request,
                                                       Claim claim) const {
-    IMGPIPE_ASSIGN_OR_RETURN(PayloadMode mode, payload_mode_for(claim.payload_hash));
-    if (claim.presigned && mode != PayloadMode::kSignedHex && mode != PayloadMode::kUnsigned) {
-        return query_error("presigned requests cannot use a streaming payload");
+    if (claim.body_hash.empty()) claim.body_hash = claim.payload_hash;
+    IMGPIPE_ASSIGN_OR_RETURN(PayloadMode mode, payload_mode_for(claim.body_hash));
+    // Signed chunks chain from a seed signature that only header auth provides.
+    if (claim.presigned &&
+        (mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingSignedTrailer)) {
+        return bad_request("InvalidRequest",
+                           "presigned requests cannot use a signed streaming payload");
     }
     if (!contains(claim.signed_headers, "host")) {
         return claim.presigned ? query_error("X-Amz-SignedHeaders must include host")
@@ -295,14 +317,14 @@ Result<Authorization> Verifier::Impl::check_signature(const RequestView& request
         return unauthenticated("SignatureDoesNotMatch",
                                "The request signature we calculated does not match the signature "
                                "you provided. Check your key and signing method. (access key " +
-                                   claim.credential.access_key_id + ", string to sign " +
-                                   sts + ")");
+                                   claim.credential.access_key_id + ", string to sign " + sts +
+                                   ")");
     }
     Authorization auth;
     auth.access_key_id = std::move(claim.credential.access_key_id);
     auth.presigned = claim.presigned;
     auth.payload_mode = mode;
-    if (mode == PayloadMode::kSignedHex) auth.payload_sha256_hex = to_lower(claim.payload_hash);
+    if (mode == PayloadMode::kSignedHex) auth.payload_sha256_hex = to_lower(claim.body_hash);
     auth.seed_signature = std::move(claim.signature);
     auth.signing_key = std::move(key);
     auth.amz_date = std::move(claim.amz_date);

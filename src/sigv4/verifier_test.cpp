@@ -16,7 +16,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 class VerifierTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         headers_ = {{"Host", "localhost:9000"},
                     {"Content-Type", "image/jpeg"},
@@ -27,13 +27,11 @@ protected:
     }
 
     Result<Authorization> verify(std::string_view method, std::string_view path,
-                                 std::string_view query, const HeaderList& headers,
-                                 TimePoint now) {
+                                 std::string_view query, const HeaderList& headers, TimePoint now) {
         return verifier_.verify(RequestView{method, path, query, &headers}, now);
     }
     Result<Authorization> verify_signed(const HeaderList& headers) {
-        return verify("PUT", "/bucket/photos/a%20b.jpg", "partNumber=1&uploadId=xyz", headers,
-                      t_);
+        return verify("PUT", "/bucket/photos/a%20b.jpg", "partNumber=1&uploadId=xyz", headers, t_);
     }
     static void set(HeaderList& headers, std::string_view name, std::string value) {
         for (auto& [n, v] : headers) {
@@ -82,19 +80,19 @@ TEST_F(VerifierTest, HeaderValueWhitespaceIsCanonicalised) {
 
 TEST_F(VerifierTest, TamperedPartsDoNotMatch) {
     const auto kMismatch = StatusCode::kUnauthenticated;
-    expect_error(verify("POST", "/bucket/photos/a%20b.jpg", "partNumber=1&uploadId=xyz",
-                        headers_, t_),
-                 "SignatureDoesNotMatch", kMismatch);
-    expect_error(verify("PUT", "/bucket/photos/a%20c.jpg", "partNumber=1&uploadId=xyz",
-                        headers_, t_),
-                 "SignatureDoesNotMatch", kMismatch);
-    expect_error(verify("PUT", "/bucket/photos/a%20b.jpg", "partNumber=2&uploadId=xyz",
-                        headers_, t_),
-                 "SignatureDoesNotMatch", kMismatch);
+    expect_error(
+        verify("POST", "/bucket/photos/a%20b.jpg", "partNumber=1&uploadId=xyz", headers_, t_),
+        "SignatureDoesNotMatch", kMismatch);
+    expect_error(
+        verify("PUT", "/bucket/photos/a%20c.jpg", "partNumber=1&uploadId=xyz", headers_, t_),
+        "SignatureDoesNotMatch", kMismatch);
+    expect_error(
+        verify("PUT", "/bucket/photos/a%20b.jpg", "partNumber=2&uploadId=xyz", headers_, t_),
+        "SignatureDoesNotMatch", kMismatch);
     expect_error(verify("PUT", "/bucket/photos/a%20b.jpg", "partNumber=1", headers_, t_),
                  "SignatureDoesNotMatch", kMismatch);
-    for (std::string_view name : {"Host", "Content-Type", "X-Amz-Meta-Owner", "x-amz-date",
-                                  "x-amz-content-sha256"}) {
+    for (std::string_view name :
+         {"Host", "Content-Type", "X-Amz-Meta-Owner", "x-amz-date", "x-amz-content-sha256"}) {
         HeaderList h = headers_;
         std::string value(*find_header(h, name));
         value[value.size() - 2] = value[value.size() - 2] == '1' ? '2' : '1';
@@ -167,14 +165,14 @@ TEST_F(VerifierTest, RegionComesFromTheRequest) {
 TEST_F(VerifierTest, MalformedAuthorization) {
     for (const std::string& bad : std::vector<std::string>{
              "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request",
-          "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request, "
-          "SignedHeaders=host, Signature=xyz",
-          "AWS4-HMAC-SHA256 Credential=AKIDTEST, SignedHeaders=host, Signature=" +
-              std::string(64, 'a'),
-          "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request, "
-          "SignedHeaders=, Signature=" +
-              std::string(64, 'a'),
-          "AWS4-HMAC-SHA256 garbage"}) {
+             "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request, "
+             "SignedHeaders=host, Signature=xyz",
+             "AWS4-HMAC-SHA256 Credential=AKIDTEST, SignedHeaders=host, Signature=" +
+                 std::string(64, 'a'),
+             "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request, "
+             "SignedHeaders=, Signature=" +
+                 std::string(64, 'a'),
+             "AWS4-HMAC-SHA256 garbage"}) {
         HeaderList h = headers_;
         set(h, "Authorization", bad);
         expect_error(verify_signed(h), "AuthorizationHeaderMalformed",
@@ -194,10 +192,10 @@ TEST_F(VerifierTest, ScopeMustMatchDateAndService) {
     };
     expect_error(with_scope("20240228/eu-west-3/s3/aws4_request"), "AuthorizationHeaderMalformed",
                  StatusCode::kInvalidArgument);
-    expect_error(with_scope("20240229/eu-west-3/iam/aws4_request"),
-                 "AuthorizationHeaderMalformed", StatusCode::kInvalidArgument);
-    expect_error(with_scope("20240229/eu-west-3/s3/aws5_request"),
-                 "AuthorizationHeaderMalformed", StatusCode::kInvalidArgument);
+    expect_error(with_scope("20240229/eu-west-3/iam/aws4_request"), "AuthorizationHeaderMalformed",
+                 StatusCode::kInvalidArgument);
+    expect_error(with_scope("20240229/eu-west-3/s3/aws5_request"), "AuthorizationHeaderMalformed",
+                 StatusCode::kInvalidArgument);
 }
 
 TEST_F(VerifierTest, OtherHeaderAuthFailures) {
@@ -232,11 +230,11 @@ TEST_F(VerifierTest, PayloadModes) {
     struct Case {
         const char* hash;
         PayloadMode mode;
-    } cases[] = {{"UNSIGNED-PAYLOAD", PayloadMode::kUnsigned},
-                 {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", PayloadMode::kStreamingSigned},
-                 {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
-                  PayloadMode::kStreamingSignedTrailer},
-                 {"STREAMING-UNSIGNED-PAYLOAD-TRAILER", PayloadMode::kStreamingUnsignedTrailer}};
+    } cases[] = {
+        {"UNSIGNED-PAYLOAD", PayloadMode::kUnsigned},
+        {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", PayloadMode::kStreamingSigned},
+        {"STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", PayloadMode::kStreamingSignedTrailer},
+        {"STREAMING-UNSIGNED-PAYLOAD-TRAILER", PayloadMode::kStreamingUnsignedTrailer}};
     for (const auto& c : cases) {
         HeaderList h = {{"Host", "h"}};
         sign_request(creds_, "PUT", "/b/k", "", h, c.hash, t_);
@@ -281,7 +279,7 @@ TEST(HasAuthTest, DetectsEachStyle) {
 // ---- presigned ----------------------------------------------------------------------------------
 
 class PresignTest : public VerifierTest {
-protected:
+  protected:
     std::string presign(seconds expires, std::string_view query = "") {
         return presign_query(creds_, "GET", "localhost:9000", "/bucket/k%2By", query, expires, t_);
     }
@@ -356,6 +354,25 @@ TEST_F(PresignTest, TamperedDoesNotMatch) {
     expect_error(get(bad_sig, t_), "SignatureDoesNotMatch", StatusCode::kUnauthenticated);
 }
 
+TEST_F(PresignTest, BodyHashHeaderSetsThePayloadMode) {
+    std::string q = presign(seconds(60));
+    HeaderList h = host_;
+    h.emplace_back("x-amz-content-sha256", sha256_hex("body"));
+    auto hex_auth = verify("GET", "/bucket/k%2By", q, h, t_);
+    ASSERT_TRUE(hex_auth.is_ok()) << hex_auth.status().to_string();
+    EXPECT_EQ(hex_auth->payload_mode, PayloadMode::kSignedHex);
+    EXPECT_EQ(hex_auth->payload_sha256_hex, sha256_hex("body"));
+
+    h.back().second = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+    auto trailer = verify("GET", "/bucket/k%2By", q, h, t_);
+    ASSERT_TRUE(trailer.is_ok());
+    EXPECT_EQ(trailer->payload_mode, PayloadMode::kStreamingUnsignedTrailer);
+
+    h.back().second = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+    expect_error(verify("GET", "/bucket/k%2By", q, h, t_), "InvalidRequest",
+                 StatusCode::kInvalidArgument);
+}
+
 TEST_F(PresignTest, OtherFailures) {
     std::string q = presign(seconds(60));
     HeaderList both = host_;
@@ -368,8 +385,8 @@ TEST_F(PresignTest, OtherFailures) {
                  StatusCode::kInvalidArgument);
     testing::MapCredentials empty(std::map<std::string, std::string, std::less<>>{});
     Verifier v(empty);
-    expect_error(v.verify(RequestView{"GET", "/bucket/k%2By", q, &host_}, t_),
-                 "InvalidAccessKeyId", StatusCode::kUnauthenticated);
+    expect_error(v.verify(RequestView{"GET", "/bucket/k%2By", q, &host_}, t_), "InvalidAccessKeyId",
+                 StatusCode::kUnauthenticated);
     expect_error(get("AWSAccessKeyId=AKIDTEST&Expires=1&Signature=abc", t_), "InvalidRequest",
                  StatusCode::kInvalidArgument);
 }

@@ -7,9 +7,23 @@ namespace {
 // milliseconds at a small size cost.
 constexpr int kAvifEffort = 2;
 
+// Every metadata item on a private copy of the header is removed before saving: savers'
+// `strip` is not enough on its own (libvips 8.14's webpsave still writes EXIF and XMP).
+vips::VImage without_metadata(const vips::VImage& image) {
+    vips::VImage clean = image.copy();
+    gchar** fields = vips_image_get_fields(clean.get_image());
+    for (gchar** field = fields; *field != nullptr; ++field) {
+        // Built-in header fields (width, bands, ...) are not removable and stay.
+        clean.remove(*field);
+    }
+    g_strfreev(fields);
+    return clean;
+}
+
 }  // namespace
 
-std::string encode(const vips::VImage& image, const VariantSpec& variant) {
+std::string encode(const vips::VImage& input, const VariantSpec& variant) {
+    const vips::VImage image = without_metadata(input);
     auto options = vips::VImage::option()->set("strip", true);
     VipsBlob* blob = nullptr;
     switch (variant.format) {

@@ -12,25 +12,25 @@ namespace imgpipe::imaging::vips_impl {
 namespace {
 
 struct AllowedLoader {
-    const char* nickname;  // file loader; the buffer loader is this + "_buffer"
+    const char* class_prefix;  // libvips loader class, e.g. VipsForeignLoadJpegFile / ...Buffer
     ImageFormat format;
 };
 
 // Everything else libvips could open (SVG, PDF, JPEG 2000, FITS, Matlab, ImageMagick, ...) is
 // refused before its parser runs: fewer parsers exposed to untrusted bytes.
-constexpr std::array<AllowedLoader, 6> kAllowedLoaders = {{
-    {"jpegload", ImageFormat::kJpeg},
-    {"pngload", ImageFormat::kPng},
-    {"webpload", ImageFormat::kWebp},
-    {"gifload", ImageFormat::kGif},
-    {"tiffload", ImageFormat::kTiff},
-    {"heifload", ImageFormat::kHeif},
+constexpr std::array<AllowedLoader, 7> kAllowedLoaders = {{
+    {"VipsForeignLoadJpeg", ImageFormat::kJpeg},
+    {"VipsForeignLoadPng", ImageFormat::kPng},
+    {"VipsForeignLoadWebp", ImageFormat::kWebp},
+    {"VipsForeignLoadNsgif", ImageFormat::kGif},
+    {"VipsForeignLoadGif", ImageFormat::kGif},
+    {"VipsForeignLoadTiff", ImageFormat::kTiff},
+    {"VipsForeignLoadHeif", ImageFormat::kHeif},
 }};
 
 const AllowedLoader* find_allowed(std::string_view loader) {
     for (const auto& allowed : kAllowedLoaders) {
-        const std::string_view name = allowed.nickname;
-        if (loader == name || loader == std::string(name) + "_buffer") return &allowed;
+        if (loader.rfind(allowed.class_prefix, 0) == 0) return &allowed;
     }
     return nullptr;
 }
@@ -40,7 +40,9 @@ vips::VImage load(const ImageInput& input, vips::VOption* options) {
     return vips::VImage::new_from_buffer(input.bytes.data(), input.bytes.size(), "", options);
 }
 
-bool is_heif(const OpenedImage& opened) { return opened.loader.rfind("heifload", 0) == 0; }
+bool is_heif(const OpenedImage& opened) {
+    return opened.info.format == ImageFormat::kHeif || opened.info.format == ImageFormat::kAvif;
+}
 
 int int_field(const vips::VImage& image, const char* field, int fallback) {
     if (image.get_typeof(field) == 0) return fallback;

@@ -25,7 +25,7 @@ struct ImageInput {
 
 struct OpenedImage {
     ImageInfo info;
-    std::string loader;  // libvips loader nickname, e.g. "jpegload_buffer"
+    std::string loader;  // libvips loader class, e.g. "VipsForeignLoadJpegBuffer"
 };
 
 // UnsupportedFormat when no allowed loader recognises the input, CorruptImage when the header

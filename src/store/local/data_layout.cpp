@@ -23,13 +23,14 @@ std::string DataLayout::fanout_name(int i) {
     return {kHex[(i >> 4) & 0xF], kHex[i & 0xF]};
 }
 
+int DataLayout::fanout_index(const std::string& id) {
+    auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+    return nibble(id[0]) * 16 + nibble(id[1]);
+}
+
 Status DataLayout::create_dirs(FileSystem& fs) const {
     for (const std::string& dir : {objects_dir(), parts_dir(), tmp_dir()}) {
         IMGPIPE_RETURN_IF_ERROR(fs.create_dirs(dir));
-    }
-    for (int i = 0; i < 256; ++i) {
-        std::string dir = objects_dir() + "/" + fanout_name(i);
-        if (!fs.exists(dir)) IMGPIPE_RETURN_IF_ERROR(fs.create_dirs(dir));
     }
     // New directory entries are durable only once their parents are synced.
     IMGPIPE_RETURN_IF_ERROR(fs.sync_dir(objects_dir()));

@@ -4,7 +4,8 @@
 // so no key ("../../etc/passwd", "a//b") can reach outside the data dir or collide:
 //
 //   <data>/index.db            SQLite index (SqliteIndex)
-//   <data>/objects/<xx>/<id>   object bytes; <xx> = first two hex digits of id (256 subdirs)
+//   <data>/objects/<xx>/<id>   object bytes; <xx> = first two hex digits of id (up to 256
+//                              subdirs, created on first use)
 //   <data>/parts/<id>          multipart parts not yet completed
 //   <data>/tmp/<id>            bodies being written; anything here at open is garbage
 //
@@ -30,15 +31,17 @@ public:
     std::string tmp_dir() const { return root_ + "/tmp"; }
     std::string temp_path(const std::string& id) const { return tmp_dir() + "/" + id; }
 
-    // Creates every directory (including the 256 fan-out dirs) and makes them durable.
+    // Creates objects/, parts/ and tmp/ and makes them durable (fan-out dirs come later).
     Status create_dirs(FileSystem& fs) const;
 
     // A fresh random id: 32 lower-case hex digits.
     static std::string new_id();
     // Whether `name` has the shape new_id() produces.
     static bool is_id(const std::string& name);
-    // The 256 fan-out directory names "00".."ff".
+    // The 256 fan-out directory names "00".."ff", and which one an id belongs to.
     static std::string fanout_name(int i);
+    // REQUIRES: is_id(id)
+    static int fanout_index(const std::string& id);
 
 private:
     std::string root_;

@@ -130,7 +130,7 @@ Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
     limits.compute_md5 = false;  // the multipart ETag is the MD5 of the part MD5s
     IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, source, limits));
     std::string path = layout_.object_path(id);
-    IMGPIPE_RETURN_IF_ERROR(publish_file(fs_, temp, path, layout_.object_dir(id)));
+    IMGPIPE_RETURN_IF_ERROR(publish_object(temp, id));
 
     ObjectRow row;
     row.info = {bucket, key, written.size,

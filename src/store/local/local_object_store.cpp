@@ -34,8 +34,10 @@ Status LocalObjectStore::sweep() {
         ++removed;
     }
     // Data files renamed into place whose index commit never happened (crash or failure).
-    for (int i = 0; i < 256; ++i) {
-        std::string dir = layout_.objects_dir() + "/" + DataLayout::fanout_name(i);
+    IMGPIPE_ASSIGN_OR_RETURN(auto fanout, fs_.list_dir(layout_.objects_dir()));
+    for (const auto& sub : fanout) {
+        if (sub.size() != 2) continue;  // not a fan-out directory of ours
+        std::string dir = layout_.objects_dir() + "/" + sub;
         IMGPIPE_ASSIGN_OR_RETURN(auto names, fs_.list_dir(dir));
         for (const auto& name : names) {
             IMGPIPE_ASSIGN_OR_RETURN(bool used, index_->object_data_referenced(name));
@@ -57,6 +59,26 @@ Status LocalObjectStore::sweep() {
                                                       {"removed", removed}});
     }
     return Status::ok();
+}
+
+Status LocalObjectStore::ensure_object_dir(const std::string& id) {
+    int index = DataLayout::fanout_index(id);
+    std::lock_guard lock(dirs_mu_);
+    if (durable_dirs_.test(index)) return Status::ok();
+    // Synced even when it already existed: a crash may have left its entry unsynced.
+    IMGPIPE_RETURN_IF_ERROR(fs_.create_dirs(layout_.object_dir(id)));
+    IMGPIPE_RETURN_IF_ERROR(fs_.sync_dir(layout_.objects_dir()));
+    durable_dirs_.set(index);
+    return Status::ok();
+}
+
+Status LocalObjectStore::publish_object(const std::string& temp, const std::string& id) {
+    Status dir = ensure_object_dir(id);
+    if (!dir.is_ok()) {
+        (void)fs_.remove(temp);
+        return dir;
+    }
+    return publish_file(fs_, temp, layout_.object_path(id), layout_.object_dir(id));
 }
 
 void LocalObjectStore::remove_object_file(const std::string& data_id) {
@@ -97,7 +119,7 @@ Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, Byt
     std::string temp = layout_.temp_path(id);
     IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, body, limits));
     std::string path = layout_.object_path(id);
-    IMGPIPE_RETURN_IF_ERROR(publish_file(fs_, temp, path, layout_.object_dir(id)));
+    IMGPIPE_RETURN_IF_ERROR(publish_object(temp, id));
 
     ObjectRow row;
     row.info.bucket = request.bucket;

@@ -14,7 +14,9 @@
 // Thread-safe: all methods may be called concurrently (the index serialises its transactions;
 // file writes of different puts proceed in parallel).
 
+#include <bitset>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -79,6 +81,11 @@ private:
         : layout_(std::move(layout)), fs_(fs), clock_(clock), index_(std::move(index)) {}
 
     Status sweep();
+    // Makes sure the fan-out directory for `id` exists and its entry is durable before a data
+    // file is renamed into it (once per directory per process).
+    Status ensure_object_dir(const std::string& id);
+    // publish_file into objects/, creating the fan-out directory first if needed.
+    Status publish_object(const std::string& temp, const std::string& id);
     // Streams `body` into a new object file and commits it under request.bucket/key.
     Result<ObjectInfo> store_object(const PutRequest& request, ByteSource& body,
                                     const BodyLimits& limits, std::string etag_override);
@@ -94,6 +101,8 @@ private:
     FileSystem& fs_;
     Clock& clock_;
     std::unique_ptr<SqliteIndex> index_;
+    std::mutex dirs_mu_;
+    std::bitset<256> durable_dirs_;  // GUARDED_BY(dirs_mu_)
 };
 
 }  // namespace imgpipe::store

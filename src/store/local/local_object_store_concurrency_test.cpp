@@ -24,7 +24,7 @@ protected:
         data_ = dir_.path() + "/data";
         store_ = testing::open_store(data_);
         ASSERT_NE(store_, nullptr);
-        ASSERT_TRUE(store_->create_bucket("b").is_ok());
+        ASSERT_TRUE(store_->create_bucket("bkt").is_ok());
     }
 
     TempDir dir_;
@@ -36,13 +36,13 @@ protected:
 std::string version(int v) { return std::string(1536 * 1024, static_cast<char>('A' + v % 26)); }
 
 TEST_F(LocalObjectStoreConcurrencyTest, ReadersSeeOldOrNewNeverAMix) {
-    ASSERT_TRUE(put_string(*store_, "b", "k", version(0)).is_ok());
+    ASSERT_TRUE(put_string(*store_, "bkt", "k", version(0)).is_ok());
     std::atomic<bool> stop{false};
     std::atomic<int> reads{0};
     std::atomic<int> bad{0};
     auto reader = [&] {
         while (!stop.load()) {
-            std::string data = read_object(*store_, "b", "k");
+            std::string data = read_object(*store_, "bkt", "k");
             bool whole = data.size() == version(0).size() &&
                          data.find_first_not_of(data[0]) == std::string::npos;
             if (!whole) ++bad;
@@ -51,11 +51,11 @@ TEST_F(LocalObjectStoreConcurrencyTest, ReadersSeeOldOrNewNeverAMix) {
     };
     std::thread r1(reader), r2(reader);
     for (int v = 1; v <= 40; ++v) {
-        ASSERT_TRUE(put_string(*store_, "b", "k", version(v)).is_ok());
+        ASSERT_TRUE(put_string(*store_, "bkt", "k", version(v)).is_ok());
     }
     // Keep overwriting until the readers have had a fair chance to race.
     for (int v = 41; reads.load() < 50 && v < 1000; ++v) {
-        ASSERT_TRUE(put_string(*store_, "b", "k", version(v)).is_ok());
+        ASSERT_TRUE(put_string(*store_, "bkt", "k", version(v)).is_ok());
     }
     stop = true;
     r1.join();
@@ -67,11 +67,11 @@ TEST_F(LocalObjectStoreConcurrencyTest, ReadersSeeOldOrNewNeverAMix) {
 
 TEST_F(LocalObjectStoreConcurrencyTest, OpenReaderKeepsOldBytesAfterReplaceAndDelete) {
     std::string old_bytes = version(1);
-    ASSERT_TRUE(put_string(*store_, "b", "k", old_bytes).is_ok());
-    auto reader = store_->get_object("b", "k", std::nullopt);
+    ASSERT_TRUE(put_string(*store_, "bkt", "k", old_bytes).is_ok());
+    auto reader = store_->get_object("bkt", "k", std::nullopt);
     ASSERT_TRUE(reader.is_ok());
-    ASSERT_TRUE(put_string(*store_, "b", "k", "new").is_ok());
-    ASSERT_TRUE(store_->delete_object("b", "k").is_ok());
+    ASSERT_TRUE(put_string(*store_, "bkt", "k", "new").is_ok());
+    ASSERT_TRUE(store_->delete_object("bkt", "k").is_ok());
     auto data = read_all(*reader->body, 1 << 30);
     ASSERT_TRUE(data.is_ok());
     EXPECT_EQ(*data, old_bytes);
@@ -86,8 +86,8 @@ TEST_F(LocalObjectStoreConcurrencyTest, ConcurrentPutsOfDifferentAndSameKeysAllL
         threads.emplace_back([&, t] {
             for (int i = 0; i < kPerThread; ++i) {
                 std::string key = "t" + std::to_string(t) + "/" + std::to_string(i);
-                if (!put_string(*store_, "b", key, key).is_ok()) ++failures;
-                if (!put_string(*store_, "b", "shared", version(t)).is_ok()) ++failures;
+                if (!put_string(*store_, "bkt", key, key).is_ok()) ++failures;
+                if (!put_string(*store_, "bkt", "shared", version(t)).is_ok()) ++failures;
             }
         });
     }
@@ -96,7 +96,7 @@ TEST_F(LocalObjectStoreConcurrencyTest, ConcurrentPutsOfDifferentAndSameKeysAllL
     for (int t = 0; t < kThreads; ++t) {
         for (int i = 0; i < kPerThread; ++i) {
             std::string key = "t" + std::to_string(t) + "/" + std::to_string(i);
-            EXPECT_EQ(read_object(*store_, "b", key), key);
+            EXPECT_EQ(read_object(*store_, "bkt", key), key);
         }
     }
     // Exactly one data file per key: every replaced "shared" file was removed.

@@ -32,8 +32,8 @@ protected:
         data_ = dir_.path() + "/data";
         store_ = testing::open_store(data_, fs_);
         ASSERT_NE(store_, nullptr);
-        ASSERT_TRUE(store_->create_bucket("b").is_ok());
-        ASSERT_TRUE(put_string(*store_, "b", "k", "old bytes").is_ok());
+        ASSERT_TRUE(store_->create_bucket("bkt").is_ok());
+        ASSERT_TRUE(put_string(*store_, "bkt", "k", "old bytes").is_ok());
         events_before_ = store_->read_events(0, 1000)->size();
         objects_before_ = files_under(data_, "objects");
     }
@@ -53,7 +53,7 @@ protected:
         EXPECT_TRUE(files_under(data_, "tmp").empty());
         EXPECT_TRUE(files_under(data_, "parts").empty());
         EXPECT_EQ(store_->read_events(0, 1000)->size(), events_before_);
-        EXPECT_EQ(read_object(*store_, "b", "k"), "old bytes");
+        EXPECT_EQ(read_object(*store_, "bkt", "k"), "old bytes");
     }
 
     TempDir dir_;
@@ -67,7 +67,7 @@ protected:
 TEST_P(LocalObjectStoreFaultTest, FailedPutKeepsOldObjectAndLeavesNoFiles) {
     std::string body = contract::pattern(3 * 1024 * 1024);
     arm();
-    auto replaced = put_string(*store_, "b", "k", body);
+    auto replaced = put_string(*store_, "bkt", "k", body);
     ASSERT_FALSE(replaced.is_ok());
     if (GetParam().disk_full) {
         EXPECT_EQ(replaced.status().reason(), "DiskFull");
@@ -75,29 +75,29 @@ TEST_P(LocalObjectStoreFaultTest, FailedPutKeepsOldObjectAndLeavesNoFiles) {
     } else {
         EXPECT_EQ(replaced.status().reason(), "IoError");
     }
-    auto fresh = put_string(*store_, "b", "new", body);
+    auto fresh = put_string(*store_, "bkt", "new", body);
     ASSERT_FALSE(fresh.is_ok());
-    EXPECT_EQ(store_->head_object("b", "new").status().reason(), "NoSuchKey");
+    EXPECT_EQ(store_->head_object("bkt", "new").status().reason(), "NoSuchKey");
     expect_untouched();
 
     fs_.clear();
-    ASSERT_TRUE(put_string(*store_, "b", "k", body).is_ok());
-    EXPECT_EQ(read_object(*store_, "b", "k"), body);
+    ASSERT_TRUE(put_string(*store_, "bkt", "k", body).is_ok());
+    EXPECT_EQ(read_object(*store_, "bkt", "k"), body);
 }
 
 TEST_P(LocalObjectStoreFaultTest, FailedCopyLeavesNoObject) {
     std::string body = contract::pattern(2 * 1024 * 1024);
-    ASSERT_TRUE(put_string(*store_, "b", "src", body).is_ok());
+    ASSERT_TRUE(put_string(*store_, "bkt", "src", body).is_ok());
     events_before_ = store_->read_events(0, 1000)->size();
     objects_before_ = files_under(data_, "objects");
     arm();
-    EXPECT_FALSE(store_->copy_object("b", "src", {"b", "k"}).is_ok());
+    EXPECT_FALSE(store_->copy_object("bkt", "src", {"bkt", "k"}).is_ok());
     expect_untouched();
-    EXPECT_EQ(read_object(*store_, "b", "src"), body);
+    EXPECT_EQ(read_object(*store_, "bkt", "src"), body);
 }
 
 TEST_P(LocalObjectStoreFaultTest, FailedMultipartStepsKeepTheUploadUsable) {
-    auto id = store_->create_multipart_upload({"b", "k"});
+    auto id = store_->create_multipart_upload({"bkt", "k"});
     ASSERT_TRUE(id.is_ok());
     std::string part = contract::pattern(3 * 1024 * 1024, 7);
     const Fault& fault = GetParam();
@@ -106,26 +106,26 @@ TEST_P(LocalObjectStoreFaultTest, FailedMultipartStepsKeepTheUploadUsable) {
     if (part_path_fault) {
         arm();
         StringByteSource body(part);
-        EXPECT_FALSE(store_->upload_part("b", "k", *id, 1, body, std::nullopt).is_ok());
-        EXPECT_TRUE(store_->list_parts("b", "k", *id, 0, 100)->parts.empty());
+        EXPECT_FALSE(store_->upload_part("bkt", "k", *id, 1, body, std::nullopt).is_ok());
+        EXPECT_TRUE(store_->list_parts("bkt", "k", *id, 0, 100)->parts.empty());
         expect_untouched();
         fs_.clear();
     }
     StringByteSource body(part);
-    auto p1 = store_->upload_part("b", "k", *id, 1, body, std::nullopt);
+    auto p1 = store_->upload_part("bkt", "k", *id, 1, body, std::nullopt);
     ASSERT_TRUE(p1.is_ok()) << p1.status().to_string();
 
     arm();
-    auto failed = store_->complete_multipart_upload("b", "k", *id, {{1, p1->etag}});
+    auto failed = store_->complete_multipart_upload("bkt", "k", *id, {{1, p1->etag}});
     ASSERT_FALSE(failed.is_ok());
-    EXPECT_EQ(read_object(*store_, "b", "k"), "old bytes");
+    EXPECT_EQ(read_object(*store_, "bkt", "k"), "old bytes");
     EXPECT_TRUE(files_under(data_, "tmp").empty());
     EXPECT_EQ(files_under(data_, "objects"), objects_before_);
-    EXPECT_EQ(store_->list_parts("b", "k", *id, 0, 100)->parts.size(), 1u);
+    EXPECT_EQ(store_->list_parts("bkt", "k", *id, 0, 100)->parts.size(), 1u);
 
     fs_.clear();
-    ASSERT_TRUE(store_->complete_multipart_upload("b", "k", *id, {{1, p1->etag}}).is_ok());
-    EXPECT_EQ(read_object(*store_, "b", "k"), part);
+    ASSERT_TRUE(store_->complete_multipart_upload("bkt", "k", *id, {{1, p1->etag}}).is_ok());
+    EXPECT_EQ(read_object(*store_, "bkt", "k"), part);
     EXPECT_TRUE(files_under(data_, "parts").empty());
 }
 
@@ -144,15 +144,15 @@ TEST(LocalObjectStoreFaultOnceTest, SingleFailedSyncDirDoesNotPublishPart) {
     FaultInjectingFileSystem fs(posix_file_system());
     auto store = testing::open_store(dir.path() + "/data", fs);
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->create_bucket("b").is_ok());
-    auto id = store->create_multipart_upload({"b", "k"});
+    ASSERT_TRUE(store->create_bucket("bkt").is_ok());
+    auto id = store->create_multipart_upload({"bkt", "k"});
     ASSERT_TRUE(id.is_ok());
     fs.fail_next(Op::kSyncDir, "/parts");
     StringByteSource body("part");
-    EXPECT_FALSE(store->upload_part("b", "k", *id, 1, body, std::nullopt).is_ok());
+    EXPECT_FALSE(store->upload_part("bkt", "k", *id, 1, body, std::nullopt).is_ok());
     EXPECT_EQ(fs.injected_failures(), 1);
     EXPECT_TRUE(files_under(dir.path() + "/data", "parts").empty());
-    EXPECT_TRUE(store->list_parts("b", "k", *id, 0, 100)->parts.empty());
+    EXPECT_TRUE(store->list_parts("bkt", "k", *id, 0, 100)->parts.empty());
 }
 
 }  // namespace

@@ -118,6 +118,7 @@ TEST_F(LocalObjectStoreTest, ReopenSweepsWhatACrashLeftBehind) {
     // index commit never happened, and a part of an upload the index does not know.
     std::string orphan_id(32, 'a');
     std::ofstream(data_ + "/tmp/" + DataLayout::new_id()) << "half a body";
+    std::filesystem::create_directories(data_ + "/objects/aa");
     std::ofstream(data_ + "/objects/aa/" + orphan_id) << "unindexed";
     std::ofstream(data_ + "/parts/" + DataLayout::new_id()) << "stale part";
     ASSERT_EQ(files_under(data_, "objects").size(), 2u);

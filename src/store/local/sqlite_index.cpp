@@ -5,7 +5,9 @@
 namespace imgpipe::store {
 namespace {
 
+// One transaction, so creating a fresh index costs one fsync rather than one per statement.
 constexpr const char* kSchema = R"sql(
+BEGIN;
 CREATE TABLE IF NOT EXISTS buckets (
     name TEXT PRIMARY KEY,
     created_ns INTEGER NOT NULL
@@ -53,6 +55,7 @@ CREATE TABLE IF NOT EXISTS multipart_parts (
     PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS parts_by_data_id ON multipart_parts (data_id);
+COMMIT;
 )sql";
 
 constexpr const char* kSelectObjectColumns =

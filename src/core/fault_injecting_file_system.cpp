@@ -4,7 +4,7 @@ namespace imgpipe {
 
 // A writable file whose append and sync consult the owning file system's faults first.
 class FaultInjectingFileSystem::File final : public WritableFile {
-public:
+  public:
     File(FaultInjectingFileSystem& fs, std::unique_ptr<WritableFile> base, std::string path)
         : fs_(fs), base_(std::move(base)), path_(std::move(path)) {}
 
@@ -25,7 +25,7 @@ public:
     }
     Status close() override { return base_->close(); }
 
-private:
+  private:
     FaultInjectingFileSystem& fs_;
     std::unique_ptr<WritableFile> base_;
     std::string path_;
@@ -89,8 +89,7 @@ Result<std::unique_ptr<WritableFile>> FaultInjectingFileSystem::create_file(
     return std::unique_ptr<WritableFile>(std::make_unique<File>(*this, std::move(file), path));
 }
 
-Result<std::unique_ptr<ReadableFile>> FaultInjectingFileSystem::open_file(
-    const std::string& path) {
+Result<std::unique_ptr<ReadableFile>> FaultInjectingFileSystem::open_file(const std::string& path) {
     return base_.open_file(path);
 }
 

@@ -20,7 +20,7 @@
 namespace imgpipe {
 
 class FaultInjectingFileSystem final : public FileSystem {
-public:
+  public:
     enum class Op { kAppend, kSync, kRename, kCreate, kSyncDir };
 
     // `base` must outlive this object and every file it hands out.
@@ -46,7 +46,7 @@ public:
     Result<std::vector<std::string>> list_dir(const std::string& path) override;
     bool exists(const std::string& path) override;
 
-private:
+  private:
     class File;
     struct Fault {
         std::string path_filter;
@@ -60,9 +60,9 @@ private:
 
     FileSystem& base_;
     mutable std::mutex mu_;
-    std::optional<Fault> faults_[5];    // GUARDED_BY(mu_), indexed by Op
-    std::optional<uint64_t> budget_;    // GUARDED_BY(mu_)
-    int injected_ = 0;                  // GUARDED_BY(mu_)
+    std::optional<Fault> faults_[5];  // GUARDED_BY(mu_), indexed by Op
+    std::optional<uint64_t> budget_;  // GUARDED_BY(mu_)
+    int injected_ = 0;                // GUARDED_BY(mu_)
 };
 
 }  // namespace imgpipe

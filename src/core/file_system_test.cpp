@@ -1,16 +1,17 @@
+#include "core/file_system.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 
 #include "core/fault_injecting_file_system.h"
-#include "core/file_system.h"
 
 namespace imgpipe {
 namespace {
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (std::filesystem::temp_directory_path() / "imgpipe-fs-XXXXXX");
         path_ = ::mkdtemp(pattern.data());
@@ -18,7 +19,7 @@ public:
     ~TempDir() { std::filesystem::remove_all(path_); }
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 

@@ -28,7 +28,7 @@ Status errno_status(int err, std::string_view what, const std::string& path) {
 }
 
 class PosixWritableFile final : public WritableFile {
-public:
+  public:
     PosixWritableFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
     ~PosixWritableFile() override {
         if (fd_ >= 0) ::close(fd_);
@@ -64,13 +64,13 @@ public:
         return Status::ok();
     }
 
-private:
+  private:
     int fd_;
     std::string path_;
 };
 
 class PosixReadableFile final : public ReadableFile {
-public:
+  public:
     PosixReadableFile(int fd, uint64_t size, std::string path)
         : fd_(fd), size_(size), path_(std::move(path)) {}
     ~PosixReadableFile() override { ::close(fd_); }
@@ -84,14 +84,14 @@ public:
     }
     uint64_t size() const override { return size_; }
 
-private:
+  private:
     int fd_;
     uint64_t size_;
     std::string path_;
 };
 
 class PosixFileSystem final : public FileSystem {
-public:
+  public:
     Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) override {
         int fd;
         do {

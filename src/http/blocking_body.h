@@ -19,7 +19,7 @@
 namespace imgpipe::http {
 
 class BlockingBody final : public ByteSource {
-public:
+  public:
     static constexpr size_t kDirectMin = 64 * 1024;
     static constexpr size_t kStagingSize = 256 * 1024;
     static constexpr size_t kMaxPiece = 1024 * 1024;
@@ -36,7 +36,7 @@ public:
     // Completes the pending fetch. Any thread.
     void deliver(Result<size_t> result);
 
-private:
+  private:
     Result<size_t> fetch_and_wait(std::span<char> target);
 
     Fetch fetch_;

@@ -15,7 +15,7 @@
 namespace imgpipe::http {
 
 class HandlerPool {
-public:
+  public:
     explicit HandlerPool(int max_threads);
     ~HandlerPool();  // shutdown()
     HandlerPool(const HandlerPool&) = delete;
@@ -26,7 +26,7 @@ public:
     // Runs every queued task to its end, then joins the threads. Idempotent.
     void shutdown();
 
-private:
+  private:
     void worker_loop();
 
     const size_t max_threads_;

@@ -31,7 +31,7 @@ std::string percent_decode(std::string_view text);
 enum class Execution { kInline, kBlocking };
 
 class Router {
-public:
+  public:
     struct Route {
         std::string method;  // "" matches any method
         std::string pattern;
@@ -53,7 +53,7 @@ public:
     // `path` is percent-encoded; params are decoded.
     Match match(std::string_view method, std::string_view path) const;
 
-private:
+  private:
     struct Segment {
         std::string text;  // literal text, or the parameter name
         bool param = false;

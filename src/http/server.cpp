@@ -1,7 +1,5 @@
 #include "http/server.h"
 
-#include <utility>  // before Asio (see session.h)
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -14,6 +12,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <utility>  // before Asio (see session.h)
 #include <vector>
 
 #include "core/log.h"
@@ -27,7 +26,7 @@ using asio::ip::tcp;
 // One single-threaded io_context per I/O thread: a connection lives on one of them for its
 // whole life, so sessions need no strand and an inline request never changes thread.
 class Server::Impl {
-public:
+  public:
     Impl(ServerOptions options, std::shared_ptr<const Router> router, RequestObserver observer)
         : state_(std::make_shared<ServerState>(std::move(options), std::move(router),
                                                std::move(observer))) {}
@@ -36,7 +35,7 @@ public:
     uint16_t port() const { return port_; }
     void stop();
 
-private:
+  private:
     using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
     asio::awaitable<void> accept_loop();
@@ -107,16 +106,16 @@ Status Server::Impl::start() {
                     return;
                 } catch (const std::exception& e) {
                     // A handler escaping Asio is a bug somewhere; keep serving the others.
-                    log::error("I/O thread caught exception", {{"server", name}, {"error", e.what()}});
+                    log::error("I/O thread caught exception",
+                               {{"server", name}, {"error", e.what()}});
                 }
             }
         });
     }
     running_ = true;
-    log::info("http server listening",
-              {{"server", state_->options.name},
-               {"address", state_->options.listen.host},
-               {"port", port_}});
+    log::info("http server listening", {{"server", state_->options.name},
+                                        {"address", state_->options.listen.host},
+                                        {"port", port_}});
     return Status::ok();
 }
 
@@ -159,8 +158,8 @@ void Server::Impl::stop() {
         log::warn("drain timeout: closing remaining connections", {{"server", opt.name}});
         state_->notify_sessions(true);
         // Handlers cannot be interrupted; their body reads now fail, so they end soon.
-        while (!state_->wait_no_sessions(std::chrono::steady_clock::now() +
-                                         std::chrono::seconds(5))) {
+        while (
+            !state_->wait_no_sessions(std::chrono::steady_clock::now() + std::chrono::seconds(5))) {
             log::warn("still waiting for handlers to return", {{"server", opt.name}});
             state_->notify_sessions(true);
         }

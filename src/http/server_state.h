@@ -18,7 +18,7 @@
 namespace imgpipe::http {
 
 class ServerState {
-public:
+  public:
     ServerState(ServerOptions options, std::shared_ptr<const Router> router,
                 RequestObserver observer)
         : options(std::move(options)),
@@ -41,11 +41,11 @@ public:
     // True when no session is left before `deadline`.
     bool wait_no_sessions(std::chrono::steady_clock::time_point deadline);
 
-private:
+  private:
     std::mutex mu_;
     std::condition_variable cv_;
     std::unordered_map<uint64_t, std::function<void(bool)>> sessions_;  // GUARDED_BY(mu_)
-    uint64_t next_id_ = 0;                                               // GUARDED_BY(mu_)
+    uint64_t next_id_ = 0;                                              // GUARDED_BY(mu_)
 };
 
 }  // namespace imgpipe::http

@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 // A blocking test client over a plain POSIX socket: what goes on the wire is exactly what the
 // test writes, and responses are parsed by hand so that framing is checked, not assumed.
 class Client {
-public:
+  public:
     explicit Client(uint16_t port) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
@@ -120,7 +120,7 @@ public:
         return r;
     }
 
-private:
+  private:
     int fd_ = -1;
     bool connected_ = false;
     std::string pending_;
@@ -132,7 +132,7 @@ std::string get(std::string_view path, std::string_view extra = "") {
 
 // Emits `total` bytes of a repeating pattern, `piece` at most per read.
 class PatternSource final : public ByteSource {
-public:
+  public:
     explicit PatternSource(uint64_t total) : total_(total) {}
     Result<size_t> read(std::span<char> buf) override {
         size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), total_ - pos_));
@@ -141,7 +141,7 @@ public:
         return n;
     }
 
-private:
+  private:
     uint64_t total_;
     uint64_t pos_ = 0;
 };
@@ -167,13 +167,12 @@ struct TestServer {
     explicit TestServer(std::shared_ptr<Router> router, ServerOptions options = {}) {
         options.name = "test";
         options.listen = {"127.0.0.1", 0};
-        server = std::make_unique<Server>(options, std::move(router),
-                                          [this](const RequestRecord& r) {
-                                              std::lock_guard lock(mu);
-                                              records.push_back({r.request->request_id,
-                                                                 r.request->path, r.status,
-                                                                 r.bytes_in, r.bytes_out});
-                                          });
+        server =
+            std::make_unique<Server>(options, std::move(router), [this](const RequestRecord& r) {
+                std::lock_guard lock(mu);
+                records.push_back(
+                    {r.request->request_id, r.request->path, r.status, r.bytes_in, r.bytes_out});
+            });
         Status st = server->start();
         EXPECT_TRUE(st.is_ok()) << st.to_string();
     }
@@ -229,7 +228,9 @@ TEST(ServerTest, RoutesAnd404And405) {
     auto router = std::make_shared<Router>();
     router->add(
         "GET", "/hello/{name}",
-        [](Request& req) { return Response::text(200, "hi " + req.path_params["name"], "text/plain"); },
+        [](Request& req) {
+            return Response::text(200, "hi " + req.path_params["name"], "text/plain");
+        },
         Execution::kInline);
     TestServer ts(router);
     Client c(ts.port());
@@ -300,7 +301,8 @@ TEST(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
     router->add("POST", "/echo", echo_body, Execution::kInline);
     TestServer ts(router);
     Client c(ts.port());
-    ASSERT_TRUE(c.send(get("/slow") + "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" +
+    ASSERT_TRUE(c.send(get("/slow") +
+                       "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" +
                        get("/fast")));
     EXPECT_EQ(c.read_reply().body, "slow");
     EXPECT_EQ(c.read_reply().body, "abc");
@@ -315,8 +317,9 @@ TEST(ServerTest, ContinueIsSentOnlyWhenTheHandlerReads) {
     TestServer ts(router);
 
     Client c(ts.port());
-    ASSERT_TRUE(c.send("PUT /accept HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
-                       "Expect: 100-continue\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("PUT /accept HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+               "Expect: 100-continue\r\n\r\n"));
     auto interim = c.read_reply();
     EXPECT_EQ(interim.status, 100);
     ASSERT_TRUE(c.send("data"));
@@ -326,8 +329,9 @@ TEST(ServerTest, ContinueIsSentOnlyWhenTheHandlerReads) {
 
     // The rejecting handler never reads: the final answer comes first, then the close (the
     // client was never invited to send its body).
-    ASSERT_TRUE(c.send("PUT /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n"
-                       "Expect: 100-continue\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("PUT /reject HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n"
+               "Expect: 100-continue\r\n\r\n"));
     auto rejected = c.read_reply();
     EXPECT_EQ(rejected.status, 403);
     EXPECT_EQ(rejected.headers.get_or("Connection", ""), "close");
@@ -552,9 +556,8 @@ TEST(ServerTest, StalledBodyAbortsAfterBodyTimeout) {
 
 TEST(ServerTest, HandlerExceptionBecomes500WithoutDetail) {
     auto router = std::make_shared<Router>();
-    router->add("GET", "/boom", [](Request&) -> Response {
-        throw std::runtime_error("secret internal detail");
-    });
+    router->add("GET", "/boom",
+                [](Request&) -> Response { throw std::runtime_error("secret internal detail"); });
     router->add(
         "GET", "/boom-inline",
         [](Request&) -> Response { throw std::runtime_error("secret internal detail"); },
@@ -584,8 +587,10 @@ TEST(ServerTest, InlineBodyOverLimitGets413) {
     {
         Client c(ts.port());
         std::string chunk(1000, 'c');
-        ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                           "3e8\r\n" + chunk + "\r\n3e8\r\n" + chunk + "\r\n0\r\n\r\n"));
+        ASSERT_TRUE(
+            c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3e8\r\n" +
+                   chunk + "\r\n3e8\r\n" + chunk + "\r\n0\r\n\r\n"));
         EXPECT_EQ(c.read_reply().status, 413);
     }
     {

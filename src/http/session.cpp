@@ -1,7 +1,5 @@
 #include "http/session.h"
 
-#include <utility>  // before Asio (see session.h)
-
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -18,6 +16,7 @@
 #include <optional>
 #include <random>
 #include <span>
+#include <utility>  // before Asio (see session.h)
 
 #include "core/log.h"
 #include "http/blocking_body.h"
@@ -104,8 +103,7 @@ awaitable<void> run_on_pool(HandlerPool& pool, Fn fn) {
 }
 
 template <class Body>
-void fill_header(bhttp::response<Body>& r, const Response& res, unsigned version,
-                 bool keep_alive) {
+void fill_header(bhttp::response<Body>& r, const Response& res, unsigned version, bool keep_alive) {
     r.version(version);
     r.result(static_cast<unsigned>(res.status));
     for (const auto& [name, value] : res.headers.entries()) {
@@ -122,7 +120,7 @@ void fill_header(bhttp::response<Body>& r, const Response& res, unsigned version
 }
 
 class Session : public std::enable_shared_from_this<Session> {
-public:
+  public:
     Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state)
         : stream_(std::move(socket)), state_(std::move(state)), opt_(state_->options) {
         error_code ec;
@@ -138,7 +136,7 @@ public:
         if (force || idle_) stream_.close();
     }
 
-private:
+  private:
     awaitable<bool> serve_one(bool first);
     awaitable<Response> run_inline(const Router::Route& route, Request& req);
     awaitable<Response> run_blocking(const Router::Route& route, Request& req);
@@ -226,13 +224,14 @@ awaitable<bool> Session::serve_one(bool first) {
     if (ec) {
         Response res;
         if (ec == bhttp::error::header_limit) {
-            res = Response::json_error(431, "RequestHeaderFieldsTooLarge", "request header too large");
+            res = Response::json_error(431, "RequestHeaderFieldsTooLarge",
+                                       "request header too large");
         } else if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
                    ec != bhttp::error::partial_message) {
             res = Response::json_error(400, "BadRequest", "malformed HTTP request");
-            log::debug("malformed HTTP request", {{"server", opt_.name},
-                                                 {"request_id", req.request_id},
-                                                 {"error", ec.message()}});
+            log::debug(
+                "malformed HTTP request",
+                {{"server", opt_.name}, {"request_id", req.request_id}, {"error", ec.message()}});
         } else {
             co_return false;  // timeout or the client went away: nobody to answer
         }
@@ -262,9 +261,9 @@ awaitable<bool> Session::serve_one(bool first) {
     bool blocking = false;
     auto match = state_->router->match(req.method, req.path);
     if (!match.route) {
-        res = match.path_exists
-                  ? Response::json_error(405, "MethodNotAllowed", "method not allowed for this path")
-                  : Response::json_error(404, "NotFound", "no such path");
+        res = match.path_exists ? Response::json_error(405, "MethodNotAllowed",
+                                                       "method not allowed for this path")
+                                : Response::json_error(404, "NotFound", "no such path");
     } else {
         req.path_params = std::move(match.params);
         blocking = match.route->execution == Execution::kBlocking;
@@ -314,18 +313,24 @@ awaitable<Response> Session::run_inline(const Router::Route& route, Request& req
     const size_t limit = opt_.inline_body_limit;
     if (!parser_->is_done()) {
         if (req.content_length && *req.content_length > limit) {
-            co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
+            // Answered before any body byte: draining first would delay the answer until the
+            // client sent (up to 64 KiB of) a body nobody wants.
+            Response res = Response::json_error(413, "PayloadTooLarge", "request body too large");
+            res.close = true;
+            co_return res;
         }
         // One spare byte past the limit tells a chunked body that is too large from one that
         // is exactly at it.
-        const size_t cap = req.content_length ? static_cast<size_t>(*req.content_length) : limit + 1;
+        const size_t cap =
+            req.content_length ? static_cast<size_t>(*req.content_length) : limit + 1;
         while (!parser_->is_done()) {
             size_t old = body.size();
             body.resize(std::min(cap, req.content_length ? cap : old + kInlineReadStep));
             if (body.size() == old) {
                 co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
             }
-            auto got = co_await read_body_piece(std::span<char>(body.data() + old, body.size() - old));
+            auto got =
+                co_await read_body_piece(std::span<char>(body.data() + old, body.size() - old));
             if (!got.is_ok()) {
                 co_return Response::json_error(400, "BadRequest", "malformed request body");
             }
@@ -349,8 +354,8 @@ awaitable<Response> Session::run_blocking(const Router::Route& route, Request& r
         // while serve_one() waits for the handler, so the parser is never used by two at once.
         // `raw` lives in this coroutine's frame, which outlives the handler.
         BlockingBody* raw = nullptr;
-        auto streaming = std::make_unique<BlockingBody>(
-            [self = shared_from_this(), &raw](std::span<char> buf) {
+        auto streaming =
+            std::make_unique<BlockingBody>([self = shared_from_this(), &raw](std::span<char> buf) {
                 asio::co_spawn(self->stream_.get_executor(), self->fetch_piece(raw, buf),
                                asio::detached);
             });
@@ -403,11 +408,13 @@ awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
             if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
                 ec != bhttp::error::partial_message) {
                 poisoned_ = true;
-                co_return invalid_argument("BadRequestBody", "malformed request body: " + ec.message());
+                co_return invalid_argument("BadRequestBody",
+                                           "malformed request body: " + ec.message());
             }
             broken_ = true;
             if (ec == beast::error::timeout) {
-                co_return Status(StatusCode::kAborted, "BodyTimeout", "no request body byte in time");
+                co_return Status(StatusCode::kAborted, "BodyTimeout",
+                                 "no request body byte in time");
             }
             co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
         }
@@ -431,13 +438,12 @@ awaitable<bool> Session::drain_body(const Request& req) {
     co_return parser_->is_done();
 }
 
-awaitable<bool> Session::write_response(Response& res, const Request& req, bool head,
-                                        bool blocking, bool& keep_alive, uint64_t& bytes_out) {
+awaitable<bool> Session::write_response(Response& res, const Request& req, bool head, bool blocking,
+                                        bool& keep_alive, uint64_t& bytes_out) {
     const unsigned version = parser_->is_header_done() ? parser_->get().version() : 11;
     error_code ec;
     stream_.expires_after(opt_.body_timeout);
-    const bool bodiless_status =
-        res.status < 200 || res.status == 204 || res.status == 304;
+    const bool bodiless_status = res.status < 200 || res.status == 204 || res.status == 304;
     if (head || bodiless_status) {
         bhttp::response<bhttp::empty_body> r;
         fill_header(r, res, version, keep_alive);
@@ -544,7 +550,8 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
         try {
             state_->observer(RequestRecord{&req, status, body_in_, bytes_out, duration});
         } catch (const std::exception& e) {
-            log::error("request observer threw", {{"request_id", req.request_id}, {"error", e.what()}});
+            log::error("request observer threw",
+                       {{"request_id", req.request_id}, {"error", e.what()}});
         }
     }
     if (!log::enabled(log::Level::kInfo)) return;

@@ -3,10 +3,9 @@
 // behaviour). The session runs as a coroutine on the socket's executor, which must be a
 // single-threaded io_context (sessions rely on it instead of a strand). Internal to the server.
 
+#include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <utility>  // before Asio: g++ 12 + Boost 1.74 coroutine headers need it
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "http/server_state.h"
 

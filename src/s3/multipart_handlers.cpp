@@ -52,7 +52,14 @@ http::Response create_multipart_upload(const S3Context& context, S3Call& call) {
     append_text(root, "Bucket", call.target.bucket);
     append_text(root, "Key", call.target.key);
     append_text(root, "UploadId", *upload_id);
-    return xml_response(doc);
+    http::Response response = xml_response(doc);
+    // Echoed as AWS does; SDKs that asked for part checksums look for it.
+    for (std::string_view name : {"x-amz-checksum-algorithm", "x-amz-checksum-type"}) {
+        if (auto value = call.request.headers.get(name)) {
+            response.headers.set(name, std::string(*value));
+        }
+    }
+    return response;
 }
 
 http::Response upload_part(const S3Context& context, S3Call& call) {

@@ -265,3 +265,73 @@ TEST_F(ObjectHandlersTest, CopyObjectErrors) {
 
 }  // namespace
 }  // namespace imgpipe::s3::testing
+
+namespace imgpipe::s3::testing {
+namespace {
+
+// Frames `data` as STREAMING-AWS4-HMAC-SHA256-PAYLOAD (s3-compat.md §1.4): every chunk signed,
+// chained from the seed signature of the request's Authorization header.
+std::string signed_chunks(const std::string& data, size_t chunk_size, std::string seed,
+                          const std::string& amz_date, const std::string& secret,
+                          bool corrupt_last) {
+    const std::string date = amz_date.substr(0, 8);
+    const std::string scope = date + "/us-east-1/s3/aws4_request";
+    const std::string key = sigv4::signing_key(secret, date, "us-east-1", "s3");
+    std::string out;
+    std::string previous = std::move(seed);
+    for (size_t pos = 0;; pos += chunk_size) {
+        std::string chunk = pos < data.size() ? data.substr(pos, chunk_size) : "";
+        std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date + "\n" + scope + "\n" +
+                              previous + "\n" + sigv4::sha256_hex("") + "\n" +
+                              sigv4::sha256_hex(chunk);
+        std::string signature = sigv4::hex(sigv4::hmac_sha256(key, to_sign));
+        if (corrupt_last && chunk.empty()) signature[0] = signature[0] == '0' ? '1' : '0';
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx", chunk.size());
+        out += std::string(size) + ";chunk-signature=" + signature + "\r\n" + chunk + "\r\n";
+        previous = signature;
+        if (chunk.empty()) return out;
+    }
+}
+
+class SignedChunkUploadTest : public S3ServiceTest {
+protected:
+    Reply upload(const std::string& data, bool corrupt) {
+        sigv4::HeaderList headers = {
+            {"Host", "localhost:9000"},
+            {"Content-Encoding", "aws-chunked"},
+            {"x-amz-decoded-content-length", std::to_string(data.size())}};
+        sigv4::sign_request(Send::main_creds(), "PUT", "/photos/chunked", "", headers,
+                            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", clock_.now());
+        std::string authorization, amz_date;
+        for (const auto& [name, value] : headers) {
+            if (http::iequals(name, "Authorization")) authorization = value;
+            if (http::iequals(name, "x-amz-date")) amz_date = value;
+        }
+        std::string seed = authorization.substr(authorization.find("Signature=") + 10);
+        std::string body = signed_chunks(data, 1000, seed, amz_date, kSecretKey, corrupt);
+        return send({.method = "PUT",
+                     .target = "/photos/chunked",
+                     .body = body,
+                     .headers = headers,
+                     .creds = std::nullopt});
+    }
+};
+
+TEST_F(SignedChunkUploadTest, VerifiesEveryChunk) {
+    create_bucket("photos");
+    std::string data;
+    for (int i = 0; i < 2500; ++i) data += static_cast<char>('a' + i % 26);
+    Reply ok = upload(data, false);
+    ASSERT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(get("/photos/chunked").body, data);
+
+    EXPECT_EQ(send({.method = "DELETE", .target = "/photos/chunked"}).status, 204);
+    Reply bad = upload(data, true);
+    EXPECT_EQ(bad.status, 403);
+    EXPECT_EQ(bad.error_code(), "SignatureDoesNotMatch");
+    EXPECT_EQ(get("/photos/chunked").status, 404);
+}
+
+}  // namespace
+}  // namespace imgpipe::s3::testing

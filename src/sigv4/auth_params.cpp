@@ -47,6 +47,19 @@ std::vector<std::string> split_signed_headers(std::string_view value) {
     return out;
 }
 
+std::optional<PayloadMode> parse_payload_mode(std::string_view value) {
+    if (value.size() == 64 && is_lower_hex(to_lower(value))) return PayloadMode::kSignedHex;
+    if (value == "UNSIGNED-PAYLOAD") return PayloadMode::kUnsigned;
+    if (value == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") return PayloadMode::kStreamingSigned;
+    if (value == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") {
+        return PayloadMode::kStreamingSignedTrailer;
+    }
+    if (value == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
+        return PayloadMode::kStreamingUnsignedTrailer;
+    }
+    return std::nullopt;
+}
+
 std::optional<std::string> normalize_signature(std::string_view value) {
     if (value.size() != 64) return std::nullopt;
     std::string lower = to_lower(value);

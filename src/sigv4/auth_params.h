@@ -48,6 +48,10 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 // IMF-fixdate ("Fri, 24 May 2013 00:00:00 GMT"), the form of the HTTP Date header.
 std::optional<TimePoint> parse_http_date(std::string_view value);
 
+// The payload mode an x-amz-content-sha256 value announces (64 hex digits, UNSIGNED-PAYLOAD or
+// one of the three STREAMING-* values); nullopt for anything else.
+std::optional<PayloadMode> parse_payload_mode(std::string_view value);
+
 // 64 hex digits (any case) -> lower case; nullopt otherwise.
 std::optional<std::string> normalize_signature(std::string_view value);
 

@@ -5,6 +5,7 @@
 
 #include <charconv>
 
+#include "sigv4/auth_params.h"
 #include "sigv4/aws_chunked.h"
 #include "sigv4/digest.h"
 #include "sigv4/text.h"
@@ -229,6 +230,20 @@ Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
                                                     ByteSource& raw) {
     Expectations expect;
     PayloadMode mode = auth.payload_mode;
+    std::string anonymous_hash;
+    if (auth.access_key_id.empty()) {
+        // Anonymous: nothing was verified, but the body is still framed and hashed as announced.
+        if (auto announced = find_header(headers, "x-amz-content-sha256")) {
+            auto parsed = parse_payload_mode(trim(*announced));
+            if (!parsed) {
+                return Status(StatusCode::kInvalidArgument, "InvalidArgument",
+                              "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* value "
+                              "or a valid sha256 value");
+            }
+            mode = *parsed;
+            if (mode == PayloadMode::kSignedHex) anonymous_hash = to_lower(trim(*announced));
+        }
+    }
     if (is_streaming(mode)) {
         if (auto decoded = find_header(headers, "x-amz-decoded-content-length")) {
             IMGPIPE_ASSIGN_OR_RETURN(expect.length,
@@ -238,7 +253,8 @@ Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
         expect.length = content_length;
     }
     if (mode == PayloadMode::kSignedHex) {
-        expect.sha256_hex = to_lower(auth.payload_sha256_hex);
+        expect.sha256_hex =
+            anonymous_hash.empty() ? to_lower(auth.payload_sha256_hex) : anonymous_hash;
         if (expect.sha256_hex.size() != 64 || !is_lower_hex(expect.sha256_hex)) {
             return Status(StatusCode::kInvalidArgument, "InvalidArgument",
                           "a signed-hex payload needs a 64-hex-digit payload hash");

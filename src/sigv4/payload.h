@@ -37,7 +37,10 @@ class PayloadSource : public ByteSource {
 };
 
 // `headers` are the request headers; `raw` is the HTTP body (already de-chunked) and must
-// outlive the returned source. InvalidRequest / InvalidArgument for unusable header values.
+// outlive the returned source. An anonymous request (`auth.access_key_id` empty, e.g. a
+// default-constructed Authorization) takes its payload mode from its x-amz-content-sha256
+// header when it has one; the signed streaming modes then fail (InvalidRequest: no signing key).
+// InvalidRequest / InvalidArgument / InvalidDigest for unusable header values.
 Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
                                                     const HeaderList& headers,
                                                     std::optional<uint64_t> content_length,

@@ -125,6 +125,32 @@ TEST(PayloadTest, ContentMd5) {
     EXPECT_EQ(invalid.status().reason(), "InvalidDigest");
 }
 
+TEST(PayloadTest, AnonymousRequestsFollowTheirContentSha256Header) {
+    Authorization anonymous;
+    std::string chunked = "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n";
+    auto trailer = run(anonymous,
+                       {{"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
+                        {"x-amz-trailer", "x-amz-checksum-crc32"}},
+                       chunked, chunked.size());
+    EXPECT_TRUE(trailer.drained.status.is_ok()) << trailer.drained.status.to_string();
+    EXPECT_EQ(trailer.drained.data, "hello");
+
+    auto hex_ok = run(anonymous, {{"x-amz-content-sha256", sha256_hex("hello")}}, "hello", 5);
+    EXPECT_TRUE(hex_ok.drained.status.is_ok());
+    auto hex_bad = run(anonymous, {{"x-amz-content-sha256", sha256_hex("other")}}, "hello", 5);
+    EXPECT_EQ(hex_bad.drained.status.reason(), "XAmzContentSHA256Mismatch");
+
+    StringByteSource raw("hello");
+    EXPECT_EQ(open_payload(anonymous,
+                           {{"x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"}}, 5, raw)
+                  .status()
+                  .reason(),
+              "InvalidRequest");
+    EXPECT_EQ(
+        open_payload(anonymous, {{"x-amz-content-sha256", "nonsense"}}, 5, raw).status().reason(),
+        "InvalidArgument");
+}
+
 // A source that fails mid-stream: the error reaches the consumer unchanged.
 class FailingSource final : public ByteSource {
   public:

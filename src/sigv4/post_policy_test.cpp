@@ -398,6 +398,74 @@ TEST(PostPolicyTest, CreatesPolicyInAwsSdkLayout) {
     EXPECT_EQ(policy->content_length_range(), std::make_pair(uint64_t{1}, uint64_t{1000}));
 }
 
+// Golden output of @aws-sdk/s3-presigned-post 3.x createPresignedPost for the inputs of
+// CreatesPolicyInAwsSdkLayout (Date.now fixed at 2026-01-01T10:10:10.250Z, Expires 900).
+TEST(PostPolicyTest, MatchesAwsSdkJsByteForByte) {
+    SigningCredentials creds{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};
+    PostPolicyRequest req;
+    req.bucket = "uploads";
+    req.key = "uploads/abc/${filename}";
+    req.conditions = {PolicyCondition::content_length_range(1, 1000),
+                      PolicyCondition::starts_with("Content-Type", "image/")};
+    req.fields = {{"Content-Type", "image/jpeg"}, {"x-amz-meta-w", "640"}};
+    req.expires = 900s;
+    PresignedPostForm form = create_post_policy(creds, req, at("20260101T101010Z") + 250ms);
+    EXPECT_EQ(*find_post_field(form.fields, "Policy"),
+              "eyJleHBpcmF0aW9uIjoiMjAyNi0wMS0wMVQxMDoyNToxMFoiLCJjb25kaXRpb25zIjpbWyJjb250ZW50LWxl"
+              "bmd0aC1yYW5nZSIsMSwxMDAwXSxbInN0YXJ0cy13aXRoIiwiJENvbnRlbnQtVHlwZSIsImltYWdlLyJdLHsi"
+              "Q29udGVudC1UeXBlIjoiaW1hZ2UvanBlZyJ9LHsieC1hbXotbWV0YS13IjoiNjQwIn0seyJidWNrZXQiOiJ1"
+              "cGxvYWRzIn0seyJYLUFtei1BbGdvcml0aG0iOiJBV1M0LUhNQUMtU0hBMjU2In0seyJYLUFtei1DcmVkZW50"
+              "aWFsIjoiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAyNjAxMDEvdXMtZWFzdC0xL3MzL2F3czRfcmVxdWVzdCJ9"
+              "LHsiWC1BbXotRGF0ZSI6IjIwMjYwMTAxVDEwMTAxMFoifSxbInN0YXJ0cy13aXRoIiwiJGtleSIsInVwbG9h"
+              "ZHMvYWJjLyJdXX0=");
+    EXPECT_EQ(*find_post_field(form.fields, "X-Amz-Signature"),
+              "ff0cf3594f19a0d6ed0fda9731ff01c707ea36571faf340934f4daae2675e4ce");
+}
+
+// Forms made by boto3 1.43 generate_presigned_post (time fixed at 2026-01-01T10:10:10Z,
+// ExpiresIn 900), SigV4 (signature_version s3v4) and SigV2 (its default with an endpoint_url).
+TEST(PostPolicyTest, AcceptsBoto3Forms) {
+    MapCredentials creds;
+    const PostFields v4 = {
+        {"Content-Type", "image/jpeg"},
+        {"success_action_status", "201"},
+        {"key", "uploads/abc/cat.jpg"},
+        {"x-amz-algorithm", "AWS4-HMAC-SHA256"},
+        {"x-amz-credential", "AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/s3/aws4_request"},
+        {"x-amz-date", "20260101T101010Z"},
+        {"policy",
+         "eyJleHBpcmF0aW9uIjogIjIwMjYtMDEtMDFUMTA6MjU6MTBaIiwgImNvbmRpdGlvbnMiOiBbeyJDb250ZW50LVR5"
+         "cGUiOiAiaW1hZ2UvanBlZyJ9LCB7InN1Y2Nlc3NfYWN0aW9uX3N0YXR1cyI6ICIyMDEifSwgWyJjb250ZW50LWxl"
+         "bmd0aC1yYW5nZSIsIDEsIDEwMDBdLCB7ImJ1Y2tldCI6ICJ1cGxvYWRzIn0sIFsic3RhcnRzLXdpdGgiLCAiJGtl"
+         "eSIsICJ1cGxvYWRzL2FiYy8iXSwgeyJ4LWFtei1hbGdvcml0aG0iOiAiQVdTNC1ITUFDLVNIQTI1NiJ9LCB7Ingt"
+         "YW16LWNyZWRlbnRpYWwiOiAiQUtJQUlPU0ZPRE5ON0VYQU1QTEUvMjAyNjAxMDEvdXMtZWFzdC0xL3MzL2F3czRf"
+         "cmVxdWVzdCJ9LCB7IngtYW16LWRhdGUiOiAiMjAyNjAxMDFUMTAxMDEwWiJ9XX0="},
+        {"x-amz-signature", "6a2fd1c1ed0a75833d0fe4faf266b44380d15170a2cd8e9acf41e7d5716cd56b"},
+    };
+    const PostFields v2 = {
+        {"Content-Type", "image/jpeg"},
+        {"success_action_status", "201"},
+        {"key", "uploads/abc/cat.jpg"},
+        {"AWSAccessKeyId", "AKIAIOSFODNN7EXAMPLE"},
+        {"policy",
+         "eyJleHBpcmF0aW9uIjogIjIwMjYtMDEtMDFUMTA6MjU6MTBaIiwgImNvbmRpdGlvbnMiOiBbeyJDb250ZW50LVR5"
+         "cGUiOiAiaW1hZ2UvanBlZyJ9LCB7InN1Y2Nlc3NfYWN0aW9uX3N0YXR1cyI6ICIyMDEifSwgWyJjb250ZW50LWxl"
+         "bmd0aC1yYW5nZSIsIDEsIDEwMDBdLCB7ImJ1Y2tldCI6ICJ1cGxvYWRzIn0sIFsic3RhcnRzLXdpdGgiLCAiJGtl"
+         "eSIsICJ1cGxvYWRzL2FiYy8iXV19"},
+        {"signature", "XbbJu+jj2dspBPOnRCQ9A5J6BSQ="},
+    };
+    for (const PostFields& fields : {v4, v2}) {
+        auto akid = verify_post_signature(fields, post_auth_version(fields), creds);
+        ASSERT_TRUE(akid.is_ok()) << akid.status().to_string();
+        EXPECT_EQ(*akid, "AKIAIOSFODNN7EXAMPLE");
+        auto policy = parse_post_policy(*find_post_field(fields, "policy"));
+        ASSERT_TRUE(policy.is_ok()) << policy.status().to_string();
+        EXPECT_TRUE(check_post_policy(*policy, fields, "uploads", at("20260101T101010Z")).is_ok());
+        EXPECT_EQ(policy->content_length_range(), std::make_pair(uint64_t{1}, uint64_t{1000}));
+    }
+    EXPECT_EQ(post_auth_version(v2), PostAuthVersion::kV2);
+}
+
 TEST(PostPolicyTest, CreatesExactKeyConditionAndSessionToken) {
     SigningCredentials creds{"AKID2", "secretkey2", "eu-west-1"};
     PostPolicyRequest req;

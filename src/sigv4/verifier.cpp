@@ -33,15 +33,7 @@ Status query_error(std::string message) {
 }
 
 Result<PayloadMode> payload_mode_for(std::string_view value) {
-    if (value.size() == 64 && is_lower_hex(to_lower(value))) return PayloadMode::kSignedHex;
-    if (value == kUnsignedPayload) return PayloadMode::kUnsigned;
-    if (value == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD") return PayloadMode::kStreamingSigned;
-    if (value == "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER") {
-        return PayloadMode::kStreamingSignedTrailer;
-    }
-    if (value == "STREAMING-UNSIGNED-PAYLOAD-TRAILER") {
-        return PayloadMode::kStreamingUnsignedTrailer;
-    }
+    if (auto mode = parse_payload_mode(value)) return *mode;
     return bad_request("InvalidArgument",
                        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING-* value or a "
                        "valid sha256 value");

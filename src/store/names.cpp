@@ -54,9 +54,8 @@ Status validate_bucket_name(const std::string& bucket) {
 Status validate_key(const std::string& key) {
     if (key.empty()) return invalid_argument("InvalidArgument", "object key must not be empty");
     if (key.size() > kMaxKeyBytes) {
-        return invalid_argument("KeyTooLongError",
-                                "object key is " + std::to_string(key.size()) +
-                                    " bytes; at most 1024 are allowed");
+        return invalid_argument("KeyTooLongError", "object key is " + std::to_string(key.size()) +
+                                                       " bytes; at most 1024 are allowed");
     }
     return Status::ok();
 }

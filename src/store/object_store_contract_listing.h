@@ -35,21 +35,19 @@ TEST_P(ObjectStoreContractTest, DelimiterRollsUpCommonPrefixes) {
     ASSERT_TRUE(photos.is_ok());
     ASSERT_EQ(photos->objects.size(), 1u);
     EXPECT_EQ(photos->objects[0].key, "photos/x.jpg");
-    EXPECT_EQ(photos->common_prefixes,
-              (std::vector<std::string>{"photos/2024/", "photos/2025/"}));
+    EXPECT_EQ(photos->common_prefixes, (std::vector<std::string>{"photos/2024/", "photos/2025/"}));
 
     // Any delimiter string works, not only "/".
-    EXPECT_EQ(list_all("", ".", 1000), (std::vector<std::string>{"CP:a.", "CP:photos/2024/a.",
-                                                                  "CP:photos/2024/b.",
-                                                                  "CP:photos/2025/c.",
-                                                                  "CP:photos/x.", "CP:videos/v.",
-                                                                  "z"}));
+    EXPECT_EQ(list_all("", ".", 1000),
+              (std::vector<std::string>{"CP:a.", "CP:photos/2024/a.", "CP:photos/2024/b.",
+                                        "CP:photos/2025/c.", "CP:photos/x.", "CP:videos/v.", "z"}));
 }
 
 TEST_P(ObjectStoreContractTest, PagingWithStartAfterVisitsEveryEntryOnce) {
     std::vector<std::string> keys;
     for (int d = 0; d < 4; ++d) {
-        for (int f = 0; f < 3; ++f) keys.push_back("dir" + std::to_string(d) + "/f" + std::to_string(f));
+        for (int f = 0; f < 3; ++f)
+            keys.push_back("dir" + std::to_string(d) + "/f" + std::to_string(f));
         keys.push_back("file" + std::to_string(d));
     }
     for (const auto& key : keys) ASSERT_TRUE(put(key, "x").is_ok());
@@ -100,9 +98,10 @@ TEST_P(ObjectStoreContractTest, StartAfterSkipsKeysUpToIt) {
 }
 
 TEST_P(ObjectStoreContractTest, ListingIsInByteOrder) {
-    std::vector<std::string> keys = {"apple",    "Zebra", "apple/", "apple0", "\xc3\xa9t\xc3\xa9",
-                                     "\x7f",     "a b",   "a+b",    "a%20b",  "\xe2\x82\xac",
-                                     "\xf0\x9f\x90\xb1", "A",      "0",      "~"};
+    std::vector<std::string> keys = {
+        "apple", "Zebra", "apple/", "apple0",       "\xc3\xa9t\xc3\xa9", "\x7f",
+        "a b",   "a+b",   "a%20b",  "\xe2\x82\xac", "\xf0\x9f\x90\xb1",  "A",
+        "0",     "~"};
     for (const auto& key : keys) ASSERT_TRUE(put(key, "x").is_ok());
     std::vector<std::string> expected = keys;
     std::sort(expected.begin(), expected.end());  // char_traits<char> compares as unsigned bytes

@@ -20,8 +20,8 @@ TEST_P(ObjectStoreContractTest, MultipartUploadJoinsPartsInOrder) {
     auto part2 = store().upload_part(bucket(), request.key, *upload_id, 2, b2, std::nullopt);
     ASSERT_TRUE(part2.is_ok()) << part2.status().to_string();
     StringByteSource b1(p1);
-    auto part1 = store().upload_part(bucket(), request.key, *upload_id, 1, b1,
-                                     contract::md5_raw(p1));
+    auto part1 =
+        store().upload_part(bucket(), request.key, *upload_id, 1, b1, contract::md5_raw(p1));
     ASSERT_TRUE(part1.is_ok()) << part1.status().to_string();
     EXPECT_EQ(part1->etag, contract::hex(contract::md5_raw(p1)));
     EXPECT_EQ(part1->size, p1.size());
@@ -35,8 +35,7 @@ TEST_P(ObjectStoreContractTest, MultipartUploadJoinsPartsInOrder) {
     EXPECT_EQ(head_reason(request.key), "NoSuchKey");  // nothing visible before completion
 
     auto done = store().complete_multipart_upload(
-        bucket(), request.key, *upload_id,
-        {{1, "\"" + part1->etag + "\""}, {2, part2->etag}});
+        bucket(), request.key, *upload_id, {{1, "\"" + part1->etag + "\""}, {2, part2->etag}});
     ASSERT_TRUE(done.is_ok()) << done.status().to_string();
     std::string expected_etag =
         contract::hex(contract::md5_raw(contract::md5_raw(p1) + contract::md5_raw(p2))) + "-2";
@@ -54,8 +53,7 @@ TEST_P(ObjectStoreContractTest, MultipartUploadJoinsPartsInOrder) {
     EXPECT_EQ(store().list_parts(bucket(), request.key, *upload_id, 0, 1000).status().reason(),
               "NoSuchUpload");
     EXPECT_EQ(store()
-                  .complete_multipart_upload(bucket(), request.key, *upload_id,
-                                             {{1, part1->etag}})
+                  .complete_multipart_upload(bucket(), request.key, *upload_id, {{1, part1->etag}})
                   .status()
                   .reason(),
               "NoSuchUpload");
@@ -103,15 +101,16 @@ TEST_P(ObjectStoreContractTest, CompleteRejectsBadPartLists) {
     EXPECT_EQ(head_reason("bad"), "NoSuchKey");
 
     // None of that consumed the upload; a valid list still completes (parts may be skipped).
-    auto done = store().complete_multipart_upload(bucket(), "bad", *id,
-                                                  {{1, p1->etag}, {3, p3->etag}});
+    auto done =
+        store().complete_multipart_upload(bucket(), "bad", *id, {{1, p1->etag}, {3, p3->etag}});
     ASSERT_TRUE(done.is_ok()) << done.status().to_string();
     EXPECT_EQ(get("bad"), big + "small-3");
 }
 
 TEST_P(ObjectStoreContractTest, UnknownAndAbortedUploadsAreNoSuchUpload) {
     StringByteSource body("x");
-    EXPECT_EQ(store().upload_part(bucket(), "k", "no-such-upload", 1, body, std::nullopt)
+    EXPECT_EQ(store()
+                  .upload_part(bucket(), "k", "no-such-upload", 1, body, std::nullopt)
                   .status()
                   .reason(),
               "NoSuchUpload");
@@ -122,27 +121,23 @@ TEST_P(ObjectStoreContractTest, UnknownAndAbortedUploadsAreNoSuchUpload) {
     ASSERT_TRUE(id.is_ok());
     // An upload id is bound to its key.
     StringByteSource other("x");
-    EXPECT_EQ(store().upload_part(bucket(), "other", *id, 1, other, std::nullopt)
-                  .status()
-                  .reason(),
+    EXPECT_EQ(store().upload_part(bucket(), "other", *id, 1, other, std::nullopt).status().reason(),
               "NoSuchUpload");
     StringByteSource part("part");
     auto p1 = store().upload_part(bucket(), "k", *id, 1, part, std::nullopt);
     ASSERT_TRUE(p1.is_ok());
     ASSERT_TRUE(store().abort_multipart_upload(bucket(), "k", *id).is_ok());
-    EXPECT_EQ(store().complete_multipart_upload(bucket(), "k", *id, {{1, p1->etag}})
-                  .status()
-                  .reason(),
-              "NoSuchUpload");
+    EXPECT_EQ(
+        store().complete_multipart_upload(bucket(), "k", *id, {{1, p1->etag}}).status().reason(),
+        "NoSuchUpload");
     EXPECT_EQ(store().abort_multipart_upload(bucket(), "k", *id).reason(), "NoSuchUpload");
     EXPECT_EQ(head_reason("k"), "NoSuchKey");
-    EXPECT_EQ(store().create_multipart_upload({harness_->bucket_name("contract-missing"), "k"})
+    EXPECT_EQ(store()
+                  .create_multipart_upload({harness_->bucket_name("contract-missing"), "k"})
                   .status()
                   .reason(),
               "NoSuchBucket");
-    EXPECT_EQ(store().create_multipart_upload({bucket(), std::string(1025, 'k')})
-                  .status()
-                  .reason(),
+    EXPECT_EQ(store().create_multipart_upload({bucket(), std::string(1025, 'k')}).status().reason(),
               "KeyTooLongError");
 }
 
@@ -150,15 +145,14 @@ TEST_P(ObjectStoreContractTest, UploadPartChecksDigestAndNumber) {
     auto id = store().create_multipart_upload({bucket(), "k"});
     ASSERT_TRUE(id.is_ok());
     StringByteSource body("part body");
-    EXPECT_EQ(store().upload_part(bucket(), "k", *id, 1, body, contract::md5_raw("other"))
+    EXPECT_EQ(store()
+                  .upload_part(bucket(), "k", *id, 1, body, contract::md5_raw("other"))
                   .status()
                   .reason(),
               "BadDigest");
     for (int number : {0, 10001}) {
         StringByteSource b("x");
-        EXPECT_EQ(store().upload_part(bucket(), "k", *id, number, b, std::nullopt)
-                      .status()
-                      .code(),
+        EXPECT_EQ(store().upload_part(bucket(), "k", *id, number, b, std::nullopt).status().code(),
                   StatusCode::kInvalidArgument);
     }
     EXPECT_TRUE(store().list_parts(bucket(), "k", *id, 0, 1000)->parts.empty());

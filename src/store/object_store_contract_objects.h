@@ -37,9 +37,9 @@ TEST_P(ObjectStoreContractTest, BucketLifecycle) {
 }
 
 TEST_P(ObjectStoreContractTest, InvalidBucketNamesAreRejected) {
-    const std::vector<std::string> names = {"ab",          "Upper-Case", "under_score",
-                                            "-leading",    "trailing-",  "192.168.0.1",
-                                            "two..dots",   std::string(64, 'a')};
+    const std::vector<std::string> names = {"ab",        "Upper-Case",        "under_score",
+                                            "-leading",  "trailing-",         "192.168.0.1",
+                                            "two..dots", std::string(64, 'a')};
     for (const auto& name : names) {
         Status s = store().create_bucket(name);
         EXPECT_EQ(s.reason(), "InvalidBucketName") << name;
@@ -148,10 +148,21 @@ TEST_P(ObjectStoreContractTest, OverwriteReplacesBytesAndAttributes) {
 }
 
 TEST_P(ObjectStoreContractTest, AwkwardKeysRoundTrip) {
-    std::vector<std::string> keys = {"with space",  "a+b",     "100%",      "%2F",
-                                     "a//b",        "../x",    "..",        "./a/../b",
-                                     "/leading",    "trail/",  "\xc3\xa9t\xc3\xa9", "tab\there",
-                                     "q?x=1&y=2",   "#hash",   "back\\slash"};
+    std::vector<std::string> keys = {"with space",
+                                     "a+b",
+                                     "100%",
+                                     "%2F",
+                                     "a//b",
+                                     "../x",
+                                     "..",
+                                     "./a/../b",
+                                     "/leading",
+                                     "trail/",
+                                     "\xc3\xa9t\xc3\xa9",
+                                     "tab\there",
+                                     "q?x=1&y=2",
+                                     "#hash",
+                                     "back\\slash"};
     for (const auto& key : keys) {
         ASSERT_TRUE(put(key, "v:" + key).is_ok()) << key;
     }
@@ -198,11 +209,9 @@ TEST_P(ObjectStoreContractTest, CopyObjectCopiesBytesWithGivenAttributes) {
 TEST_P(ObjectStoreContractTest, CopyFromMissingSourceFails) {
     PutRequest dest{bucket(), "dst"};
     EXPECT_EQ(store().copy_object(bucket(), "missing", dest).status().reason(), "NoSuchKey");
-    EXPECT_EQ(store()
-                  .copy_object(harness_->bucket_name("contract-missing"), "k", dest)
-                  .status()
-                  .reason(),
-              "NoSuchBucket");
+    EXPECT_EQ(
+        store().copy_object(harness_->bucket_name("contract-missing"), "k", dest).status().reason(),
+        "NoSuchBucket");
     ASSERT_TRUE(put("src", "x").is_ok());
     PutRequest nowhere{harness_->bucket_name("contract-missing"), "dst"};
     EXPECT_EQ(store().copy_object(bucket(), "src", nowhere).status().reason(), "NoSuchBucket");

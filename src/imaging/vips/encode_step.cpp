@@ -1,5 +1,7 @@
 #include "imaging/vips/encode_step.h"
 
+#include <cstdint>
+
 namespace imgpipe::imaging::vips_impl {
 namespace {
 
@@ -20,7 +22,45 @@ vips::VImage without_metadata(const vips::VImage& image) {
     return clean;
 }
 
+uint32_t read_le32(const char* p) {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    return u[0] | (u[1] << 8) | (u[2] << 16) | (static_cast<uint32_t>(u[3]) << 24);
+}
+
+void write_le32(char* p, uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
 }  // namespace
+
+std::string strip_webp_metadata(std::string_view webp) {
+    if (webp.size() < 12 || webp.substr(0, 4) != "RIFF" || webp.substr(8, 4) != "WEBP") {
+        return std::string(webp);
+    }
+    // VP8X flag bits announcing the chunks removed below.
+    constexpr unsigned char kIccFlag = 0x20;
+    constexpr unsigned char kExifFlag = 0x08;
+    constexpr unsigned char kXmpFlag = 0x04;
+    std::string out(webp.substr(0, 12));
+    size_t pos = 12;
+    while (pos + 8 <= webp.size()) {
+        const std::string_view fourcc = webp.substr(pos, 4);
+        const size_t length = read_le32(webp.data() + pos + 4);
+        const size_t padded = length + (length & 1);
+        if (padded > webp.size() - pos - 8) return std::string(webp);  // malformed: leave it
+        if (fourcc != "EXIF" && fourcc != "XMP " && fourcc != "ICCP") {
+            const size_t at = out.size();
+            out.append(webp.substr(pos, 8 + padded));
+            if (fourcc == "VP8X" && length >= 1) {
+                out[at + 8] = static_cast<char>(static_cast<unsigned char>(out[at + 8]) &
+                                                ~(kIccFlag | kExifFlag | kXmpFlag));
+            }
+        }
+        pos += 8 + padded;
+    }
+    write_le32(out.data() + 4, static_cast<uint32_t>(out.size() - 8));
+    return out;
+}
 
 std::string encode(const vips::VImage& input, const VariantSpec& variant) {
     const vips::VImage image = without_metadata(input);
@@ -51,6 +91,9 @@ std::string encode(const vips::VImage& input, const VariantSpec& variant) {
     const auto* data = static_cast<const char*>(vips_blob_get(blob, &length));
     std::string bytes(data, length);
     vips_area_unref(VIPS_AREA(blob));
+    // libvips 8.14's webpsave writes a fresh EXIF block (resolution, orientation) even with
+    // `strip`; outputs must carry no metadata at all.
+    if (variant.format == ImageFormat::kWebp) bytes = strip_webp_metadata(bytes);
     return bytes;
 }
 

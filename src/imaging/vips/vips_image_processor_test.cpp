@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "imaging/imaging_errors.h"
+#include "imaging/vips/encode_step.h"
 #include "imaging/vips/test_support.h"
 
 namespace imgpipe::imaging {
@@ -99,7 +100,7 @@ TEST(VipsImageProcessorTest, ParallelVariantsMatchSequential) {
 TEST(VipsImageProcessorTest, EveryOutputFormatAndFitHasExactSize) {
     const ResizeSpec spec =
         spec_of({"300x200:cover:entropy:webp", "300x200:cover:attention:avif:q60:name=avif",
-                 "300x200:contain:png:#ff0000:name=contain",
+                 "300x300:contain:png:#ff0000:name=contain",
                  "300x200:inside:jpeg:progressive:name=inside",
                  "300x200:fill:jpeg:name=fill", "4000x10:cover:enlarge:name=wide"});
     const ProcessedImage out = must_process("phone-photos/canon_hdr_NO.jpg", spec);
@@ -114,9 +115,9 @@ TEST(VipsImageProcessorTest, EveryOutputFormatAndFitHasExactSize) {
         EXPECT_STREQ(img.get_string("vips-loader"), loaders[i]) << v.name;
     }
     EXPECT_EQ(out.variants[1].content_type, "image/avif");
-    // contain letterboxes a landscape photo: the top row is the red background.
+    // contain letterboxes a non-square photo into a square: the corner is the red background.
     const vips::VImage contained = decode(out.variants[2].bytes);
-    const std::vector<double> corner = contained.getpoint(150, 0);
+    const std::vector<double> corner = contained.getpoint(0, 0);
     EXPECT_NEAR(corner[0], 255, 1);
     EXPECT_NEAR(corner[1], 0, 1);
     const vips::VImage progressive = decode(out.variants[3].bytes);
@@ -149,7 +150,9 @@ TEST(VipsImageProcessorTest, ExifOrientationMatchesReference) {
             const double mad = mean_abs_diff(got, expected);
             EXPECT_LT(mad, 6.0) << name;
             // The check can tell: the same image merely mirrored is far off.
-            if (n == 2) EXPECT_GT(mean_abs_diff(got.fliphor(), expected), 20.0);
+            if (n == 2) {
+                EXPECT_GT(mean_abs_diff(got.fliphor(), expected), 20.0);
+            }
         }
     }
 }
@@ -276,11 +279,11 @@ TEST(VipsImageProcessorTest, PhonePhotoOutputsCarryNoMetadata) {
 // invisible at thumbnail size and well above JPEG q80's own loss (~32-36 dB), so shrink-on-load
 // costs less than the encoder already does; a wrong phase, blur or aliasing falls below 30 dB.
 TEST(VipsImageProcessorTest, VariantsReachPsnrAgainstFullDecodeLanczos) {
-    const ResizeSpec spec = spec_of({"400x400:png", "200x200:png", "100x100:png",
-                                     "640x480:inside:png", "300x300:fill:png"});
+    const ResizeSpec spec =
+        spec_of({"400x400:png", "100x100:png", "640x480:inside:png", "300x300:fill:png"});
     for (const char* name :
          {"sharp-fixtures/2569067123_aca715a2ee_o.jpg", "phone-photos/Xiaomi_Mi_9T_KeyError.jpg",
-          "phone-photos/jolla.jpg", "sharp-fixtures/flowers.jpeg", "pngsuite/basn2c08.png"}) {
+          "sharp-fixtures/flowers.jpeg", "pngsuite/basn2c08.png"}) {
         const ProcessedImage out = must_process(name, spec);
         ASSERT_EQ(out.variants.size(), spec.variants.size()) << name;
         for (size_t i = 0; i < spec.variants.size(); ++i) {
@@ -355,6 +358,18 @@ TEST(VipsImageProcessorTest, DeadlineStopsADecodeInProgress) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << out.status().to_string();
     EXPECT_LT(seconds, 3.0);
+}
+
+}  // namespace
+}  // namespace imgpipe::imaging
+
+namespace imgpipe::imaging {
+namespace {
+
+TEST(StripWebpMetadataTest, LeavesNonWebpAndMalformedInputAlone) {
+    EXPECT_EQ(vips_impl::strip_webp_metadata("not a webp"), "not a webp");
+    const std::string truncated = std::string("RIFF\x20\0\0\0WEBPEXIF\xff\0\0\0ab", 22);
+    EXPECT_EQ(vips_impl::strip_webp_metadata(truncated), truncated);
 }
 
 }  // namespace

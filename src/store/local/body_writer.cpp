@@ -12,14 +12,14 @@ Status too_large(uint64_t max_size) {
 
 // Removes a file on scope exit unless released; the cleanup half of every write path.
 class RemoveOnFailure {
-public:
+  public:
     RemoveOnFailure(FileSystem& fs, std::string path) : fs_(fs), path_(std::move(path)) {}
     ~RemoveOnFailure() {
         if (!released_) (void)fs_.remove(path_);
     }
     void release() { released_ = true; }
 
-private:
+  private:
     FileSystem& fs_;
     std::string path_;
     bool released_ = false;
@@ -142,7 +142,8 @@ Result<size_t> ConcatFileSource::read(std::span<char> buf) {
     while (index_ < files_.size()) {
         const ReadableFile& file = *files_[index_];
         if (offset_ < file.size()) {
-            size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), file.size() - offset_));
+            size_t want =
+                static_cast<size_t>(std::min<uint64_t>(buf.size(), file.size() - offset_));
             IMGPIPE_ASSIGN_OR_RETURN(size_t n, file.read_at(offset_, buf.first(want)));
             if (n == 0) {
                 return Status(StatusCode::kDataLoss, "DataLoss", "stored part file is truncated");

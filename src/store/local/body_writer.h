@@ -25,7 +25,7 @@ inline constexpr size_t kIoBufferSize = 1 << 20;
 
 // Incremental MD5 over OpenSSL EVP.
 class Md5 {
-public:
+  public:
     Md5();
     ~Md5();
     Md5(const Md5&) = delete;
@@ -34,7 +34,7 @@ public:
     // The 16-byte digest; call once.
     std::string finish();
 
-private:
+  private:
     EVP_MD_CTX* ctx_;
 };
 
@@ -67,12 +67,12 @@ Status publish_file(FileSystem& fs, const std::string& from, const std::string& 
 
 // The bytes [offset, offset + length) of an open file.
 class FileRangeSource final : public ByteSource {
-public:
+  public:
     FileRangeSource(std::unique_ptr<ReadableFile> file, uint64_t offset, uint64_t length)
         : file_(std::move(file)), offset_(offset), remaining_(length) {}
     Result<size_t> read(std::span<char> buf) override;
 
-private:
+  private:
     std::unique_ptr<ReadableFile> file_;
     uint64_t offset_;
     uint64_t remaining_;
@@ -80,12 +80,12 @@ private:
 
 // The whole of several files, one after another.
 class ConcatFileSource final : public ByteSource {
-public:
+  public:
     explicit ConcatFileSource(std::vector<std::unique_ptr<ReadableFile>> files)
         : files_(std::move(files)) {}
     Result<size_t> read(std::span<char> buf) override;
 
-private:
+  private:
     std::vector<std::unique_ptr<ReadableFile>> files_;
     size_t index_ = 0;
     uint64_t offset_ = 0;

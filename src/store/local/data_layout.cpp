@@ -19,9 +19,7 @@ std::string DataLayout::object_path(const std::string& id) const {
     return object_dir(id) + "/" + id;
 }
 
-std::string DataLayout::fanout_name(int i) {
-    return {kHex[(i >> 4) & 0xF], kHex[i & 0xF]};
-}
+std::string DataLayout::fanout_name(int i) { return {kHex[(i >> 4) & 0xF], kHex[i & 0xF]}; }
 
 int DataLayout::fanout_index(const std::string& id) {
     auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };

@@ -18,7 +18,7 @@
 namespace imgpipe::store {
 
 class DataLayout {
-public:
+  public:
     explicit DataLayout(std::string root) : root_(std::move(root)) {}
 
     const std::string& root() const { return root_; }
@@ -43,7 +43,7 @@ public:
     // REQUIRES: is_id(id)
     static int fanout_index(const std::string& id);
 
-private:
+  private:
     std::string root_;
 };
 

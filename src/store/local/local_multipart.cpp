@@ -29,8 +29,8 @@ std::string normalize_etag(std::string etag) {
 }
 
 Status invalid_part(int number, std::string_view why) {
-    return invalid_argument("InvalidPart", "part " + std::to_string(number) + ": " +
-                                               std::string(why));
+    return invalid_argument("InvalidPart",
+                            "part " + std::to_string(number) + ": " + std::string(why));
 }
 
 }  // namespace
@@ -133,9 +133,9 @@ Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
     IMGPIPE_RETURN_IF_ERROR(publish_object(temp, id));
 
     ObjectRow row;
-    row.info = {bucket, key, written.size,
-                to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()), clock_.now(),
-                upload.attributes};
+    row.info = {bucket,       key,
+                written.size, to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()),
+                clock_.now(), upload.attributes};
     row.data_id = id;
     row.created_by = CreatedBy::kCompleteMultipartUpload;
     auto done = index_->complete_upload(upload_id, row);
@@ -164,15 +164,16 @@ Result<ListPartsResult> LocalObjectStore::list_parts(const std::string& bucket,
     }
     IMGPIPE_RETURN_IF_ERROR(index_->get_upload(bucket, key, upload_id).status());
     const int limit = std::min(max_parts, kMaxListParts);
-    IMGPIPE_ASSIGN_OR_RETURN(auto rows, index_->list_parts(upload_id, part_number_marker, limit + 1));
+    IMGPIPE_ASSIGN_OR_RETURN(auto rows,
+                             index_->list_parts(upload_id, part_number_marker, limit + 1));
     ListPartsResult out;
     if (static_cast<int>(rows.size()) > limit) {
         out.is_truncated = true;
         rows.resize(limit);
     }
     for (auto& row : rows) out.parts.push_back(std::move(row.info));
-    out.next_part_number_marker = out.parts.empty() ? part_number_marker
-                                                    : out.parts.back().part_number;
+    out.next_part_number_marker =
+        out.parts.empty() ? part_number_marker : out.parts.back().part_number;
     return out;
 }
 

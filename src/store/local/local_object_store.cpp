@@ -55,8 +55,8 @@ Status LocalObjectStore::sweep() {
         ++removed;
     }
     if (removed > 0) {
-        log::info("object store swept orphan files", {{"data_dir", layout_.root()},
-                                                      {"removed", removed}});
+        log::info("object store swept orphan files",
+                  {{"data_dir", layout_.root()}, {"removed", removed}});
     }
     return Status::ok();
 }
@@ -173,8 +173,7 @@ Result<std::pair<ObjectRow, std::unique_ptr<ReadableFile>>> LocalObjectStore::op
                   "object file missing for " + bucket + ": " + last.message());
 }
 
-Result<ObjectReader> LocalObjectStore::get_object(const std::string& bucket,
-                                                  const std::string& key,
+Result<ObjectReader> LocalObjectStore::get_object(const std::string& bucket, const std::string& key,
                                                   std::optional<ByteRange> range) {
     IMGPIPE_ASSIGN_OR_RETURN(auto current, open_current(bucket, key));
     auto& [row, file] = current;
@@ -182,9 +181,9 @@ Result<ObjectReader> LocalObjectStore::get_object(const std::string& bucket,
     uint64_t length = row.info.size;
     if (range) {
         if (range->first > range->last || range->last >= row.info.size) {
-            return Status(StatusCode::kOutOfRange, "InvalidRange",
-                          "range outside the object of " + std::to_string(row.info.size) +
-                              " bytes");
+            return Status(
+                StatusCode::kOutOfRange, "InvalidRange",
+                "range outside the object of " + std::to_string(row.info.size) + " bytes");
         }
         first = range->first;
         length = range->last - range->first + 1;

@@ -31,7 +31,7 @@
 namespace imgpipe::store {
 
 class LocalObjectStore final : public ObjectStore {
-public:
+  public:
     // Opens (creating if needed) the store in `data_dir`, then sweeps what a crash can leave:
     // temp files, data files no index row names, parts of unknown uploads. `fs` and `clock` must
     // outlive the store. IoError/DiskFull when the directory or the index cannot be set up.
@@ -75,7 +75,7 @@ public:
 
     const DataLayout& layout() const { return layout_; }
 
-private:
+  private:
     LocalObjectStore(DataLayout layout, FileSystem& fs, Clock& clock,
                      std::unique_ptr<SqliteIndex> index)
         : layout_(std::move(layout)), fs_(fs), clock_(clock), index_(std::move(index)) {}

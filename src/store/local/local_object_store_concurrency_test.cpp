@@ -19,7 +19,7 @@ using testing::read_object;
 using testing::TempDir;
 
 class LocalObjectStoreConcurrencyTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         data_ = dir_.path() + "/data";
         store_ = testing::open_store(data_);

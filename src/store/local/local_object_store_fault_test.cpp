@@ -27,7 +27,7 @@ struct Fault {
 std::ostream& operator<<(std::ostream& os, const Fault& f) { return os << f.name; }
 
 class LocalObjectStoreFaultTest : public ::testing::TestWithParam<Fault> {
-protected:
+  protected:
     void SetUp() override {
         data_ = dir_.path() + "/data";
         store_ = testing::open_store(data_, fs_);
@@ -129,15 +129,16 @@ TEST_P(LocalObjectStoreFaultTest, FailedMultipartStepsKeepTheUploadUsable) {
     EXPECT_TRUE(files_under(data_, "parts").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Faults, LocalObjectStoreFaultTest,
-    ::testing::Values(Fault{"Append", Op::kAppend, "", false},
-                      Fault{"Sync", Op::kSync, "", false},
-                      Fault{"Create", Op::kCreate, "", false},
-                      Fault{"Rename", Op::kRename, "", false},
-                      Fault{"SyncDir", Op::kSyncDir, "/objects/", false},
-                      Fault{"DiskFull", Op::kAppend, "", true}),
-    [](const ::testing::TestParamInfo<Fault>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Faults, LocalObjectStoreFaultTest,
+                         ::testing::Values(Fault{"Append", Op::kAppend, "", false},
+                                           Fault{"Sync", Op::kSync, "", false},
+                                           Fault{"Create", Op::kCreate, "", false},
+                                           Fault{"Rename", Op::kRename, "", false},
+                                           Fault{"SyncDir", Op::kSyncDir, "/objects/", false},
+                                           Fault{"DiskFull", Op::kAppend, "", true}),
+                         [](const ::testing::TestParamInfo<Fault>& info) {
+                             return std::string(info.param.name);
+                         });
 
 TEST(LocalObjectStoreFaultOnceTest, SingleFailedSyncDirDoesNotPublishPart) {
     TempDir dir;

@@ -39,10 +39,10 @@ Result<ListResult> LocalObjectStore::list_objects(const ListRequest& request) {
     if (!request.start_after.empty()) {
         // Continuing after a common prefix must skip every key under it, not just that string.
         const std::string& after = request.start_after;
-        std::string bound = common_prefix_of(after, prefix, delimiter) == after &&
-                                    after.rfind(prefix, 0) == 0
-                                ? prefix_upper_bound(after)
-                                : after + '\0';  // the smallest string greater than `after`
+        std::string bound =
+            common_prefix_of(after, prefix, delimiter) == after && after.rfind(prefix, 0) == 0
+                ? prefix_upper_bound(after)
+                : after + '\0';  // the smallest string greater than `after`
         lower = std::max(lower, bound);
     }
 

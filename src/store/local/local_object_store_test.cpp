@@ -23,7 +23,7 @@ INSTANTIATE_TEST_SUITE_P(Local, ObjectStoreContractTest,
                          object_store_contract_name);
 
 class LocalObjectStoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         data_ = dir_.path() + "/data";
         store_ = open_store(data_);
@@ -63,10 +63,9 @@ TEST_F(LocalObjectStoreTest, OutboxRecordsEveryVisibleChange) {
         keys.push_back(e.key);
         EXPECT_EQ(e.bucket, "uploads");
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"ObjectCreated:Put", "ObjectCreated:Post",
-                                               "ObjectCreated:Copy",
-                                               "ObjectCreated:CompleteMultipartUpload",
-                                               "ObjectRemoved:Delete"}));
+    EXPECT_EQ(names, (std::vector<std::string>{
+                         "ObjectCreated:Put", "ObjectCreated:Post", "ObjectCreated:Copy",
+                         "ObjectCreated:CompleteMultipartUpload", "ObjectRemoved:Delete"}));
     EXPECT_EQ(keys, (std::vector<std::string>{"put", "post", "copy", "multi", "put"}));
     EXPECT_EQ((*events)[1].size, 2u);
     EXPECT_EQ((*events)[1].etag, store_->head_object("uploads", "post")->etag);

@@ -16,7 +16,7 @@
 namespace imgpipe::store::testing {
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = std::filesystem::temp_directory_path() / "imgpipe-store-XXXXXX";
         path_ = ::mkdtemp(pattern.data());
@@ -29,7 +29,7 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -41,11 +41,11 @@ inline std::unique_ptr<LocalObjectStore> open_store(const std::string& dir,
 }
 
 class LocalHarness final : public ObjectStoreHarness {
-public:
+  public:
     LocalHarness() : store_(open_store(dir_.path() + "/data")) {}
     ObjectStore& store() override { return *store_; }
 
-private:
+  private:
     TempDir dir_;
     std::unique_ptr<LocalObjectStore> store_;
 };

@@ -81,9 +81,9 @@ void SqliteStatement::reset() {
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &raw,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         Status s = sqlite_status(raw, rc, "open " + path);
         sqlite3_close(raw);
@@ -94,8 +94,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
     // WAL lets readers of other connections (the event queue shares the file) run during
     // writes; synchronous=FULL makes a committed put survive power loss, which is what an
     // acknowledged upload promises.
-    IMGPIPE_RETURN_IF_ERROR(db->exec(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    IMGPIPE_RETURN_IF_ERROR(
+        db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
     return db;
 }
 

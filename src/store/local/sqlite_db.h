@@ -19,7 +19,7 @@
 namespace imgpipe::store {
 
 class SqliteStatement {
-public:
+  public:
     SqliteStatement() = default;
     SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
     SqliteStatement(SqliteStatement&& other) noexcept { *this = std::move(other); }
@@ -28,13 +28,13 @@ public:
 
     // Resets the statement when it goes out of scope, so no read transaction is left open.
     class Use {
-    public:
+      public:
         explicit Use(SqliteStatement& s) : s_(s) {}
         ~Use() { s_.reset(); }
         Use(const Use&) = delete;
         Use& operator=(const Use&) = delete;
 
-    private:
+      private:
         SqliteStatement& s_;
     };
 
@@ -57,13 +57,13 @@ public:
 
     void reset();
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* stmt_ = nullptr;
 };
 
 class SqliteDb {
-public:
+  public:
     // Opens (creating) the database file; sets WAL, synchronous=FULL, busy_timeout.
     static Result<std::unique_ptr<SqliteDb>> open(const std::string& path);
     ~SqliteDb();
@@ -76,14 +76,14 @@ public:
     // Rows changed by the last statement.
     int changes() const;
 
-private:
+  private:
     explicit SqliteDb(sqlite3* db) : db_(db) {}
     sqlite3* db_;
 };
 
 // BEGIN IMMEDIATE on construction (check `status()`), ROLLBACK on destruction unless committed.
 class SqliteTransaction {
-public:
+  public:
     explicit SqliteTransaction(SqliteDb& db);
     ~SqliteTransaction();
     SqliteTransaction(const SqliteTransaction&) = delete;
@@ -91,7 +91,7 @@ public:
     const Status& status() const { return begin_; }
     Status commit();
 
-private:
+  private:
     SqliteDb& db_;
     Status begin_;
     bool done_ = false;

@@ -110,22 +110,24 @@ std::string prefix_upper_bound(const std::string& prefix) {
 }
 
 Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path) {
-    IMGPIPE_ASSIGN_OR_RETURN(auto db, SqliteDb::open(path));
-    IMGPIPE_RETURN_IF_ERROR(db->exec(kSchema));
-    return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(db)));
+    IMGPIPE_ASSIGN_OR_RETURN(auto writer, SqliteDb::open(path));
+    IMGPIPE_RETURN_IF_ERROR(writer->exec(kSchema));
+    IMGPIPE_ASSIGN_OR_RETURN(auto reader, SqliteDb::open(path));
+    IMGPIPE_RETURN_IF_ERROR(reader->exec("PRAGMA query_only=ON"));
+    return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(writer), std::move(reader)));
 }
 
-Result<SqliteStatement*> SqliteIndex::stmt(const char* sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) {
-        IMGPIPE_ASSIGN_OR_RETURN(auto prepared, db_->prepare(sql));
-        it = statements_.emplace(sql, std::move(prepared)).first;
+Result<SqliteStatement*> SqliteIndex::Connection::stmt(const char* sql) {
+    auto it = statements.find(sql);
+    if (it == statements.end()) {
+        IMGPIPE_ASSIGN_OR_RETURN(auto prepared, db->prepare(sql));
+        it = statements.emplace(sql, std::move(prepared)).first;
     }
     return &it->second;
 }
 
-Status SqliteIndex::require_bucket(const std::string& bucket) {
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT 1 FROM buckets WHERE name = ?1"));
+Status SqliteIndex::require_bucket(Connection& c, const std::string& bucket) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT 1 FROM buckets WHERE name = ?1"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, bucket);
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
@@ -134,27 +136,31 @@ Status SqliteIndex::require_bucket(const std::string& bucket) {
 }
 
 Status SqliteIndex::create_bucket(const std::string& name, TimePoint created) {
-    std::lock_guard lock(mu_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("INSERT INTO buckets (name, created_ns) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
+        auto* s,
+        c.stmt("INSERT INTO buckets (name, created_ns) VALUES (?1, ?2) ON CONFLICT DO NOTHING"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, name);
     s->bind_int64(2, to_nanos(created));
     IMGPIPE_RETURN_IF_ERROR(s->run());
-    if (db_->changes() == 0) {
-        return {StatusCode::kAlreadyExists, "BucketAlreadyOwnedByYou", "bucket " + name + " exists"};
+    if (c.db->changes() == 0) {
+        return {StatusCode::kAlreadyExists, "BucketAlreadyOwnedByYou",
+                "bucket " + name + " exists"};
     }
     return Status::ok();
 }
 
 Status SqliteIndex::delete_bucket(const std::string& name) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
-    IMGPIPE_RETURN_IF_ERROR(require_bucket(name));
-    IMGPIPE_ASSIGN_OR_RETURN(
-        auto* used, stmt("SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL "
-                         "SELECT 1 FROM multipart_uploads WHERE bucket = ?1 LIMIT 1"));
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, name));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* used,
+                             c.stmt("SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL "
+                                    "SELECT 1 FROM multipart_uploads WHERE bucket = ?1 LIMIT 1"));
     {
         SqliteStatement::Use use(*used);
         used->bind_text(1, name);
@@ -164,7 +170,7 @@ Status SqliteIndex::delete_bucket(const std::string& name) {
                     "bucket " + name + " still holds objects or uploads"};
         }
     }
-    IMGPIPE_ASSIGN_OR_RETURN(auto* del, stmt("DELETE FROM buckets WHERE name = ?1"));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* del, c.stmt("DELETE FROM buckets WHERE name = ?1"));
     SqliteStatement::Use use(*del);
     del->bind_text(1, name);
     IMGPIPE_RETURN_IF_ERROR(del->run());
@@ -172,8 +178,9 @@ Status SqliteIndex::delete_bucket(const std::string& name) {
 }
 
 Result<BucketInfo> SqliteIndex::get_bucket(const std::string& name) {
-    std::lock_guard lock(mu_);
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT created_ns FROM buckets WHERE name = ?1"));
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT created_ns FROM buckets WHERE name = ?1"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, name);
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
@@ -182,8 +189,9 @@ Result<BucketInfo> SqliteIndex::get_bucket(const std::string& name) {
 }
 
 Result<std::vector<BucketInfo>> SqliteIndex::list_buckets() {
-    std::lock_guard lock(mu_);
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT name, created_ns FROM buckets ORDER BY name"));
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT name, created_ns FROM buckets ORDER BY name"));
     SqliteStatement::Use use(*s);
     std::vector<BucketInfo> out;
     for (;;) {
@@ -194,23 +202,25 @@ Result<std::vector<BucketInfo>> SqliteIndex::list_buckets() {
 }
 
 Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::string& key) {
-    std::lock_guard lock(mu_);
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
     static const std::string sql = std::string("SELECT ") + kSelectObjectColumns +
                                    " FROM objects WHERE bucket = ?1 AND key = ?2";
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt(sql.c_str()));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt(sql.c_str()));
     SqliteStatement::Use use(*s);
     s->bind_text(1, bucket);
     s->bind_blob(2, key);
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
     if (found) return read_object_row(*s, bucket);
-    IMGPIPE_RETURN_IF_ERROR(require_bucket(bucket));
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     return not_found("NoSuchKey", "no key in bucket " + bucket);
 }
 
 Status SqliteIndex::append_event(const ObjectEvent& e) {
+    Connection& c = writer_;  // REQUIRES: c.mu held
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("INSERT INTO object_events (event_name, bucket, key, size, etag, time_ns) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+        auto* s, c.stmt("INSERT INTO object_events (event_name, bucket, key, size, etag, time_ns) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, e.event_name);
     s->bind_text(2, e.bucket);
@@ -222,11 +232,12 @@ Status SqliteIndex::append_event(const ObjectEvent& e) {
 }
 
 Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
-    IMGPIPE_RETURN_IF_ERROR(require_bucket(row.info.bucket));
+    Connection& c = writer_;  // REQUIRES: c.mu held
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, row.info.bucket));
     std::string replaced;
     {
         IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s, stmt("SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2"));
+            auto* s, c.stmt("SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.info.bucket);
         s->bind_blob(2, row.info.key);
@@ -234,9 +245,9 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         if (found) replaced = s->column_text(0);
     }
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
-                      "metadata, headers, last_modified_ns, data_id, created_by) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+        auto* s, c.stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
+                        "metadata, headers, last_modified_ns, data_id, created_by) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
     {
         SqliteStatement::Use use(*s);
         const ObjectInfo& info = row.info;
@@ -252,15 +263,16 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         s->bind_int64(10, static_cast<int64_t>(row.created_by));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
-    IMGPIPE_RETURN_IF_ERROR(append_event({0, created_event_name(row.created_by), row.info.bucket,
-                                          row.info.key, row.info.size, row.info.etag,
-                                          row.info.last_modified}));
+    IMGPIPE_RETURN_IF_ERROR(
+        append_event({0, created_event_name(row.created_by), row.info.bucket, row.info.key,
+                      row.info.size, row.info.etag, row.info.last_modified}));
     return replaced;
 }
 
 Result<std::string> SqliteIndex::commit_object(const ObjectRow& row) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     IMGPIPE_ASSIGN_OR_RETURN(std::string replaced, commit_object_locked(row));
     IMGPIPE_RETURN_IF_ERROR(txn.commit());
@@ -269,12 +281,13 @@ Result<std::string> SqliteIndex::commit_object(const ObjectRow& row) {
 
 Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const std::string& key,
                                                TimePoint now) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
-    IMGPIPE_RETURN_IF_ERROR(require_bucket(bucket));
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING data_id"));
+        auto* s, c.stmt("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING data_id"));
     std::string removed;
     {
         SqliteStatement::Use use(*s);
@@ -294,11 +307,12 @@ Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const 
 Result<std::vector<ObjectRow>> SqliteIndex::scan_objects(const std::string& bucket,
                                                          const std::string& lower,
                                                          const std::string& upper, int limit) {
-    std::lock_guard lock(mu_);
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
     static const std::string sql =
         std::string("SELECT ") + kSelectObjectColumns +
         " FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4";
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt(sql.c_str()));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt(sql.c_str()));
     SqliteStatement::Use use(*s);
     s->bind_text(1, bucket);
     s->bind_blob(2, lower);
@@ -313,10 +327,12 @@ Result<std::vector<ObjectRow>> SqliteIndex::scan_objects(const std::string& buck
 }
 
 Result<std::vector<ObjectEvent>> SqliteIndex::read_events(int64_t after_seq, int limit) {
-    std::lock_guard lock(mu_);
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("SELECT seq, event_name, bucket, key, size, etag, time_ns FROM object_events "
-                      "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
+        auto* s,
+        c.stmt("SELECT seq, event_name, bucket, key, size, etag, time_ns FROM object_events "
+               "WHERE seq > ?1 ORDER BY seq LIMIT ?2"));
     SqliteStatement::Use use(*s);
     s->bind_int64(1, after_seq);
     s->bind_int64(2, limit);
@@ -324,32 +340,35 @@ Result<std::vector<ObjectEvent>> SqliteIndex::read_events(int64_t after_seq, int
     for (;;) {
         IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
         if (!row) return out;
-        out.push_back({s->column_int64(0), s->column_text(1), s->column_text(2),
-                       s->column_blob(3), static_cast<uint64_t>(s->column_int64(4)),
-                       s->column_text(5), from_nanos(s->column_int64(6))});
+        out.push_back({s->column_int64(0), s->column_text(1), s->column_text(2), s->column_blob(3),
+                       static_cast<uint64_t>(s->column_int64(4)), s->column_text(5),
+                       from_nanos(s->column_int64(6))});
     }
 }
 
 Status SqliteIndex::delete_events_through(int64_t seq) {
-    std::lock_guard lock(mu_);
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("DELETE FROM object_events WHERE seq <= ?1"));
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("DELETE FROM object_events WHERE seq <= ?1"));
     SqliteStatement::Use use(*s);
     s->bind_int64(1, seq);
     return s->run();
 }
 
 Result<bool> SqliteIndex::object_data_referenced(const std::string& data_id) {
-    std::lock_guard lock(mu_);
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT 1 FROM objects WHERE data_id = ?1 LIMIT 1"));
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT 1 FROM objects WHERE data_id = ?1 LIMIT 1"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, data_id);
     return s->step();
 }
 
 Result<bool> SqliteIndex::part_data_referenced(const std::string& data_id) {
-    std::lock_guard lock(mu_);
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
     IMGPIPE_ASSIGN_OR_RETURN(auto* s,
-                             stmt("SELECT 1 FROM multipart_parts WHERE data_id = ?1 LIMIT 1"));
+                             c.stmt("SELECT 1 FROM multipart_parts WHERE data_id = ?1 LIMIT 1"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, data_id);
     return s->step();

@@ -7,7 +7,7 @@
 //
 // It knows nothing about files: methods that replace or remove rows return the data ids that
 // are no longer referenced, and the caller deletes those files after the commit.
-// Thread-safe: one connection, every method holds `mu_`.
+// Thread-safe: two connections (one for changes, one for reads), each used under its own mutex.
 
 #include <memory>
 #include <mutex>
@@ -48,7 +48,7 @@ struct CompletedUpload {
 std::string prefix_upper_bound(const std::string& prefix);
 
 class SqliteIndex {
-public:
+  public:
     // Opens or creates the database and its schema.
     static Result<std::unique_ptr<SqliteIndex>> open(const std::string& path);
 
@@ -69,8 +69,7 @@ public:
     Result<std::string> delete_object(const std::string& bucket, const std::string& key,
                                       TimePoint now);
     // Rows of `bucket` with lower <= key < upper in byte order, at most `limit`.
-    Result<std::vector<ObjectRow>> scan_objects(const std::string& bucket,
-                                                const std::string& lower,
+    Result<std::vector<ObjectRow>> scan_objects(const std::string& bucket, const std::string& lower,
                                                 const std::string& upper, int limit);
 
     Result<std::vector<ObjectEvent>> read_events(int64_t after_seq, int limit);
@@ -100,20 +99,32 @@ public:
     // parts. NoSuchUpload.
     Result<CompletedUpload> complete_upload(const std::string& upload_id, const ObjectRow& object);
 
-private:
-    explicit SqliteIndex(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  private:
+    // One SQLite connection with its prepared-statement cache (keyed by the SQL literal).
+    struct Connection {
+        std::mutex mu;
+        std::unique_ptr<SqliteDb> db;                                 // GUARDED_BY(mu)
+        std::unordered_map<const char*, SqliteStatement> statements;  // GUARDED_BY(mu)
+        // REQUIRES: mu held.
+        Result<SqliteStatement*> stmt(const char* sql);
+    };
 
-    // The cached prepared statement for `sql`. REQUIRES: mu_ held.
-    Result<SqliteStatement*> stmt(const char* sql);
-    // REQUIRES: mu_ held.
-    Status require_bucket(const std::string& bucket);
+    SqliteIndex(std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader) {
+        writer_.db = std::move(writer);
+        reader_.db = std::move(reader);
+    }
+
+    // REQUIRES: c.mu held.
+    Status require_bucket(Connection& c, const std::string& bucket);
+    // REQUIRES: writer_.mu held, inside a transaction.
     Result<std::string> commit_object_locked(const ObjectRow& row);
     Status append_event(const ObjectEvent& event);
     Result<std::vector<std::string>> delete_parts_locked(const std::string& upload_id);
 
-    std::mutex mu_;
-    std::unique_ptr<SqliteDb> db_;                                  // GUARDED_BY(mu_)
-    std::unordered_map<const char*, SqliteStatement> statements_;  // GUARDED_BY(mu_)
+    // Changes go through writer_; lookups and listings through reader_, so in WAL mode a read
+    // sees the last commit without waiting behind another commit's fsync.
+    Connection writer_;
+    Connection reader_;
 };
 
 // Row (de)serialisation shared by the index files.

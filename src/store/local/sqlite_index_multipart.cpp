@@ -13,13 +13,14 @@ Status no_such_upload(const std::string& upload_id) {
 }  // namespace
 
 Status SqliteIndex::create_upload(const UploadRow& row) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
-    IMGPIPE_RETURN_IF_ERROR(require_bucket(row.info.bucket));
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, row.info.bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("INSERT INTO multipart_uploads (upload_id, bucket, key, content_type, "
-                      "metadata, headers, initiated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+        auto* s, c.stmt("INSERT INTO multipart_uploads (upload_id, bucket, key, content_type, "
+                        "metadata, headers, initiated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.info.upload_id);
@@ -36,10 +37,12 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
 
 Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) {
-    std::lock_guard lock(mu_);
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("SELECT content_type, metadata, headers, initiated_ns FROM multipart_uploads "
-                      "WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"));
+        auto* s,
+        c.stmt("SELECT content_type, metadata, headers, initiated_ns FROM multipart_uploads "
+               "WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, upload_id);
     s->bind_text(2, bucket);
@@ -55,12 +58,13 @@ Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::
 }
 
 Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     {
         IMGPIPE_ASSIGN_OR_RETURN(auto* s,
-                                 stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1"));
+                                 c.stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.upload_id);
         IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
@@ -68,8 +72,8 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
     }
     std::string replaced;
     {
-        IMGPIPE_ASSIGN_OR_RETURN(auto* s, stmt("SELECT data_id FROM multipart_parts "
-                                               "WHERE upload_id = ?1 AND part_number = ?2"));
+        IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT data_id FROM multipart_parts "
+                                                 "WHERE upload_id = ?1 AND part_number = ?2"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.upload_id);
         s->bind_int64(2, row.info.part_number);
@@ -77,8 +81,9 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
         if (found) replaced = s->column_text(0);
     }
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("INSERT OR REPLACE INTO multipart_parts (upload_id, part_number, size, etag, "
-                      "last_modified_ns, data_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+        auto* s,
+        c.stmt("INSERT OR REPLACE INTO multipart_parts (upload_id, part_number, size, etag, "
+               "last_modified_ns, data_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.upload_id);
@@ -95,11 +100,12 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
 
 Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_id, int after_part,
                                                      int limit) {
-    std::lock_guard lock(mu_);
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("SELECT part_number, size, etag, last_modified_ns, data_id FROM "
-                      "multipart_parts WHERE upload_id = ?1 AND part_number > ?2 "
-                      "ORDER BY part_number LIMIT ?3"));
+        auto* s, c.stmt("SELECT part_number, size, etag, last_modified_ns, data_id FROM "
+                        "multipart_parts WHERE upload_id = ?1 AND part_number > ?2 "
+                        "ORDER BY part_number LIMIT ?3"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, upload_id);
     s->bind_int64(2, after_part);
@@ -120,11 +126,12 @@ Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_i
 
 Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::string& bucket,
                                                                    const std::string& prefix) {
-    std::lock_guard lock(mu_);
-    IMGPIPE_RETURN_IF_ERROR(require_bucket(bucket));
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("SELECT key, upload_id, initiated_ns FROM multipart_uploads WHERE bucket = "
-                      "?1 AND key >= ?2 AND key < ?3 ORDER BY key, initiated_ns, upload_id"));
+        auto* s, c.stmt("SELECT key, upload_id, initiated_ns FROM multipart_uploads WHERE bucket = "
+                        "?1 AND key >= ?2 AND key < ?3 ORDER BY key, initiated_ns, upload_id"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, bucket);
     s->bind_blob(2, prefix);
@@ -133,15 +140,16 @@ Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::st
     for (;;) {
         IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
         if (!row) return out;
-        out.push_back({bucket, s->column_blob(0), s->column_text(1),
-                       from_nanos(s->column_int64(2))});
+        out.push_back(
+            {bucket, s->column_blob(0), s->column_text(1), from_nanos(s->column_int64(2))});
     }
 }
 
 Result<std::vector<std::string>> SqliteIndex::delete_parts_locked(const std::string& upload_id) {
+    Connection& c = writer_;  // REQUIRES: c.mu held
     std::vector<std::string> data_ids;
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, stmt("DELETE FROM multipart_parts WHERE upload_id = ?1 RETURNING data_id"));
+        auto* s, c.stmt("DELETE FROM multipart_parts WHERE upload_id = ?1 RETURNING data_id"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, upload_id);
     for (;;) {
@@ -149,8 +157,7 @@ Result<std::vector<std::string>> SqliteIndex::delete_parts_locked(const std::str
         if (!row) break;
         data_ids.push_back(s->column_text(0));
     }
-    IMGPIPE_ASSIGN_OR_RETURN(auto* u,
-                             stmt("DELETE FROM multipart_uploads WHERE upload_id = ?1"));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* u, c.stmt("DELETE FROM multipart_uploads WHERE upload_id = ?1"));
     SqliteStatement::Use use_u(*u);
     u->bind_text(1, upload_id);
     IMGPIPE_RETURN_IF_ERROR(u->run());
@@ -160,13 +167,14 @@ Result<std::vector<std::string>> SqliteIndex::delete_parts_locked(const std::str
 Result<std::vector<std::string>> SqliteIndex::delete_upload(const std::string& bucket,
                                                             const std::string& key,
                                                             const std::string& upload_id) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     {
         IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s, stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
-                          "AND key = ?3"));
+            auto* s, c.stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
+                            "AND key = ?3"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, upload_id);
         s->bind_text(2, bucket);
@@ -181,13 +189,14 @@ Result<std::vector<std::string>> SqliteIndex::delete_upload(const std::string& b
 
 Result<CompletedUpload> SqliteIndex::complete_upload(const std::string& upload_id,
                                                      const ObjectRow& object) {
-    std::lock_guard lock(mu_);
-    SqliteTransaction txn(*db_);
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     {
         IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s, stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
-                          "AND key = ?3"));
+            auto* s, c.stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
+                            "AND key = ?3"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, upload_id);
         s->bind_text(2, object.info.bucket);

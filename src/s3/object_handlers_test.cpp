@@ -295,12 +295,11 @@ std::string signed_chunks(const std::string& data, size_t chunk_size, std::strin
 }
 
 class SignedChunkUploadTest : public S3ServiceTest {
-protected:
+  protected:
     Reply upload(const std::string& data, bool corrupt) {
-        sigv4::HeaderList headers = {
-            {"Host", "localhost:9000"},
-            {"Content-Encoding", "aws-chunked"},
-            {"x-amz-decoded-content-length", std::to_string(data.size())}};
+        sigv4::HeaderList headers = {{"Host", "localhost:9000"},
+                                     {"Content-Encoding", "aws-chunked"},
+                                     {"x-amz-decoded-content-length", std::to_string(data.size())}};
         sigv4::sign_request(Send::main_creds(), "PUT", "/photos/chunked", "", headers,
                             "STREAMING-AWS4-HMAC-SHA256-PAYLOAD", clock_.now());
         std::string authorization, amz_date;

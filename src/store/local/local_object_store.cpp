@@ -109,8 +109,7 @@ Result<BucketInfo> LocalObjectStore::head_bucket(const std::string& bucket) {
 Result<std::vector<BucketInfo>> LocalObjectStore::list_buckets() { return index_->list_buckets(); }
 
 Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, ByteSource& body,
-                                                  const BodyLimits& limits,
-                                                  std::string etag_override) {
+                                                  const BodyLimits& limits) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
     // Fail before reading a possibly huge body into a bucket that does not exist.
     IMGPIPE_RETURN_IF_ERROR(index_->get_bucket(request.bucket).status());
@@ -125,7 +124,7 @@ Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, Byt
     row.info.bucket = request.bucket;
     row.info.key = request.key;
     row.info.size = written.size;
-    row.info.etag = etag_override.empty() ? to_hex(written.md5) : std::move(etag_override);
+    row.info.etag = to_hex(written.md5);
     row.info.last_modified = clock_.now();
     row.info.attributes = request.attributes;
     row.data_id = id;
@@ -150,7 +149,7 @@ Result<ObjectInfo> LocalObjectStore::put_object(const PutRequest& request, ByteS
         }
         limits.expected_md5 = request.expected_md5;
     }
-    return store_object(request, body, limits, "");
+    return store_object(request, body, limits);
 }
 
 Result<ObjectInfo> LocalObjectStore::head_object(const std::string& bucket,
@@ -213,7 +212,7 @@ Result<ObjectInfo> LocalObjectStore::copy_object(const std::string& src_bucket,
     BodyLimits limits;
     limits.min_size = dest.min_size;
     limits.max_size = dest.max_size;
-    return store_object(request, source, limits, "");
+    return store_object(request, source, limits);
 }
 
 Result<std::vector<ObjectEvent>> LocalObjectStore::read_events(int64_t after_seq, int limit) {

@@ -88,7 +88,7 @@ class LocalObjectStore final : public ObjectStore {
     Status publish_object(const std::string& temp, const std::string& id);
     // Streams `body` into a new object file and commits it under request.bucket/key.
     Result<ObjectInfo> store_object(const PutRequest& request, ByteSource& body,
-                                    const BodyLimits& limits, std::string etag_override);
+                                    const BodyLimits& limits);
     // Opens the data file of the current row for bucket/key, retrying when a concurrent put
     // replaced (and unlinked) it between the index lookup and the open.
     Result<std::pair<ObjectRow, std::unique_ptr<ReadableFile>>> open_current(

@@ -4,23 +4,27 @@
 // out-of-process anchors (Pillow, ImageMagick, djpeg) and prints the table.
 //
 //   imaging_bench [--iterations N] [--only imgpipe|thumbnail|threads] FILE...
+//   imaging_bench --serve     reads "imgpipe FILE" / "thumbnail FILE" lines on stdin, runs the
+//                             job once and answers one JSON line (lets compare.py interleave
+//                             every contender run by run, so load changes hit all alike)
 
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 #include <vips/vips8>
 
 #include "imaging/vips/vips_image_processor.h"
@@ -58,18 +62,56 @@ size_t thumbnail_three(const std::string& bytes, const ResizeSpec& spec) {
     size_t total = 0;
     for (const auto& v : spec.variants) {
         VipsBlob* blob = vips_blob_new(nullptr, bytes.data(), bytes.size());
-        vips::VImage thumb = vips::VImage::thumbnail_buffer(
-            blob, v.width,
-            vips::VImage::option()
-                ->set("height", v.height)
-                ->set("crop", VIPS_INTERESTING_CENTRE)
-                ->set("size", VIPS_SIZE_DOWN));
+        vips::VImage thumb =
+            vips::VImage::thumbnail_buffer(blob, v.width,
+                                           vips::VImage::option()
+                                               ->set("height", v.height)
+                                               ->set("crop", VIPS_INTERESTING_CENTRE)
+                                               ->set("size", VIPS_SIZE_DOWN));
         vips_area_unref(VIPS_AREA(blob));
-        VipsBlob* out = thumb.jpegsave_buffer(vips::VImage::option()->set("Q", 80)->set("strip", true));
+        VipsBlob* out =
+            thumb.jpegsave_buffer(vips::VImage::option()->set("Q", 80)->set("strip", true));
         total += VIPS_AREA(out)->length;
         vips_area_unref(VIPS_AREA(out));
     }
     return total;
+}
+
+double elapsed_ms(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+
+int serve(const VipsImageProcessor& processor, const ResizeSpec& spec) {
+    std::map<std::string, std::string> cache;
+    std::string method;
+    std::string file;
+    while (std::cin >> method >> file) {
+        if (!cache.count(file)) cache[file] = read_bytes(file);
+        const std::string& bytes = cache[file];
+        nlohmann::json reply;
+        const auto start = std::chrono::steady_clock::now();
+        if (method == "imgpipe") {
+            auto r = processor.process(bytes, spec, {},
+                                       std::chrono::steady_clock::now() + std::chrono::minutes(1));
+            reply["ms"] = elapsed_ms(start);
+            if (!r.is_ok()) {
+                reply["error"] = r.status().to_string();
+            } else {
+                reply["source"] = {r->source.width, r->source.height};
+                reply["decoded"] = {r->decoded.width, r->decoded.height};
+                reply["shrink"] = static_cast<int>(
+                    std::lround(static_cast<double>(r->source.width) / r->decoded.width));
+            }
+        } else if (method == "thumbnail") {
+            thumbnail_three(bytes, spec);
+            reply["ms"] = elapsed_ms(start);
+        } else {
+            reply["error"] = "unknown method " + method;
+        }
+        std::cout << reply.dump() << std::endl;
+    }
+    return 0;
 }
 
 long peak_rss_mib() {
@@ -82,11 +124,14 @@ long peak_rss_mib() {
 
 int main(int argc, char** argv) {
     int iterations = 15;
+    bool serving = false;
     std::string only;
     std::vector<std::string> files;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
             iterations = std::max(1, std::atoi(argv[++i]));
+        } else if (std::strcmp(argv[i], "--serve") == 0) {
+            serving = true;
         } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
@@ -99,6 +144,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     const ResizeSpec spec = imgpipe::imaging::default_resize_spec();
+    if (serving) return serve(**processor, spec);
     const auto far = [] { return std::chrono::steady_clock::now() + std::chrono::minutes(1); };
 
     for (const auto& file : files) {
@@ -119,17 +165,17 @@ int main(int argc, char** argv) {
             // The block shrink the decoder used (the decoded size is rounded).
             const int shrink = static_cast<int>(
                 std::lround(static_cast<double>(src.width) / first->decoded.width));
-            std::printf("%s\n", nlohmann::json{{"file", file},
-                                               {"method", "imgpipe"},
-                                               {"median_ms", median},
-                                               {"min_ms", min},
-                                               {"source", {src.width, src.height}},
-                                               {"decoded", {first->decoded.width,
-                                                            first->decoded.height}},
-                                               {"shrink", shrink},
-                                               {"output_bytes", out_bytes}}
-                                        .dump()
-                                        .c_str());
+            std::printf("%s\n",
+                        nlohmann::json{{"file", file},
+                                       {"method", "imgpipe"},
+                                       {"median_ms", median},
+                                       {"min_ms", min},
+                                       {"source", {src.width, src.height}},
+                                       {"decoded", {first->decoded.width, first->decoded.height}},
+                                       {"shrink", shrink},
+                                       {"output_bytes", out_bytes}}
+                            .dump()
+                            .c_str());
         }
         if (only.empty() || only == "thumbnail") {
             size_t out_bytes = thumbnail_three(bytes, spec);
@@ -139,8 +185,8 @@ int main(int argc, char** argv) {
                                                {"median_ms", median},
                                                {"min_ms", min},
                                                {"output_bytes", out_bytes}}
-                                        .dump()
-                                        .c_str());
+                                    .dump()
+                                    .c_str());
         }
         if (only.empty() || only == "threads") {
             // Two jobs at once, each on its own thread: images per second.
@@ -163,13 +209,14 @@ int main(int argc, char** argv) {
                                                {"method", "imgpipe_2threads"},
                                                {"images_per_s", kThreads * per_thread / seconds},
                                                {"failures", failures.load()}}
-                                        .dump()
-                                        .c_str());
+                                    .dump()
+                                    .c_str());
         }
     }
-    std::printf("%s\n", nlohmann::json{{"method", "peak_rss"}, {"only", only},
-                                       {"peak_rss_mib", peak_rss_mib()}}
-                            .dump()
-                            .c_str());
+    std::printf(
+        "%s\n",
+        nlohmann::json{{"method", "peak_rss"}, {"only", only}, {"peak_rss_mib", peak_rss_mib()}}
+            .dump()
+            .c_str());
     return 0;
 }

@@ -330,7 +330,8 @@ def main() -> int:
             ok = mibs / ref >= target
             failures += not ok
             verdict = "PASS" if ok else "FAIL"
-        print(f"{op:<10} {what:<16} {mibs:>9.0f} {ref or 0:>9.0f} {ratio:>7} "
+        ref_text = f"{ref:.0f}" if ref else "-"
+        print(f"{op:<10} {what:<16} {mibs:>9.0f} {ref_text:>9} {ratio:>7} "
               f"{f'>= {target:.0%}' if target else '-':>7}  {verdict}")
     growth = (max(peak, hwm) - idle) / 1024
     ok = growth < RSS_TARGET_MIB

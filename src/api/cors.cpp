@@ -1,6 +1,7 @@
 #include "api/cors.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "api/api_error.h"
 

@@ -5,6 +5,7 @@
 // preflights (OPTIONS with Access-Control-Request-Method) get the allowed methods, the
 // requested headers and a Max-Age. Immutable after construction; thread-safe.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -1,5 +1,8 @@
 #include "api/upload_api.h"
 
+#include <array>
+#include <string_view>
+
 #include "api/api_error.h"
 #include "api/upload_id.h"
 #include "api/upload_request.h"

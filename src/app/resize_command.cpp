@@ -68,13 +68,11 @@ std::pair<nlohmann::json, bool> resize_one(const imaging::ImageProcessor& proces
     nlohmann::json line = {{"input", input}};
     const imaging::Limits limits{.max_pixels = args.max_pixels, .max_pages = args.max_pages};
     const auto start = std::chrono::steady_clock::now();
-    const auto deadline =
-        start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                    std::chrono::duration<double>(args.timeout_seconds));
+    const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(args.timeout_seconds));
     auto processed = processor.process_file(input, spec, limits, deadline);
-    line["ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                          start)
-                     .count();
+    line["ms"] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (!processed.is_ok()) {
         line["error"] = error_json(processed.status());
         return {line, false};
@@ -84,8 +82,7 @@ std::pair<nlohmann::json, bool> resize_one(const imaging::ImageProcessor& proces
                       {"width", info.width},
                       {"height", info.height},
                       {"orientation", info.orientation}};
-    line["decoded"] = {{"width", processed->decoded.width},
-                       {"height", processed->decoded.height}};
+    line["decoded"] = {{"width", processed->decoded.width}, {"height", processed->decoded.height}};
     const std::string stem = std::filesystem::path(input).stem().string();
     nlohmann::json variants = nlohmann::json::array();
     for (const auto& v : processed->variants) {

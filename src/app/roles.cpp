@@ -25,7 +25,7 @@ http::ServerOptions server_options(const Config& c, std::string name, HostPort l
 
 class Roles final : public RunningRoles {
 public:
-    Roles(const Config& config, const RootCredentials& credentials, const Clock& clock)
+    Roles(const Config& config, const RootCredentials& credentials, Clock& clock)
         : config_(config), credentials_(credentials), clock_(clock) {}
 
     Status start(FileSystem& fs) {
@@ -37,7 +37,8 @@ public:
             if (!st.is_ok() && st.code() != StatusCode::kAlreadyExists) return st;
         }
 
-        keyring_.add_key(credentials_.access_key, credentials_.secret_key);
+        IMGPIPE_RETURN_IF_ERROR(
+            keyring_.add(s3::AccessKey{credentials_.access_key, credentials_.secret_key}));
         verifier_ = std::make_unique<sigv4::Verifier>(keyring_);
         if (config_.roles.count("s3")) IMGPIPE_RETURN_IF_ERROR(start_s3());
         if (config_.roles.count("api")) IMGPIPE_RETURN_IF_ERROR(start_api());
@@ -83,6 +84,7 @@ private:
         s3::S3Context context;
         context.store = store_.get();
         context.credentials = &keyring_;
+        context.keyring = &keyring_;
         context.verifier = verifier_.get();
         context.clock = &clock_;
         context.options.region = config_.region;
@@ -133,7 +135,7 @@ private:
 
     Config config_;
     RootCredentials credentials_;
-    const Clock& clock_;
+    Clock& clock_;
     std::unique_ptr<store::LocalObjectStore> store_;
     s3::AccessKeyring keyring_;
     std::unique_ptr<sigv4::Verifier> verifier_;
@@ -147,7 +149,7 @@ private:
 
 Result<std::unique_ptr<RunningRoles>> start_roles(const Config& config,
                                                   const RootCredentials& credentials,
-                                                  FileSystem& fs, const Clock& clock) {
+                                                  FileSystem& fs, Clock& clock) {
     auto roles = std::make_unique<Roles>(config, credentials, clock);
     IMGPIPE_RETURN_IF_ERROR(roles->start(fs));
     return std::unique_ptr<RunningRoles>(std::move(roles));

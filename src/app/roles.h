@@ -26,6 +26,6 @@ public:
 // configured roles. kUnavailable if a listener cannot bind or the data dir cannot be used.
 Result<std::unique_ptr<RunningRoles>> start_roles(const Config& config,
                                                   const RootCredentials& credentials,
-                                                  FileSystem& fs, const Clock& clock);
+                                                  FileSystem& fs, Clock& clock);
 
 }  // namespace imgpipe::app

@@ -29,9 +29,9 @@ TEST(HandlerPoolTest, NeverRunsMoreThanMaxThreadsAtOnce) {
             std::unique_lock lock(mu);
             ++running;
             peak = std::max(peak, running);
-            // Hold the slot until three tasks overlap (or briefly, for the stragglers).
+            // Hold the slot until three tasks overlap (bounded, for the last stragglers).
             cv.notify_all();
-            cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return running >= 3; });
+            cv.wait_for(lock, std::chrono::milliseconds(500), [&] { return running >= 3; });
             --running;
         });
     }

@@ -23,7 +23,8 @@ Status malformed(std::string message) {
 }
 
 Status too_large(std::string message) {
-    return {StatusCode::kResourceExhausted, "MaxPostPreDataLengthExceededError", std::move(message)};
+    return {StatusCode::kResourceExhausted, "MaxPostPreDataLengthExceededError",
+            std::move(message)};
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }

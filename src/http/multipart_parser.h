@@ -11,8 +11,8 @@
 // Malformed input is an error value, never a crash or an unbounded allocation. Error reasons
 // (S3 error names, as POST Object answers them): RequestIsNotMultiPartContent (the Content-Type
 // is not multipart/form-data), MalformedPOSTRequest (bad boundary, truncated body, bad part
-// headers), MaxPostPreDataLengthExceededError (the fields before the file exceed the budget). Errors
-// of the underlying ByteSource are returned unchanged.
+// headers), MaxPostPreDataLengthExceededError (the fields before the file exceed the budget).
+// Errors of the underlying ByteSource are returned unchanged.
 //
 // Neither class is thread-safe; each reads its source from one thread at a time.
 

@@ -10,6 +10,14 @@
 // in order. One failing connection is logged and closed; the listener carries on. stop() stops
 // accepting, lets in-flight requests finish (bounded by a drain timeout) and joins all threads.
 // Thread-safe: start() and stop() may be called from any one thread.
+//
+// Details handlers may rely on: errors the server answers itself (404, 405, 413, 431, 400, 500)
+// have the body {"error":{"code":...,"message":...}}; a HEAD request gets the GET route's
+// headers with Content-Length from Response::content_length and no body; a `source` without
+// `content_length` is sent chunked (HTTP/1.1; SSE works this way), read piece by piece as it
+// yields bytes; `source` reads of kBlocking routes run on the handler pool. A handler that
+// leaves its body unread gets the connection drained (up to 64 KiB) or closed after its
+// response. Every response carries Date and "Server: imgpipe".
 
 #include <chrono>
 #include <functional>
@@ -33,20 +41,24 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds body_timeout{60'000};  // no body byte for this long → aborted
     std::chrono::milliseconds drain_timeout{30'000};
+    // One JSON line per request (core/log.h, level info). It costs tens of microseconds per
+    // request, so a throughput benchmark may turn it off; the observer is called regardless.
+    bool access_log = true;
 };
 
-// Called once per finished request (access log and metrics).
+// Called once per finished request (access log and metrics), on the I/O thread: keep it cheap.
+// `status` is 499 when the client went away before a response could be written.
 struct RequestRecord {
-    const Request* request;
+    const Request* request;  // its `body` is null by then
     int status;
-    uint64_t bytes_in;
-    uint64_t bytes_out;
+    uint64_t bytes_in;   // request body bytes read
+    uint64_t bytes_out;  // response body bytes written
     std::chrono::microseconds duration;
 };
 using RequestObserver = std::function<void(const RequestRecord&)>;
 
 class Server {
-public:
+  public:
     Server(ServerOptions options, std::shared_ptr<const Router> router,
            RequestObserver observer = nullptr);
     ~Server();  // stops if running
@@ -57,10 +69,12 @@ public:
     Status start();
     // The bound port (the real one when options.listen.port was 0). REQUIRES: start() succeeded.
     uint16_t port() const;
-    // Graceful stop; returns when every thread has ended.
+    // Graceful stop; returns when every thread has ended. Connections still busy after
+    // drain_timeout are closed (their body reads fail with kAborted), but a handler that never
+    // returns keeps stop() waiting. Idempotent. REQUIRES: not called from a handler.
     void stop();
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -206,7 +206,7 @@ struct ByteCounter {
     std::promise<Status> outcome;
 
     Response operator()(Request& req) {
-        std::vector<char> buf(8 << 20);  // bigger than any piece the server may hand out
+        std::vector<char> buf(2 << 20);  // bigger than any piece the server may hand out
         uint64_t n = 0;
         while (true) {
             auto got = req.body->read(buf);
@@ -411,7 +411,7 @@ TEST(ServerTest, StreamsA64MiBUploadWithBoundedMemory) {
     EXPECT_EQ(r.body, std::to_string(kSize));
     EXPECT_EQ(counter->total.load(), kSize);
     EXPECT_LE(counter->largest_read.load(), size_t{1} << 20);
-    // The handler's own 8 MiB buffer plus small change; far below the 64 MiB body.
+    // The handler's own 2 MiB buffer plus small change; far below the 64 MiB body.
     EXPECT_LT(peak_rss_kib() - rss_before, 32u * 1024);
     ts.server->stop();
     ASSERT_EQ(ts.seen().size(), 1u);

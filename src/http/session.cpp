@@ -554,7 +554,7 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
                        {{"request_id", req.request_id}, {"error", e.what()}});
         }
     }
-    if (!log::enabled(log::Level::kInfo)) return;
+    if (!opt_.access_log || !log::enabled(log::Level::kInfo)) return;
     log::info("request", {{"server", opt_.name},
                           {"method", req.method},
                           {"path", req.path},

@@ -39,9 +39,7 @@ struct ImageInfo {
     bool has_alpha = false;
 
     // The size after orientation (sides swapped for 5..8).
-    Size upright() const {
-        return orientation >= 5 ? Size{height, width} : Size{width, height};
-    }
+    Size upright() const { return orientation >= 5 ? Size{height, width} : Size{width, height}; }
 };
 
 // Safety limits, checked from the header before any decode (DESIGN.md §6).
@@ -62,14 +60,14 @@ struct Variant {
 
 struct ProcessedImage {
     ImageInfo source;
-    Size decoded;  // the size decoded after shrink-on-load, before orientation
+    Size decoded;                   // the size decoded after shrink-on-load, before orientation
     std::vector<Variant> variants;  // in ResizeSpec order
 };
 
 using Deadline = std::chrono::steady_clock::time_point;
 
 class ImageProcessor {
-public:
+  public:
     virtual ~ImageProcessor() = default;
 
     // Reads the header of an encoded image in memory.
@@ -87,8 +85,7 @@ public:
                                            const Limits& limits, Deadline deadline) const = 0;
     // Same, reading the image from a file.
     virtual Result<ProcessedImage> process_file(const std::string& path, const ResizeSpec& spec,
-                                                const Limits& limits,
-                                                Deadline deadline) const = 0;
+                                                const Limits& limits, Deadline deadline) const = 0;
 };
 
 }  // namespace imgpipe::imaging

@@ -32,20 +32,29 @@ bool parse_int(std::string_view s, int& out) {
 
 bool parse_fit(std::string_view s, Fit& out) {
     const std::string l = lower(s);
-    if (l == "cover") out = Fit::kCover;
-    else if (l == "contain") out = Fit::kContain;
-    else if (l == "inside") out = Fit::kInside;
-    else if (l == "fill") out = Fit::kFill;
-    else return false;
+    if (l == "cover")
+        out = Fit::kCover;
+    else if (l == "contain")
+        out = Fit::kContain;
+    else if (l == "inside")
+        out = Fit::kInside;
+    else if (l == "fill")
+        out = Fit::kFill;
+    else
+        return false;
     return true;
 }
 
 bool parse_gravity(std::string_view s, Gravity& out) {
     const std::string l = lower(s);
-    if (l == "centre" || l == "center") out = Gravity::kCentre;
-    else if (l == "attention") out = Gravity::kAttention;
-    else if (l == "entropy") out = Gravity::kEntropy;
-    else return false;
+    if (l == "centre" || l == "center")
+        out = Gravity::kCentre;
+    else if (l == "attention")
+        out = Gravity::kAttention;
+    else if (l == "entropy")
+        out = Gravity::kEntropy;
+    else
+        return false;
     return true;
 }
 
@@ -234,7 +243,8 @@ Result<VariantSpec> parse_variant_spec(std::string_view text) {
             continue;
         } else if (auto format = parse_output_format(token)) {
             v.format = *format;
-        } else if (l.size() > 1 && l[0] == 'q' && parse_int(std::string_view(l).substr(1), quality)) {
+        } else if (l.size() > 1 && l[0] == 'q' &&
+                   parse_int(std::string_view(l).substr(1), quality)) {
             if (quality < 1 || quality > 100) {
                 return spec_error("quality in variant " + quoted + " must be q1..q100");
             }

@@ -7,11 +7,10 @@
 // functions; thread-safe.
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "core/result.h"
 #include "imaging/image_format.h"
@@ -89,7 +88,7 @@ Result<ResizeSpec> parse_resize_spec_json(const nlohmann::json& json,
                                           const SpecLimits& limits = {});
 // As above from JSON text; a syntax error is kInvalidArgument too.
 Result<ResizeSpec> parse_resize_spec_json_text(std::string_view json_text,
-                                          const SpecLimits& limits = {});
+                                               const SpecLimits& limits = {});
 
 // Checks 1..max_variants variants, 1..max_side px per side, quality 1..100, names of 1..64
 // characters from [A-Za-z0-9._-] (not "." or "..") and unique. Fills empty names with "WxH".

@@ -24,16 +24,14 @@ TEST(VariantGeometryTest, CoverWithoutEnlargementKeepsSmallImagesAndCropsToBox) 
     EXPECT_EQ(plan_variant({100, 50}, box(400, 400, Fit::kCover)).output, (Size{100, 50}));
     EXPECT_EQ(plan_variant({600, 300}, box(400, 400, Fit::kCover)).output, (Size{400, 300}));
     EXPECT_EQ(plan_variant({5, 27397}, box(400, 400, Fit::kCover)).output, (Size{5, 400}));
-    EXPECT_EQ(plan_variant({100, 50}, box(400, 400, Fit::kCover, true)).output,
-              (Size{400, 400}));
+    EXPECT_EQ(plan_variant({100, 50}, box(400, 400, Fit::kCover, true)).output, (Size{400, 400}));
 }
 
 TEST(VariantGeometryTest, InsideKeepsAspectWithinBox) {
     EXPECT_EQ(plan_variant({4000, 3000}, box(400, 400, Fit::kInside)).output, (Size{400, 300}));
     EXPECT_EQ(plan_variant({5, 27397}, box(400, 400, Fit::kInside)).output, (Size{1, 400}));
     EXPECT_EQ(plan_variant({30, 20}, box(400, 400, Fit::kInside)).output, (Size{30, 20}));
-    EXPECT_EQ(plan_variant({30, 20}, box(300, 300, Fit::kInside, true)).output,
-              (Size{300, 200}));
+    EXPECT_EQ(plan_variant({30, 20}, box(300, 300, Fit::kInside, true)).output, (Size{300, 200}));
 }
 
 TEST(VariantGeometryTest, ContainAlwaysOutputsTheBox) {

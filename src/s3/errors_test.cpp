@@ -54,6 +54,11 @@ TEST(S3ErrorsTest, ReasonsMapToS3CodesAndStatuses) {
         {"InternalError", StatusCode::kInternal, 500, "InternalError"},
         {"IoError", StatusCode::kUnavailable, 500, "InternalError"},
         {"DiskFull", StatusCode::kResourceExhausted, 507, "InsufficientStorage"},
+        {"MaxPostPreDataLengthExceeded", StatusCode::kResourceExhausted, 400,
+         "MaxPostPreDataLengthExceededError"},
+        {"RequestIsNotMultiPartContent", StatusCode::kInvalidArgument, 400,
+         "RequestIsNotMultiPartContent"},
+        {"MalformedPOSTRequest", StatusCode::kInvalidArgument, 400, "MalformedPOSTRequest"},
     };
     for (const Case& c : cases) {
         S3Error e = s3_error_for(Status(c.code, c.reason, "detail"));

@@ -82,13 +82,6 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return abort_multipart_upload(context, call);
         case Operation::kListParts:
             return list_parts(context, call);
-        case Operation::kPostNotMultipart:
-            // What AWS answers (s3-compat.md §2.1).
-            return call.fail(Status(StatusCode::kFailedPrecondition, "PreconditionFailed",
-                                    "POST to a bucket without multipart/form-data"),
-                             {.elements = {{"Condition",
-                                            "Bucket POST must be of the "
-                                            "enclosure-type multipart/form-data"}}});
         case Operation::kNotImplemented:
             return call.fail(Status(StatusCode::kUnimplemented, "NotImplemented",
                                     "unsupported subresource: " + call.request.query));
@@ -96,6 +89,7 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return call.fail(Status(StatusCode::kInvalidArgument, "MethodNotAllowed",
                                     call.request.method + " not allowed here"));
         case Operation::kPostObject:
+        case Operation::kPostNotMultipart:
         case Operation::kCorsPreflight:
             break;  // handled before authentication
     }
@@ -114,7 +108,9 @@ http::Response handle_call(const S3Context& context, http::Request& request) {
     if (call.operation == Operation::kCorsPreflight) {
         return cors_preflight(context.options, request);
     }
-    if (call.operation == Operation::kPostObject) {
+    // A POST to a bucket is a browser upload whatever its body: AWS answers a non-form body
+    // with 412 before looking at credentials, and post_object() does exactly that.
+    if (call.operation == Operation::kPostObject || call.operation == Operation::kPostNotMultipart) {
         return post_object(context, request, call.target.bucket);
     }
 

@@ -84,8 +84,12 @@ def test_cp_up_and_down_byte_for_byte(cli, workdir, size):
 
 
 def _ls(cli: Cli, *args: str) -> list[str]:
-    return [line.strip() for line in cli("s3", "ls", *args).stdout.decode().splitlines()
-            if line.strip()]
+    # `aws s3 ls` exits 1 when nothing matches; that is an empty listing, not an error.
+    res = cli("s3", "ls", *args, check=False)
+    lines = [line.strip() for line in res.stdout.decode().splitlines() if line.strip()]
+    assert res.returncode == 0 or (res.returncode == 1 and not lines and not res.stderr.strip()), (
+        res.returncode, res.stderr)
+    return lines
 
 
 def test_ls_with_prefixes(cli, workdir):

@@ -70,8 +70,7 @@ def test_one_gib_post_upload_streams(server, workdir):
 
     # Warm the server (first requests allocate pools), then take the idle level.
     for _ in range(3):
-        assert requests.get(f"{server.endpoint}/uploads?list-type=2", timeout=10).status_code in (
-            200, 403)
+        assert requests.get(f"{server.endpoint}/uploads?list-type=2", timeout=10).status_code < 500
     time.sleep(0.5)
     idle = rss_bytes(server.pid)
 

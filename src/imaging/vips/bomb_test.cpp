@@ -38,8 +38,9 @@ TEST(BombTest, RefusedFromHeaderFastAndSmall) {
     ASSERT_GE(files.size(), 6u);
     for (const auto& file : files) {
         const auto start = std::chrono::steady_clock::now();
-        auto out = (*processor)->process_file(file, default_resize_spec(), Limits{},
-                                              testing::seconds_from_now(30));
+        auto out = (*processor)
+                       ->process_file(file, default_resize_spec(), Limits{},
+                                      testing::seconds_from_now(30));
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ASSERT_FALSE(out.is_ok()) << file;
@@ -51,10 +52,11 @@ TEST(BombTest, RefusedFromHeaderFastAndSmall) {
         std::printf("%-90s %-14s %.1f ms\n", file.c_str(), out.status().reason().c_str(),
                     seconds * 1000);
     }
-    for (const char* name : {"sharp-fixtures/65536-uint32-limit.png",
-                             "sharp-fixtures/giant-image.jpg"}) {
-        auto out = (*processor)->process_file(testing::testdata(name), default_resize_spec(),
-                                              Limits{}, testing::seconds_from_now(30));
+    for (const char* name :
+         {"sharp-fixtures/65536-uint32-limit.png", "sharp-fixtures/giant-image.jpg"}) {
+        auto out = (*processor)
+                       ->process_file(testing::testdata(name), default_resize_spec(), Limits{},
+                                      testing::seconds_from_now(30));
         EXPECT_EQ(out.status().reason(), kImageTooLarge) << name;
     }
     struct rusage usage {};
@@ -69,10 +71,10 @@ TEST(BombTest, GiantImageIsFineUnderAHigherLimit) {
     // decodes it at 1/8 and it stays small.
     auto processor = VipsImageProcessor::create({});
     ASSERT_TRUE(processor.is_ok());
-    auto out = (*processor)->process_file(testing::testdata("sharp-fixtures/giant-image.jpg"),
-                                          default_resize_spec(),
-                                          Limits{.max_pixels = 300'000'000},
-                                          testing::seconds_from_now(30));
+    auto out = (*processor)
+                   ->process_file(testing::testdata("sharp-fixtures/giant-image.jpg"),
+                                  default_resize_spec(), Limits{.max_pixels = 300'000'000},
+                                  testing::seconds_from_now(30));
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
     EXPECT_EQ(out->decoded, (Size{2500, 1750}));
     EXPECT_EQ(out->variants[0].width, 400);

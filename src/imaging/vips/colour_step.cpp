@@ -28,7 +28,8 @@ vips::VImage to_uchar(const vips::VImage& image) {
 vips::VImage trim_bands(const vips::VImage& image, bool grey) {
     const int colour = grey ? 1 : 3;
     const int wanted = image.bands() > colour ? colour + 1 : colour;
-    if (image.bands() > wanted) return image.extract_band(0, vips::VImage::option()->set("n", wanted));
+    if (image.bands() > wanted)
+        return image.extract_band(0, vips::VImage::option()->set("n", wanted));
     return image;
 }
 

@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <string_view>
-
 #include <vips/vips8>
 
 #include "core/clock.h"
@@ -20,7 +19,7 @@
 namespace imgpipe::imaging::vips_impl {
 
 class DeadlineGuard {
-public:
+  public:
     DeadlineGuard(const Clock& clock, Deadline deadline) : clock_(clock), deadline_(deadline) {}
     DeadlineGuard(const DeadlineGuard&) = delete;
     DeadlineGuard& operator=(const DeadlineGuard&) = delete;
@@ -32,7 +31,7 @@ public:
     // Kills `image`'s evaluation when the deadline passes during it.
     void watch(vips::VImage& image);
 
-private:
+  private:
     static void on_eval(VipsImage* image, VipsProgress* progress, void* self);
 
     const Clock& clock_;

@@ -4,7 +4,6 @@
 
 #include <string>
 #include <string_view>
-
 #include <vips/vips8>
 
 #include "imaging/resize_spec.h"

@@ -77,8 +77,8 @@ Result<OpenedImage> open_header(const ImageInput& input) {
     OpenedImage opened;
     opened.loader = loader;
     try {
-        vips::VImage header = load(input, vips::VImage::option()->set("access",
-                                                                      VIPS_ACCESS_SEQUENTIAL));
+        vips::VImage header =
+            load(input, vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
         ImageInfo& info = opened.info;
         info.format = allowed->format;
         if (info.format == ImageFormat::kHeif && header.get_typeof("heif-compression") != 0 &&
@@ -107,8 +107,7 @@ Status check_limits(const ImageInfo& info, const Limits& limits) {
     if (pixels > limits.max_pixels) {
         return image_too_large("image is " + std::to_string(info.width) + "x" +
                                std::to_string(info.height) + " (" + std::to_string(pixels) +
-                               " pixels), over the limit of " +
-                               std::to_string(limits.max_pixels));
+                               " pixels), over the limit of " + std::to_string(limits.max_pixels));
     }
     if (info.pages > limits.max_pages) {
         return image_too_large("image has " + std::to_string(info.pages) +
@@ -132,8 +131,8 @@ DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Siz
             break;
         case ImageFormat::kWebp: {
             const double scale = choose_scale(source, floor);
-            start.image = scale < 1.0 ? load(input, options()->set("scale", scale))
-                                      : load(input, options());
+            start.image =
+                scale < 1.0 ? load(input, options()->set("scale", scale)) : load(input, options());
             break;
         }
         case ImageFormat::kHeif:

@@ -8,7 +8,6 @@
 
 #include <string>
 #include <string_view>
-
 #include <vips/vips8>
 
 #include "core/result.h"

@@ -9,8 +9,8 @@ vips::VImage scale(const vips::VImage& in, Size target) {
     const double vscale = static_cast<double>(target.height) / in.height();
     const bool alpha = in.has_alpha();
     vips::VImage x = alpha ? in.premultiply() : in;
-    x = x.resize(hscale,
-                 vips::VImage::option()->set("vscale", vscale)->set("kernel", VIPS_KERNEL_LANCZOS3));
+    x = x.resize(
+        hscale, vips::VImage::option()->set("vscale", vscale)->set("kernel", VIPS_KERNEL_LANCZOS3));
     if (alpha) x = x.unpremultiply();
     if (x.format() != VIPS_FORMAT_UCHAR) x = x.cast(VIPS_FORMAT_UCHAR);
     // vips_resize rounds its output size; pin it to the planned size exactly (at most a pixel
@@ -60,8 +60,9 @@ vips::VImage resize_to_plan(const vips::VImage& decoded, const VariantPlan& plan
             return x.crop((x.width() - out.width) / 2, (x.height() - out.height) / 2, out.width,
                           out.height);
         }
-        return x.smartcrop(out.width, out.height,
-                           vips::VImage::option()->set("interesting", interesting(variant.gravity)));
+        return x.smartcrop(
+            out.width, out.height,
+            vips::VImage::option()->set("interesting", interesting(variant.gravity)));
     }
     // contain: centre the scaled image on the background.
     return x.embed((out.width - x.width()) / 2, (out.height - x.height()) / 2, out.width,

@@ -66,11 +66,11 @@ vips::VImage reference_variant(const std::string& path, const VariantSpec& spec)
     vips::VImage full = vips::VImage::new_from_file(path.c_str());
     full = vips_impl::orient(vips_impl::to_srgb8(full).copy_memory(), info.orientation);
     const VariantPlan plan = plan_variant(info.upright(), spec);
-    vips::VImage x = full.resize(
-        static_cast<double>(plan.resize.width) / full.width(),
-        vips::VImage::option()
-            ->set("vscale", static_cast<double>(plan.resize.height) / full.height())
-            ->set("kernel", VIPS_KERNEL_LANCZOS3));
+    vips::VImage x =
+        full.resize(static_cast<double>(plan.resize.width) / full.width(),
+                    vips::VImage::option()
+                        ->set("vscale", static_cast<double>(plan.resize.height) / full.height())
+                        ->set("kernel", VIPS_KERNEL_LANCZOS3));
     return x.crop((x.width() - plan.output.width) / 2, (x.height() - plan.output.height) / 2,
                   plan.output.width, plan.output.height);
 }

@@ -4,7 +4,6 @@
 
 #include <string>
 #include <vector>
-
 #include <vips/vips8>
 
 #include "imaging/image_processor.h"

@@ -102,8 +102,7 @@ Result<ImageInfo> VipsImageProcessor::probe_file(const std::string& path) const 
 }
 
 Result<ProcessedImage> VipsImageProcessor::process(std::string_view bytes, const ResizeSpec& spec,
-                                                   const Limits& limits,
-                                                   Deadline deadline) const {
+                                                   const Limits& limits, Deadline deadline) const {
     return run({.bytes = bytes}, spec, limits, deadline);
 }
 

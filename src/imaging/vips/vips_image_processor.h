@@ -22,7 +22,7 @@ struct ImageInput;
 }
 
 class VipsImageProcessor final : public ImageProcessor {
-public:
+  public:
     struct Options {
         int vips_concurrency = 1;  // threads inside one libvips operation (process-wide)
         int variant_threads = 1;   // variants of one job made in parallel (1 = sequentially)
@@ -39,7 +39,7 @@ public:
     Result<ProcessedImage> process_file(const std::string& path, const ResizeSpec& spec,
                                         const Limits& limits, Deadline deadline) const override;
 
-private:
+  private:
     VipsImageProcessor(Options options, const Clock& clock) : options_(options), clock_(clock) {}
     Result<ProcessedImage> run(const vips_impl::ImageInput& input, const ResizeSpec& spec,
                                const Limits& limits, Deadline deadline) const;

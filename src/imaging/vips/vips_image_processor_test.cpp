@@ -98,11 +98,10 @@ TEST(VipsImageProcessorTest, ParallelVariantsMatchSequential) {
 }
 
 TEST(VipsImageProcessorTest, EveryOutputFormatAndFitHasExactSize) {
-    const ResizeSpec spec =
-        spec_of({"300x200:cover:entropy:webp", "300x200:cover:attention:avif:q60:name=avif",
-                 "300x300:contain:png:#ff0000:name=contain",
-                 "300x200:inside:jpeg:progressive:name=inside",
-                 "300x200:fill:jpeg:name=fill", "4000x10:cover:enlarge:name=wide"});
+    const ResizeSpec spec = spec_of(
+        {"300x200:cover:entropy:webp", "300x200:cover:attention:avif:q60:name=avif",
+         "300x300:contain:png:#ff0000:name=contain", "300x200:inside:jpeg:progressive:name=inside",
+         "300x200:fill:jpeg:name=fill", "4000x10:cover:enlarge:name=wide"});
     const ProcessedImage out = must_process("phone-photos/canon_hdr_NO.jpg", spec);
     ASSERT_EQ(out.variants.size(), spec.variants.size());
     const char* loaders[] = {"webpload_buffer", "heifload_buffer", "pngload_buffer",
@@ -193,8 +192,7 @@ TEST(VipsImageProcessorTest, CmykComesOutCloseToSrgbReference) {
     for (auto [name, bound] : {std::pair{"jpg-cmyk-1", 30.0}, std::pair{"jpg-cmyk-2", 3.0}}) {
         const std::string base = std::string("jpeg-decoder-tests/reftest/mozilla/") + name;
         const vips::VImage ref = vips::VImage::new_from_file(testdata(base + ".png").c_str());
-        const ProcessedImage out =
-            must_process(base + ".jpg", spec_of({"1000x1000:inside:png"}));
+        const ProcessedImage out = must_process(base + ".jpg", spec_of({"1000x1000:inside:png"}));
         ASSERT_EQ(out.variants.size(), 1u);
         const vips::VImage got = decode(out.variants[0].bytes);
         EXPECT_EQ(got.bands(), 3);
@@ -202,7 +200,8 @@ TEST(VipsImageProcessorTest, CmykComesOutCloseToSrgbReference) {
     }
     // The same CMYK photo with its embedded profile and without (built-in CMYK profile).
     const ResizeSpec spec = spec_of({"500x500:inside:png"});
-    const ProcessedImage with = must_process("sharp-fixtures/Channel_digital_image_CMYK_color.jpg", spec);
+    const ProcessedImage with =
+        must_process("sharp-fixtures/Channel_digital_image_CMYK_color.jpg", spec);
     const ProcessedImage without =
         must_process("sharp-fixtures/Channel_digital_image_CMYK_color_no_profile.jpg", spec);
     ASSERT_FALSE(with.variants.empty());
@@ -262,9 +261,8 @@ TEST(VipsImageProcessorTest, PhonePhotoOutputsCarryNoMetadata) {
         ASSERT_EQ(out.variants.size(), spec.variants.size()) << name;
         for (const auto& v : out.variants) {
             const vips::VImage img = decode(v.bytes);
-            for (const char* field : {VIPS_META_EXIF_NAME, VIPS_META_XMP_NAME,
-                                      VIPS_META_IPTC_NAME, VIPS_META_ICC_NAME,
-                                      VIPS_META_PHOTOSHOP_NAME}) {
+            for (const char* field : {VIPS_META_EXIF_NAME, VIPS_META_XMP_NAME, VIPS_META_IPTC_NAME,
+                                      VIPS_META_ICC_NAME, VIPS_META_PHOTOSHOP_NAME}) {
                 EXPECT_EQ(img.get_typeof(field), 0u) << name << " " << v.name << " " << field;
             }
             EXPECT_FALSE(contains(v.bytes, "Exif")) << name << " " << v.name;
@@ -299,9 +297,9 @@ TEST(VipsImageProcessorTest, VariantsReachPsnrAgainstFullDecodeLanczos) {
 }
 
 TEST(VipsImageProcessorTest, AnimatedInputGivesFirstFrame) {
-    for (const char* name : {"sharp-fixtures/animated-loop-3.gif",
-                             "sharp-fixtures/animated-loop-3.webp",
-                             "sharp-fixtures/rotating-squares.gif"}) {
+    for (const char* name :
+         {"sharp-fixtures/animated-loop-3.gif", "sharp-fixtures/animated-loop-3.webp",
+          "sharp-fixtures/rotating-squares.gif"}) {
         auto info = processor().probe_file(testdata(name));
         ASSERT_TRUE(info.is_ok()) << name;
         EXPECT_GT(info->pages, 1) << name;
@@ -350,10 +348,9 @@ TEST(VipsImageProcessorTest, PassedDeadlineFailsBeforeWork) {
 // stop it mid-decode.
 TEST(VipsImageProcessorTest, DeadlineStopsADecodeInProgress) {
     const auto start = std::chrono::steady_clock::now();
-    auto out = processor().process_file(testdata("sharp-fixtures/65536-uint32-limit.png"),
-                                        default_resize_spec(),
-                                        Limits{.max_pixels = int64_t{1} << 33},
-                                        seconds_from_now(1.0));
+    auto out = processor().process_file(
+        testdata("sharp-fixtures/65536-uint32-limit.png"), default_resize_spec(),
+        Limits{.max_pixels = int64_t{1} << 33}, seconds_from_now(1.0));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << out.status().to_string();

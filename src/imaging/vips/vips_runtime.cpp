@@ -1,8 +1,7 @@
 #include "imaging/vips/vips_runtime.h"
 
-#include <vips/vips8>
-
 #include <mutex>
+#include <vips/vips8>
 
 namespace imgpipe::imaging::vips_impl {
 
@@ -11,8 +10,8 @@ Status ensure_vips_started(const VipsRuntimeOptions& options) {
     static Status started;
     std::call_once(once, [&] {
         if (VIPS_INIT("imgpipe") != 0) {
-            started = internal_error(std::string("libvips failed to start: ") +
-                                     vips_error_buffer());
+            started =
+                internal_error(std::string("libvips failed to start: ") + vips_error_buffer());
             vips_error_clear();
             return;
         }
@@ -23,8 +22,9 @@ Status ensure_vips_started(const VipsRuntimeOptions& options) {
         vips_concurrency_set(options.concurrency < 1 ? 1 : options.concurrency);
         // Loader warnings (e.g. "Corrupt JPEG data") go to the error value or nowhere, not to
         // stderr of a server.
-        g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING,
-                          [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
+        g_log_set_handler(
+            "VIPS", G_LOG_LEVEL_WARNING,
+            [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
     });
     return started;
 }

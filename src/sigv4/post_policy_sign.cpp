@@ -1,0 +1,280 @@
+// POST policy signatures: verifying a form's SigV4 or SigV2 signature over the policy, and
+// creating signed policies exactly as @aws-sdk/s3-presigned-post does. All OpenSSL calls of the
+// POST path live here.
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <nlohmann/json.hpp>
+
+#include "sigv4/auth_params.h"
+#include "sigv4/post_policy.h"
+#include "sigv4/text.h"
+
+namespace imgpipe::sigv4 {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+Status invalid_field(std::string message) {
+    return invalid_argument("InvalidArgument", std::move(message));
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string format_iso8601(TimePoint t) {
+    using namespace std::chrono;
+    auto secs = floor<seconds>(t);
+    auto day = floor<days>(secs);
+    year_month_day ymd(day);
+    hh_mm_ss hms(secs - day);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+// A condition value: AWS wants strings; numbers are accepted as their decimal text.
+
+ordered_json condition_json(const PolicyCondition& c) {
+    switch (c.kind) {
+        case PolicyCondition::Kind::kExact: {
+            ordered_json o = ordered_json::object();
+            o[c.field] = c.value;
+            return o;
+        }
+        case PolicyCondition::Kind::kEq:
+            return ordered_json::array({"eq", "$" + c.field, c.value});
+        case PolicyCondition::Kind::kStartsWith:
+            return ordered_json::array({"starts-with", "$" + c.field, c.value});
+        case PolicyCondition::Kind::kContentLengthRange:
+            return ordered_json::array({"content-length-range", c.min, c.max});
+    }
+    return {};
+}
+
+// JSON text of a string exactly as JSON.stringify writes it (invalid UTF-8 replaced, as a JS
+// string cannot hold it).
+std::string dump(const ordered_json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Sets `name` in an ordered field list: replaces the value in place (as a JS object spread does)
+// or appends.
+void set_field(PostFields& fields, const std::string& name, std::string value) {
+    for (auto& [n, v] : fields) {
+        if (n == name) {
+            v = std::move(value);
+            return;
+        }
+    }
+    fields.emplace_back(name, std::move(value));
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+}  // namespace
+
+// ---- signatures ---------------------------------------------------------------------------------
+
+PostAuthVersion post_auth_version(const PostFields& fields) {
+    auto has = [&](std::string_view name) { return find_post_field(fields, name).has_value(); };
+    if (has("x-amz-algorithm") || has("x-amz-credential") || has("x-amz-date") ||
+        has("x-amz-signature")) {
+        return PostAuthVersion::kV4;
+    }
+    if (has("awsaccesskeyid") || has("signature")) return PostAuthVersion::kV2;
+    return has("policy") ? PostAuthVersion::kV4 : PostAuthVersion::kNone;
+}
+
+std::optional<std::string> missing_post_auth_field(const PostFields& fields,
+                                                   PostAuthVersion version) {
+    std::vector<std::string_view> required;
+    if (version == PostAuthVersion::kV4) {
+        required = {"X-Amz-Signature", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+                    "Policy"};
+    } else if (version == PostAuthVersion::kV2) {
+        required = {"Signature", "AWSAccessKeyId", "Policy"};
+    }
+    for (std::string_view name : required) {
+        if (!find_post_field(fields, name)) return std::string(name);
+    }
+    return std::nullopt;
+}
+
+Result<std::string> verify_post_signature(const PostFields& fields, PostAuthVersion version,
+                                          const CredentialProvider& credentials) {
+    if (auto missing = missing_post_auth_field(fields, version)) {
+        return invalid_field("Bucket POST must contain a field named '" + *missing +
+                             "'.  If it is specified, please check the order of the fields.");
+    }
+    const std::string_view policy = *find_post_field(fields, "policy");
+    auto mismatch = [] {
+        return Status(StatusCode::kUnauthenticated, "SignatureDoesNotMatch",
+                      "The request signature we calculated does not match the signature you "
+                      "provided. Check your key and signing method.");
+    };
+    auto unknown_key = [] {
+        return Status(StatusCode::kUnauthenticated, "InvalidAccessKeyId",
+                      "The AWS Access Key Id you provided does not exist in our records.");
+    };
+    if (version == PostAuthVersion::kV2) {
+        const std::string akid(*find_post_field(fields, "awsaccesskeyid"));
+        auto secret = credentials.secret_for(akid);
+        if (!secret) return unknown_key();
+        const std::string expected = base64_encode_std(hmac_sha1(*secret, policy));
+        if (!constant_time_equal(expected, trim(*find_post_field(fields, "signature")))) {
+            return mismatch();
+        }
+        return akid;
+    }
+    if (*find_post_field(fields, "x-amz-algorithm") != "AWS4-HMAC-SHA256") {
+        return invalid_field("Only AWS4-HMAC-SHA256 is supported for X-Amz-Algorithm.");
+    }
+    auto credential = parse_credential(*find_post_field(fields, "x-amz-credential"));
+    if (!credential || credential->terminator != "aws4_request" || credential->date.size() != 8) {
+        return invalid_field(
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+            "expecting \"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".");
+    }
+    const std::string_view amz_date = *find_post_field(fields, "x-amz-date");
+    if (!parse_amz_date(amz_date)) {
+        return invalid_field(
+            "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    }
+    auto secret = credentials.secret_for(credential->access_key_id);
+    if (!secret) return unknown_key();
+    const std::string key =
+        signing_key(*secret, credential->date, credential->region, credential->service);
+    const std::string expected = hex(hmac_sha256(key, policy));
+    const std::string provided = to_lower(trim(*find_post_field(fields, "x-amz-signature")));
+    if (!constant_time_equal(expected, provided)) return mismatch();
+    return credential->access_key_id;
+}
+
+// ---- creating -----------------------------------------------------------------------------------
+
+PresignedPostForm create_post_policy(const SigningCredentials& creds,
+                                     const PostPolicyRequest& request, TimePoint now) {
+    const TimePoint signed_at = std::chrono::floor<std::chrono::seconds>(now);
+    const std::string amz_date = format_amz_date(signed_at);
+    const std::string short_date = amz_date.substr(0, 8);
+    const std::string credential = creds.access_key_id + "/" + short_date + "/" + creds.region +
+                                   "/" + creds.service + "/aws4_request";
+
+    PostFields fields = request.fields;
+    set_field(fields, "bucket", request.bucket);
+    set_field(fields, "X-Amz-Algorithm", "AWS4-HMAC-SHA256");
+    set_field(fields, "X-Amz-Credential", credential);
+    set_field(fields, "X-Amz-Date", amz_date);
+    if (!request.session_token.empty()) {
+        set_field(fields, "X-Amz-Security-Token", request.session_token);
+    }
+
+    ordered_json conditions = ordered_json::array();
+    for (const PolicyCondition& c : request.conditions) conditions.push_back(condition_json(c));
+    for (const auto& [name, value] : fields) {
+        conditions.push_back(condition_json(PolicyCondition::exact(name, value)));
+    }
+    constexpr std::string_view kFilename = "${filename}";
+    if (request.key.ends_with(kFilename)) {
+        conditions.push_back(condition_json(PolicyCondition::starts_with(
+            "key", request.key.substr(0, request.key.rfind(kFilename)))));
+    } else {
+        conditions.push_back(condition_json(PolicyCondition::exact("key", request.key)));
+    }
+
+    // JS Date arithmetic keeps milliseconds, which toISOString then drops; so does this.
+    const TimePoint expiration = now + request.expires;
+    ordered_json doc = ordered_json::object();
+    doc["expiration"] = format_iso8601(expiration);
+    doc["conditions"] = std::move(conditions);
+
+    PresignedPostForm form;
+    form.policy_json = dump(doc);
+    form.expiration = std::chrono::floor<std::chrono::seconds>(expiration);
+    const std::string policy = base64_encode_std(form.policy_json);
+    const std::string key = signing_key(creds.secret_key, short_date, creds.region, creds.service);
+    form.fields = std::move(fields);
+    set_field(form.fields, "key", request.key);
+    set_field(form.fields, "Policy", policy);
+    set_field(form.fields, "X-Amz-Signature", hex(hmac_sha256(key, policy)));
+    return form;
+}
+
+// ---- base64 -------------------------------------------------------------------------------------
+
+std::string base64_encode_std(std::string_view bytes) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    size_t i = 0;
+    for (; i + 2 < bytes.size(); i += 3) {
+        uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                     (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                     static_cast<unsigned char>(bytes[i + 2]);
+        out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
+                kAlphabet[v & 63]};
+    }
+    if (i < bytes.size()) {
+        uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
+        if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        out += kAlphabet[v >> 18];
+        out += kAlphabet[(v >> 12) & 63];
+        out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+std::optional<std::string> base64_decode_std(std::string_view text) {
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    std::string out;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t symbols = 0;
+    size_t padding = 0;
+    for (char c : text) {
+        if (is_space(c)) continue;
+        if (c == '=') {
+            ++padding;
+            continue;
+        }
+        int v = value(c);
+        if (v < 0 || padding > 0) return std::nullopt;  // bad symbol, or data after padding
+        acc = (acc << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        ++symbols;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+        }
+    }
+    // A lone trailing symbol cannot encode a byte; padding, if any, must complete the quantum.
+    if (symbols % 4 == 1) return std::nullopt;
+    if (padding > 0 && (symbols + padding) % 4 != 0) return std::nullopt;
+    if (padding > 2) return std::nullopt;
+    return out;
+}
+
+}  // namespace imgpipe::sigv4

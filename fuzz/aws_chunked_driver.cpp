@@ -11,23 +11,6 @@
 namespace imgpipe::sigv4::fuzzing {
 namespace {
 
-// Serves the body in reads of at most `max_read` bytes.
-class ChoppedSource final : public ByteSource {
-  public:
-    ChoppedSource(std::string_view data, size_t max_read) : data_(data), max_read_(max_read) {}
-    Result<size_t> read(std::span<char> buf) override {
-        size_t n = std::min({buf.size(), max_read_, data_.size() - pos_});
-        data_.copy(buf.data(), n, pos_);
-        pos_ += n;
-        return n;
-    }
-
-  private:
-    std::string_view data_;
-    size_t max_read_;
-    size_t pos_ = 0;
-};
-
 void check(bool invariant) {
     if (!invariant) std::abort();
 }
@@ -67,7 +50,7 @@ AwsChunkedOutcome run_aws_chunked_input(const uint8_t* data, size_t size) {
             break;
     }
 
-    ChoppedSource raw(body, raw_read);
+    StringByteSource raw(std::string(body), raw_read);
     auto source = open_payload(auth, headers, std::nullopt, raw);
     check(source.is_ok());
     std::vector<char> buf(consumer_read);

@@ -15,23 +15,6 @@ void check(bool invariant) {
     if (!invariant) std::abort();
 }
 
-// Serves the body in reads of at most `max_read` bytes.
-class ChoppedSource final : public ByteSource {
-  public:
-    ChoppedSource(std::string_view data, size_t max_read) : data_(data), max_read_(max_read) {}
-    Result<size_t> read(std::span<char> buf) override {
-        size_t n = std::min({buf.size(), max_read_, data_.size() - pos_});
-        data_.copy(buf.data(), n, pos_);
-        pos_ += n;
-        return n;
-    }
-
-  private:
-    std::string_view data_;
-    size_t max_read_;
-    size_t pos_ = 0;
-};
-
 bool expected_reason(const Status& s) {
     return s.is_ok() || s.reason() == "MalformedPOSTRequest" ||
            s.reason() == "MaxPostPreDataLengthExceededError" ||
@@ -62,7 +45,7 @@ MultipartOutcome run_multipart_input(const uint8_t* data, size_t size) {
     check(!boundary->empty() && boundary->size() <= 70);
 
     // The form, as POST Object reads it.
-    ChoppedSource source(body, raw_read);
+    StringByteSource source(std::string(body), raw_read);
     auto form = MultipartForm::open(source, *boundary, kBudget);
     if (!form) {
         check(expected_reason(form.status()));
@@ -93,7 +76,7 @@ MultipartOutcome run_multipart_input(const uint8_t* data, size_t size) {
     }
 
     // The same body walked part by part with the raw reader.
-    ChoppedSource again(body, consumer_read);
+    StringByteSource again(std::string(body), consumer_read);
     MultipartReader reader(again, *boundary);
     for (int parts = 0; parts < 1000; ++parts) {
         auto part = reader.next_part();

@@ -60,7 +60,7 @@ Status run_post_policy_input(const uint8_t* data, size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
 
     // Whatever the mode, base64 must round-trip.
-    check(base64_decode_std(base64_encode_std(text)) == std::string(text));
+    check(base64_decode(base64_encode(text)) == std::string(text));
 
     const PostFields default_fields = {{"key", "uploads/a.jpg"},
                                        {"Content-Type", "image/jpeg"},
@@ -69,7 +69,7 @@ Status run_post_policy_input(const uint8_t* data, size_t size) {
     Status result;
     switch (control % 3) {
         case 0: {  // policy JSON
-            auto policy = parse_post_policy(base64_encode_std(text));
+            auto policy = parse_post_policy(base64_encode(text));
             if (!policy) {
                 result = policy.status();
                 break;

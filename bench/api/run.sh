@@ -40,7 +40,7 @@ SECRET_KEY="$(head -c 30 /dev/urandom | base64 | tr -d '/+=' | head -c 40)"
 # The rate limit is per client; wrk is one client, so lift it for the run.
 IMGPIPE_ACCESS_KEY="$ACCESS_KEY" IMGPIPE_SECRET_KEY="$SECRET_KEY" \
 IMGPIPE_API_RATE_LIMIT=1000000 IMGPIPE_API_RATE_BURST=1000000 \
-IMGPIPE_UPLOAD_MAX_BYTES=1GiB IMGPIPE_LOG_LEVEL=warn \
+IMGPIPE_UPLOAD_MAX_BYTES=1GiB \
     "$BIN" serve --data-dir "$WORK/data" --roles s3,api \
     --api-listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 2>"$WORK/server.log" >/dev/null &
 SERVER_PID=$!

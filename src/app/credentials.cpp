@@ -36,7 +36,8 @@ Result<RootCredentials> read_file(const std::string& path) {
         if (k == "secret_key") c.secret_key = v;
     }
     if (c.access_key.empty() || c.secret_key.empty()) {
-        return invalid_argument("InvalidConfig", path + ": needs access_key= and secret_key= lines");
+        return invalid_argument("InvalidConfig",
+                                path + ": needs access_key= and secret_key= lines");
     }
     return c;
 }
@@ -66,8 +67,8 @@ Result<RootCredentials> load_or_create_credentials(const std::string& data_dir,
     if (std::filesystem::exists(path)) return read_file(path);
     RootCredentials c;
     c.access_key = "IMGP" + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-    c.secret_key = random_string(
-        40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+    c.secret_key =
+        random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     if (c.access_key.size() != 20 || c.secret_key.size() != 40) {
         return internal_error("no randomness for credentials");
     }

@@ -24,7 +24,7 @@ http::ServerOptions server_options(const Config& c, std::string name, HostPort l
 }
 
 class Roles final : public RunningRoles {
-public:
+  public:
     Roles(const Config& config, const RootCredentials& credentials, Clock& clock)
         : config_(config), credentials_(credentials), clock_(clock) {}
 
@@ -47,8 +47,8 @@ public:
 
     void print_banner(std::FILE* out) const override {
         if (api_server_) {
-            std::fprintf(out, "upload API + web UI   http://%s:%u\n", config_.api_listen.host.c_str(),
-                         api_server_->port());
+            std::fprintf(out, "upload API + web UI   http://%s:%u\n",
+                         config_.api_listen.host.c_str(), api_server_->port());
         }
         if (s3_server_) {
             std::fprintf(out, "S3 endpoint           %s   (buckets: %s -> %s)\n",
@@ -72,7 +72,7 @@ public:
         if (s3_server_) s3_server_->stop();
     }
 
-private:
+  private:
     std::string s3_public_url() const {
         if (!config_.s3_public_url.empty()) return config_.s3_public_url;
         HostPort hp = config_.s3_listen;
@@ -95,9 +95,10 @@ private:
         s3_service_ = std::make_unique<s3::S3Service>(context);
 
         auto router = std::make_shared<http::Router>();
-        router->set_fallback([svc = s3_service_.get()](http::Request& r) { return svc->handle(r); });
-        s3_server_ = std::make_unique<http::Server>(server_options(config_, "s3", config_.s3_listen),
-                                                    router);
+        router->set_fallback(
+            [svc = s3_service_.get()](http::Request& r) { return svc->handle(r); });
+        s3_server_ = std::make_unique<http::Server>(
+            server_options(config_, "s3", config_.s3_listen), router);
         IMGPIPE_RETURN_IF_ERROR(s3_server_->start());
         log_listening("s3", config_.s3_listen.host, s3_server_->port());
         return Status::ok();
@@ -128,9 +129,8 @@ private:
     }
 
     static void log_listening(const std::string& role, const std::string& host, uint16_t port) {
-        log::info("listening", {{"role", role},
-                                {"address", HostPort{host, port}.to_string()},
-                                {"port", port}});
+        log::info("listening",
+                  {{"role", role}, {"address", HostPort{host, port}.to_string()}, {"port", port}});
     }
 
     Config config_;

@@ -15,7 +15,7 @@
 namespace imgpipe::app {
 
 class RunningRoles {
-public:
+  public:
     virtual ~RunningRoles() = default;
     // Where everything is, for people (DESIGN.md §1).
     virtual void print_banner(std::FILE* out) const = 0;

@@ -69,7 +69,8 @@ int run_serve(const ServeFlags& flags) {
     std::error_code ec;
     std::filesystem::create_directories(config->data_dir, ec);
     if (ec) {
-        log::error("cannot create data dir", {{"data_dir", config->data_dir}, {"error", ec.message()}});
+        log::error("cannot create data dir",
+                   {{"data_dir", config->data_dir}, {"error", ec.message()}});
         return 1;
     }
     auto credentials =
@@ -103,9 +104,12 @@ void add_serve_command(CLI::App& app, std::function<int()>& action) {
     serve->add_option("--config", flags->config_file, "TOML configuration file")
         ->check(CLI::ExistingFile);
     serve->add_option("--data-dir", flags->data_dir, "Data directory (default ./data)");
-    serve->add_option("--api-listen", flags->api_listen, "Upload API HOST:PORT (default 127.0.0.1:8080)");
-    serve->add_option("--s3-listen", flags->s3_listen, "S3 endpoint HOST:PORT (default 127.0.0.1:9000)");
-    serve->add_option("--roles", flags->roles, "Comma-separated roles: api,s3,worker (default all)");
+    serve->add_option("--api-listen", flags->api_listen,
+                      "Upload API HOST:PORT (default 127.0.0.1:8080)");
+    serve->add_option("--s3-listen", flags->s3_listen,
+                      "S3 endpoint HOST:PORT (default 127.0.0.1:9000)");
+    serve->add_option("--roles", flags->roles,
+                      "Comma-separated roles: api,s3,worker (default all)");
     serve->add_option("--log-level", flags->log_level, "debug, info, warn or error");
     serve->callback([flags, &action] { action = [flags] { return run_serve(*flags); }; });
 }

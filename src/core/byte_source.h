@@ -4,7 +4,9 @@
 // socket through aws-chunked decoding and checksum verification into a file without ever being
 // held whole in memory. One thread at a time.
 
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,7 +16,7 @@
 namespace imgpipe {
 
 class ByteSource {
-public:
+  public:
     virtual ~ByteSource() = default;
     // Reads up to buf.size() bytes (buf is never empty). Returns the count (> 0), or 0 once the
     // stream has ended cleanly. A verifying source reports a mismatch as an error from the read
@@ -22,19 +24,22 @@ public:
     virtual Result<size_t> read(std::span<char> buf) = 0;
 };
 
-// A ByteSource over an in-memory string (tests, small bodies).
+// A ByteSource over an in-memory string (small bodies, tests). `max_read` caps each read, so
+// tests and fuzzers can split a body at chosen sizes.
 class StringByteSource final : public ByteSource {
-public:
-    explicit StringByteSource(std::string data) : data_(std::move(data)) {}
+  public:
+    explicit StringByteSource(std::string data, size_t max_read = SIZE_MAX)
+        : data_(std::move(data)), max_read_(max_read == 0 ? 1 : max_read) {}
     Result<size_t> read(std::span<char> buf) override {
-        size_t n = std::min(buf.size(), data_.size() - pos_);
+        size_t n = std::min({buf.size(), max_read_, data_.size() - pos_});
         data_.copy(buf.data(), n, pos_);
         pos_ += n;
         return n;
     }
 
-private:
+  private:
     std::string data_;
+    size_t max_read_;
     size_t pos_ = 0;
 };
 

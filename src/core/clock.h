@@ -9,7 +9,7 @@
 namespace imgpipe {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // Wall-clock time (for signatures, expiry, Last-Modified).
     virtual std::chrono::system_clock::time_point now() const = 0;
@@ -18,7 +18,7 @@ public:
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     std::chrono::system_clock::time_point now() const override {
         return std::chrono::system_clock::now();
     }
@@ -34,9 +34,10 @@ public:
 
 // A clock that moves only when told to. Both time lines advance together.
 class FakeClock final : public Clock {
-public:
-    explicit FakeClock(std::chrono::system_clock::time_point start =
-                           std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)))
+  public:
+    explicit FakeClock(
+        std::chrono::system_clock::time_point start =
+            std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)))
         : offset_ns_(0), start_(start) {}
 
     std::chrono::system_clock::time_point now() const override {
@@ -47,7 +48,7 @@ public:
     }
     void advance(std::chrono::nanoseconds d) { offset_ns_ += d.count(); }
 
-private:
+  private:
     std::atomic<long long> offset_ns_;
     std::chrono::system_clock::time_point start_;
 };

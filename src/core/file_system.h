@@ -18,7 +18,7 @@ namespace imgpipe {
 
 // A file being written from start to end.
 class WritableFile {
-public:
+  public:
     virtual ~WritableFile() = default;
     // Appends `data`. kResourceExhausted (reason "DiskFull") when the disk is full, kUnavailable
     // (reason "IoError") on other I/O errors.
@@ -31,7 +31,7 @@ public:
 
 // A file read at arbitrary offsets; safe to share between threads.
 class ReadableFile {
-public:
+  public:
     virtual ~ReadableFile() = default;
     // Reads up to buf.size() bytes at `offset`; returns the count, 0 only at end of file.
     virtual Result<size_t> read_at(uint64_t offset, std::span<char> buf) const = 0;
@@ -39,7 +39,7 @@ public:
 };
 
 class FileSystem {
-public:
+  public:
     virtual ~FileSystem() = default;
     // Creates a new file for writing; kAlreadyExists if `path` exists.
     virtual Result<std::unique_ptr<WritableFile>> create_file(const std::string& path) = 0;

@@ -12,7 +12,7 @@ namespace imgpipe {
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
     // REQUIRES: !status.is_ok()
     Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
@@ -34,7 +34,7 @@ public:
     // Status::ok() when a value is held.
     Status status() const { return is_ok() ? Status::ok() : std::get<Status>(v_); }
 
-private:
+  private:
     std::variant<T, Status> v_;
 };
 
@@ -43,8 +43,8 @@ private:
 #define IMGPIPE_CONCAT_INNER_(a, b) a##b
 #define IMGPIPE_CONCAT_(a, b) IMGPIPE_CONCAT_INNER_(a, b)
 // IMGPIPE_ASSIGN_OR_RETURN(auto x, f()): assigns the value of a Result or returns its Status.
-#define IMGPIPE_ASSIGN_OR_RETURN(lhs, expr)                                    \
-    auto IMGPIPE_CONCAT_(imgpipe_result_, __LINE__) = (expr);                  \
-    if (!IMGPIPE_CONCAT_(imgpipe_result_, __LINE__).is_ok())                   \
-        return IMGPIPE_CONCAT_(imgpipe_result_, __LINE__).status();            \
+#define IMGPIPE_ASSIGN_OR_RETURN(lhs, expr)                         \
+    auto IMGPIPE_CONCAT_(imgpipe_result_, __LINE__) = (expr);       \
+    if (!IMGPIPE_CONCAT_(imgpipe_result_, __LINE__).is_ok())        \
+        return IMGPIPE_CONCAT_(imgpipe_result_, __LINE__).status(); \
     lhs = std::move(IMGPIPE_CONCAT_(imgpipe_result_, __LINE__)).value()

@@ -34,7 +34,8 @@ std::string scalar_text(const toml::node& node) {
 void flatten(const toml::table& table, const std::string& prefix,
              std::map<std::string, std::string>& out) {
     for (const auto& [k, node] : table) {
-        std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        std::string key =
+            prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
         if (const auto* sub = node.as_table()) {
             flatten(*sub, key, out);
         } else if (const auto* arr = node.as_array()) {
@@ -79,10 +80,15 @@ std::optional<uint64_t> parse_byte_size(const std::string& text) {
     uint64_t n = 0;
     if (!parse_u64(std::string_view(t).substr(0, i), n)) return std::nullopt;
     std::string unit = trim(t.substr(i));
-    static const std::pair<const char*, uint64_t> kUnits[] = {
-        {"", 1},           {"B", 1},          {"KiB", 1ull << 10}, {"MiB", 1ull << 20},
-        {"GiB", 1ull << 30}, {"TiB", 1ull << 40}, {"KB", 1000},        {"MB", 1000'000},
-        {"GB", 1000'000'000}};
+    static const std::pair<const char*, uint64_t> kUnits[] = {{"", 1},
+                                                              {"B", 1},
+                                                              {"KiB", 1ull << 10},
+                                                              {"MiB", 1ull << 20},
+                                                              {"GiB", 1ull << 30},
+                                                              {"TiB", 1ull << 40},
+                                                              {"KB", 1000},
+                                                              {"MB", 1000'000},
+                                                              {"GB", 1000'000'000}};
     for (const auto& [name, mult] : kUnits) {
         if (unit == name) {
             if (n > UINT64_MAX / mult) return std::nullopt;
@@ -97,7 +103,8 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
     size_t i = 0;
     while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
     uint64_t n = 0;
-    if (!parse_u64(std::string_view(t).substr(0, i), n) || n > 1'000'000'000ull) return std::nullopt;
+    if (!parse_u64(std::string_view(t).substr(0, i), n) || n > 1'000'000'000ull)
+        return std::nullopt;
     std::string unit = t.substr(i);
     using std::chrono::milliseconds;
     if (unit == "ms") return milliseconds(n);

@@ -32,7 +32,7 @@ std::optional<uint64_t> parse_byte_size(const std::string& text);
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 
 class Settings {
-public:
+  public:
     // Reads a TOML file into the file layer. Errors name the file and line.
     Status load_toml_file(const std::string& path);
     // Reads a TOML document from memory (for tests).
@@ -57,7 +57,7 @@ public:
     // Returns every error collected so far, including unknown keys.
     std::vector<std::string> finish();
 
-private:
+  private:
     std::optional<std::pair<std::string, std::string>> lookup(const std::string& key);
 
     std::map<std::string, std::string> file_;

@@ -7,9 +7,9 @@ namespace {
 
 TEST(SettingsTest, LaterLayersWin) {
     Settings s;
-    ASSERT_TRUE(s.load_toml_string("[s3]\nlisten = \"0.0.0.0:9000\"\nregion = \"eu-west-1\"\n",
-                                   "test.toml")
-                    .is_ok());
+    ASSERT_TRUE(
+        s.load_toml_string("[s3]\nlisten = \"0.0.0.0:9000\"\nregion = \"eu-west-1\"\n", "test.toml")
+            .is_ok());
     s.set_env("s3.listen", "127.0.0.1:9100");
     s.set_flag("s3.listen", "127.0.0.1:9200");
     EXPECT_EQ(s.get_host_port("s3.listen", "127.0.0.1:9000").port, 9200);

@@ -4,21 +4,36 @@ namespace imgpipe {
 
 std::string_view status_code_name(StatusCode code) {
     switch (code) {
-        case StatusCode::kOk: return "Ok";
-        case StatusCode::kInvalidArgument: return "InvalidArgument";
-        case StatusCode::kNotFound: return "NotFound";
-        case StatusCode::kAlreadyExists: return "AlreadyExists";
-        case StatusCode::kPermissionDenied: return "PermissionDenied";
-        case StatusCode::kUnauthenticated: return "Unauthenticated";
-        case StatusCode::kFailedPrecondition: return "FailedPrecondition";
-        case StatusCode::kOutOfRange: return "OutOfRange";
-        case StatusCode::kResourceExhausted: return "ResourceExhausted";
-        case StatusCode::kDeadlineExceeded: return "DeadlineExceeded";
-        case StatusCode::kUnavailable: return "Unavailable";
-        case StatusCode::kAborted: return "Aborted";
-        case StatusCode::kDataLoss: return "DataLoss";
-        case StatusCode::kUnimplemented: return "Unimplemented";
-        case StatusCode::kInternal: return "Internal";
+        case StatusCode::kOk:
+            return "Ok";
+        case StatusCode::kInvalidArgument:
+            return "InvalidArgument";
+        case StatusCode::kNotFound:
+            return "NotFound";
+        case StatusCode::kAlreadyExists:
+            return "AlreadyExists";
+        case StatusCode::kPermissionDenied:
+            return "PermissionDenied";
+        case StatusCode::kUnauthenticated:
+            return "Unauthenticated";
+        case StatusCode::kFailedPrecondition:
+            return "FailedPrecondition";
+        case StatusCode::kOutOfRange:
+            return "OutOfRange";
+        case StatusCode::kResourceExhausted:
+            return "ResourceExhausted";
+        case StatusCode::kDeadlineExceeded:
+            return "DeadlineExceeded";
+        case StatusCode::kUnavailable:
+            return "Unavailable";
+        case StatusCode::kAborted:
+            return "Aborted";
+        case StatusCode::kDataLoss:
+            return "DataLoss";
+        case StatusCode::kUnimplemented:
+            return "Unimplemented";
+        case StatusCode::kInternal:
+            return "Internal";
     }
     return "Unknown";
 }

@@ -35,7 +35,7 @@ enum class StatusCode {
 std::string_view status_code_name(StatusCode code);
 
 class [[nodiscard]] Status {
-public:
+  public:
     Status() = default;
     Status(StatusCode code, std::string reason, std::string message)
         : code_(code), reason_(std::move(reason)), message_(std::move(message)) {}
@@ -59,7 +59,7 @@ public:
         return code_ == StatusCode::kUnavailable || code_ == StatusCode::kDeadlineExceeded;
     }
 
-private:
+  private:
     StatusCode code_ = StatusCode::kOk;
     std::string reason_;
     std::string message_;
@@ -86,10 +86,10 @@ inline Status internal_error(std::string message) {
 }  // namespace imgpipe
 
 // Returns early from the enclosing function if `expr` (a Status) is not ok.
-#define IMGPIPE_RETURN_IF_ERROR(expr)                  \
-    do {                                               \
-        ::imgpipe::Status imgpipe_status_ = (expr);    \
-        if (!imgpipe_status_.is_ok()) {                \
-            return imgpipe_status_;                    \
-        }                                              \
+#define IMGPIPE_RETURN_IF_ERROR(expr)               \
+    do {                                            \
+        ::imgpipe::Status imgpipe_status_ = (expr); \
+        if (!imgpipe_status_.is_ok()) {             \
+            return imgpipe_status_;                 \
+        }                                           \
     } while (false)

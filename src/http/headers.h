@@ -13,7 +13,7 @@ namespace imgpipe::http {
 bool iequals(std::string_view a, std::string_view b);
 
 class Headers {
-public:
+  public:
     using Entry = std::pair<std::string, std::string>;
 
     void add(std::string name, std::string value) {
@@ -32,7 +32,7 @@ public:
     bool has(std::string_view name) const { return get(name).has_value(); }
     const std::vector<Entry>& entries() const { return entries_; }
 
-private:
+  private:
     std::vector<Entry> entries_;
 };
 

@@ -238,9 +238,9 @@ TEST_F(PostObjectTest, ExpiredPolicyIsDenied) {
 
 TEST_F(PostObjectTest, TamperedPolicyDoesNotMatch) {
     PostFields fields = presigned();
-    std::string json = *sigv4::base64_decode_std(*sigv4::find_post_field(fields, "Policy"));
+    std::string json = *sigv4::base64_decode(*sigv4::find_post_field(fields, "Policy"));
     json.replace(json.find("1000"), 4, "9999");
-    set(fields, "Policy", sigv4::base64_encode_std(json));
+    set(fields, "Policy", sigv4::base64_encode(json));
     Reply r = post_form(fields, FilePart{.content = std::string(5000, 'x')});
     expect_rejected(r, 403, "SignatureDoesNotMatch");
     EXPECT_EQ(r.xml().child_value("StringToSign"), *sigv4::find_post_field(fields, "Policy"));
@@ -391,7 +391,7 @@ TEST_F(PostObjectTest, AnonymousUploadOnlyIntoPublicWriteBuckets) {
 }
 
 TEST_F(PostObjectTest, AcceptsSigV2Policies) {
-    const std::string policy = sigv4::base64_encode_std(
+    const std::string policy = sigv4::base64_encode(
         R"({"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"uploads"},)"
         R"(["starts-with","$key","v2/"],{"acl":"private"},["content-length-range",0,1024]]})");
     // base64(HMAC-SHA1(kSecretKey, policy)), computed with Python's hmac module.

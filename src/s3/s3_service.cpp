@@ -23,9 +23,10 @@ std::string new_request_id() {
 
 // Verifies the request's signature; nullopt for an anonymous request.
 Result<std::optional<sigv4::Authorization>> authenticate(const S3Context& context,
-                                                         const http::Request& request) {
-    sigv4::RequestView view{request.method, request.path, request.query,
-                            &request.headers.entries()};
+                                                         const http::Request& request,
+                                                         const S3Target& target) {
+    sigv4::RequestView view{request.method, request.path, request.query, &request.headers.entries(),
+                            target.virtual_hosted ? std::string_view(target.bucket) : ""};
     if (!sigv4::has_auth(view)) return std::optional<sigv4::Authorization>();
     if (context.verifier == nullptr) {
         return internal_error("S3 endpoint has no signature verifier configured");
@@ -110,12 +111,19 @@ http::Response handle_call(const S3Context& context, http::Request& request) {
     }
     // A POST to a bucket is a browser upload whatever its body: AWS answers a non-form body
     // with 412 before looking at credentials, and post_object() does exactly that.
-    if (call.operation == Operation::kPostObject || call.operation == Operation::kPostNotMultipart) {
+    if (call.operation == Operation::kPostObject ||
+        call.operation == Operation::kPostNotMultipart) {
         return post_object(context, request, call.target.bucket);
     }
 
-    auto auth = authenticate(context, request);
-    if (!auth) return call.fail(auth.status());
+    auto auth = authenticate(context, request, call.target);
+    if (!auth) {
+        // The verifier words its failures for clients, as AWS does ("Request has expired",
+        // "Missing required header for this request: x-amz-content-sha256", ...).
+        const Status& st = auth.status();
+        bool client_error = st.code() != StatusCode::kInternal;
+        return call.fail(st, {.message = client_error ? st.message() : std::string()});
+    }
     call.auth = std::move(*auth);
     if (!is_allowed(context, call, call.target.bucket, action_for(call.operation))) {
         return call.fail(Status(StatusCode::kPermissionDenied, "AccessDenied",

@@ -167,14 +167,6 @@ std::string Checksummer::finish_base64() {
     return "";
 }
 
-std::string base64_encode(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(bytes.data()),
-                            static_cast<int>(bytes.size()));
-    out.resize(n < 0 ? 0 : static_cast<size_t>(n));
-    return out;
-}
 
 namespace {
 std::string checksum_of(ChecksumAlgorithm algorithm, std::string_view data) {

@@ -63,6 +63,5 @@ class Checksummer {
     std::unique_ptr<State> state_;
 };
 
-std::string base64_encode(std::string_view bytes);
 
 }  // namespace imgpipe::sigv4

@@ -223,7 +223,7 @@ std::optional<std::pair<uint64_t, uint64_t>> PostPolicy::content_length_range() 
 // ---- parsing and checking -----------------------------------------------------------------------
 
 Result<PostPolicy> parse_post_policy(std::string_view policy_base64) {
-    auto text = base64_decode_std(policy_base64);
+    auto text = base64_decode(policy_base64);
     if (!text) return invalid_policy("Policy is not base64 encoded.");
     json doc = json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded() || !doc.is_object()) return invalid_policy("Invalid JSON.");

@@ -140,7 +140,6 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
 
 // Base64 (standard alphabet, padded) and its strict inverse (ASCII white space ignored);
 // nullopt when the text is not base64.
-std::string base64_encode_std(std::string_view bytes);
-std::optional<std::string> base64_decode_std(std::string_view text);
+
 
 }  // namespace imgpipe::sigv4

@@ -77,14 +77,6 @@ void set_field(PostFields& fields, const std::string& name, std::string value) {
     fields.emplace_back(name, std::move(value));
 }
 
-std::string hmac_sha1(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-    return std::string(reinterpret_cast<char*>(out), len);
-}
-
 }  // namespace
 
 // ---- signatures ---------------------------------------------------------------------------------
@@ -134,7 +126,7 @@ Result<std::string> verify_post_signature(const PostFields& fields, PostAuthVers
         const std::string akid(*find_post_field(fields, "awsaccesskeyid"));
         auto secret = credentials.secret_for(akid);
         if (!secret) return unknown_key();
-        const std::string expected = base64_encode_std(hmac_sha1(*secret, policy));
+        const std::string expected = base64_encode(hmac_sha1(*secret, policy));
         if (!constant_time_equal(expected, trim(*find_post_field(fields, "signature")))) {
             return mismatch();
         }
@@ -205,7 +197,7 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
     PresignedPostForm form;
     form.policy_json = dump(doc);
     form.expiration = std::chrono::floor<std::chrono::seconds>(expiration);
-    const std::string policy = base64_encode_std(form.policy_json);
+    const std::string policy = base64_encode(form.policy_json);
     const std::string key = signing_key(creds.secret_key, short_date, creds.region, creds.service);
     form.fields = std::move(fields);
     set_field(form.fields, "key", request.key);
@@ -215,66 +207,5 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
 }
 
 // ---- base64 -------------------------------------------------------------------------------------
-
-std::string base64_encode_std(std::string_view bytes) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                     (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                     static_cast<unsigned char>(bytes[i + 2]);
-        out += {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
-                kAlphabet[v & 63]};
-    }
-    if (i < bytes.size()) {
-        uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-        if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-        out += kAlphabet[v >> 18];
-        out += kAlphabet[(v >> 12) & 63];
-        out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
-
-std::optional<std::string> base64_decode_std(std::string_view text) {
-    auto value = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t symbols = 0;
-    size_t padding = 0;
-    for (char c : text) {
-        if (is_space(c)) continue;
-        if (c == '=') {
-            ++padding;
-            continue;
-        }
-        int v = value(c);
-        if (v < 0 || padding > 0) return std::nullopt;  // bad symbol, or data after padding
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        ++symbols;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-        }
-    }
-    // A lone trailing symbol cannot encode a byte; padding, if any, must complete the quantum.
-    if (symbols % 4 == 1) return std::nullopt;
-    if (padding > 0 && (symbols + padding) % 4 != 0) return std::nullopt;
-    if (padding > 2) return std::nullopt;
-    return out;
-}
 
 }  // namespace imgpipe::sigv4

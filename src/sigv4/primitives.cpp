@@ -8,6 +8,7 @@
 
 #include "sigv4/digest.h"
 #include "sigv4/sigv4.h"
+#include "sigv4/text.h"
 
 namespace imgpipe::sigv4 {
 
@@ -29,6 +30,60 @@ std::string sha256(std::string_view data) {
 }
 
 std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+    return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string base64_encode(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(bytes.data()),
+                            static_cast<int>(bytes.size()));
+    out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    auto value = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    std::string out;
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t symbols = 0;
+    size_t padding = 0;
+    for (char c : text) {
+        if (is_space(c)) continue;
+        if (c == '=') {
+            ++padding;
+            continue;
+        }
+        int v = value(c);
+        if (v < 0 || padding > 0) return std::nullopt;  // bad symbol, or data after padding
+        acc = (acc << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        ++symbols;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+        }
+    }
+    // A lone trailing symbol cannot encode a byte; padding, if any, must complete the quantum.
+    if (symbols % 4 == 1) return std::nullopt;
+    if (padding > 0 && (symbols + padding) % 4 != 0) return std::nullopt;
+    if (padding > 2) return std::nullopt;
+    return out;
+}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];

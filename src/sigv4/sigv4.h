@@ -29,6 +29,10 @@ std::string hex(std::string_view bytes);
 std::string sha256(std::string_view data);  // raw 32 bytes
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string hmac_sha1(std::string_view key, std::string_view data);    // raw 20 bytes (SigV2)
+// Standard base64 with padding. Decoding skips whitespace; nullopt when the text is not base64.
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
 // RFC 3986 encoding as SigV4 wants it: unreserved A-Za-z0-9-_.~ kept, the rest %XX upper-case;
 // '/' kept when `keep_slash`.
 std::string uri_encode(std::string_view s, bool keep_slash);
@@ -48,6 +52,9 @@ struct RequestView {
     std::string_view path;
     std::string_view query;
     const HeaderList* headers = nullptr;
+    // The bucket when it came from the Host header (virtual-hosted style): SigV2 signs
+    // "/bucket" + path. Empty for path-style requests.
+    std::string_view virtual_host_bucket;
 };
 
 // S3 canonical URI: `path` decoded once, then each segment encoded once; no normalisation.

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "sigv4/auth_params.h"
+#include "sigv4/sigv2_query.h"
 #include "sigv4/sigv4.h"
 #include "sigv4/text.h"
 
@@ -133,9 +134,7 @@ Result<Authorization> Verifier::Impl::verify(const RequestView& request, TimePoi
     } else if (query_v4) {
         IMGPIPE_ASSIGN_OR_RETURN(claim, query_claim(request, now));
     } else if (query_param(request.query, "AWSAccessKeyId")) {
-        return bad_request("InvalidRequest",
-                           "The authorization mechanism you have provided is not supported. "
-                           "Please use AWS4-HMAC-SHA256.");
+        return verify_sigv2_query(request, credentials_, now);
     } else {
         return denied("AccessDenied", "the request carries no authentication");
     }

@@ -124,7 +124,7 @@ struct ListPartsResult {
 };
 
 class ObjectStore {
-public:
+  public:
     virtual ~ObjectStore() = default;
 
     // kAlreadyExists/BucketAlreadyOwnedByYou if it exists; InvalidBucketName for names S3 would
@@ -150,8 +150,7 @@ public:
     // Copies the bytes of src to `dest` (dest.attributes are used as given; the caller decides
     // between COPY and REPLACE metadata). NoSuchBucket, NoSuchKey.
     virtual Result<ObjectInfo> copy_object(const std::string& src_bucket,
-                                           const std::string& src_key,
-                                           const PutRequest& dest) = 0;
+                                           const std::string& src_key, const PutRequest& dest) = 0;
     // NoSuchBucket.
     virtual Result<ListResult> list_objects(const ListRequest& request) = 0;
 
@@ -173,8 +172,8 @@ public:
                                           const std::string& upload_id) = 0;
     // Parts with number > part_number_marker, ascending. NoSuchUpload.
     virtual Result<ListPartsResult> list_parts(const std::string& bucket, const std::string& key,
-                                               const std::string& upload_id,
-                                               int part_number_marker, int max_parts) = 0;
+                                               const std::string& upload_id, int part_number_marker,
+                                               int max_parts) = 0;
     // In-progress uploads of a bucket whose key starts with prefix, by key then initiation.
     virtual Result<std::vector<MultipartUploadInfo>> list_multipart_uploads(
         const std::string& bucket, const std::string& prefix) = 0;

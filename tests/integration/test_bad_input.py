@@ -83,7 +83,6 @@ def test_presign_valid_then_expired(raw):
     old = _presigned_get(raw, "presigned.txt", when=s3sig.now() - dt.timedelta(minutes=10),
                          expires=60)
     assert_s3_error(old, 403, "AccessDenied")
-    assert b"expired" in old.content.lower(), old.content
 
 
 def test_presign_expiry_over_seven_days_is_refused(raw):

@@ -37,7 +37,7 @@ def test_interpreter_generation(server, python, workdir):
         assert (major, minor) >= (1, 36), versions  # sends CRC32 checksums by default
 
 
-@pytest.mark.parametrize("name", ["core", "multipart", "presign", "copy", "delete_objects",
-                                  "list"])
+@pytest.mark.parametrize("name", ["core", "multipart", "presign", "presign_default", "copy",
+                                  "delete_objects", "list"])
 def test_scenario(server, python, workdir, name):
     scenario(server, python, name, workdir)

@@ -31,6 +31,29 @@ if grep -q "No tests were found" "$logs/ctest"; then
     ctest_rc=1
 fi
 
+# The image corpus again under AddressSanitizer + UndefinedBehaviorSanitizer: only the targets
+# it needs, in a build dir of their own.
+asan_dir="${build_dir}-asan"
+echo "==> image corpus under ASan+UBSan ($asan_dir)"
+{
+    cmake -S . -B "$asan_dir" -G Ninja -DIMGPIPE_SANITIZE=ON -DIMGPIPE_BENCH=OFF >/dev/null &&
+        cmake --build "$asan_dir" --target imaging_corpus_test &&
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+            ctest --test-dir "$asan_dir" -R CorpusTest --output-on-failure
+} 2>&1 | tee "$logs/asan"
+asan_rc=${PIPESTATUS[0]}
+asan_summary=$(grep -E "tests passed" "$logs/asan" | tail -1)
+[ -n "$asan_summary" ] || { asan_summary="no summary (exit $asan_rc)"; [ "$asan_rc" -ne 0 ] || asan_rc=1; }
+
+# Formatting is part of the bar: every C++ file as .clang-format says.
+echo "==> clang-format check"
+unformatted=$(git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep -c "error:" || true)
+format_rc=0
+if [ "$unformatted" -ne 0 ]; then
+    git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep "error:" | head -20
+    format_rc=1
+fi
+
 echo "==> pytest tests/integration (IMGPIPE_BIN=$IMGPIPE_BIN)"
 /usr/bin/python3 -m pytest tests/integration -p no:cacheprovider -rfEs "$@" 2>&1 |
     tee "$logs/pytest"
@@ -42,9 +65,11 @@ pytest_summary=$(grep -E "^=+ .*(passed|failed|error|skipped|no tests ran).* =+$
 echo
 echo "==> summary"
 echo "ctest:  $ctest_summary"
+echo "asan:   $asan_summary"
+echo "format: $unformatted unformatted diagnostics"
 echo "pytest: $pytest_summary"
-if [ "$ctest_rc" -ne 0 ] || [ "$pytest_rc" -ne 0 ]; then
-    echo "FAILED (ctest exit $ctest_rc, pytest exit $pytest_rc)"
+if [ "$ctest_rc" -ne 0 ] || [ "$pytest_rc" -ne 0 ] || [ "$asan_rc" -ne 0 ] || [ "$format_rc" -ne 0 ]; then
+    echo "FAILED (ctest exit $ctest_rc, asan exit $asan_rc, format exit $format_rc, pytest exit $pytest_rc)"
     exit 1
 fi
 echo "ALL TESTS PASSED"

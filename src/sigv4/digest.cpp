@@ -167,7 +167,6 @@ std::string Checksummer::finish_base64() {
     return "";
 }
 
-
 namespace {
 std::string checksum_of(ChecksumAlgorithm algorithm, std::string_view data) {
     Checksummer c(algorithm);

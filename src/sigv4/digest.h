@@ -63,5 +63,4 @@ class Checksummer {
     std::unique_ptr<State> state_;
 };
 
-
 }  // namespace imgpipe::sigv4

@@ -141,5 +141,4 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
 // Base64 (standard alphabet, padded) and its strict inverse (ASCII white space ignored);
 // nullopt when the text is not base64.
 
-
 }  // namespace imgpipe::sigv4

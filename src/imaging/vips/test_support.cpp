@@ -11,8 +11,21 @@
 #include "imaging/vips/colour_step.h"
 #include "imaging/vips/load_step.h"
 #include "imaging/vips/orient_step.h"
+#include "imaging/vips/vips_runtime.h"
 
 namespace imgpipe::imaging::testing {
+namespace {
+
+// Tests call libvips directly (decode, compare) as well as through the processor, and ctest runs
+// each test in a process of its own: start libvips once per process before any test.
+class VipsEnvironment final : public ::testing::Environment {
+  public:
+    void SetUp() override { ASSERT_TRUE(vips_impl::ensure_vips_started().is_ok()); }
+};
+[[maybe_unused]] const ::testing::Environment* const kVipsEnvironment =
+    ::testing::AddGlobalTestEnvironment(new VipsEnvironment);
+
+}  // namespace
 
 std::string testdata(const std::string& relative) {
     return std::string(IMGPIPE_TESTDATA_DIR) + "/" + relative;

@@ -395,31 +395,47 @@ awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
             co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
         }
     }
+    // Keep filling `buf` while bytes are already waiting (in Beast's buffer or the socket): each
+    // piece costs the handler thread a round trip, so a fast upload should arrive in big pieces,
+    // while a slow client still gets what it sent without waiting for more.
     auto& body = parser_->get().body();
+    size_t total = 0;
     while (true) {
-        body.data = buf.data();
-        body.size = buf.size();
+        body.data = buf.data() + total;
+        body.size = buf.size() - total;
         stream_.expires_after(opt_.body_timeout);
         co_await bhttp::async_read_some(stream_, buffer_, *parser_, redirect(ec));
-        const size_t n = buf.size() - body.size;
+        const size_t n = buf.size() - total - body.size;
         body.data = nullptr;
+        total += n;
+        body_in_ += n;
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) {
             if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
                 ec != bhttp::error::partial_message) {
                 poisoned_ = true;
+            } else {
+                broken_ = true;
+            }
+            // Bytes already read are handed over first; the next read reports the failure.
+            if (total > 0) co_return total;
+            if (poisoned_) {
                 co_return invalid_argument("BadRequestBody",
                                            "malformed request body: " + ec.message());
             }
-            broken_ = true;
             if (ec == beast::error::timeout) {
                 co_return Status(StatusCode::kAborted, "BodyTimeout",
                                  "no request body byte in time");
             }
             co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
         }
-        body_in_ += n;
-        if (n > 0 || parser_->is_done()) co_return n;
+        if (parser_->is_done() || total == buf.size()) co_return total;
+        if (total > 0) {
+            error_code avail_ec;
+            if (buffer_.size() == 0 && stream_.socket().available(avail_ec) == 0) {
+                co_return total;
+            }
+        }
     }
 }
 

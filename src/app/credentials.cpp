@@ -62,7 +62,7 @@ Status write_file(const std::string& path, const RootCredentials& c) {
 Result<RootCredentials> load_or_create_credentials(const std::string& data_dir,
                                                    const std::string& access_key,
                                                    const std::string& secret_key) {
-    if (!access_key.empty()) return RootCredentials{access_key, secret_key, false};
+    if (!access_key.empty()) return RootCredentials{access_key, secret_key, false, true};
     std::string path = data_dir + "/credentials";
     if (std::filesystem::exists(path)) return read_file(path);
     RootCredentials c;

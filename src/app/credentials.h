@@ -12,7 +12,8 @@ namespace imgpipe::app {
 struct RootCredentials {
     std::string access_key;
     std::string secret_key;
-    bool generated = false;  // true the first time: print them once
+    bool generated = false;    // true the first time: print them once
+    bool from_config = false;  // set by the configuration rather than the data dir
 };
 
 // `access_key`/`secret_key` from the configuration, possibly empty.

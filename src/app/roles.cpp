@@ -60,8 +60,11 @@ class Roles final : public RunningRoles {
                          credentials_.access_key.c_str(), credentials_.secret_key.c_str());
             std::fprintf(out, "                      (printed once; stored in %s/credentials)\n",
                          config_.data_dir.c_str());
+        } else if (credentials_.from_config) {
+            std::fprintf(out, "access key            %s   (from the configuration)\n",
+                         credentials_.access_key.c_str());
         } else {
-            std::fprintf(out, "access key            %s   (secret in %s/credentials or config)\n",
+            std::fprintf(out, "access key            %s   (secret in %s/credentials)\n",
                          credentials_.access_key.c_str(), config_.data_dir.c_str());
         }
         std::fflush(out);

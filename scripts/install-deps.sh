@@ -13,7 +13,7 @@ packages=(
     libpugixml-dev libhiredis-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
     # tests
     libgtest-dev libgmock-dev libbenchmark-dev redis-server awscli python3-boto3 python3-pil
-    python3-pytest python3-requests curl chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
+    python3-pytest python3-requests curl jq chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
 )
 
 missing=()

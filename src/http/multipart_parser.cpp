@@ -11,9 +11,9 @@
 namespace imgpipe::http {
 namespace {
 
-// One buffer per reader: large enough that a 1 GiB file streams in few reads, small enough to
-// keep many concurrent uploads cheap.
-constexpr size_t kBufferSize = 64 * 1024;
+// One buffer per reader: each refill is a round trip to the connection's I/O thread, so it is
+// as large as the server's biggest body piece (1 MiB); that is still cheap per upload.
+constexpr size_t kBufferSize = 1024 * 1024;
 // RFC 2046 allows "transport padding" (linear white space) after a delimiter; bound it.
 constexpr size_t kMaxPadding = 256;
 constexpr std::string_view kHeaderEnd = "\r\n\r\n";

@@ -1,7 +1,6 @@
 #include "api/presigned_post.h"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -33,18 +32,6 @@ UploadRequest request() {
     r.filename = "cat.jpg";
     r.content_type = "image/jpeg";
     return r;
-}
-
-std::string base64_decode(const std::string& in) {
-    std::string out(in.size(), '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(in.data()),
-                            static_cast<int>(in.size()));
-    EXPECT_GE(n, 0);
-    // EVP_DecodeBlock counts the bytes the '=' padding stands for.
-    size_t pad = in.ends_with("==") ? 2 : in.ends_with("=") ? 1 : 0;
-    out.resize(static_cast<size_t>(std::max(n, 0)) - pad);
-    return out;
 }
 
 class OneKey final : public sigv4::CredentialProvider {
@@ -86,7 +73,7 @@ TEST(PresignedPostTest, PolicyPinsEveryCondition) {
     EXPECT_EQ(p.fields.front().first, "key");
 
     // The policy field is the base64 of the policy, which pins every field above.
-    const std::string decoded = base64_decode(f["policy"]);
+    const std::string decoded = *sigv4::base64_decode(f["policy"]);
     EXPECT_EQ(decoded, p.policy_json);
     json policy = json::parse(decoded);
     EXPECT_EQ(policy["expiration"], "2026-01-02T03:19:05Z");

@@ -116,6 +116,9 @@ class SqliteIndex {
 
     // REQUIRES: c.mu held.
     Status require_bucket(Connection& c, const std::string& bucket);
+    // NoSuchUpload unless `upload_id` is an upload of bucket/key. REQUIRES: c.mu held.
+    Status require_upload(Connection& c, const std::string& upload_id, const std::string& bucket,
+                          const std::string& key);
     // REQUIRES: writer_.mu held, inside a transaction.
     Result<std::string> commit_object_locked(const ObjectRow& row);
     Status append_event(const ObjectEvent& event);

@@ -145,6 +145,19 @@ Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::st
     }
 }
 
+Status SqliteIndex::require_upload(Connection& c, const std::string& upload_id,
+                                   const std::string& bucket, const std::string& key) {
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, c.stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
+                        "AND key = ?3"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, upload_id);
+    s->bind_text(2, bucket);
+    s->bind_blob(3, key);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    return found ? Status::ok() : no_such_upload(upload_id);
+}
+
 Result<std::vector<std::string>> SqliteIndex::delete_parts_locked(const std::string& upload_id) {
     Connection& c = writer_;  // REQUIRES: c.mu held
     std::vector<std::string> data_ids;
@@ -171,17 +184,7 @@ Result<std::vector<std::string>> SqliteIndex::delete_upload(const std::string& b
     std::lock_guard lock(c.mu);
     SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
-    {
-        IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s, c.stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
-                            "AND key = ?3"));
-        SqliteStatement::Use use(*s);
-        s->bind_text(1, upload_id);
-        s->bind_text(2, bucket);
-        s->bind_blob(3, key);
-        IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
-        if (!found) return no_such_upload(upload_id);
-    }
+    IMGPIPE_RETURN_IF_ERROR(require_upload(c, upload_id, bucket, key));
     IMGPIPE_ASSIGN_OR_RETURN(auto data_ids, delete_parts_locked(upload_id));
     IMGPIPE_RETURN_IF_ERROR(txn.commit());
     return data_ids;
@@ -193,17 +196,7 @@ Result<CompletedUpload> SqliteIndex::complete_upload(const std::string& upload_i
     std::lock_guard lock(c.mu);
     SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
-    {
-        IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s, c.stmt("SELECT 1 FROM multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 "
-                            "AND key = ?3"));
-        SqliteStatement::Use use(*s);
-        s->bind_text(1, upload_id);
-        s->bind_text(2, object.info.bucket);
-        s->bind_blob(3, object.info.key);
-        IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
-        if (!found) return no_such_upload(upload_id);
-    }
+    IMGPIPE_RETURN_IF_ERROR(require_upload(c, upload_id, object.info.bucket, object.info.key));
     CompletedUpload done;
     IMGPIPE_ASSIGN_OR_RETURN(done.replaced_data_id, commit_object_locked(object));
     IMGPIPE_ASSIGN_OR_RETURN(done.part_data_ids, delete_parts_locked(upload_id));

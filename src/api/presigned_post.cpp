@@ -30,7 +30,8 @@ std::string iso8601(TimePoint t) {
 }
 
 PresignedPost build_presigned_post(const PresignOptions& options, const UploadRequest& request,
-                                   const std::string& id, TimePoint now) {
+                                   const std::string& id, TimePoint now,
+                                   const sigv4::SigningKeyCache* keys) {
     now = std::chrono::floor<std::chrono::seconds>(now);
     const uint64_t max_bytes =
         request.size ? std::min(*request.size, options.max_upload_bytes) : options.max_upload_bytes;
@@ -55,7 +56,7 @@ PresignedPost build_presigned_post(const PresignOptions& options, const UploadRe
     creds.access_key_id = options.access_key;
     creds.secret_key = options.secret_key;
     creds.region = options.region;
-    sigv4::PresignedPostForm form = sigv4::create_post_policy(creds, policy, now);
+    sigv4::PresignedPostForm form = sigv4::create_post_policy(creds, policy, now, keys);
 
     post.expires_at = iso8601(form.expiration);
     post.policy_json = std::move(form.policy_json);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "api/upload_request.h"
+#include "sigv4/signing_key_cache.h"
 
 namespace imgpipe::api {
 
@@ -54,9 +55,11 @@ struct PresignedPost {
 std::string iso8601(TimePoint t);
 
 // Builds the signed POST for `request` under upload id `id` at time `now` (truncated to whole
-// seconds). REQUIRES: `request` came from parse_upload_request; `id` is URL-safe.
+// seconds), taking the signing key from `keys` when given. REQUIRES: `request` came from
+// parse_upload_request; `id` is URL-safe.
 PresignedPost build_presigned_post(const PresignOptions& options, const UploadRequest& request,
-                                   const std::string& id, TimePoint now);
+                                   const std::string& id, TimePoint now,
+                                   const sigv4::SigningKeyCache* keys = nullptr);
 
 // The API's JSON response body: {"url","fields":{...},"id","key","expiresAt","statusUrl"}.
 std::string presigned_post_json(const PresignedPost& post);

@@ -99,7 +99,8 @@ http::Response UploadApi::presign(http::Request& request) const {
     if (!upload) return error_response(upload.status(), request.request_id);
     auto id = new_upload_id();
     if (!id) return error_response(id.status(), request.request_id);
-    PresignedPost post = build_presigned_post(presign_options_, *upload, *id, clock_.now());
+    PresignedPost post =
+        build_presigned_post(presign_options_, *upload, *id, clock_.now(), &signing_keys_);
     return http::Response::json(200, presigned_post_json(post));
 }
 

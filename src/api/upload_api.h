@@ -62,6 +62,7 @@ class UploadApi {
 
     UploadApiOptions options_;
     PresignOptions presign_options_;
+    sigv4::SigningKeyCache signing_keys_;  // one derivation a day instead of one per presign
     UploadLimits limits_;
     const Clock& clock_;
     CorsPolicy cors_;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "sigv4/signing_key_cache.h"
 #include "sigv4/sigv4.h"
 
 namespace imgpipe::sigv4 {
@@ -134,9 +135,11 @@ struct PresignedPostForm {
 
 // Builds and signs (SigV4, scope <date>/<creds.region>/<creds.service>/aws4_request) a policy
 // expiring `request.expires` after `now`, byte-for-byte as @aws-sdk/s3-presigned-post's
-// createPresignedPost would for the same inputs.
+// createPresignedPost would for the same inputs. `keys`, when given, saves deriving the signing
+// key on every call.
 PresignedPostForm create_post_policy(const SigningCredentials& creds,
-                                     const PostPolicyRequest& request, TimePoint now);
+                                     const PostPolicyRequest& request, TimePoint now,
+                                     const SigningKeyCache* keys = nullptr);
 
 // Base64 (standard alphabet, padded) and its strict inverse (ASCII white space ignored);
 // nullopt when the text is not base64.

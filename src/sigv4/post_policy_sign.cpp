@@ -159,7 +159,8 @@ Result<std::string> verify_post_signature(const PostFields& fields, PostAuthVers
 // ---- creating -----------------------------------------------------------------------------------
 
 PresignedPostForm create_post_policy(const SigningCredentials& creds,
-                                     const PostPolicyRequest& request, TimePoint now) {
+                                     const PostPolicyRequest& request, TimePoint now,
+                                     const SigningKeyCache* keys) {
     const TimePoint signed_at = std::chrono::floor<std::chrono::seconds>(now);
     const std::string amz_date = format_amz_date(signed_at);
     const std::string short_date = amz_date.substr(0, 8);
@@ -198,7 +199,9 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
     form.policy_json = dump(doc);
     form.expiration = std::chrono::floor<std::chrono::seconds>(expiration);
     const std::string policy = base64_encode(form.policy_json);
-    const std::string key = signing_key(creds.secret_key, short_date, creds.region, creds.service);
+    const std::string key =
+        keys != nullptr ? keys->get(creds.secret_key, short_date, creds.region, creds.service)
+                        : signing_key(creds.secret_key, short_date, creds.region, creds.service);
     form.fields = std::move(fields);
     set_field(form.fields, "key", request.key);
     set_field(form.fields, "Policy", policy);

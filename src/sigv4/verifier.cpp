@@ -5,10 +5,9 @@
 #include <openssl/crypto.h>
 
 #include <charconv>
-#include <mutex>
-#include <unordered_map>
 
 #include "sigv4/auth_params.h"
+#include "sigv4/signing_key_cache.h"
 #include "sigv4/sigv2_query.h"
 #include "sigv4/sigv4.h"
 #include "sigv4/text.h"
@@ -17,7 +16,6 @@ namespace imgpipe::sigv4 {
 namespace {
 
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
-constexpr size_t kMaxCachedKeys = 1024;
 
 Status bad_request(std::string reason, std::string message) {
     return Status(StatusCode::kInvalidArgument, std::move(reason), std::move(message));
@@ -80,13 +78,10 @@ class Verifier::Impl {
     Result<Authorization> check_signature(const RequestView& request, Claim claim) const;
     Status check_scope(const Credential& credential, std::string_view amz_date,
                        bool presigned) const;
-    std::string cached_signing_key(const std::string& secret, const Credential& c) const;
 
     const CredentialProvider& credentials_;
     const VerifyOptions options_;
-    mutable std::mutex mu_;
-    // (secret, date, region, service) -> kSigning. GUARDED_BY(mu_)
-    mutable std::unordered_map<std::string, std::string> keys_;
+    SigningKeyCache keys_;
 };
 
 Verifier::Verifier(const CredentialProvider& credentials, VerifyOptions options)
@@ -298,7 +293,8 @@ Result<Authorization> Verifier::Impl::check_signature(const RequestView& request
                                "you provided: " +
                                    block.status().message());
     }
-    std::string key = cached_signing_key(*secret, claim.credential);
+    std::string key = keys_.get(*secret, claim.credential.date, claim.credential.region,
+                                claim.credential.service);
     std::string scope = claim.credential.scope();
     std::string creq =
         canonical_request(request, claim.signed_headers, claim.payload_hash, claim.presigned);
@@ -321,26 +317,6 @@ Result<Authorization> Verifier::Impl::check_signature(const RequestView& request
     auth.amz_date = std::move(claim.amz_date);
     auth.scope = std::move(scope);
     return auth;
-}
-
-std::string Verifier::Impl::cached_signing_key(const std::string& secret,
-                                               const Credential& c) const {
-    std::string cache_key = secret;
-    for (const std::string* part : {&c.date, &c.region, &c.service}) {
-        cache_key.push_back('\0');
-        cache_key += *part;
-    }
-    {
-        std::lock_guard lock(mu_);
-        auto it = keys_.find(cache_key);
-        if (it != keys_.end()) return it->second;
-    }
-    std::string key = signing_key(secret, c.date, c.region, c.service);
-    std::lock_guard lock(mu_);
-    // Keys roll over daily; dropping the whole cache now and then keeps it bounded and simple.
-    if (keys_.size() >= kMaxCachedKeys) keys_.clear();
-    keys_.emplace(std::move(cache_key), key);
-    return key;
 }
 
 }  // namespace imgpipe::sigv4

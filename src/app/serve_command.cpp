@@ -65,6 +65,7 @@ int run_serve(const ServeFlags& flags) {
         return 2;
     }
     log::set_level(config->log_level);
+    log::buffer_output();
 
     std::error_code ec;
     std::filesystem::create_directories(config->data_dir, ec);
@@ -87,12 +88,14 @@ int run_serve(const ServeFlags& flags) {
     }
     (*roles)->print_banner(stdout);
     log::info("ready", {{"roles", config->roles}, {"data_dir", config->data_dir}});
+    log::flush();  // whoever waits for the listening ports need not wait for the next batch
 
     int sig = 0;
     sigwait(&signals, &sig);
     log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     (*roles)->stop();
     log::info("stopped");
+    log::flush();
     return 0;
 }
 

@@ -1,23 +1,60 @@
 #include "core/log.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <ctime>
+#include <mutex>
 
 namespace imgpipe::log {
 namespace {
 
+// Lines to file descriptor 2 through one buffer: written at once by default, or once the buffer
+// holds 64 KiB when batching is on. spdlog's base_sink holds the mutex around both calls.
+class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+  public:
+    std::atomic<bool> batching{false};
+
+  protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        buffer_.append(msg.payload.data(), msg.payload.size());
+        buffer_.push_back('\n');
+        if (!batching || buffer_.size() >= kBatchBytes) flush_();
+    }
+
+    void flush_() override {
+        size_t done = 0;
+        while (done < buffer_.size()) {
+            const ssize_t n = ::write(STDERR_FILENO, buffer_.data() + done, buffer_.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;  // nowhere to log to: drop the lines rather than block the server
+            done += static_cast<size_t>(n);
+        }
+        buffer_.clear();
+    }
+
+  private:
+    static constexpr size_t kBatchBytes = 64 * 1024;
+    std::string buffer_;
+};
+
+const std::shared_ptr<StderrSink>& sink() {
+    static const auto instance = std::make_shared<StderrSink>();
+    return instance;
+}
+
 spdlog::logger& logger() {
-    // spdlog gives the thread-safe sink and the level filter; the line itself is JSON we build,
-    // so the pattern is the bare message.
+    // spdlog gives the level filter, the flush policy and the periodic flusher; the line itself
+    // is JSON we build, so the message is written as it is.
     static auto instance = [] {
-        auto l = std::make_shared<spdlog::logger>(
-            "imgpipe", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-        l->set_pattern("%v");
+        auto l = std::make_shared<spdlog::logger>("imgpipe", sink());
         l->set_level(spdlog::level::info);
-        l->flush_on(spdlog::level::trace);
+        l->flush_on(spdlog::level::warn);
+        spdlog::register_logger(l);
         return l;
     }();
     return *instance;
@@ -80,6 +117,17 @@ bool set_level(std::string_view name) {
 }
 
 bool enabled(Level level) { return logger().should_log(to_spdlog(level)); }
+
+void buffer_output() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        logger();  // registered before the flusher starts
+        sink()->batching = true;
+        spdlog::flush_every(std::chrono::seconds(1));
+    });
+}
+
+void flush() { logger().flush(); }
 
 void write(Level level, std::string_view msg, const Fields& fields) {
     if (!enabled(level)) return;

@@ -1,6 +1,9 @@
 #include "store/local/body_writer.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "store/local/buffer_pipe.h"
 
 namespace imgpipe::store {
 namespace {
@@ -77,9 +80,17 @@ Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSour
     size_t filled = 0;
     uint64_t total = 0;
     Md5 md5;
+    auto consume = [&](std::string_view data) {
+        if (limits.compute_md5) md5.update(data);
+        return file->append(data);
+    };
+    // Started once the body outgrows one buffer: small bodies are consumed without a thread.
+    std::optional<BufferPipe> pipe;
     for (;;) {
         if (filled == kIoBufferSize) {
-            IMGPIPE_RETURN_IF_ERROR(file->append({buffer.get(), filled}));
+            if (!pipe) pipe.emplace(kIoBufferSize, consume);
+            IMGPIPE_RETURN_IF_ERROR(pipe->submit(std::move(buffer), filled));
+            buffer = pipe->take();
             filled = 0;
         }
         // Ask for at most one byte past the limit, so crossing it is seen without reading on.
@@ -89,7 +100,6 @@ Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSour
         IMGPIPE_ASSIGN_OR_RETURN(size_t n, body.read({buffer.get() + filled, want}));
         if (n == 0) break;
         if (n > want) return internal_error("body source returned more bytes than asked for");
-        if (limits.compute_md5) md5.update({buffer.get() + filled, n});
         filled += n;
         total += n;
         if (total > limits.max_size) return too_large(limits.max_size);
@@ -99,11 +109,16 @@ Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSour
                                                       " bytes is under the minimum of " +
                                                       std::to_string(limits.min_size));
     }
+    if (pipe) {
+        if (filled > 0) IMGPIPE_RETURN_IF_ERROR(pipe->submit(std::move(buffer), filled));
+        IMGPIPE_RETURN_IF_ERROR(pipe->finish());
+    } else if (filled > 0) {
+        IMGPIPE_RETURN_IF_ERROR(consume({buffer.get(), filled}));
+    }
     WrittenBody written{total, limits.compute_md5 ? md5.finish() : std::string()};
     if (limits.expected_md5 && *limits.expected_md5 != written.md5) {
         return invalid_argument("BadDigest", "Content-MD5 does not match the body");
     }
-    if (filled > 0) IMGPIPE_RETURN_IF_ERROR(file->append({buffer.get(), filled}));
     IMGPIPE_RETURN_IF_ERROR(file->sync());
     IMGPIPE_RETURN_IF_ERROR(file->close());
     cleanup.release();

@@ -1,9 +1,10 @@
 #pragma once
 // Writing bodies to disk and reading them back, for the local store.
 //
-// write_body streams a ByteSource into a new file through one 1 MiB buffer (one write(2) per
-// MiB, memory flat whatever the size), computing MD5 and enforcing the size limits as it goes:
-// it stops reading as soon as max_size is crossed. On success the file is fsynced and closed;
+// write_body streams a ByteSource into a new file through 1 MiB buffers (one write(2) per MiB,
+// memory flat whatever the size; past the first MiB the writes run on a BackgroundAppender
+// while the next buffer is read and hashed), computing MD5 and enforcing the size limits as it
+// goes: it stops reading as soon as max_size is crossed. On success the file is fsynced and closed;
 // on any failure it is removed. publish_file renames such a file into place and fsyncs the
 // directory. FileRangeSource and ConcatFileSource are ByteSources over stored files; holding
 // the open file keeps its bytes readable even after a newer put unlinks it.

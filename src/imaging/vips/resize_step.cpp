@@ -3,6 +3,10 @@
 namespace imgpipe::imaging::vips_impl {
 namespace {
 
+vips::VImage to_uchar(const vips::VImage& in) {
+    return in.format() == VIPS_FORMAT_UCHAR ? in : in.cast(VIPS_FORMAT_UCHAR);
+}
+
 vips::VImage scale(const vips::VImage& in, Size target) {
     if (in.width() == target.width && in.height() == target.height) return in;
     const double hscale = static_cast<double>(target.width) / in.width();
@@ -12,7 +16,7 @@ vips::VImage scale(const vips::VImage& in, Size target) {
     x = x.resize(
         hscale, vips::VImage::option()->set("vscale", vscale)->set("kernel", VIPS_KERNEL_LANCZOS3));
     if (alpha) x = x.unpremultiply();
-    if (x.format() != VIPS_FORMAT_UCHAR) x = x.cast(VIPS_FORMAT_UCHAR);
+    x = to_uchar(x);
     // vips_resize rounds its output size; pin it to the planned size exactly (at most a pixel
     // of difference, filled by repeating the edge).
     if (x.width() != target.width || x.height() != target.height) {
@@ -50,9 +54,26 @@ std::vector<double> background_pixel(Rgb colour, int bands) {
     return pixel;
 }
 
-vips::VImage resize_to_plan(const vips::VImage& decoded, const VariantPlan& plan,
-                            const VariantSpec& variant) {
-    vips::VImage x = scale(decoded, plan.resize);
+vips::VImage resize_whole(const vips::VImage& decoded, Size full) { return scale(decoded, full); }
+
+vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y) {
+    vips::VImage in = source;
+    if (x.start != 0 || y.start != 0 || x.length != in.width() || y.length != in.height()) {
+        in = in.crop(x.start, y.start, x.length, y.length);
+    }
+    if (x.shrink == 1.0 && y.shrink == 1.0) return in;
+    const bool alpha = in.has_alpha();
+    if (alpha) in = in.premultiply();
+    // vips_reduce without `gap`: one Lanczos3 pass per axis, whose sampling positions
+    // window_plan.h models (vips_resize may box-shrink first, which it does not).
+    vips::VImage out =
+        in.reduce(x.shrink, y.shrink, vips::VImage::option()->set("kernel", VIPS_KERNEL_LANCZOS3));
+    if (alpha) out = out.unpremultiply();
+    return to_uchar(out);
+}
+
+vips::VImage fit_to_plan(const vips::VImage& x, const VariantPlan& plan,
+                         const VariantSpec& variant) {
     const Size out = plan.output;
     if (x.width() == out.width && x.height() == out.height) return x;
     if (out.width <= x.width() && out.height <= x.height()) {

@@ -1,19 +1,31 @@
 #pragma once
-// Resize step: makes one variant's pixels from the decoded, upright, 8-bit image: scales it to
-// plan.resize with Lanczos3 (premultiplying alpha so edges do not darken), then crops (cover,
-// at the variant's gravity) or letterboxes (contain, on the variant's background) to
-// plan.output. The result has exactly plan.output's size. Throws vips::VError. Thread-safe:
-// `decoded` is only read, so several variants may be made from it at once.
+// Resize step: the resampling of variants, in the decoded image's stored orientation (the caller
+// orients the small result). reduce_window() makes a window of a variant from a stage (the
+// decoded image or an earlier intermediate, see cascade_plan.h) with Lanczos3; resize_whole()
+// is the general path for enlarging and large shrinks. Alpha is premultiplied around
+// resampling so edges do not darken. fit_to_plan() then crops (cover, at the variant's
+// gravity) or letterboxes (contain, on the variant's background) the upright result to
+// plan.output. Throw vips::VError. Thread-safe: inputs are only read, so several variants may
+// be made from one image at once.
 
 #include <vips/vips8>
 
 #include "imaging/resize_spec.h"
 #include "imaging/variant_geometry.h"
+#include "imaging/vips/window_plan.h"
 
 namespace imgpipe::imaging::vips_impl {
 
-vips::VImage resize_to_plan(const vips::VImage& decoded, const VariantPlan& plan,
-                            const VariantSpec& variant);
+// The whole reduced range of `x` and `y` of `source` (8-bit, `out_length` pixels per axis).
+vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y);
+
+// All of `decoded` scaled to exactly `full` with vips_resize and Lanczos3.
+vips::VImage resize_whole(const vips::VImage& decoded, Size full);
+
+// `resized` (upright; plan.resize, or already plan.output) cropped or letterboxed to
+// plan.output.
+vips::VImage fit_to_plan(const vips::VImage& resized, const VariantPlan& plan,
+                         const VariantSpec& variant);
 
 // The background as pixel values for an image with `bands` bands (grey or sRGB, with or
 // without an opaque alpha).

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "imaging/imaging_errors.h"
+#include "imaging/vips/cascade_plan.h"
 #include "imaging/vips/colour_step.h"
 #include "imaging/vips/deadline_guard.h"
 #include "imaging/vips/encode_step.h"
@@ -17,8 +18,10 @@
 namespace imgpipe::imaging {
 namespace {
 
+using vips_impl::CascadeStep;
 using vips_impl::DeadlineGuard;
 using vips_impl::ImageInput;
+using vips_impl::Window;
 
 // libjpeg reports arithmetic, lossless and 12-bit JPEGs as "Unsupported JPEG process"; those are
 // valid files of a kind imgpipe does not read, everything else failing in the decoder is damage.
@@ -31,24 +34,32 @@ Status decode_failure(const std::string& what) {
 }
 
 struct Decoded {
-    vips::VImage image;  // upright, 8-bit sRGB or grey, in memory
-    Size size;           // as decoded, before orientation
+    vips::VImage image;  // as stored (orientation not applied), 8-bit sRGB or grey
+    Size size;
+    bool in_memory = false;  // else pixels are decoded as the first reader pulls them
 };
 
-Result<Decoded> decode(const ImageInput& input, const vips_impl::OpenedImage& opened,
-                       const ResizeSpec& spec, DeadlineGuard& guard) {
+// Starts the decode; pixels come later, from decode_to_memory() or the one variant reading them.
+Result<Decoded> begin_decode(const ImageInput& input, const vips_impl::OpenedImage& opened,
+                             const ResizeSpec& spec) {
     const ImageInfo& info = opened.info;
     try {
         vips_impl::DecodeStart start =
             vips_impl::start_decode(input, opened, decode_floor(info.upright(), spec));
         vips::VImage x = vips_impl::to_srgb8(start.image);
-        guard.watch(x);
-        x = x.copy_memory();
-        Decoded decoded{x, {x.width(), x.height()}};
-        IMGPIPE_RETURN_IF_ERROR(guard.check("orient"));
-        if (info.orientation != 1) x = vips_impl::orient(x, info.orientation).copy_memory();
-        decoded.image = x;
-        return decoded;
+        return Decoded{x, {x.width(), x.height()}};
+    } catch (const vips::VError& e) {
+        vips_error_clear();
+        return decode_failure(e.what());
+    }
+}
+
+Status decode_to_memory(Decoded& decoded, DeadlineGuard& guard) {
+    try {
+        guard.watch(decoded.image);
+        decoded.image = decoded.image.copy_memory();
+        decoded.in_memory = true;
+        return Status::ok();
     } catch (const vips::VError& e) {
         vips_error_clear();
         if (guard.expired()) return deadline_exceeded("deadline passed while decoding");
@@ -56,14 +67,42 @@ Result<Decoded> decode(const ImageInput& input, const vips_impl::OpenedImage& op
     }
 }
 
-Result<Variant> make_variant(const vips::VImage& decoded, Size upright, const VariantSpec& spec,
-                             DeadlineGuard& guard) {
+// Makes one variant from `source` (the decoded image, or the intermediate its step cascades
+// from). When `keep_stage`, the reduced window is left in memory in `stage` for later steps.
+// When `source` is a decode still in progress, libvips failures are the decoder's.
+Result<Variant> make_variant(const vips::VImage& source, bool source_decoding,
+                             const CascadeStep& step, const ImageInfo& info,
+                             const VariantSpec& spec, bool keep_stage, DeadlineGuard& guard,
+                             vips::VImage& stage) {
     IMGPIPE_RETURN_IF_ERROR(guard.check("variant " + spec.name));
-    const VariantPlan plan = plan_variant(upright, spec);
+    const VariantPlan plan = plan_variant(info.upright(), spec);
+    const Window& w = step.window;
     try {
-        vips::VImage x = vips_impl::resize_to_plan(decoded, plan, spec);
+        vips::VImage x;
+        if (step.x) {
+            vips::VImage reduced = vips_impl::reduce_window(source, *step.x, *step.y);
+            // Kept for later steps, or made random-access for orienting or a smart crop (the
+            // decoder only reads forwards). Copies give private headers to watch, so jobs'
+            // variants never share signal handlers.
+            const bool random_access = info.orientation != 1 || (spec.fit == Fit::kCover &&
+                                                                 spec.gravity != Gravity::kCentre);
+            if (keep_stage || (source_decoding && random_access)) {
+                reduced = reduced.copy();
+                guard.watch(reduced);
+                reduced = reduced.copy_memory();
+                if (keep_stage) {
+                    stage = reduced.crop(step.x->trusted, step.y->trusted, step.x->reduced.length,
+                                         step.y->reduced.length);
+                }
+            }
+            x = reduced.crop(step.x->crop, step.y->crop, w.width, w.height);
+        } else {
+            x = vips_impl::resize_whole(source, w.full).crop(w.x, w.y, w.width, w.height);
+        }
+        // Orienting the variant-sized window costs a fraction of orienting the decode.
+        x = vips_impl::orient(x, info.orientation);
+        x = vips_impl::fit_to_plan(x, plan, spec);
         x = vips_impl::flatten_for_format(x, spec);
-        // A private header to watch, so jobs' variants never share signal handlers.
         x = x.copy();
         guard.watch(x);
         Variant out;
@@ -77,6 +116,7 @@ Result<Variant> make_variant(const vips::VImage& decoded, Size upright, const Va
     } catch (const vips::VError& e) {
         vips_error_clear();
         if (guard.expired()) return deadline_exceeded("deadline passed while making " + spec.name);
+        if (source_decoding) return decode_failure(e.what());
         return Status(StatusCode::kInternal, "ImageProcessingFailed",
                       "variant " + spec.name + ": " + e.what());
     }
@@ -120,22 +160,52 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
     IMGPIPE_ASSIGN_OR_RETURN(auto opened, vips_impl::open_header(input));
     IMGPIPE_RETURN_IF_ERROR(vips_impl::check_limits(opened.info, limits));
     IMGPIPE_RETURN_IF_ERROR(guard.check("decode"));
-    IMGPIPE_ASSIGN_OR_RETURN(auto decoded, decode(input, opened, spec, guard));
+    IMGPIPE_ASSIGN_OR_RETURN(auto decoded, begin_decode(input, opened, spec));
 
     ProcessedImage result;
     result.source = opened.info;
     result.decoded = decoded.size;
-    const Size upright = opened.info.upright();
     const size_t n = spec.variants.size();
+    std::vector<Window> windows;
+    for (const auto& v : spec.variants) {
+        windows.push_back(vips_impl::stored_window(plan_variant(opened.info.upright(), v), v,
+                                                   opened.info.orientation));
+    }
+    const std::vector<CascadeStep> steps = vips_impl::plan_cascade(decoded.size, windows);
+    const std::vector<std::vector<size_t>> chains = vips_impl::chains_of(steps);
+    // A single reader of the decode (the first step) that reduces can pull it through itself,
+    // saving a pass over the largest image. Several readers, or the general path (vips_resize,
+    // which reads it more than once), need it in memory.
+    if (steps.empty() || chains.size() > 1 || !steps.front().x) {
+        IMGPIPE_RETURN_IF_ERROR(guard.check("decode"));
+        IMGPIPE_RETURN_IF_ERROR(decode_to_memory(decoded, guard));
+    }
+
     std::vector<std::optional<Result<Variant>>> made(n);
-    // Variants are independent reads of the same in-memory image: each thread takes the next.
+    std::vector<vips::VImage> stages(steps.size());
+    // Chains are independent reads of the decoded image: each thread takes the next.
     std::atomic<size_t> next{0};
     auto work = [&] {
-        for (size_t i = next++; i < n; i = next++) {
-            made[i] = make_variant(decoded.image, upright, spec.variants[i], guard);
+        for (size_t c = next++; c < chains.size(); c = next++) {
+            for (const size_t i : chains[c]) {
+                const CascadeStep& step = steps[i];
+                const VariantSpec& v = spec.variants[step.variant];
+                if (step.source >= 0) {
+                    const auto& from = made[steps[static_cast<size_t>(step.source)].variant];
+                    if (!from->is_ok()) {
+                        made[step.variant] = from->status();
+                        continue;
+                    }
+                }
+                const vips::VImage& source =
+                    step.source < 0 ? decoded.image : stages[static_cast<size_t>(step.source)];
+                made[step.variant] =
+                    make_variant(source, step.source < 0 && !decoded.in_memory, step, opened.info,
+                                 v, step.feeds_later, guard, stages[i]);
+            }
         }
     };
-    const size_t threads = std::min<size_t>(std::max(1, options_.variant_threads), n);
+    const size_t threads = std::min<size_t>(std::max(1, options_.variant_threads), chains.size());
     std::vector<std::thread> helpers;
     for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
     work();

@@ -1,10 +1,13 @@
 #pragma once
 // VipsImageProcessor: the ImageProcessor on libvips 8.14 (DESIGN.md §6). One job reads the
-// header (limits checked before any pixel is decoded), decodes once with shrink-on-load into
-// memory (upright, 8-bit sRGB), then makes each variant from that one image — resize/crop,
-// flatten, encode — optionally on several threads. Steps live one per file in this folder and
-// read as one sentence in process(); every libvips exception is turned into a Status here, at
-// the edge of the module.
+// header (limits checked before any pixel is decoded), decodes once with shrink-on-load (8-bit
+// sRGB, as stored), then makes each variant — resample, orient, crop, flatten, encode —
+// optionally on several threads. Resampling follows a cascade plan (cascade_plan.h): only the
+// part of an image a variant keeps is resampled, smaller variants are made from larger ones'
+// intermediates, and EXIF orientation is applied to each variant-sized result; when a single
+// variant reads the decode, it is pulled straight through instead of copied to memory. Steps
+// live one per file in this folder and read as one sentence in process(); every libvips
+// exception is turned into a Status here, at the edge of the module.
 //
 // Thread-safe: process()/probe() may be called from any number of threads at once. libvips'
 // cache is off and its per-operation threading is set once per process (Options::vips_concurrency

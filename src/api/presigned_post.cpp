@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
-#include <nlohmann/json.hpp>
 
+#include "core/json_text.h"
 #include "sigv4/post_policy.h"
 
 namespace imgpipe::api {
@@ -73,16 +73,32 @@ PresignedPost build_presigned_post(const PresignOptions& options, const UploadRe
 }
 
 std::string presigned_post_json(const PresignedPost& post) {
-    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
-    for (const auto& [name, value] : post.fields) fields[name] = value;
-    nlohmann::ordered_json body = nlohmann::ordered_json::object();
-    body["url"] = post.url;
-    body["fields"] = std::move(fields);
-    body["id"] = post.id;
-    body["key"] = post.key;
-    body["expiresAt"] = post.expires_at;
-    body["statusUrl"] = post.status_url;
-    return body.dump();
+    // Written directly (see core/json_text.h): every value is valid UTF-8 (validated request,
+    // configuration, base64, hex). Field names are distinct, as an object's must be.
+    std::string out;
+    out.reserve(2048);
+    auto member = [&](std::string_view name, std::string_view value) {
+        json_text::append_string(out, name);
+        out.push_back(':');
+        json_text::append_string(out, value);
+    };
+    out += R"({"url":)";
+    json_text::append_string(out, post.url);
+    out += R"(,"fields":{)";
+    for (size_t i = 0; i < post.fields.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        member(post.fields[i].first, post.fields[i].second);
+    }
+    out += "},";
+    member("id", post.id);
+    out.push_back(',');
+    member("key", post.key);
+    out.push_back(',');
+    member("expiresAt", post.expires_at);
+    out.push_back(',');
+    member("statusUrl", post.status_url);
+    out.push_back('}');
+    return out;
 }
 
 }  // namespace imgpipe::api

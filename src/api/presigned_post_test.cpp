@@ -191,5 +191,18 @@ TEST(PresignedPostTest, ResponseJsonHasTheDocumentedShape) {
     for (const auto& [k, v] : p.fields) EXPECT_EQ(body["fields"][k], v);
 }
 
+TEST(PresignedPostTest, ResponseJsonKeepsFieldOrderAndEscapesTheKey) {
+    UploadRequest req = request();
+    req.filename = "flöwer \"1\" \\ x.jpg";
+    PresignedPost p = build_presigned_post(options(), req, "id", kNow);
+    // The same document through nlohmann: member order, escaping and UTF-8 all identical.
+    nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : p.fields) fields[k] = v;
+    const nlohmann::ordered_json expected = {
+        {"url", p.url}, {"fields", fields},          {"id", p.id},
+        {"key", p.key}, {"expiresAt", p.expires_at}, {"statusUrl", p.status_url}};
+    EXPECT_EQ(presigned_post_json(p), expected.dump());
+}
+
 }  // namespace
 }  // namespace imgpipe::api

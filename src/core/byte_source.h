@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -22,6 +23,16 @@ class ByteSource {
     // stream has ended cleanly. A verifying source reports a mismatch as an error from the read
     // that reaches the end, so a consumer that stops on error never commits unverified data.
     virtual Result<size_t> read(std::span<char> buf) = 0;
+
+    // When what is left to read is exactly a range of an open file, that range: a server may
+    // then send it with sendfile(2) instead of reading it (and must not also read()). The
+    // descriptor stays valid while this source lives.
+    struct FileRange {
+        int fd;
+        uint64_t offset;
+        uint64_t length;
+    };
+    virtual std::optional<FileRange> file_range() const { return std::nullopt; }
 };
 
 // A ByteSource over an in-memory string (small bodies, tests). `max_read` caps each read, so

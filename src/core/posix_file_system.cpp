@@ -127,6 +127,7 @@ class PosixReadableFile final : public ReadableFile {
         }
     }
     uint64_t size() const override { return size_; }
+    int native_handle() const override { return fd_; }
 
   private:
     int fd_;

@@ -452,6 +452,59 @@ TEST(ServerTest, StreamsResponseBodyWithContentLengthOrChunked) {
     EXPECT_EQ(ts.seen()[0].bytes_out, kSize);
 }
 
+// A range of a real file, offered for sendfile(2); read() must then not be used.
+class FileRangeOnly final : public ByteSource {
+  public:
+    FileRangeOnly(int fd, uint64_t offset, uint64_t length) : range_{fd, offset, length} {}
+    Result<size_t> read(std::span<char>) override {
+        return internal_error("read() called on a source sent with sendfile");
+    }
+    std::optional<FileRange> file_range() const override { return range_; }
+
+  private:
+    FileRange range_;
+};
+
+TEST(ServerTest, SendsFileRangesWithSendfileAndTimesOutAStalledReader) {
+    // Larger than the socket buffers of both ends together, so a stalled reader stalls the send.
+    const std::string content = pattern(32 * (1 << 20) + 3);
+    char path[] = "/tmp/imgpipe-sendfile-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::unlink(path);
+    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    constexpr uint64_t kOffset = 1001;
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/file", [&](Request&) {
+        Response res;
+        res.source = std::make_unique<FileRangeOnly>(fd, kOffset, content.size() - kOffset);
+        res.content_length = content.size() - kOffset;
+        return res;
+    });
+    ServerOptions opt;
+    opt.body_timeout = 300ms;
+    TestServer ts(router, opt);
+
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/file")));
+    auto r = c.read_reply();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_TRUE(r.body == content.substr(kOffset)) << "bodies differ, size " << r.body.size();
+    ASSERT_TRUE(c.send(get("/file")));  // the connection is still good for the next request
+    EXPECT_EQ(c.read_reply().body.size(), content.size() - kOffset);
+
+    // A client that stops reading fills the socket; the server gives up after the body
+    // timeout and closes, instead of holding the connection forever.
+    Client stalled(ts.port());
+    ASSERT_TRUE(stalled.send(get("/file")));
+    std::this_thread::sleep_for(1500ms);
+    auto partial = stalled.read_reply();
+    EXPECT_EQ(partial.status, 200);
+    EXPECT_TRUE(partial.body.empty()) << "the whole body arrived: the send was never stalled";
+    ts.server->stop();
+    ::close(fd);
+}
+
 TEST(ServerTest, HeadSendsHeadersOnly) {
     auto router = std::make_shared<Router>();
     router->add("GET", "/file", [](Request& req) {

@@ -1,16 +1,21 @@
 #include "http/session.h"
 
+#include <sys/sendfile.h>
+
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <optional>
@@ -36,6 +41,7 @@ constexpr size_t kFirstReadSize = 8 * 1024;
 constexpr uint64_t kDrainLimit = 64 * 1024;
 constexpr size_t kInlineReadStep = 64 * 1024;
 constexpr size_t kResponsePiece = 256 * 1024;
+constexpr size_t kSendfileBurst = 16 << 20;
 constexpr uint64_t kLingerLimit = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -152,6 +158,8 @@ class Session : public std::enable_shared_from_this<Session> {
                                    bool& keep_alive, uint64_t& bytes_out);
     awaitable<bool> write_streamed(bhttp::response<bhttp::buffer_body>& r, Response& res,
                                    const Request& req, bool blocking, uint64_t& bytes_out);
+    awaitable<bool> send_file(ByteSource::FileRange range, const Request& req, bool blocking,
+                              uint64_t& bytes_out);
     awaitable<void> linger();
     void finish(const Request& req, int status, uint64_t bytes_out, Clock::time_point started);
     Response call_handler(const Handler& handler, Request& req);
@@ -174,6 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Body bytes still to come when the body is framed by Content-Length: such bodies are read
     // past the parser (see read_direct). Empty for chunked bodies.
     std::optional<uint64_t> direct_left_;
+    uint64_t send_waits_ = 0;  // counts send_file's waits, so a late watchdog hits none
 };
 
 awaitable<void> Session::run() {
@@ -555,6 +564,10 @@ awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, 
     bhttp::response_serializer<bhttp::buffer_body> sr{r};
     co_await bhttp::async_write_header(stream_, sr, redirect(ec));
     if (ec) co_return false;
+    const auto range = res.source->file_range();
+    if (range && res.content_length == range->length) {
+        co_return co_await send_file(*range, req, blocking, bytes_out);
+    }
     // One piece buffer per streamed response, not per connection: idle keep-alive connections
     // then cost no more than their socket buffers.
     auto piece = std::make_unique<char[]>(kResponsePiece);
@@ -594,6 +607,58 @@ awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, 
 
 // Closing a socket with unread request bytes makes the kernel send a reset, which can destroy
 // the response before the client reads it. So: half-close, then read and discard (bounded).
+// A stored file goes out with sendfile(2): no copy through this process and no trip to the
+// handler pool per 256 KiB piece. sendfile may wait for the disk, so for a blocking route each
+// burst runs on the pool; a full socket is waited for here, at most the body timeout.
+awaitable<bool> Session::send_file(ByteSource::FileRange range, const Request& req, bool blocking,
+                                   uint64_t& bytes_out) {
+    const int socket = stream_.socket().native_handle();
+    auto offset = static_cast<off_t>(range.offset);
+    uint64_t left = range.length;
+    asio::steady_timer watchdog(stream_.get_executor());
+    for (;;) {
+        int err = 0;
+        auto burst = [&] {
+            while (left > 0) {
+                const ssize_t n =
+                    ::sendfile(socket, range.fd, &offset, std::min<uint64_t>(left, kSendfileBurst));
+                if (n > 0) {
+                    left -= static_cast<uint64_t>(n);
+                } else if (n == 0 || errno != EINTR) {
+                    err = n == 0 ? EIO : errno;  // 0: the file ends before its recorded size
+                    return;
+                }
+            }
+        };
+        if (blocking) {
+            co_await run_on_pool(state_->pool, burst);
+        } else {
+            burst();
+        }
+        bytes_out = range.length - left;
+        if (left == 0) co_return true;
+        if (err != EAGAIN) {
+            if (err != EPIPE && err != ECONNRESET) {
+                log::warn("sendfile failed; closing connection",
+                          {{"request_id", req.request_id}, {"error", std::strerror(err)}});
+            }
+            co_return false;
+        }
+        // The socket is full: wait until the client takes more, or give up at the timeout.
+        const uint64_t wait = ++send_waits_;
+        watchdog.expires_after(opt_.body_timeout);
+        watchdog.async_wait([weak = weak_from_this(), wait](error_code ec) {
+            auto self = weak.lock();
+            if (!ec && self && self->send_waits_ == wait) self->stream_.socket().cancel();
+        });
+        error_code ec;
+        co_await stream_.socket().async_wait(asio::socket_base::wait_write, redirect(ec));
+        ++send_waits_;
+        watchdog.cancel();
+        if (ec) co_return false;
+    }
+}
+
 awaitable<void> Session::linger() {
     error_code ec;
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);

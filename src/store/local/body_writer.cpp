@@ -153,6 +153,12 @@ Result<size_t> FileRangeSource::read(std::span<char> buf) {
     return n;
 }
 
+std::optional<ByteSource::FileRange> FileRangeSource::file_range() const {
+    const int fd = file_->native_handle();
+    if (fd < 0) return std::nullopt;
+    return FileRange{fd, offset_, remaining_};
+}
+
 Result<size_t> ConcatFileSource::read(std::span<char> buf) {
     while (index_ < files_.size()) {
         const ReadableFile& file = *files_[index_];

@@ -72,6 +72,7 @@ class FileRangeSource final : public ByteSource {
     FileRangeSource(std::unique_ptr<ReadableFile> file, uint64_t offset, uint64_t length)
         : file_(std::move(file)), offset_(offset), remaining_(length) {}
     Result<size_t> read(std::span<char> buf) override;
+    std::optional<FileRange> file_range() const override;
 
   private:
     std::unique_ptr<ReadableFile> file_;

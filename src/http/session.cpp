@@ -43,7 +43,7 @@ constexpr uint64_t kDrainLimit = 64 * 1024;
 constexpr size_t kInlineReadStep = 64 * 1024;
 constexpr size_t kResponsePiece = 256 * 1024;
 constexpr size_t kSendfileBurst = 16 << 20;
-constexpr uint64_t kSendfileAhead = 16 << 20;
+constexpr uint64_t kSendfileAhead = 64 << 20;
 constexpr uint64_t kLingerLimit = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";

@@ -607,8 +607,6 @@ awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, 
     }
 }
 
-// Closing a socket with unread request bytes makes the kernel send a reset, which can destroy
-// the response before the client reads it. So: half-close, then read and discard (bounded).
 // A stored file goes out with sendfile(2): no copy through this process and no trip to the
 // handler pool per 256 KiB piece. sendfile may wait for the disk, so for a blocking route each
 // burst runs on the pool; a full socket is waited for here, at most the body timeout.
@@ -665,6 +663,8 @@ awaitable<bool> Session::send_file(ByteSource::FileRange range, const Request& r
     }
 }
 
+// Closing a socket with unread request bytes makes the kernel send a reset, which can destroy
+// the response before the client reads it. So: half-close, then read and discard (bounded).
 awaitable<void> Session::linger() {
     error_code ec;
     stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);

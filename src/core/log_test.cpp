@@ -1,0 +1,77 @@
+#include "core/log.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace imgpipe::log {
+namespace {
+
+// Points file descriptor 2 at a temporary file for the life of the object.
+class CapturedStderr {
+  public:
+    CapturedStderr() {
+        char name[] = "/tmp/imgpipe-log-test-XXXXXX";
+        fd_ = ::mkstemp(name);
+        path_ = name;
+        saved_ = ::dup(STDERR_FILENO);
+        ::dup2(fd_, STDERR_FILENO);
+    }
+    ~CapturedStderr() {
+        ::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+        ::close(fd_);
+        ::unlink(path_.c_str());
+    }
+    std::vector<nlohmann::json> lines() const {
+        std::ifstream in(path_);
+        std::vector<nlohmann::json> out;
+        for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+        return out;
+    }
+
+  private:
+    int fd_ = -1;
+    int saved_ = -1;
+    std::string path_;
+};
+
+// One test: buffer_output() switches the process for good, so the unbuffered behaviour is
+// checked first.
+TEST(LogTest, LinesAreJsonAndBatchedOnlyAfterBufferOutput) {
+    CapturedStderr captured;
+    info("first", {{"n", 1}, {"text", "a \"quoted\" \xff byte"}});
+    auto lines = captured.lines();
+    ASSERT_EQ(lines.size(), 1u);  // written at once
+    EXPECT_EQ(lines[0]["msg"], "first");
+    EXPECT_EQ(lines[0]["level"], "info");
+    EXPECT_EQ(lines[0]["n"], 1);
+    EXPECT_EQ(lines[0]["text"], "a \"quoted\" \xef\xbf\xbd byte");  // invalid UTF-8 replaced
+    EXPECT_TRUE(lines[0]["time"].is_string());
+
+    buffer_output();
+    info("batched 1");
+    info("batched 2");
+    EXPECT_EQ(captured.lines().size(), 1u);  // held back...
+    warn("a warning");                       // ...until a warn line, which takes them along
+    lines = captured.lines();
+    ASSERT_EQ(lines.size(), 4u);
+    EXPECT_EQ(lines[1]["msg"], "batched 1");
+    EXPECT_EQ(lines[2]["msg"], "batched 2");
+    EXPECT_EQ(lines[3]["level"], "warn");
+    info("last");
+    flush();
+    lines = captured.lines();
+    ASSERT_EQ(lines.size(), 5u);
+    EXPECT_EQ(lines[4]["msg"], "last");
+}
+
+}  // namespace
+}  // namespace imgpipe::log

@@ -17,7 +17,9 @@
 // `content_length` is sent chunked (HTTP/1.1; SSE works this way), read piece by piece as it
 // yields bytes; `source` reads of kBlocking routes run on the handler pool. A handler that
 // leaves its body unread gets the connection drained (up to 64 KiB) or closed after its
-// response. Every response carries Date and "Server: imgpipe".
+// response. Every response carries Date and "Server: imgpipe". A `source` that is a range of an
+// open file (ByteSource::file_range) goes out with sendfile(2); because of it, start() sets
+// SIGPIPE to be ignored for the process, and the server handles EPIPE instead.
 
 #include <chrono>
 #include <functional>

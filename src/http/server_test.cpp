@@ -501,6 +501,19 @@ TEST(ServerTest, SendsFileRangesWithSendfileAndTimesOutAStalledReader) {
     auto partial = stalled.read_reply();
     EXPECT_EQ(partial.status, 200);
     EXPECT_TRUE(partial.body.empty()) << "the whole body arrived: the send was never stalled";
+
+    // A client that goes away mid-body: sendfile meets EPIPE (not a process-killing SIGPIPE)
+    // and the server goes on serving.
+    for (int i = 0; i < 3; ++i) {
+        Client gone(ts.port());
+        ASSERT_TRUE(gone.send(get("/file")));
+        ASSERT_FALSE(gone.read_until("\r\n\r\n").empty());
+        gone.close();
+    }
+    std::this_thread::sleep_for(200ms);
+    Client after(ts.port());
+    ASSERT_TRUE(after.send(get("/file")));
+    EXPECT_EQ(after.read_reply().body.size(), content.size() - kOffset);
     ts.server->stop();
     ::close(fd);
 }

@@ -1,6 +1,7 @@
 """A client that disconnects mid-upload (declares a Content-Length, sends half, closes) leaves no
 object behind, the server keeps serving, and after a restart on the same data dir no temp file
-remains under <data>/tmp."""
+remains under <data>/tmp. A client that disconnects mid-download does not take the server down
+(downloads go out with sendfile, which would raise SIGPIPE)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,32 @@ def test_disconnect_mid_upload_leaves_nothing(server, raw):
     assert raw.request("GET", f"/{BUCKET}/cut/after.txt").content == b"still alive"
     assert raw.request("DELETE", f"/{BUCKET}/cut/multi.bin",
                        query=[("uploadId", upload_id)]).status_code == 204
+
+
+def _half_download(server, key: str, range_header: str | None = None) -> None:
+    extra = {"Range": range_header} if range_header else {}
+    headers = s3sig.sign_request(
+        "GET", f"/{BUCKET}/{key}", host=server.host, access_key=server.access_key,
+        secret_key=server.secret_key, payload_hash=s3sig.EMPTY_SHA256, headers=extra)
+    head = (f"GET {s3sig.uri_encode(f'/{BUCKET}/{key}', True)} HTTP/1.1\r\n" +
+            "".join(f"{k}: {v}\r\n" for k, v in headers.items()))
+    with socket.create_connection(("127.0.0.1", server.s3_port), timeout=10) as sock:
+        sock.sendall(head.encode() + b"\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 20")
+    # closed with most of the body unread, while the server is still sending it
+
+
+def test_disconnect_mid_download_keeps_the_server_up(server, raw):
+    body = os.urandom(32 << 20)
+    assert raw.request("PUT", f"/{BUCKET}/cut/download.bin", body=body).status_code == 200
+    for _ in range(5):
+        _half_download(server, "cut/download.bin")
+        _half_download(server, "cut/download.bin", range_header="bytes=1000-")
+    time.sleep(0.3)
+    assert server.proc.poll() is None, "the server exited"
+    got = raw.request("GET", f"/{BUCKET}/cut/download.bin", headers={"Range": "bytes=5-20"})
+    assert got.status_code == 206 and got.content == body[5:21]
+    assert raw.request("GET", f"/{BUCKET}/cut/download.bin").content == body
 
 
 def test_restart_keeps_objects(server, raw):

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 
 #include "core/json_text.h"
+#include "core/time_text.h"
 #include "sigv4/post_policy.h"
 
 namespace imgpipe::api {
@@ -19,15 +19,6 @@ std::string lower(std::string s) {
 }
 
 }  // namespace
-
-std::string iso8601(TimePoint t) {
-    std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 PresignedPost build_presigned_post(const PresignOptions& options, const UploadRequest& request,
                                    const std::string& id, TimePoint now,

@@ -51,9 +51,6 @@ struct PresignedPost {
     std::string policy_json;  // the decoded policy (for logs and tests)
 };
 
-// "2026-01-01T12:00:00Z" (whole seconds, UTC), as AWS SDKs write policy expirations.
-std::string iso8601(TimePoint t);
-
 // Builds the signed POST for `request` under upload id `id` at time `now` (truncated to whole
 // seconds), taking the signing key from `keys` when given. REQUIRES: `request` came from
 // parse_upload_request; `id` is URL-safe.

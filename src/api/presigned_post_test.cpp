@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/time_text.h"
 #include "sigv4/post_policy.h"
 #include "sigv4/sigv4.h"
 
@@ -103,7 +104,7 @@ TEST(PresignedPostTest, SignatureIsHmacOfTheBase64PolicyWithTheScopeKey) {
     k = sigv4::hmac_sha256(k, "eu-west-3");
     k = sigv4::hmac_sha256(k, "s3");
     k = sigv4::hmac_sha256(k, "aws4_request");
-    EXPECT_EQ(f["x-amz-signature"], sigv4::hex(sigv4::hmac_sha256(k, f["policy"])));
+    EXPECT_EQ(f["x-amz-signature"], to_hex(sigv4::hmac_sha256(k, f["policy"])));
     EXPECT_EQ(f["x-amz-signature"].size(), 64u);
 
     PresignOptions other = options();

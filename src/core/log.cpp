@@ -7,8 +7,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <mutex>
+
+#include "core/time_text.h"
 
 namespace imgpipe::log {
 namespace {
@@ -88,18 +89,6 @@ const char* level_name(Level level) {
     return "info";
 }
 
-std::string iso8601_now() {
-    auto now = std::chrono::system_clock::now();
-    auto secs = std::chrono::system_clock::to_time_t(now);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[40];
-    size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms.count()));
-    return buf;
-}
-
 }  // namespace
 
 bool set_level(std::string_view name) {
@@ -137,7 +126,7 @@ void write(Level level, std::string_view msg, const Fields& fields) {
     std::string line;
     line.reserve(256);
     line += R"({"time":")";
-    line += iso8601_now();
+    line += iso8601(std::chrono::system_clock::now(), TimePrecision::kMillis);
     line += R"(","level":")";
     line += level_name(level);
     line += R"(","msg":)";

@@ -284,7 +284,7 @@ std::string signed_chunks(const std::string& data, size_t chunk_size, std::strin
         std::string to_sign = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date + "\n" + scope + "\n" +
                               previous + "\n" + sigv4::sha256_hex("") + "\n" +
                               sigv4::sha256_hex(chunk);
-        std::string signature = sigv4::hex(sigv4::hmac_sha256(key, to_sign));
+        std::string signature = to_hex(sigv4::hmac_sha256(key, to_sign));
         if (corrupt_last && chunk.empty()) signature[0] = signature[0] == '0' ? '1' : '0';
         char size[32];
         std::snprintf(size, sizeof size, "%zx", chunk.size());

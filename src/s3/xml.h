@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "core/time_text.h"
 
 namespace imgpipe::s3 {
 
@@ -34,7 +35,9 @@ std::string_view local_name(const pugi::xml_node& node);
 pugi::xml_node child(const pugi::xml_node& node, std::string_view name);
 
 // "2026-11-27T01:02:03.000Z" (ListObjects, ListBuckets, CopyObjectResult...).
-std::string iso8601(std::chrono::system_clock::time_point t);
+inline std::string iso8601(std::chrono::system_clock::time_point t) {
+    return imgpipe::iso8601(t, TimePrecision::kMillis);
+}
 // "Fri, 27 Nov 2026 01:02:03 GMT" (Last-Modified; RFC 7231 IMF-fixdate).
 std::string http_date(std::chrono::system_clock::time_point t);
 // Parses an IMF-fixdate (also RFC 850 and asctime forms); nullopt when malformed.

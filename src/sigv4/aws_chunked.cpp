@@ -194,7 +194,7 @@ Status AwsChunkedDecoder::on_chunk_end() {
     if (!line_.empty()) return invalid("aws-chunked chunk data is longer than its declared size");
     state_ = State::kChunkHeader;
     if (!options_.signing) return Status::ok();
-    std::string hash = hex(chunk_hash_->finish());
+    std::string hash = to_hex(chunk_hash_->finish());
     chunk_hash_.reset();
     return check_chunk_signature(hash);
 }
@@ -204,7 +204,7 @@ Status AwsChunkedDecoder::check_chunk_signature(std::string_view data_hash_hex) 
     std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n" + s.amz_date + "\n" + s.scope + "\n" +
                       previous_signature_ + "\n" + std::string(kEmptySha256Hex) + "\n" +
                       std::string(data_hash_hex);
-    std::string expected = hex(hmac_sha256(s.signing_key, sts));
+    std::string expected = to_hex(hmac_sha256(s.signing_key, sts));
     if (!same_signature(expected, chunk_signature_)) {
         return bad_signature("an aws-chunked chunk signature does not match");
     }
@@ -242,7 +242,7 @@ Status AwsChunkedDecoder::finish() {
         const ChunkSigning& s = *options_.signing;
         std::string sts = "AWS4-HMAC-SHA256-TRAILER\n" + s.amz_date + "\n" + s.scope + "\n" +
                           previous_signature_ + "\n" + sha256_hex(canonical);
-        if (!same_signature(hex(hmac_sha256(s.signing_key, sts)), *trailer_signature_)) {
+        if (!same_signature(to_hex(hmac_sha256(s.signing_key, sts)), *trailer_signature_)) {
             return bad_signature("the aws-chunked trailer signature does not match");
         }
     }

@@ -105,7 +105,7 @@ class VerifyingPayloadSource final : public PayloadSource {
                               std::to_string(count_) + " of " + std::to_string(*expect_.length) +
                               ")");
         }
-        if (sha256_ && hex(sha256_->finish()) != expect_.sha256_hex) {
+        if (sha256_ && to_hex(sha256_->finish()) != expect_.sha256_hex) {
             return Status(StatusCode::kInvalidArgument, "XAmzContentSHA256Mismatch",
                           "The provided 'x-amz-content-sha256' header does not match what was "
                           "computed.");

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/time_text.h"
 #include "sigv4/auth_params.h"
 #include "sigv4/post_policy.h"
 #include "sigv4/text.h"
@@ -24,20 +25,6 @@ Status invalid_field(std::string message) {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string format_iso8601(TimePoint t) {
-    using namespace std::chrono;
-    auto secs = floor<seconds>(t);
-    auto day = floor<days>(secs);
-    year_month_day ymd(day);
-    hh_mm_ss hms(secs - day);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                  static_cast<int>(hms.seconds().count()));
-    return buf;
 }
 
 // A condition value: AWS wants strings; numbers are accepted as their decimal text.
@@ -150,7 +137,7 @@ Result<std::string> verify_post_signature(const PostFields& fields, PostAuthVers
     if (!secret) return unknown_key();
     const std::string key =
         signing_key(*secret, credential->date, credential->region, credential->service);
-    const std::string expected = hex(hmac_sha256(key, policy));
+    const std::string expected = to_hex(hmac_sha256(key, policy));
     const std::string provided = to_lower(trim(*find_post_field(fields, "x-amz-signature")));
     if (!constant_time_equal(expected, provided)) return mismatch();
     return credential->access_key_id;
@@ -192,7 +179,7 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
     // JS Date arithmetic keeps milliseconds, which toISOString then drops; so does this.
     const TimePoint expiration = now + request.expires;
     ordered_json doc = ordered_json::object();
-    doc["expiration"] = format_iso8601(expiration);
+    doc["expiration"] = iso8601(expiration);
     doc["conditions"] = std::move(conditions);
 
     PresignedPostForm form;
@@ -205,7 +192,7 @@ PresignedPostForm create_post_policy(const SigningCredentials& creds,
     form.fields = std::move(fields);
     set_field(form.fields, "key", request.key);
     set_field(form.fields, "Policy", policy);
-    set_field(form.fields, "X-Amz-Signature", hex(hmac_sha256(key, policy)));
+    set_field(form.fields, "X-Amz-Signature", to_hex(hmac_sha256(key, policy)));
     return form;
 }
 

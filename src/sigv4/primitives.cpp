@@ -12,24 +12,13 @@
 
 namespace imgpipe::sigv4 {
 
-std::string hex(std::string_view bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out.push_back(kDigits[c >> 4]);
-        out.push_back(kDigits[c & 0x0F]);
-    }
-    return out;
-}
-
 std::string sha256(std::string_view data) {
     Digest d(DigestKind::kSha256);
     d.update(data);
     return d.finish();
 }
 
-std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
 
 std::string hmac_sha1(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];

@@ -6,7 +6,7 @@ namespace imgpipe::sigv4 {
 namespace {
 
 TEST(PrimitivesTest, HexAndSha256) {
-    EXPECT_EQ(hex(std::string("\x00\x1f\xab\xff", 4)), "001fabff");
+    EXPECT_EQ(to_hex(std::string("\x00\x1f\xab\xff", 4)), "001fabff");
     EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     EXPECT_EQ(sha256_hex("Welcome to Amazon S3."),
               "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
@@ -14,7 +14,7 @@ TEST(PrimitivesTest, HexAndSha256) {
 }
 
 TEST(PrimitivesTest, HmacSha256MatchesRfc4231Case2) {
-    EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+    EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
@@ -55,8 +55,8 @@ TEST(PrimitivesTest, AmzDateRejectsMalformed) {
 
 TEST(PrimitivesTest, SigningKeyMatchesAwsExample) {
     // AWS General Reference, "Examples of how to derive a signing key for Signature Version 4".
-    EXPECT_EQ(hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1",
-                              "iam")),
+    EXPECT_EQ(to_hex(signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
+                                 "us-east-1", "iam")),
               "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 

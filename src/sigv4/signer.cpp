@@ -33,7 +33,8 @@ std::string sign(const SigningCredentials& creds, std::string_view amz_date,
                  std::string_view canonical) {
     std::string key =
         signing_key(creds.secret_key, amz_date.substr(0, 8), creds.region, creds.service);
-    return hex(hmac_sha256(key, string_to_sign(amz_date, scope_for(creds, amz_date), canonical)));
+    return to_hex(
+        hmac_sha256(key, string_to_sign(amz_date, scope_for(creds, amz_date), canonical)));
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/hex.h"
 #include "core/result.h"
 
 namespace imgpipe::sigv4 {
@@ -25,7 +26,6 @@ using TimePoint = std::chrono::system_clock::time_point;
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // ---- primitives -------------------------------------------------------------------------------
-std::string hex(std::string_view bytes);
 std::string sha256(std::string_view data);  // raw 32 bytes
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes

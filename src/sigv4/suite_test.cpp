@@ -162,12 +162,12 @@ TEST_P(BotocoreSuiteTest, CanonicalRequestStringToSignAndSignature) {
     EXPECT_EQ(sts, expected_sts);
     std::string key = signing_key(kSecret, params->credential.date, params->credential.region,
                                   params->credential.service);
-    EXPECT_EQ(hex(hmac_sha256(key, sts)), params->signature);
+    EXPECT_EQ(to_hex(hmac_sha256(key, sts)), params->signature);
     // The Authorization header is reproduced exactly from its parts.
     std::string list;
     for (const auto& h : params->signed_headers) list += (list.empty() ? "" : ";") + h;
-    EXPECT_EQ(authz, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope +
-                         ", SignedHeaders=" + list + ", Signature=" + hex(hmac_sha256(key, sts)));
+    EXPECT_EQ(authz, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope + ", SignedHeaders=" +
+                         list + ", Signature=" + to_hex(hmac_sha256(key, sts)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Vectors, BotocoreSuiteTest, ::testing::ValuesIn(botocore_cases()),
@@ -248,7 +248,7 @@ TEST_P(AwsCAuthSuiteTest, HeaderVariant) {
     std::string sts = string_to_sign(ctx.amz_date, scope, expected_creq);
     EXPECT_EQ(sts, expected_sts);
     std::string key = signing_key(ctx.secret, ctx.amz_date.substr(0, 8), ctx.region, ctx.service);
-    EXPECT_EQ(hex(hmac_sha256(key, sts)), expected_sig);
+    EXPECT_EQ(to_hex(hmac_sha256(key, sts)), expected_sig);
     EXPECT_EQ(params->signature, expected_sig);
 }
 
@@ -282,7 +282,7 @@ TEST_P(AwsCAuthSuiteTest, QueryVariant) {
     std::string sts = string_to_sign(ctx.amz_date, cred->scope(), expected_creq);
     EXPECT_EQ(sts, expected_sts);
     std::string key = signing_key(ctx.secret, ctx.amz_date.substr(0, 8), ctx.region, ctx.service);
-    EXPECT_EQ(hex(hmac_sha256(key, sts)), expected_sig);
+    EXPECT_EQ(to_hex(hmac_sha256(key, sts)), expected_sig);
 }
 
 INSTANTIATE_TEST_SUITE_P(Vectors, AwsCAuthSuiteTest, ::testing::ValuesIn(aws_c_auth_cases()),

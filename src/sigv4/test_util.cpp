@@ -96,14 +96,14 @@ Drained drain(ByteSource& source, size_t chunk) {
 std::string ChunkSigner::sign_chunk(std::string_view data) {
     std::string sts = "AWS4-HMAC-SHA256-PAYLOAD\n" + amz_date + "\n" + scope + "\n" + previous +
                       "\n" + sha256_hex("") + "\n" + sha256_hex(data);
-    previous = hex(hmac_sha256(signing_key, sts));
+    previous = to_hex(hmac_sha256(signing_key, sts));
     return previous;
 }
 
 std::string ChunkSigner::sign_trailer(std::string_view canonical_trailers) {
     std::string sts = "AWS4-HMAC-SHA256-TRAILER\n" + amz_date + "\n" + scope + "\n" + previous +
                       "\n" + sha256_hex(canonical_trailers);
-    return hex(hmac_sha256(signing_key, sts));
+    return to_hex(hmac_sha256(signing_key, sts));
 }
 
 std::string encode_aws_chunked(std::string_view data, size_t chunk_size, ChunkSigner* signer,

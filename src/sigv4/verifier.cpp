@@ -299,7 +299,7 @@ Result<Authorization> Verifier::Impl::check_signature(const RequestView& request
     std::string creq =
         canonical_request(request, claim.signed_headers, claim.payload_hash, claim.presigned);
     std::string sts = string_to_sign(claim.amz_date, scope, creq);
-    std::string expected = hex(hmac_sha256(key, sts));
+    std::string expected = to_hex(hmac_sha256(key, sts));
     if (!signatures_equal(expected, claim.signature)) {
         return unauthenticated("SignatureDoesNotMatch",
                                "The request signature we calculated does not match the signature "

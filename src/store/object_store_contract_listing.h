@@ -15,7 +15,7 @@ TEST_P(ObjectStoreContractTest, ListFiltersByPrefix) {
     ASSERT_TRUE(result.is_ok());
     ASSERT_EQ(result->objects.size(), 1u);
     EXPECT_EQ(result->objects[0].size, 3u);
-    EXPECT_EQ(result->objects[0].etag, contract::hex(contract::md5_raw("b/1")));
+    EXPECT_EQ(result->objects[0].etag, to_hex(contract::md5_raw("b/1")));
     EXPECT_FALSE(result->is_truncated);
 }
 

@@ -19,6 +19,7 @@
 
 #include "core/byte_source.h"
 #include "core/file_system.h"
+#include "core/hex.h"
 
 namespace imgpipe::store {
 
@@ -38,10 +39,6 @@ class Md5 {
   private:
     EVP_MD_CTX* ctx_;
 };
-
-std::string to_hex(std::string_view bytes);
-// Hex (either case) to bytes; nullopt when `hex` is not an even-length hex string.
-std::optional<std::string> from_hex(std::string_view hex);
 
 struct BodyLimits {
     uint64_t min_size = 0;

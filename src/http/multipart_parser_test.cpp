@@ -3,12 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 
+#include "corpus.h"
 #include "multipart_driver.h"
 
 namespace imgpipe::http {
@@ -436,8 +434,6 @@ TEST(MultipartReaderTest, SourceErrorsPassThrough) {
 
 // The fuzz target's seed corpus (and any crash input saved there) replayed through its driver.
 TEST(MultipartCorpusTest, EverySeedParsesOrFailsCleanly) {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(IMGPIPE_SOURCE_DIR) / "fuzz" / "corpus" / "multipart";
     // Outcomes of the hand-written seeds: "" = ok with a file, "nofile" = ok without one.
     const std::map<std::string, std::string> expected = {
         {"browser-form", ""},
@@ -456,14 +452,10 @@ TEST(MultipartCorpusTest, EverySeedParsesOrFailsCleanly) {
         {"not-multipart", "RequestIsNotMultiPartContent"},
     };
     size_t seen = 0;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::stringstream bytes;
-        bytes << in.rdbuf();
-        const std::string data = bytes.str();
+    for (const auto& [name, data] : read_fuzz_corpus("multipart")) {
         auto outcome = fuzzing::run_multipart_input(reinterpret_cast<const uint8_t*>(data.data()),
                                                     data.size());
-        auto it = expected.find(entry.path().filename().string());
+        auto it = expected.find(name);
         if (it == expected.end()) continue;
         ++seen;
         SCOPED_TRACE(it->first);

@@ -3,38 +3,23 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <set>
 
 #include "aws_chunked_driver.h"
-#include "sigv4/test_util.h"
+#include "corpus.h"
 
 namespace imgpipe::sigv4 {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::vector<std::string> corpus_files() {
-    std::vector<std::string> out;
-    fs::path dir = fs::path(IMGPIPE_SOURCE_DIR) / "fuzz" / "corpus" / "aws_chunked";
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_regular_file()) out.push_back(entry.path().string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-TEST(AwsChunkedCorpusTest, HasSeeds) { EXPECT_GE(corpus_files().size(), 5u); }
+TEST(AwsChunkedCorpusTest, HasSeeds) { EXPECT_GE(read_fuzz_corpus("aws_chunked").size(), 5u); }
 
 TEST(AwsChunkedCorpusTest, EveryFileDecodesOrFailsCleanly) {
     const std::set<std::string> kReasons = {
         "IncompleteBody",        "InvalidRequest", "MalformedTrailerError",
         "SignatureDoesNotMatch", "BadDigest",      "InvalidArgument"};
-    for (const std::string& path : corpus_files()) {
-        std::string bytes = testing::read_file(path);
+    for (const auto& [name, bytes] : read_fuzz_corpus("aws_chunked")) {
         auto outcome = fuzzing::run_aws_chunked_input(
             reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-        std::string name = fs::path(path).filename().string();
         if (name.starts_with("valid-")) {
             EXPECT_TRUE(outcome.status.is_ok()) << name << ": " << outcome.status.to_string();
             EXPECT_FALSE(outcome.decoded.empty()) << name;

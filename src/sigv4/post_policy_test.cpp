@@ -2,12 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "corpus.h"
 #include "post_policy_driver.h"
 
 namespace imgpipe::sigv4 {
@@ -495,8 +493,6 @@ TEST(PostPolicyTest, Base64RoundTripsAndRejectsGarbage) {
 
 // The fuzz target's seed corpus (and any crash input saved there) replayed through its driver.
 TEST(PostPolicyCorpusTest, EverySeedGivesItsOutcome) {
-    namespace fs = std::filesystem;
-    const fs::path dir = fs::path(IMGPIPE_SOURCE_DIR) / "fuzz" / "corpus" / "post_policy";
     const std::map<std::string, std::string> expected = {
         {"aws-sdk-policy", "AccessDenied"},  // the default fields carry no X-Amz-Algorithm
         {"all-forms-pass", ""},
@@ -513,14 +509,10 @@ TEST(PostPolicyCorpusTest, EverySeedGivesItsOutcome) {
         {"v4-form-missing-signature", "InvalidArgument"},
     };
     size_t seen = 0;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        std::ifstream in(entry.path(), std::ios::binary);
-        std::stringstream bytes;
-        bytes << in.rdbuf();
-        const std::string data = bytes.str();
+    for (const auto& [name, data] : read_fuzz_corpus("post_policy")) {
         Status s = fuzzing::run_post_policy_input(reinterpret_cast<const uint8_t*>(data.data()),
                                                   data.size());
-        auto it = expected.find(entry.path().filename().string());
+        auto it = expected.find(name);
         if (it == expected.end()) continue;
         ++seen;
         EXPECT_EQ(s.reason(), it->second) << it->first << ": " << s.to_string();

@@ -9,7 +9,7 @@ packages=(
     # build
     build-essential cmake ninja-build pkg-config clang clang-format clang-tidy libclang-rt-14-dev
     # libraries
-    libboost-dev libvips-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
+    libboost-dev libvips-dev libjpeg62-turbo-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
     libpugixml-dev libhiredis-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
     # tests
     libgtest-dev libgmock-dev libbenchmark-dev redis-server awscli python3-boto3 python3-pil

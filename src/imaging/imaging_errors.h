@@ -28,6 +28,14 @@ inline Status corrupt_image(std::string message) {
 inline Status image_too_large(std::string message) {
     return {StatusCode::kResourceExhausted, std::string(kImageTooLarge), std::move(message)};
 }
+// A decoder's fatal error. Decoders (libjpeg above all) call valid files of a kind imgpipe does
+// not read "Unsupported" (arithmetic, lossless and 12-bit JPEGs); anything else is damage.
+inline Status decode_failure(std::string_view what) {
+    const bool unsupported = what.find("Unsupported") != std::string_view::npos ||
+                             what.find("unsupported") != std::string_view::npos;
+    std::string message = "cannot decode: " + std::string(what);
+    return unsupported ? unsupported_format(std::move(message)) : corrupt_image(std::move(message));
+}
 inline Status deadline_exceeded(std::string message) {
     return {StatusCode::kDeadlineExceeded, std::string(kDeadlineExceeded), std::move(message)};
 }

@@ -2,6 +2,9 @@
 
 #include <cstdint>
 
+#include "imaging/vips/jpeg_codec.h"
+#include "imaging/vips/raw_pixels.h"
+
 namespace imgpipe::imaging::vips_impl {
 namespace {
 
@@ -63,6 +66,13 @@ std::string strip_webp_metadata(std::string_view webp) {
 }
 
 std::string encode(const vips::VImage& input, const VariantSpec& variant) {
+    if (variant.format == ImageFormat::kJpeg && input.format() == VIPS_FORMAT_UCHAR &&
+        (input.bands() == 1 || input.bands() == 3)) {
+        const RegionPixels pixels(input, {0, 0, input.width(), input.height()});
+        Result<std::string> jpeg = encode_jpeg(pixels.view(), variant.quality, variant.progressive);
+        if (!jpeg.is_ok()) throw vips::VError(jpeg.status().message());
+        return std::move(jpeg).value();
+    }
     const vips::VImage image = without_metadata(input);
     auto options = vips::VImage::option()->set("strip", true);
     VipsBlob* blob = nullptr;

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include "imaging/imaging_errors.h"
@@ -93,6 +95,12 @@ Result<OpenedImage> open_header(const ImageInput& input) {
         const int orientation = is_heif(opened) ? 1 : int_field(header, VIPS_META_ORIENTATION, 1);
         info.orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
         info.has_alpha = header.has_alpha();
+        const VipsInterpretation space = header.interpretation();
+        opened.direct_jpeg = info.format == ImageFormat::kJpeg &&
+                             header.format() == VIPS_FORMAT_UCHAR &&
+                             header.get_typeof(VIPS_META_ICC_NAME) == 0 &&
+                             ((space == VIPS_INTERPRETATION_sRGB && header.bands() == 3) ||
+                              (space == VIPS_INTERPRETATION_B_W && header.bands() == 1));
     } catch (const vips::VError& e) {
         return corrupt_image(std::string("cannot read the image header: ") + e.what());
     }
@@ -100,6 +108,14 @@ Result<OpenedImage> open_header(const ImageInput& input) {
         return corrupt_image("the image header declares an empty image");
     }
     return opened;
+}
+
+Result<std::string> read_input_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return not_found("NoSuchFile", "cannot open image file: " + path);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return internal_error("cannot read image file: " + path);
+    return bytes;
 }
 
 Status check_limits(const ImageInfo& info, const Limits& limits) {
@@ -117,6 +133,10 @@ Status check_limits(const ImageInfo& info, const Limits& limits) {
     return Status::ok();
 }
 
+int jpeg_shrink(const ImageInfo& info, Size upright_floor) {
+    return choose_block_shrink({info.width, info.height}, stored(upright_floor, info.orientation));
+}
+
 DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor) {
     const ImageInfo& info = opened.info;
     const Size source{info.width, info.height};
@@ -126,7 +146,7 @@ DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Siz
     DecodeStart start;
     switch (info.format) {
         case ImageFormat::kJpeg:
-            start.shrink = choose_block_shrink(source, floor);
+            start.shrink = jpeg_shrink(info, upright_floor);
             start.image = load(input, options()->set("shrink", start.shrink));
             break;
         case ImageFormat::kWebp: {

@@ -25,11 +25,17 @@ struct ImageInput {
 struct OpenedImage {
     ImageInfo info;
     std::string loader;  // libvips loader class, e.g. "VipsForeignLoadJpegBuffer"
+    // An 8-bit JPEG in YCbCr, RGB or grey with no ICC profile: decode_jpeg() (jpeg_codec.h)
+    // decodes it to what libvips would, with no colour management needed.
+    bool direct_jpeg = false;
 };
 
 // UnsupportedFormat when no allowed loader recognises the input, CorruptImage when the header
 // does not parse, kNotFound when the file is missing.
 Result<OpenedImage> open_header(const ImageInput& input);
+
+// The bytes of `input`, read from its file when it names one (kNotFound, kInternal on failure).
+Result<std::string> read_input_file(const std::string& path);
 
 // ImageTooLarge when the header exceeds `limits`.
 Status check_limits(const ImageInfo& info, const Limits& limits);
@@ -38,6 +44,10 @@ struct DecodeStart {
     vips::VImage image;  // lazy; pixels are decoded when pulled
     int shrink = 1;      // the block shrink used (JPEG), or 1
 };
+
+// The block shrink-on-load (1, 2, 4 or 8) for a JPEG whose decode, once upright, must still
+// cover `upright_floor` (see decode_floor()).
+int jpeg_shrink(const ImageInfo& info, Size upright_floor);
 
 // Starts decoding the first page so that the decoded image, once upright, still covers
 // `upright_floor` (see decode_floor()). Throws vips::VError.

@@ -1,9 +1,10 @@
 #pragma once
 // Resize step: the resampling of variants, in the decoded image's stored orientation (the caller
 // orients the small result). reduce_window() makes a window of a variant from a stage (the
-// decoded image or an earlier intermediate, see cascade_plan.h) with Lanczos3; resize_whole()
-// is the general path for enlarging and large shrinks. Alpha is premultiplied around
-// resampling so edges do not darken. fit_to_plan() then crops (cover, at the variant's
+// decoded image or an earlier intermediate, see cascade_plan.h) with Lanczos3:
+// lanczos3_reduce() for images without alpha, vips_reduce on premultiplied pixels (so edges do
+// not darken) for those with. resize_whole() is the general path for enlarging and large
+// shrinks. fit_to_plan() then crops (cover, at the variant's
 // gravity) or letterboxes (contain, on the variant's background) the upright result to
 // plan.output. Throw vips::VError. Thread-safe: inputs are only read, so several variants may
 // be made from one image at once.
@@ -17,7 +18,12 @@
 namespace imgpipe::imaging::vips_impl {
 
 // The whole reduced range of `x` and `y` of `source` (8-bit, `out_length` pixels per axis).
+// Without alpha, it is computed here, in memory (so `source` is best in memory too).
 vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y);
+
+// Whether the pixels of `image` sit in a memory buffer (like reduce_window()'s result without
+// alpha) rather than being computed on demand.
+bool in_memory(const vips::VImage& image);
 
 // All of `decoded` scaled to exactly `full` with vips_resize and Lanczos3.
 vips::VImage resize_whole(const vips::VImage& decoded, Size full);

@@ -10,6 +10,7 @@
 #include "imaging/vips/deadline_guard.h"
 #include "imaging/vips/encode_step.h"
 #include "imaging/vips/flatten_step.h"
+#include "imaging/vips/jpeg_codec.h"
 #include "imaging/vips/load_step.h"
 #include "imaging/vips/orient_step.h"
 #include "imaging/vips/resize_step.h"
@@ -23,43 +24,33 @@ using vips_impl::DeadlineGuard;
 using vips_impl::ImageInput;
 using vips_impl::Window;
 
-// libjpeg reports arithmetic, lossless and 12-bit JPEGs as "Unsupported JPEG process"; those are
-// valid files of a kind imgpipe does not read, everything else failing in the decoder is damage.
-Status decode_failure(const std::string& what) {
-    if (what.find("Unsupported") != std::string::npos ||
-        what.find("unsupported") != std::string::npos) {
-        return unsupported_format("cannot decode: " + what);
-    }
-    return corrupt_image("cannot decode: " + what);
-}
-
 struct Decoded {
-    vips::VImage image;  // as stored (orientation not applied), 8-bit sRGB or grey
+    vips::VImage image;  // in memory, as stored (orientation not applied), 8-bit sRGB or grey
     Size size;
-    bool in_memory = false;  // else pixels are decoded as the first reader pulls them
 };
 
-// Starts the decode; pixels come later, from decode_to_memory() or the one variant reading them.
-Result<Decoded> begin_decode(const ImageInput& input, const vips_impl::OpenedImage& opened,
-                             const ResizeSpec& spec) {
+// Decodes the image into memory at the shrink-on-load scale that serves every variant: common
+// JPEGs directly with libjpeg, everything else through libvips.
+Result<Decoded> decode(const ImageInput& input, const vips_impl::OpenedImage& opened,
+                       const ResizeSpec& spec, DeadlineGuard& guard) {
     const ImageInfo& info = opened.info;
+    const Size floor = decode_floor(info.upright(), spec);
     try {
-        vips_impl::DecodeStart start =
-            vips_impl::start_decode(input, opened, decode_floor(info.upright(), spec));
-        vips::VImage x = vips_impl::to_srgb8(start.image);
+        vips::VImage x;
+        if (opened.direct_jpeg) {
+            std::string file;
+            if (!input.path.empty()) {
+                IMGPIPE_ASSIGN_OR_RETURN(file, vips_impl::read_input_file(input.path));
+            }
+            IMGPIPE_ASSIGN_OR_RETURN(
+                x, vips_impl::decode_jpeg(input.path.empty() ? input.bytes : file,
+                                          vips_impl::jpeg_shrink(info, floor), guard));
+        } else {
+            x = vips_impl::to_srgb8(vips_impl::start_decode(input, opened, floor).image);
+            guard.watch(x);
+            x = x.copy_memory();
+        }
         return Decoded{x, {x.width(), x.height()}};
-    } catch (const vips::VError& e) {
-        vips_error_clear();
-        return decode_failure(e.what());
-    }
-}
-
-Status decode_to_memory(Decoded& decoded, DeadlineGuard& guard) {
-    try {
-        guard.watch(decoded.image);
-        decoded.image = decoded.image.copy_memory();
-        decoded.in_memory = true;
-        return Status::ok();
     } catch (const vips::VError& e) {
         vips_error_clear();
         if (guard.expired()) return deadline_exceeded("deadline passed while decoding");
@@ -68,12 +59,11 @@ Status decode_to_memory(Decoded& decoded, DeadlineGuard& guard) {
 }
 
 // Makes one variant from `source` (the decoded image, or the intermediate its step cascades
-// from). When `keep_stage`, the reduced window is left in memory in `stage` for later steps.
-// When `source` is a decode still in progress, libvips failures are the decoder's.
-Result<Variant> make_variant(const vips::VImage& source, bool source_decoding,
-                             const CascadeStep& step, const ImageInfo& info,
-                             const VariantSpec& spec, bool keep_stage, DeadlineGuard& guard,
-                             vips::VImage& stage) {
+// from), both in memory. When `keep_stage`, the reduced window is left in memory in `stage` for
+// later steps.
+Result<Variant> make_variant(const vips::VImage& source, const CascadeStep& step,
+                             const ImageInfo& info, const VariantSpec& spec, bool keep_stage,
+                             DeadlineGuard& guard, vips::VImage& stage) {
     IMGPIPE_RETURN_IF_ERROR(guard.check("variant " + spec.name));
     const VariantPlan plan = plan_variant(info.upright(), spec);
     const Window& w = step.window;
@@ -81,19 +71,16 @@ Result<Variant> make_variant(const vips::VImage& source, bool source_decoding,
         vips::VImage x;
         if (step.x) {
             vips::VImage reduced = vips_impl::reduce_window(source, *step.x, *step.y);
-            // Kept for later steps, or made random-access for orienting or a smart crop (the
-            // decoder only reads forwards). Copies give private headers to watch, so jobs'
-            // variants never share signal handlers.
-            const bool random_access = info.orientation != 1 || (spec.fit == Fit::kCover &&
-                                                                 spec.gravity != Gravity::kCentre);
-            if (keep_stage || (source_decoding && random_access)) {
-                reduced = reduced.copy();
-                guard.watch(reduced);
-                reduced = reduced.copy_memory();
-                if (keep_stage) {
-                    stage = reduced.crop(step.x->trusted, step.y->trusted, step.x->reduced.length,
-                                         step.y->reduced.length);
+            if (keep_stage) {
+                // (The copy gives a private header to watch, so jobs' variants never share
+                // signal handlers.)
+                if (!vips_impl::in_memory(reduced)) {
+                    reduced = reduced.copy();
+                    guard.watch(reduced);
+                    reduced = reduced.copy_memory();
                 }
+                stage = reduced.crop(step.x->trusted, step.y->trusted, step.x->reduced.length,
+                                     step.y->reduced.length);
             }
             x = reduced.crop(step.x->crop, step.y->crop, w.width, w.height);
         } else {
@@ -116,7 +103,6 @@ Result<Variant> make_variant(const vips::VImage& source, bool source_decoding,
     } catch (const vips::VError& e) {
         vips_error_clear();
         if (guard.expired()) return deadline_exceeded("deadline passed while making " + spec.name);
-        if (source_decoding) return decode_failure(e.what());
         return Status(StatusCode::kInternal, "ImageProcessingFailed",
                       "variant " + spec.name + ": " + e.what());
     }
@@ -160,7 +146,7 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
     IMGPIPE_ASSIGN_OR_RETURN(auto opened, vips_impl::open_header(input));
     IMGPIPE_RETURN_IF_ERROR(vips_impl::check_limits(opened.info, limits));
     IMGPIPE_RETURN_IF_ERROR(guard.check("decode"));
-    IMGPIPE_ASSIGN_OR_RETURN(auto decoded, begin_decode(input, opened, spec));
+    IMGPIPE_ASSIGN_OR_RETURN(auto decoded, decode(input, opened, spec, guard));
 
     ProcessedImage result;
     result.source = opened.info;
@@ -173,14 +159,6 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
     }
     const std::vector<CascadeStep> steps = vips_impl::plan_cascade(decoded.size, windows);
     const std::vector<std::vector<size_t>> chains = vips_impl::chains_of(steps);
-    // A single reader of the decode (the first step) that reduces can pull it through itself,
-    // saving a pass over the largest image. Several readers, or the general path (vips_resize,
-    // which reads it more than once), need it in memory.
-    if (steps.empty() || chains.size() > 1 || !steps.front().x) {
-        IMGPIPE_RETURN_IF_ERROR(guard.check("decode"));
-        IMGPIPE_RETURN_IF_ERROR(decode_to_memory(decoded, guard));
-    }
-
     std::vector<std::optional<Result<Variant>>> made(n);
     std::vector<vips::VImage> stages(steps.size());
     // Chains are independent reads of the decoded image: each thread takes the next.
@@ -200,8 +178,7 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
                 const vips::VImage& source =
                     step.source < 0 ? decoded.image : stages[static_cast<size_t>(step.source)];
                 made[step.variant] =
-                    make_variant(source, step.source < 0 && !decoded.in_memory, step, opened.info,
-                                 v, step.feeds_later, guard, stages[i]);
+                    make_variant(source, step, opened.info, v, step.feeds_later, guard, stages[i]);
             }
         }
     };

@@ -1,5 +1,7 @@
 #include "imaging/vips/vips_runtime.h"
 
+#include <malloc.h>
+
 #include <mutex>
 #include <vips/vips8>
 
@@ -9,6 +11,9 @@ Status ensure_vips_started(const VipsRuntimeOptions& options) {
     static std::once_flag once;
     static Status started;
     std::call_once(once, [&] {
+        constexpr int kMiB = 1 << 20;
+        mallopt(M_MMAP_THRESHOLD, 32 * kMiB);
+        mallopt(M_TRIM_THRESHOLD, 64 * kMiB);
         if (VIPS_INIT("imgpipe") != 0) {
             started =
                 internal_error(std::string("libvips failed to start: ") + vips_error_buffer());

@@ -1,0 +1,126 @@
+#include "imaging/vips/jpeg_codec.h"
+
+#include <gtest/gtest.h>
+
+#include "core/clock.h"
+#include "imaging/imaging_errors.h"
+#include "imaging/vips/test_support.h"
+
+namespace imgpipe::imaging::vips_impl {
+namespace {
+
+using testing::mean_abs_diff;
+using testing::read_bytes;
+using testing::testdata;
+
+const DeadlineGuard& no_deadline() {
+    static const DeadlineGuard guard(SystemClock::instance(), testing::seconds_from_now(3600));
+    return guard;
+}
+
+vips::VImage vips_jpegload(const std::string& bytes, int shrink) {
+    return vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "",
+                                         vips::VImage::option()->set("shrink", shrink))
+        .copy_memory();
+}
+
+PixelView view_of(const vips::VImage& image) {
+    return {.data = static_cast<const uint8_t*>(image.data()),
+            .width = image.width(),
+            .height = image.height(),
+            .bands = image.bands(),
+            .stride = static_cast<std::ptrdiff_t>(image.width()) * image.bands()};
+}
+
+TEST(JpegCodecTest, DecodeGivesLibvipsPixelsAndSizeAtEveryShrink) {
+    // Same libjpeg, same settings: identical pixels, and libvips' rounded-down size.
+    for (const char* file : {"sharp-fixtures/2569067123_aca715a2ee_o.jpg",  // baseline 4:2:0
+                             "sharp-fixtures/thRandom.jpg",                 // grey
+                             "jpeg-decoder-tests/reftest/progressive3.jpg",
+                             "libjpeg-turbo/testimages/testimgari.jpg"}) {  // arithmetic coded
+        const std::string bytes = read_bytes(testdata(file));
+        for (const int shrink : {1, 2, 4, 8}) {
+            auto mine = decode_jpeg(bytes, shrink, no_deadline());
+            ASSERT_TRUE(mine.is_ok()) << file << ": " << mine.status().to_string();
+            const vips::VImage theirs = vips_jpegload(bytes, shrink);
+            ASSERT_EQ(mine->width(), theirs.width()) << file << " 1/" << shrink;
+            ASSERT_EQ(mine->height(), theirs.height()) << file << " 1/" << shrink;
+            ASSERT_EQ(mine->bands(), theirs.bands()) << file;
+            EXPECT_EQ(mean_abs_diff(mine->copy_memory(), theirs), 0.0) << file << " 1/" << shrink;
+        }
+    }
+}
+
+TEST(JpegCodecTest, DamagedJpegsAreErrorValuesOrPadded) {
+    const std::string photo = read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg"));
+    // Cut inside the header: nothing to decode.
+    auto header_cut = decode_jpeg(photo.substr(0, 300), 4, no_deadline());
+    EXPECT_EQ(header_cut.status().reason(), kCorruptImage) << header_cut.status().to_string();
+    EXPECT_EQ(decode_jpeg("", 1, no_deadline()).status().reason(), kCorruptImage);
+    // Cut inside the pixel data: libjpeg pads the rest, as libvips does by default.
+    auto data_cut = decode_jpeg(photo.substr(0, photo.size() / 2), 8, no_deadline());
+    ASSERT_TRUE(data_cut.is_ok()) << data_cut.status().to_string();
+    EXPECT_EQ(data_cut->width(), 2725 / 8);
+}
+
+// A clock that moves on by a millisecond each time it is read.
+class TickingClock final : public Clock {
+  public:
+    std::chrono::system_clock::time_point now() const override { return {}; }
+    std::chrono::steady_clock::time_point steady_now() const override {
+        return std::chrono::steady_clock::time_point{} + std::chrono::milliseconds(++reads_);
+    }
+    int reads() const { return reads_; }
+
+  private:
+    mutable int reads_ = 0;
+};
+
+TEST(JpegCodecTest, DeadlinePassingMidwayStopsTheDecode) {
+    // 2225 rows are checked every 16: the deadline passes at the fifth check.
+    const TickingClock clock;
+    const DeadlineGuard guard(
+        clock, std::chrono::steady_clock::time_point{} + std::chrono::milliseconds(5));
+    auto out =
+        decode_jpeg(read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg")), 1, guard);
+    EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << out.status().to_string();
+    EXPECT_EQ(clock.reads(), 5);
+}
+
+TEST(JpegCodecTest, EncodeMatchesLibvipsJpegsaveAndCarriesNoMetadata) {
+    const vips::VImage in =
+        vips_jpegload(read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg")), 8);
+    for (const bool progressive : {false, true}) {
+        for (const int quality : {80, 95}) {
+            auto jpeg = encode_jpeg(view_of(in), quality, progressive);
+            ASSERT_TRUE(jpeg.is_ok()) << jpeg.status().to_string();
+            const vips::VImage out = testing::decode(*jpeg);
+            ASSERT_EQ(out.width(), in.width());
+            ASSERT_EQ(out.height(), in.height());
+            // The same settings as libvips' jpegsave give the same pixels.
+            VipsBlob* blob = in.jpegsave_buffer(vips::VImage::option()
+                                                    ->set("Q", quality)
+                                                    ->set("interlace", progressive)
+                                                    ->set("strip", true));
+            size_t length = 0;
+            const auto* data = static_cast<const char*>(vips_blob_get(blob, &length));
+            const vips::VImage theirs = testing::decode(std::string(data, length));
+            vips_area_unref(VIPS_AREA(blob));
+            EXPECT_EQ(mean_abs_diff(out, theirs), 0.0) << "q" << quality;
+            EXPECT_EQ(out.get_int("jpeg-multiscan"), progressive ? 1 : 0);
+            EXPECT_STREQ(out.get_string("jpeg-chroma-subsample"),
+                         quality >= 90 ? "4:4:4" : "4:2:0");
+            // No EXIF, XMP, ICC or comment.
+            EXPECT_EQ(jpeg->find("Exif"), std::string::npos);
+            EXPECT_EQ(jpeg->find("http://ns.adobe.com/xap"), std::string::npos);
+            EXPECT_EQ(out.get_typeof(VIPS_META_ICC_NAME), 0);
+        }
+    }
+    const vips::VImage grey = vips_jpegload(read_bytes(testdata("sharp-fixtures/thRandom.jpg")), 1);
+    auto jpeg = encode_jpeg(view_of(grey), 80, false);
+    ASSERT_TRUE(jpeg.is_ok());
+    EXPECT_EQ(testing::decode(*jpeg).bands(), 1);
+}
+
+}  // namespace
+}  // namespace imgpipe::imaging::vips_impl

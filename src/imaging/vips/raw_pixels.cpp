@@ -1,0 +1,28 @@
+#include "imaging/vips/raw_pixels.h"
+
+namespace imgpipe::imaging::vips_impl {
+
+RegionPixels::RegionPixels(const vips::VImage& image, VipsRect area)
+    : region_(vips_region_new(image.get_image())) {
+    if (!region_ || vips_region_prepare(region_.get(), &area) != 0) throw vips::VError();
+    view_ = {.data = VIPS_REGION_ADDR(region_.get(), area.left, area.top),
+             .width = area.width,
+             .height = area.height,
+             .bands = image.bands(),
+             .stride = static_cast<std::ptrdiff_t>(VIPS_REGION_LSKIP(region_.get()))};
+}
+
+vips::VImage new_memory_image(int width, int height, int bands, VipsInterpretation interpretation) {
+    vips::VImage image(vips_image_new_memory());
+    VipsImage* im = image.get_image();
+    vips_image_init_fields(im, width, height, bands, VIPS_FORMAT_UCHAR, VIPS_CODING_NONE,
+                           interpretation, 1.0, 1.0);
+    // Marked as libvips marks what its sequential loaders produce (and so every image the libvips
+    // path decodes): operations reading it then cache the lines they reuse. Without the mark,
+    // vips_resize feeding a smart crop recomputes them, ten times slower.
+    vips_image_set_int(im, VIPS_META_SEQUENTIAL, 1);
+    if (vips_image_write_prepare(im) != 0) throw vips::VError();
+    return image;
+}
+
+}  // namespace imgpipe::imaging::vips_impl

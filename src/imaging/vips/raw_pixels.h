@@ -1,0 +1,36 @@
+#pragma once
+// Raw pixels: the bridge between libvips images and the code that works on 8-bit pixels
+// directly (lanczos3_reduce, the JPEG codec). RegionPixels views a rectangle of an image as a
+// PixelView: the pixels are computed in the calling thread through a VipsRegion, without
+// libvips' thread pool, and for an image in memory, or a crop of one, the view points into its
+// buffer and nothing is copied. new_memory_image() makes an image whose buffer such code then
+// fills in. Not thread-safe; one per thread.
+
+#include <memory>
+#include <vips/vips8>
+
+#include "imaging/vips/lanczos_reduce.h"
+
+namespace imgpipe::imaging::vips_impl {
+
+class RegionPixels {
+  public:
+    // Throws vips::VError when the pixels cannot be computed.
+    // REQUIRES: `image` 8-bit; `area` within it; `image` outlives this.
+    RegionPixels(const vips::VImage& image, VipsRect area);
+
+    const PixelView& view() const { return view_; }
+
+  private:
+    struct Unref {
+        void operator()(VipsRegion* region) const { g_object_unref(region); }
+    };
+    std::unique_ptr<VipsRegion, Unref> region_;
+    PixelView view_;
+};
+
+// A width x height 8-bit image of `bands` bands in memory, its pixels to be written at
+// VIPS_IMAGE_ADDR (rows of VIPS_IMAGE_SIZEOF_LINE bytes). Throws vips::VError.
+vips::VImage new_memory_image(int width, int height, int bands, VipsInterpretation interpretation);
+
+}  // namespace imgpipe::imaging::vips_impl

@@ -29,7 +29,7 @@ inline Status image_too_large(std::string message) {
     return {StatusCode::kResourceExhausted, std::string(kImageTooLarge), std::move(message)};
 }
 // A decoder's fatal error. Decoders (libjpeg above all) call valid files of a kind imgpipe does
-// not read "Unsupported" (arithmetic, lossless and 12-bit JPEGs); anything else is damage.
+// not read "Unsupported" (lossless and 12-bit JPEGs, for one); anything else is damage.
 inline Status decode_failure(std::string_view what) {
     const bool unsupported = what.find("Unsupported") != std::string_view::npos ||
                              what.find("unsupported") != std::string_view::npos;

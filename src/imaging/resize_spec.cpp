@@ -112,7 +112,10 @@ Result<VariantSpec> variant_from_json(const nlohmann::json& j, size_t index) {
     VariantSpec v;
     bool has_width = false;
     bool has_height = false;
-    for (const auto& [key, value] : j.items()) {
+    for (const auto& item : j.items()) {
+        // (Not a structured binding: clang 14, used for the fuzz build, cannot capture those.)
+        const std::string& key = item.key();
+        const nlohmann::json& value = item.value();
         const std::string field = where + "." + key;
         auto need_int = [&](int& out, int lo, int hi) -> Status {
             if (!value.is_number_integer()) return spec_error(field + " must be an integer");

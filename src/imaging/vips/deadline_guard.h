@@ -1,7 +1,8 @@
 #pragma once
 // DeadlineGuard: enforces one job's deadline. check() is called between the processing steps
-// (imgproxy style); watch() hooks a libvips image's progress ("eval") signal so that pixel work
-// in progress — a slow decode, a huge resize — is killed (vips_image_set_kill) as soon as the
+// (imgproxy style) and by code that works a strip at a time (jpeg_codec); watch() hooks a
+// libvips image's progress ("eval") signal so that pixel work libvips does in its thread pool —
+// a slow decode, a huge resize being saved — is killed (vips_image_set_kill) as soon as the
 // deadline passes, and the operation then fails inside libvips. After that, expired() tells the
 // caller to report DeadlineExceeded rather than the libvips error.
 //

@@ -1,6 +1,7 @@
 #include "imaging/vips/encode_step.h"
 
 #include <cstdint>
+#include <optional>
 
 #include "imaging/vips/jpeg_codec.h"
 #include "imaging/vips/raw_pixels.h"
@@ -65,11 +66,19 @@ std::string strip_webp_metadata(std::string_view webp) {
     return out;
 }
 
-std::string encode(const vips::VImage& input, const VariantSpec& variant) {
+std::string encode(const vips::VImage& input, const VariantSpec& variant,
+                   const DeadlineGuard& guard) {
     if (variant.format == ImageFormat::kJpeg && input.format() == VIPS_FORMAT_UCHAR &&
         (input.bands() == 1 || input.bands() == 3)) {
-        const RegionPixels pixels(input, {0, 0, input.width(), input.height()});
-        Result<std::string> jpeg = encode_jpeg(pixels.view(), variant.quality, variant.progressive);
+        std::optional<RegionPixels> strip;
+        auto rows = [&](int y, int count) -> Result<PixelView> {
+            IMGPIPE_RETURN_IF_ERROR(guard.check("the rest of the encode"));
+            strip.reset();
+            strip.emplace(input, VipsRect{0, y, input.width(), count});
+            return strip->view();
+        };
+        Result<std::string> jpeg = encode_jpeg(input.width(), input.height(), input.bands(),
+                                               variant.quality, variant.progressive, rows);
         if (!jpeg.is_ok()) throw vips::VError(jpeg.status().message());
         return std::move(jpeg).value();
     }

@@ -1,16 +1,21 @@
 #pragma once
 // Encode step: writes one variant in its output format with its quality, stripping every piece
-// of metadata (EXIF with GPS, XMP, IPTC, ICC, comments). Throws vips::VError. Thread-safe.
+// of metadata (EXIF with GPS, XMP, IPTC, ICC, comments). 8-bit JPEG outputs go through
+// jpeg_codec, computed and encoded a strip at a time in the calling thread, the deadline checked
+// between strips; the other formats through libvips' savers (watch the image with the guard to
+// bound those). Throws vips::VError. Thread-safe.
 
 #include <string>
 #include <string_view>
 #include <vips/vips8>
 
 #include "imaging/resize_spec.h"
+#include "imaging/vips/deadline_guard.h"
 
 namespace imgpipe::imaging::vips_impl {
 
-std::string encode(const vips::VImage& image, const VariantSpec& variant);
+std::string encode(const vips::VImage& image, const VariantSpec& variant,
+                   const DeadlineGuard& guard);
 
 // Removes the EXIF, XMP and ICC chunks (and their VP8X flags) from a WebP file; returns the
 // input unchanged if it is not a well-formed RIFF/WEBP file.

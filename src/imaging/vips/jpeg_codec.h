@@ -13,25 +13,35 @@
 // CorruptImage or UnsupportedFormat. This is the only code that includes libjpeg. Thread-safe
 // (no shared state).
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vips/vips8>
 
 #include "core/result.h"
+#include "imaging/variant_geometry.h"
 #include "imaging/vips/deadline_guard.h"
 #include "imaging/vips/lanczos_reduce.h"
 
 namespace imgpipe::imaging::vips_impl {
 
-// `jpeg` decoded at 1/shrink scale (shrink 1, 2, 4 or 8) into a memory image, 8-bit sRGB or
-// grey, of libvips' size for that shrink (floor(side / shrink)). The deadline is checked between
-// strips of rows. Throws vips::VError if the image cannot be allocated.
+// `jpeg`, whose header says it is `source` pixels, decoded at 1/shrink scale (shrink 1, 2, 4 or
+// 8) into a memory image (or a crop of one), 8-bit sRGB or grey, of libvips' size for that
+// shrink (floor(side / shrink)). Bounded in time by `guard` throughout (also while libjpeg reads
+// the scans of a progressive file) and in work by a limit on the number of scans. Throws
+// vips::VError if the image cannot be allocated.
 // REQUIRES: OpenedImage::direct_jpeg for these bytes.
-Result<vips::VImage> decode_jpeg(std::string_view jpeg, int shrink, const DeadlineGuard& guard);
+Result<vips::VImage> decode_jpeg(std::string_view jpeg, Size source, int shrink,
+                                 const DeadlineGuard& guard);
 
-// `pixels` (1 band: grey, 3: sRGB) as a JPEG at `quality` (1..100) with the settings libvips'
-// jpegsave uses by default (4:2:0 chroma below quality 90, none from 90), baseline or
-// progressive, with no metadata.
-Result<std::string> encode_jpeg(const PixelView& pixels, int quality, bool progressive);
+// Supplies rows [y, y + count) of the image being encoded, valid until the next call. A
+// non-ok result (a deadline, say) stops the encode with it.
+using RowSource = std::function<Result<PixelView>(int y, int count)>;
+
+// A width x height image of `bands` bands (1: grey, 3: sRGB), fetched from `rows` a strip at a
+// time, as a JPEG at `quality` (1..100) with the settings libvips' jpegsave uses by default
+// (4:2:0 chroma below quality 90, none from 90), baseline or progressive, with no metadata.
+Result<std::string> encode_jpeg(int width, int height, int bands, int quality, bool progressive,
+                                const RowSource& rows);
 
 }  // namespace imgpipe::imaging::vips_impl

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "imaging/imaging_errors.h"
+#include "imaging/vips/load_step.h"
 #include "imaging/vips/test_support.h"
 
 namespace imgpipe::imaging::vips_impl {
@@ -24,12 +25,25 @@ vips::VImage vips_jpegload(const std::string& bytes, int shrink) {
         .copy_memory();
 }
 
-PixelView view_of(const vips::VImage& image) {
-    return {.data = static_cast<const uint8_t*>(image.data()),
-            .width = image.width(),
-            .height = image.height(),
-            .bands = image.bands(),
-            .stride = static_cast<std::ptrdiff_t>(image.width()) * image.bands()};
+// decode_jpeg with the header's size, as the processor passes it.
+Result<vips::VImage> decode(const std::string& bytes, int shrink, const DeadlineGuard& guard) {
+    auto opened = open_header({.bytes = bytes});
+    if (!opened.is_ok()) return opened.status();
+    return decode_jpeg(bytes, {opened->info.width, opened->info.height}, shrink, guard);
+}
+
+// encode_jpeg of a memory image, fed a strip at a time as the encode step does.
+Result<std::string> encode(const vips::VImage& image, int quality, bool progressive) {
+    const auto* base = static_cast<const uint8_t*>(image.data());
+    const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(image.width()) * image.bands();
+    return encode_jpeg(image.width(), image.height(), image.bands(), quality, progressive,
+                       [&](int y, int count) -> Result<PixelView> {
+                           return PixelView{.data = base + y * stride,
+                                            .width = image.width(),
+                                            .height = count,
+                                            .bands = image.bands(),
+                                            .stride = stride};
+                       });
 }
 
 TEST(JpegCodecTest, DecodeGivesLibvipsPixelsAndSizeAtEveryShrink) {
@@ -40,7 +54,7 @@ TEST(JpegCodecTest, DecodeGivesLibvipsPixelsAndSizeAtEveryShrink) {
                              "libjpeg-turbo/testimages/testimgari.jpg"}) {  // arithmetic coded
         const std::string bytes = read_bytes(testdata(file));
         for (const int shrink : {1, 2, 4, 8}) {
-            auto mine = decode_jpeg(bytes, shrink, no_deadline());
+            auto mine = decode(bytes, shrink, no_deadline());
             ASSERT_TRUE(mine.is_ok()) << file << ": " << mine.status().to_string();
             const vips::VImage theirs = vips_jpegload(bytes, shrink);
             ASSERT_EQ(mine->width(), theirs.width()) << file << " 1/" << shrink;
@@ -53,14 +67,33 @@ TEST(JpegCodecTest, DecodeGivesLibvipsPixelsAndSizeAtEveryShrink) {
 
 TEST(JpegCodecTest, DamagedJpegsAreErrorValuesOrPadded) {
     const std::string photo = read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg"));
+    const Size size{2725, 2225};
     // Cut inside the header: nothing to decode.
-    auto header_cut = decode_jpeg(photo.substr(0, 300), 4, no_deadline());
+    auto header_cut = decode_jpeg(photo.substr(0, 300), size, 4, no_deadline());
     EXPECT_EQ(header_cut.status().reason(), kCorruptImage) << header_cut.status().to_string();
-    EXPECT_EQ(decode_jpeg("", 1, no_deadline()).status().reason(), kCorruptImage);
+    EXPECT_EQ(decode_jpeg("", size, 1, no_deadline()).status().reason(), kCorruptImage);
     // Cut inside the pixel data: libjpeg pads the rest, as libvips does by default.
-    auto data_cut = decode_jpeg(photo.substr(0, photo.size() / 2), 8, no_deadline());
+    auto data_cut = decode_jpeg(photo.substr(0, photo.size() / 2), size, 8, no_deadline());
     ASSERT_TRUE(data_cut.is_ok()) << data_cut.status().to_string();
     EXPECT_EQ(data_cut->width(), 2725 / 8);
+    // A header that is not the one the limits were checked against (a file replaced between the
+    // two reads) is refused before anything is allocated for it.
+    auto other = decode_jpeg(photo, {100, 100}, 1, no_deadline());
+    EXPECT_EQ(other.status().reason(), kCorruptImage) << other.status().to_string();
+}
+
+TEST(JpegCodecTest, DirectPathOnlyForJpegsLibvipsWouldNotColourManage) {
+    auto direct = [](const char* file) {
+        auto opened = open_header({.path = testdata(file)});
+        EXPECT_TRUE(opened.is_ok()) << file;
+        return opened.is_ok() && opened->direct_jpeg;
+    };
+    EXPECT_TRUE(direct("sharp-fixtures/2569067123_aca715a2ee_o.jpg"));
+    EXPECT_TRUE(direct("sharp-fixtures/thRandom.jpg"));                                      // grey
+    EXPECT_FALSE(direct("sharp-fixtures/Channel_digital_image_CMYK_color_no_profile.jpg"));  // CMYK
+    EXPECT_FALSE(direct("sharp-fixtures/Landscape_2.jpg"));  // ICC profile
+    EXPECT_FALSE(direct("sharp-fixtures/concert.jpg"));      // grey with an ICC profile
+    EXPECT_FALSE(direct("pngsuite/basn2c08.png"));
 }
 
 // A clock that moves on by a millisecond each time it is read.
@@ -77,14 +110,17 @@ class TickingClock final : public Clock {
 };
 
 TEST(JpegCodecTest, DeadlinePassingMidwayStopsTheDecode) {
-    // 2225 rows are checked every 16: the deadline passes at the fifth check.
-    const TickingClock clock;
-    const DeadlineGuard guard(
-        clock, std::chrono::steady_clock::time_point{} + std::chrono::milliseconds(5));
-    auto out =
-        decode_jpeg(read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg")), 1, guard);
-    EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << out.status().to_string();
-    EXPECT_EQ(clock.reads(), 5);
+    // Baseline and progressive: the progressive file's scans are all read before its first row,
+    // and the deadline holds there too.
+    for (const char* file : {"sharp-fixtures/2569067123_aca715a2ee_o.jpg",
+                             "jpeg-decoder-tests/reftest/progressive3.jpg"}) {
+        const TickingClock clock;
+        const DeadlineGuard guard(
+            clock, std::chrono::steady_clock::time_point{} + std::chrono::milliseconds(5));
+        auto out = decode(read_bytes(testdata(file)), 1, guard);
+        EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << file;
+        EXPECT_EQ(clock.reads(), 5) << file;  // stopped at once
+    }
 }
 
 TEST(JpegCodecTest, EncodeMatchesLibvipsJpegsaveAndCarriesNoMetadata) {
@@ -92,7 +128,7 @@ TEST(JpegCodecTest, EncodeMatchesLibvipsJpegsaveAndCarriesNoMetadata) {
         vips_jpegload(read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg")), 8);
     for (const bool progressive : {false, true}) {
         for (const int quality : {80, 95}) {
-            auto jpeg = encode_jpeg(view_of(in), quality, progressive);
+            auto jpeg = encode(in, quality, progressive);
             ASSERT_TRUE(jpeg.is_ok()) << jpeg.status().to_string();
             const vips::VImage out = testing::decode(*jpeg);
             ASSERT_EQ(out.width(), in.width());
@@ -117,7 +153,7 @@ TEST(JpegCodecTest, EncodeMatchesLibvipsJpegsaveAndCarriesNoMetadata) {
         }
     }
     const vips::VImage grey = vips_jpegload(read_bytes(testdata("sharp-fixtures/thRandom.jpg")), 1);
-    auto jpeg = encode_jpeg(view_of(grey), 80, false);
+    auto jpeg = encode(grey, 80, false);
     ASSERT_TRUE(jpeg.is_ok());
     EXPECT_EQ(testing::decode(*jpeg).bands(), 1);
 }

@@ -53,16 +53,21 @@ AxisTaps axis_taps(int length, double shrink, int out) {
     return t;
 }
 
-// acc[j] += weight * row[j] for j < n: the inner loop of both passes, built twice (AVX2 with
-// FMA, and baseline x86-64) and picked at load time for the CPU it runs on.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void add_weighted(float* acc,
-                                                                      const uint8_t* row,
-                                                                      float weight, size_t n) {
+// The inner loops are built twice on x86-64 (AVX2, and the baseline) and the one for the CPU
+// is picked at load time. The file is compiled without floating-point contraction, so both
+// give the same pixels.
+#if defined(__x86_64__)
+#define IMGPIPE_VECTOR_CLONES [[gnu::target_clones("arch=x86-64-v3", "default")]]
+#else
+#define IMGPIPE_VECTOR_CLONES
+#endif
+
+// acc[j] += weight * row[j] for j < n: the inner loop of both passes.
+IMGPIPE_VECTOR_CLONES void add_weighted(float* acc, const uint8_t* row, float weight, size_t n) {
     for (size_t j = 0; j < n; ++j) acc[j] += weight * row[j];
 }
 
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void add_weighted(float* acc, const float* row,
-                                                                      float weight, size_t n) {
+IMGPIPE_VECTOR_CLONES void add_weighted(float* acc, const float* row, float weight, size_t n) {
     for (size_t j = 0; j < n; ++j) acc[j] += weight * row[j];
 }
 

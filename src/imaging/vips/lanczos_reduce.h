@@ -9,9 +9,9 @@
 //
 // How: per-output-pixel float weights at exact positions (libvips rounds positions to 1/64
 // pixel); a vertical pass that adds whole weighted rows (a loop the compiler vectorises, built
-// for AVX2 and plain x86-64 alike), then, in strips of rows, a transpose and the horizontal pass
-// done the same way; rounding to 8 bits once at the end. No libvips here; pure function,
-// thread-safe.
+// for AVX2 and plain x86-64 alike, with identical results), then, in strips of rows, a transpose
+// and the horizontal pass done the same way; rounding to 8 bits once at the end. No libvips here;
+// pure function, thread-safe.
 
 #include <cstddef>
 #include <cstdint>

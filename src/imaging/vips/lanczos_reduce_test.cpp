@@ -67,8 +67,10 @@ TEST(LanczosReduceTest, MatchesVipsReduceOnAPhoto) {
         const vips::VImage theirs = vips_reduce(in, c.area, c.xshrink, c.yshrink);
         ASSERT_EQ(mine.image.width(), theirs.width());
         ASSERT_EQ(mine.image.height(), theirs.height());
-        // libvips rounds sampling positions to 1/64 pixel and weights to integers: the two
-        // agree to a fraction of a level on average and a few levels at worst.
+        // libvips computes 8-bit reduces in integers (positions rounded to 1/64 pixel, weights
+        // to fixed point): the two agree to a fraction of a level on average; on this photo's
+        // sharpest edges they differ by up to 10 levels (measured: 9, 10, 1 and 6 for these
+        // cases).
         EXPECT_LT(mean_abs_diff(mine.image, theirs), 0.5) << c.xshrink << "x" << c.yshrink;
         EXPECT_LE((mine.image.cast(VIPS_FORMAT_INT) - theirs.cast(VIPS_FORMAT_INT)).abs().max(),
                   12.0);

@@ -137,23 +137,18 @@ int jpeg_shrink(const ImageInfo& info, Size upright_floor) {
     return choose_block_shrink({info.width, info.height}, stored(upright_floor, info.orientation));
 }
 
-DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor) {
+vips::VImage start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor) {
     const ImageInfo& info = opened.info;
     const Size source{info.width, info.height};
     const Size floor = stored(upright_floor, info.orientation);
     auto options = [] { return vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL); };
-
-    DecodeStart start;
     switch (info.format) {
         case ImageFormat::kJpeg:
-            start.shrink = jpeg_shrink(info, upright_floor);
-            start.image = load(input, options()->set("shrink", start.shrink));
-            break;
+            return load(input, options()->set("shrink", jpeg_shrink(info, upright_floor)));
         case ImageFormat::kWebp: {
             const double scale = choose_scale(source, floor);
-            start.image =
-                scale < 1.0 ? load(input, options()->set("scale", scale)) : load(input, options());
-            break;
+            return scale < 1.0 ? load(input, options()->set("scale", scale))
+                               : load(input, options());
         }
         case ImageFormat::kHeif:
         case ImageFormat::kAvif: {
@@ -161,14 +156,11 @@ DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Siz
             vips::VImage thumb = load(input, options()->set("thumbnail", true));
             const bool thumb_ok = thumb.width() < info.width && thumb.width() >= floor.width &&
                                   thumb.height() >= floor.height;
-            start.image = thumb_ok ? thumb : load(input, options());
-            break;
+            return thumb_ok ? thumb : load(input, options());
         }
         default:
-            start.image = load(input, options());
-            break;
+            return load(input, options());
     }
-    return start;
 }
 
 }  // namespace imgpipe::imaging::vips_impl

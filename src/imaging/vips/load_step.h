@@ -40,17 +40,13 @@ Result<std::string> read_input_file(const std::string& path);
 // ImageTooLarge when the header exceeds `limits`.
 Status check_limits(const ImageInfo& info, const Limits& limits);
 
-struct DecodeStart {
-    vips::VImage image;  // lazy; pixels are decoded when pulled
-    int shrink = 1;      // the block shrink used (JPEG), or 1
-};
-
 // The block shrink-on-load (1, 2, 4 or 8) for a JPEG whose decode, once upright, must still
 // cover `upright_floor` (see decode_floor()).
 int jpeg_shrink(const ImageInfo& info, Size upright_floor);
 
 // Starts decoding the first page so that the decoded image, once upright, still covers
 // `upright_floor` (see decode_floor()). Throws vips::VError.
-DecodeStart start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor);
+// The result is lazy: pixels are decoded when pulled.
+vips::VImage start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor);
 
 }  // namespace imgpipe::imaging::vips_impl

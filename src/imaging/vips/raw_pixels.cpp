@@ -4,12 +4,22 @@ namespace imgpipe::imaging::vips_impl {
 
 RegionPixels::RegionPixels(const vips::VImage& image, VipsRect area)
     : region_(vips_region_new(image.get_image())) {
+    // vips_region_prepare clips the area to the image silently; the view must not claim more.
+    if (area.left < 0 || area.top < 0 || area.width < 1 || area.height < 1 ||
+        area.left + area.width > image.width() || area.top + area.height > image.height()) {
+        throw vips::VError("RegionPixels: area outside the image");
+    }
     if (!region_ || vips_region_prepare(region_.get(), &area) != 0) throw vips::VError();
     view_ = {.data = VIPS_REGION_ADDR(region_.get(), area.left, area.top),
              .width = area.width,
              .height = area.height,
              .bands = image.bands(),
              .stride = static_cast<std::ptrdiff_t>(VIPS_REGION_LSKIP(region_.get()))};
+}
+
+bool in_memory(const vips::VImage& image) {
+    const VipsImageType type = image.get_image()->dtype;
+    return type == VIPS_IMAGE_SETBUF || type == VIPS_IMAGE_SETBUF_FOREIGN;
 }
 
 vips::VImage new_memory_image(int width, int height, int bands, VipsInterpretation interpretation) {

@@ -15,8 +15,8 @@ namespace imgpipe::imaging::vips_impl {
 
 class RegionPixels {
   public:
-    // Throws vips::VError when the pixels cannot be computed.
-    // REQUIRES: `image` 8-bit; `area` within it; `image` outlives this.
+    // Throws vips::VError when the pixels cannot be computed or `area` is not within the image.
+    // REQUIRES: `image` 8-bit; `image` outlives this.
     RegionPixels(const vips::VImage& image, VipsRect area);
 
     const PixelView& view() const { return view_; }
@@ -28,6 +28,9 @@ class RegionPixels {
     std::unique_ptr<VipsRegion, Unref> region_;
     PixelView view_;
 };
+
+// Whether the pixels of `image` sit in a memory buffer rather than being computed on demand.
+bool in_memory(const vips::VImage& image);
 
 // A width x height 8-bit image of `bands` bands in memory, its pixels to be written at
 // VIPS_IMAGE_ADDR (rows of VIPS_IMAGE_SIZEOF_LINE bytes). Throws vips::VError.

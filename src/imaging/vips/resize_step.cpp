@@ -67,11 +67,6 @@ std::vector<double> background_pixel(Rgb colour, int bands) {
     return pixel;
 }
 
-bool in_memory(const vips::VImage& image) {
-    const VipsImageType type = image.get_image()->dtype;
-    return type == VIPS_IMAGE_SETBUF || type == VIPS_IMAGE_SETBUF_FOREIGN;
-}
-
 vips::VImage resize_whole(const vips::VImage& decoded, Size full) { return scale(decoded, full); }
 
 vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y) {

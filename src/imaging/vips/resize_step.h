@@ -21,10 +21,6 @@ namespace imgpipe::imaging::vips_impl {
 // Without alpha, it is computed here, in memory (so `source` is best in memory too).
 vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y);
 
-// Whether the pixels of `image` sit in a memory buffer (like reduce_window()'s result without
-// alpha) rather than being computed on demand.
-bool in_memory(const vips::VImage& image);
-
 // All of `decoded` scaled to exactly `full` with vips_resize and Lanczos3.
 vips::VImage resize_whole(const vips::VImage& decoded, Size full);
 

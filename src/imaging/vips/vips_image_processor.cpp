@@ -13,6 +13,7 @@
 #include "imaging/vips/jpeg_codec.h"
 #include "imaging/vips/load_step.h"
 #include "imaging/vips/orient_step.h"
+#include "imaging/vips/raw_pixels.h"
 #include "imaging/vips/resize_step.h"
 #include "imaging/vips/vips_runtime.h"
 
@@ -25,7 +26,9 @@ using vips_impl::ImageInput;
 using vips_impl::Window;
 
 struct Decoded {
-    vips::VImage image;  // in memory, as stored (orientation not applied), 8-bit sRGB or grey
+    // In memory (or a crop of an image in memory), as stored (orientation not applied), 8-bit
+    // sRGB or grey.
+    vips::VImage image;
     Size size;
 };
 
@@ -44,9 +47,10 @@ Result<Decoded> decode(const ImageInput& input, const vips_impl::OpenedImage& op
             }
             IMGPIPE_ASSIGN_OR_RETURN(
                 x, vips_impl::decode_jpeg(input.path.empty() ? input.bytes : file,
+                                          {info.width, info.height},
                                           vips_impl::jpeg_shrink(info, floor), guard));
         } else {
-            x = vips_impl::to_srgb8(vips_impl::start_decode(input, opened, floor).image);
+            x = vips_impl::to_srgb8(vips_impl::start_decode(input, opened, floor));
             guard.watch(x);
             x = x.copy_memory();
         }
@@ -93,7 +97,7 @@ Result<Variant> make_variant(const vips::VImage& source, const CascadeStep& step
         x = x.copy();
         guard.watch(x);
         Variant out;
-        out.bytes = vips_impl::encode(x, spec);
+        out.bytes = vips_impl::encode(x, spec, guard);
         out.name = spec.name;
         out.width = plan.output.width;
         out.height = plan.output.height;

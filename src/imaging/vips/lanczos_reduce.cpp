@@ -75,8 +75,8 @@ uint8_t to_uchar(float v) { return static_cast<uint8_t>(std::clamp(v, 0.0f, 255.
 
 }  // namespace
 
-void lanczos3_reduce(const PixelView& in, double xshrink, double yshrink, uint8_t* out,
-                     int out_width, int out_height) {
+bool lanczos3_reduce(const PixelView& in, double xshrink, double yshrink, uint8_t* out,
+                     int out_width, int out_height, const std::function<bool()>& stop) {
     const AxisTaps xt = axis_taps(in.width, xshrink, out_width);
     const AxisTaps yt = axis_taps(in.height, yshrink, out_height);
     const size_t bands = static_cast<size_t>(in.bands);
@@ -87,6 +87,7 @@ void lanczos3_reduce(const PixelView& in, double xshrink, double yshrink, uint8_
     std::vector<float> sum(column_floats);
 
     for (int y0 = 0; y0 < out_height; y0 += kStripRows) {
+        if (stop()) return false;
         const int strip = std::min(kStripRows, out_height - y0);
         for (int r = 0; r < strip; ++r) {
             float* acc = rows.data() + r * row_floats;
@@ -118,6 +119,7 @@ void lanczos3_reduce(const PixelView& in, double xshrink, double yshrink, uint8_
             }
         }
     }
+    return true;
 }
 
 }  // namespace imgpipe::imaging::vips_impl

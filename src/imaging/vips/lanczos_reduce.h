@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 namespace imgpipe::imaging::vips_impl {
 
@@ -28,10 +29,11 @@ struct PixelView {
 };
 
 // All of `in` shrunk by (xshrink, yshrink) into `out`: out_width x out_height pixels of
-// in.bands bytes, in rows one after the other.
+// in.bands bytes, in rows one after the other. `stop` is asked between strips of rows; when it
+// says true the reduce ends there and returns false (`out` then only partly written).
 // REQUIRES: in non-empty, bands >= 1; shrinks >= 1; out sizes >= 1 (libvips makes them
 // length / shrink, rounded); `out` holds out_width * out_height * in.bands bytes.
-void lanczos3_reduce(const PixelView& in, double xshrink, double yshrink, uint8_t* out,
-                     int out_width, int out_height);
+bool lanczos3_reduce(const PixelView& in, double xshrink, double yshrink, uint8_t* out,
+                     int out_width, int out_height, const std::function<bool()>& stop);
 
 }  // namespace imgpipe::imaging::vips_impl

@@ -14,6 +14,8 @@ using testing::mean_abs_diff;
 using testing::read_bytes;
 using testing::testdata;
 
+bool never() { return false; }
+
 struct Reduced {
     std::vector<uint8_t> pixels;
     vips::VImage image;  // a view of `pixels`
@@ -31,7 +33,7 @@ void reduce(const vips::VImage& in, VipsRect area, double xshrink, double yshrin
                          .bands = in.bands(),
                          .stride = stride};
     out.pixels.assign(static_cast<size_t>(width) * height * in.bands(), 0);
-    lanczos3_reduce(view, xshrink, yshrink, out.pixels.data(), width, height);
+    ASSERT_TRUE(lanczos3_reduce(view, xshrink, yshrink, out.pixels.data(), width, height, never));
     out.image = vips::VImage::new_from_memory(out.pixels.data(), out.pixels.size(), width, height,
                                               in.bands(), VIPS_FORMAT_UCHAR);
 }
@@ -81,8 +83,9 @@ TEST(LanczosReduceTest, FlatImageStaysFlatToTheEdges) {
     // Weights sum to one and edges repeat, so no ringing or darkening at the borders.
     std::vector<uint8_t> flat(97 * 61, 200);
     std::vector<uint8_t> out(40 * 20);
-    lanczos3_reduce({.data = flat.data(), .width = 97, .height = 61, .bands = 1, .stride = 97},
-                    97.0 / 40, 61.0 / 20, out.data(), 40, 20);
+    ASSERT_TRUE(
+        lanczos3_reduce({.data = flat.data(), .width = 97, .height = 61, .bands = 1, .stride = 97},
+                        97.0 / 40, 61.0 / 20, out.data(), 40, 20, never));
     for (const uint8_t v : out) ASSERT_EQ(v, 200);
 }
 
@@ -97,14 +100,28 @@ TEST(LanczosReduceTest, ExactTwoTimesReduceOfAStepIsSymmetric) {
         }
     }
     std::vector<uint8_t> out(32 * 2 * 3);
-    lanczos3_reduce({.data = in.data(), .width = w, .height = 4, .bands = 3, .stride = w * 3}, 2.0,
-                    2.0, out.data(), 32, 2);
+    ASSERT_TRUE(
+        lanczos3_reduce({.data = in.data(), .width = w, .height = 4, .bands = 3, .stride = w * 3},
+                        2.0, 2.0, out.data(), 32, 2, never));
     for (int x = 0; x < 16; ++x) {
         EXPECT_EQ(out[x * 3], 255 - out[(31 - x) * 3]) << x;
         EXPECT_EQ(out[x * 3], out[x * 3 + 2]);
     }
     EXPECT_EQ(out[0], 0);
     EXPECT_EQ(out[31 * 3], 255);
+}
+
+TEST(LanczosReduceTest, StopsBetweenStripsWhenAsked) {
+    std::vector<uint8_t> in(64 * 64, 7);
+    std::vector<uint8_t> out(32 * 32, 0);
+    int asked = 0;
+    const bool finished =
+        lanczos3_reduce({.data = in.data(), .width = 64, .height = 64, .bands = 1, .stride = 64},
+                        2.0, 2.0, out.data(), 32, 32, [&asked] { return ++asked == 2; });
+    EXPECT_FALSE(finished);
+    EXPECT_EQ(asked, 2);
+    EXPECT_EQ(out[0], 7);        // the first strip was made
+    EXPECT_EQ(out[31 * 32], 0);  // the last was not
 }
 
 }  // namespace

@@ -7,12 +7,15 @@ namespace imgpipe::imaging::vips_impl {
 namespace {
 
 // reduce_window() of an 8-bit image without alpha, by lanczos3_reduce().
-vips::VImage fast_reduce(const vips::VImage& source, const AxisCut& x, const AxisCut& y) {
+vips::VImage fast_reduce(const vips::VImage& source, const AxisCut& x, const AxisCut& y,
+                         const DeadlineGuard& guard) {
     const RegionPixels window(source, {x.start, y.start, x.length, y.length});
     vips::VImage out =
         new_memory_image(x.out_length, y.out_length, source.bands(), source.interpretation());
-    lanczos3_reduce(window.view(), x.shrink, y.shrink, VIPS_IMAGE_ADDR(out.get_image(), 0, 0),
-                    x.out_length, y.out_length);
+    if (!lanczos3_reduce(window.view(), x.shrink, y.shrink, VIPS_IMAGE_ADDR(out.get_image(), 0, 0),
+                         x.out_length, y.out_length, [&guard] { return guard.expired(); })) {
+        throw vips::VError("deadline passed while reducing");
+    }
     return out;
 }
 
@@ -69,10 +72,11 @@ std::vector<double> background_pixel(Rgb colour, int bands) {
 
 vips::VImage resize_whole(const vips::VImage& decoded, Size full) { return scale(decoded, full); }
 
-vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y) {
+vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y,
+                           const DeadlineGuard& guard) {
     const bool alpha = source.has_alpha();
     if ((x.shrink != 1.0 || y.shrink != 1.0) && !alpha && source.format() == VIPS_FORMAT_UCHAR) {
-        return fast_reduce(source, x, y);
+        return fast_reduce(source, x, y, guard);
     }
     vips::VImage in = source;
     if (x.start != 0 || y.start != 0 || x.length != in.width() || y.length != in.height()) {

@@ -13,13 +13,16 @@
 
 #include "imaging/resize_spec.h"
 #include "imaging/variant_geometry.h"
+#include "imaging/vips/deadline_guard.h"
 #include "imaging/vips/window_plan.h"
 
 namespace imgpipe::imaging::vips_impl {
 
 // The whole reduced range of `x` and `y` of `source` (8-bit, `out_length` pixels per axis).
-// Without alpha, it is computed here, in memory (so `source` is best in memory too).
-vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y);
+// Without alpha, it is computed here, in memory (so `source` is best in memory too), and stops
+// with a VError once `guard` expires; with alpha, it is lazy (watch it to bound it).
+vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y,
+                           const DeadlineGuard& guard);
 
 // All of `decoded` scaled to exactly `full` with vips_resize and Lanczos3.
 vips::VImage resize_whole(const vips::VImage& decoded, Size full);

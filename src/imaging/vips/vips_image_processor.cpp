@@ -74,7 +74,7 @@ Result<Variant> make_variant(const vips::VImage& source, const CascadeStep& step
     try {
         vips::VImage x;
         if (step.x) {
-            vips::VImage reduced = vips_impl::reduce_window(source, *step.x, *step.y);
+            vips::VImage reduced = vips_impl::reduce_window(source, *step.x, *step.y, guard);
             if (keep_stage) {
                 // (The copy gives a private header to watch, so jobs' variants never share
                 // signal handlers.)

@@ -1,7 +1,6 @@
 #include "imaging/vips/encode_step.h"
 
 #include <cstdint>
-#include <optional>
 
 #include "imaging/vips/jpeg_codec.h"
 #include "imaging/vips/raw_pixels.h"
@@ -70,15 +69,12 @@ std::string encode(const vips::VImage& input, const VariantSpec& variant,
                    const DeadlineGuard& guard) {
     if (variant.format == ImageFormat::kJpeg && input.format() == VIPS_FORMAT_UCHAR &&
         (input.bands() == 1 || input.bands() == 3)) {
-        std::optional<RegionPixels> strip;
+        RegionPixels pixels(input);
         auto rows = [&](int y, int count) -> Result<PixelView> {
-            IMGPIPE_RETURN_IF_ERROR(guard.check("the rest of the encode"));
-            strip.reset();
-            strip.emplace(input, VipsRect{0, y, input.width(), count});
-            return strip->view();
+            return pixels.prepare({0, y, input.width(), count});
         };
         Result<std::string> jpeg = encode_jpeg(input.width(), input.height(), input.bands(),
-                                               variant.quality, variant.progressive, rows);
+                                               variant.quality, variant.progressive, rows, guard);
         if (!jpeg.is_ok()) throw vips::VError(jpeg.status().message());
         return std::move(jpeg).value();
     }

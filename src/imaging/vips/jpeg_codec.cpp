@@ -53,11 +53,12 @@ void use_errors(ErrorManager& errors) {
     errors.message[0] = '\0';
 }
 
-// libjpeg calls this as it works (per scan of a progressive file, per row group of output), so
-// it bounds time even inside jpeg_start_decompress, which reads every scan of a progressive
-// file before the first row. It aborts the decode through the error path when the deadline has
-// passed or the file has more scans than any real encoder writes (a known way to make a tiny
-// file cost minutes).
+// libjpeg calls this as it works: decoding, per scan of a progressive file and per row group of
+// output, so it bounds time even inside jpeg_start_decompress, which reads every scan of a
+// progressive file before the first row; encoding, per row and per pass of
+// jpeg_finish_compress, which does all of a progressive file's entropy coding. It ends the call
+// through the error path when the deadline has passed, or when a file being decoded has more
+// scans than any real encoder writes (a known way to make a tiny file cost minutes).
 struct Progress {
     jpeg_progress_mgr pub;
     const DeadlineGuard* guard = nullptr;
@@ -71,9 +72,10 @@ void on_progress(j_common_ptr cinfo) {
     auto* progress = reinterpret_cast<Progress*>(cinfo->progress);
     if (progress->guard->expired()) {
         progress->deadline_passed = true;
-        abort_with(cinfo, "deadline passed while decoding");
+        abort_with(cinfo, "deadline passed");
     }
-    if (reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > kMaxScans) {
+    if (cinfo->is_decompressor &&
+        reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > kMaxScans) {
         abort_with(cinfo, "too many scans");
     }
 }
@@ -113,15 +115,16 @@ bool start(Decompressor& d, int shrink) {
     return true;
 }
 
-// Decodes every row into the image rows from `out` on, `stride` bytes apart, and finishes.
-// False on a fatal error.
+// Decodes every row into the image rows from `out` on, `stride` bytes apart. False on a fatal
+// error. It does not call jpeg_finish_decompress: that only reads what follows the last scan,
+// where damage must not fail an image whose rows all decoded (libvips ignores it too);
+// jpeg_destroy_decompress releases everything.
 bool read_all(Decompressor& d, VipsPel* out, size_t stride) {
     if (setjmp(d.errors.jump) != 0) return false;
     while (d.cinfo.output_scanline < d.cinfo.output_height) {
         JSAMPROW row = out + static_cast<size_t>(d.cinfo.output_scanline) * stride;
         jpeg_read_scanlines(&d.cinfo, &row, 1);
     }
-    jpeg_finish_decompress(&d.cinfo);
     return true;
 }
 
@@ -131,6 +134,7 @@ bool read_all(Decompressor& d, VipsPel* out, size_t stride) {
 struct Compressor {
     jpeg_compress_struct cinfo{};
     ErrorManager errors{};
+    Progress progress{};
     jpeg_destination_mgr destination{};
     std::array<JOCTET, 64 * 1024> chunk{};
     std::string out;
@@ -181,6 +185,8 @@ bool start(Compressor& c, int width, int height, int bands, int quality, bool pr
     if (setjmp(c.errors.jump) != 0) return false;
     jpeg_create_compress(&c.cinfo);
     c.created = true;
+    c.progress.pub.progress_monitor = on_progress;
+    c.cinfo.progress = &c.progress.pub;
     c.cinfo.client_data = &c;
     c.destination.init_destination = reset_chunk;
     c.destination.empty_output_buffer = on_chunk_full;
@@ -254,9 +260,11 @@ Result<vips::VImage> decode_jpeg(std::string_view jpeg, Size source, int shrink,
 }
 
 Result<std::string> encode_jpeg(int width, int height, int bands, int quality, bool progressive,
-                                const RowSource& rows) {
+                                const RowSource& rows, const DeadlineGuard& guard) {
     Compressor c;
+    c.progress.guard = &guard;
     auto failure = [&c] {
+        if (c.progress.deadline_passed) return deadline_exceeded(c.errors.message);
         return internal_error(std::string("cannot encode JPEG: ") + c.errors.message);
     };
     if (!start(c, width, height, bands, quality, progressive)) return failure();

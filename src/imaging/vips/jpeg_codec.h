@@ -35,13 +35,15 @@ Result<vips::VImage> decode_jpeg(std::string_view jpeg, Size source, int shrink,
                                  const DeadlineGuard& guard);
 
 // Supplies rows [y, y + count) of the image being encoded, valid until the next call. A
-// non-ok result (a deadline, say) stops the encode with it.
+// non-ok result stops the encode with it.
 using RowSource = std::function<Result<PixelView>(int y, int count)>;
 
 // A width x height image of `bands` bands (1: grey, 3: sRGB), fetched from `rows` a strip at a
 // time, as a JPEG at `quality` (1..100) with the settings libvips' jpegsave uses by default
 // (4:2:0 chroma below quality 90, none from 90), baseline or progressive, with no metadata.
+// Bounded in time by `guard` throughout (also in the entropy coding a progressive file does at
+// the end).
 Result<std::string> encode_jpeg(int width, int height, int bands, int quality, bool progressive,
-                                const RowSource& rows);
+                                const RowSource& rows, const DeadlineGuard& guard);
 
 }  // namespace imgpipe::imaging::vips_impl

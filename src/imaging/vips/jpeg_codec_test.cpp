@@ -33,17 +33,20 @@ Result<vips::VImage> decode(const std::string& bytes, int shrink, const Deadline
 }
 
 // encode_jpeg of a memory image, fed a strip at a time as the encode step does.
-Result<std::string> encode(const vips::VImage& image, int quality, bool progressive) {
+Result<std::string> encode(const vips::VImage& image, int quality, bool progressive,
+                           const DeadlineGuard& guard = no_deadline()) {
     const auto* base = static_cast<const uint8_t*>(image.data());
     const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(image.width()) * image.bands();
-    return encode_jpeg(image.width(), image.height(), image.bands(), quality, progressive,
-                       [&](int y, int count) -> Result<PixelView> {
-                           return PixelView{.data = base + y * stride,
-                                            .width = image.width(),
-                                            .height = count,
-                                            .bands = image.bands(),
-                                            .stride = stride};
-                       });
+    return encode_jpeg(
+        image.width(), image.height(), image.bands(), quality, progressive,
+        [&](int y, int count) -> Result<PixelView> {
+            return PixelView{.data = base + y * stride,
+                             .width = image.width(),
+                             .height = count,
+                             .bands = image.bands(),
+                             .stride = stride};
+        },
+        guard);
 }
 
 TEST(JpegCodecTest, DecodeGivesLibvipsPixelsAndSizeAtEveryShrink) {
@@ -80,6 +83,39 @@ TEST(JpegCodecTest, DamagedJpegsAreErrorValuesOrPadded) {
     // two reads) is refused before anything is allocated for it.
     auto other = decode_jpeg(photo, {100, 100}, 1, no_deadline());
     EXPECT_EQ(other.status().reason(), kCorruptImage) << other.status().to_string();
+}
+
+TEST(JpegCodecTest, DamageAfterTheLastScanDoesNotFailTheImage) {
+    // A stray scan header between the only scan and the end: every row decodes, and libvips
+    // keeps such an image too.
+    const std::string clean = read_bytes(testdata("sharp-fixtures/random.jpg"));
+    const std::string damaged = clean.substr(0, clean.size() - 2) +
+                                std::string("\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00", 10) +
+                                "\xff\xd9";
+    auto mine = decode(damaged, 1, no_deadline());
+    ASSERT_TRUE(mine.is_ok()) << mine.status().to_string();
+    EXPECT_EQ(mean_abs_diff(mine->copy_memory(), vips_jpegload(clean, 1)), 0.0);
+}
+
+TEST(JpegCodecTest, TooManyScansAreRefused) {
+    // A progressive file whose first scan is repeated 600 times: libjpeg only warns about the
+    // repeats, and would read them all.
+    const std::string file = read_bytes(testdata("jpeg-decoder-tests/reftest/progressive3.jpg"));
+    const size_t first = file.find("\xff\xda");
+    size_t end = first + 2;
+    while (!(static_cast<unsigned char>(file[end]) == 0xff &&
+             static_cast<unsigned char>(file[end + 1]) != 0x00 &&
+             (static_cast<unsigned char>(file[end + 1]) & 0xf8) != 0xd0)) {
+        ++end;
+    }
+    const std::string scan = file.substr(first, end - first);
+    std::string many = file.substr(0, end);
+    for (int i = 0; i < 600; ++i) many += scan;
+    many += file.substr(end);
+    auto out = decode(many, 1, no_deadline());
+    EXPECT_EQ(out.status().reason(), kCorruptImage) << out.status().to_string();
+    EXPECT_NE(out.status().message().find("too many scans"), std::string::npos)
+        << out.status().to_string();
 }
 
 TEST(JpegCodecTest, DirectPathOnlyForJpegsLibvipsWouldNotColourManage) {
@@ -120,6 +156,20 @@ TEST(JpegCodecTest, DeadlinePassingMidwayStopsTheDecode) {
         auto out = decode(read_bytes(testdata(file)), 1, guard);
         EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << file;
         EXPECT_EQ(clock.reads(), 5) << file;  // stopped at once
+    }
+}
+
+TEST(JpegCodecTest, DeadlinePassingMidwayStopsTheEncode) {
+    // Baseline, and progressive, whose entropy coding all happens after the last row.
+    const vips::VImage in =
+        vips_jpegload(read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg")), 2);
+    for (const bool progressive : {false, true}) {
+        const TickingClock clock;
+        const DeadlineGuard guard(
+            clock, std::chrono::steady_clock::time_point{} + std::chrono::milliseconds(5));
+        auto out = encode(in, 80, progressive, guard);
+        EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << progressive;
+        EXPECT_EQ(clock.reads(), 5) << progressive;
     }
 }
 

@@ -2,19 +2,23 @@
 
 namespace imgpipe::imaging::vips_impl {
 
-RegionPixels::RegionPixels(const vips::VImage& image, VipsRect area)
-    : region_(vips_region_new(image.get_image())) {
+RegionPixels::RegionPixels(const vips::VImage& image)
+    : image_(image), region_(vips_region_new(image.get_image())) {
+    if (!region_) throw vips::VError();
+}
+
+PixelView RegionPixels::prepare(VipsRect area) {
     // vips_region_prepare clips the area to the image silently; the view must not claim more.
     if (area.left < 0 || area.top < 0 || area.width < 1 || area.height < 1 ||
-        area.left + area.width > image.width() || area.top + area.height > image.height()) {
+        area.left + area.width > image_.width() || area.top + area.height > image_.height()) {
         throw vips::VError("RegionPixels: area outside the image");
     }
-    if (!region_ || vips_region_prepare(region_.get(), &area) != 0) throw vips::VError();
-    view_ = {.data = VIPS_REGION_ADDR(region_.get(), area.left, area.top),
-             .width = area.width,
-             .height = area.height,
-             .bands = image.bands(),
-             .stride = static_cast<std::ptrdiff_t>(VIPS_REGION_LSKIP(region_.get()))};
+    if (vips_region_prepare(region_.get(), &area) != 0) throw vips::VError();
+    return {.data = VIPS_REGION_ADDR(region_.get(), area.left, area.top),
+            .width = area.width,
+            .height = area.height,
+            .bands = image_.bands(),
+            .stride = static_cast<std::ptrdiff_t>(VIPS_REGION_LSKIP(region_.get()))};
 }
 
 bool in_memory(const vips::VImage& image) {

@@ -9,10 +9,11 @@ namespace {
 // reduce_window() of an 8-bit image without alpha, by lanczos3_reduce().
 vips::VImage fast_reduce(const vips::VImage& source, const AxisCut& x, const AxisCut& y,
                          const DeadlineGuard& guard) {
-    const RegionPixels window(source, {x.start, y.start, x.length, y.length});
+    RegionPixels pixels(source);
+    const PixelView window = pixels.prepare({x.start, y.start, x.length, y.length});
     vips::VImage out =
         new_memory_image(x.out_length, y.out_length, source.bands(), source.interpretation());
-    if (!lanczos3_reduce(window.view(), x.shrink, y.shrink, VIPS_IMAGE_ADDR(out.get_image(), 0, 0),
+    if (!lanczos3_reduce(window, x.shrink, y.shrink, VIPS_IMAGE_ADDR(out.get_image(), 0, 0),
                          x.out_length, y.out_length, [&guard] { return guard.expired(); })) {
         throw vips::VError("deadline passed while reducing");
     }
@@ -75,7 +76,8 @@ vips::VImage resize_whole(const vips::VImage& decoded, Size full) { return scale
 vips::VImage reduce_window(const vips::VImage& source, const AxisCut& x, const AxisCut& y,
                            const DeadlineGuard& guard) {
     const bool alpha = source.has_alpha();
-    if ((x.shrink != 1.0 || y.shrink != 1.0) && !alpha && source.format() == VIPS_FORMAT_UCHAR) {
+    if ((x.shrink != 1.0 || y.shrink != 1.0) && !alpha && source.format() == VIPS_FORMAT_UCHAR &&
+        (source.bands() == 1 || source.bands() == 3)) {
         return fast_reduce(source, x, y, guard);
     }
     vips::VImage in = source;

@@ -1,10 +1,11 @@
 #pragma once
 // DeadlineGuard: enforces one job's deadline. check() is called between the processing steps
-// (imgproxy style) and by code that works a strip at a time (jpeg_codec); watch() hooks a
-// libvips image's progress ("eval") signal so that pixel work libvips does in its thread pool —
-// a slow decode, a huge resize being saved — is killed (vips_image_set_kill) as soon as the
-// deadline passes, and the operation then fails inside libvips. After that, expired() tells the
-// caller to report DeadlineExceeded rather than the libvips error.
+// (imgproxy style), and expired() by the code that works on pixels itself (jpeg_codec's progress
+// monitor, lanczos3_reduce between strips). watch() hooks a libvips image's progress ("eval")
+// signal so that pixel work libvips does in its thread pool — a slow decode, a huge resize being
+// saved — is killed (vips_image_set_kill) as soon as the deadline passes, and the operation then
+// fails inside libvips. After that, expired() tells the caller to report DeadlineExceeded rather
+// than the libvips error.
 //
 // Thread-safe: the eval callback runs on libvips worker threads; the guard must outlive every
 // image it watches (it lives on the stack of the job, like the images).

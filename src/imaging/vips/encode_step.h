@@ -2,7 +2,7 @@
 // Encode step: writes one variant in its output format with its quality, stripping every piece
 // of metadata (EXIF with GPS, XMP, IPTC, ICC, comments). 8-bit JPEG outputs go through
 // jpeg_codec, computed and encoded a strip at a time in the calling thread, the deadline checked
-// between strips; the other formats through libvips' savers (watch the image with the guard to
+// as rows are written; the other formats through libvips' savers (watch the image with the guard to
 // bound those). Throws vips::VError. Thread-safe.
 
 #include <string>

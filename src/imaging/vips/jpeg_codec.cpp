@@ -16,8 +16,7 @@
 namespace imgpipe::imaging::vips_impl {
 namespace {
 
-// Rows fetched and encoded at a time: the deadline is checked between strips, and only a strip
-// of a large output is computed at once.
+// Rows fetched and encoded at a time: only a strip of a large output is computed at once.
 constexpr int kRowsPerStrip = 32;
 
 // libjpeg reports a fatal error by calling error_exit, which must not return: it longjmps back

@@ -21,7 +21,7 @@
 #include "core/result.h"
 #include "imaging/variant_geometry.h"
 #include "imaging/vips/deadline_guard.h"
-#include "imaging/vips/lanczos_reduce.h"
+#include "imaging/vips/pixel_view.h"
 
 namespace imgpipe::imaging::vips_impl {
 

@@ -5,19 +5,20 @@
 #include <numbers>
 #include <vector>
 
+#include "imaging/vips/window_plan.h"  // kLanczosReach: the lobes window_plan's margins allow for
+
 namespace imgpipe::imaging::vips_impl {
 namespace {
 
-constexpr int kLobes = 3;
 // Output rows per horizontal pass: the strip (and its transpose) stays in L2 cache, and each
 // horizontal sum runs over kStripRows * bands floats, several vectors long.
 constexpr int kStripRows = 16;
 
 double lanczos3(double x) {
     if (x == 0.0) return 1.0;
-    if (x <= -kLobes || x >= kLobes) return 0.0;
+    if (x <= -kLanczosReach || x >= kLanczosReach) return 0.0;
     const double px = std::numbers::pi * x;
-    return kLobes * std::sin(px) * std::sin(px / kLobes) / (px * px);
+    return kLanczosReach * std::sin(px) * std::sin(px / kLanczosReach) / (px * px);
 }
 
 // What each output pixel of one axis reads: `taps` input indices (clamped into the axis, which
@@ -29,7 +30,7 @@ struct AxisTaps {
 };
 
 AxisTaps axis_taps(int length, double shrink, int out) {
-    const double reach = kLobes * shrink;  // the kernel, stretched to the input's pixels
+    const double reach = kLanczosReach * shrink;  // the kernel, stretched to the input's pixels
     AxisTaps t;
     t.taps = static_cast<int>(std::ceil(2 * reach)) + 1;
     t.index.resize(static_cast<size_t>(out) * t.taps);

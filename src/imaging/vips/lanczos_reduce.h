@@ -13,20 +13,12 @@
 // and the horizontal pass done the same way; rounding to 8 bits once at the end. No libvips here;
 // pure function, thread-safe.
 
-#include <cstddef>
 #include <cstdint>
 #include <functional>
 
-namespace imgpipe::imaging::vips_impl {
+#include "imaging/vips/pixel_view.h"
 
-// Read-only interleaved 8-bit pixels: row y starts at data + y * stride.
-struct PixelView {
-    const uint8_t* data = nullptr;
-    int width = 0;
-    int height = 0;
-    int bands = 0;
-    std::ptrdiff_t stride = 0;  // bytes
-};
+namespace imgpipe::imaging::vips_impl {
 
 // All of `in` shrunk by (xshrink, yshrink) into `out`: out_width x out_height pixels of
 // in.bands bytes, in rows one after the other. `stop` is asked between strips of rows; when it

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vips/vips8>
 
-#include "imaging/vips/lanczos_reduce.h"
+#include "imaging/vips/pixel_view.h"
 
 namespace imgpipe::imaging::vips_impl {
 

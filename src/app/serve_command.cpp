@@ -51,6 +51,10 @@ sigset_t block_shutdown_signals() {
 
 int run_serve(const ServeFlags& flags) {
     sigset_t signals = block_shutdown_signals();
+    // imgpipe's own sockets write with MSG_NOSIGNAL, but a library writing to a peer that went
+    // away (hiredis uses write(2)) would raise SIGPIPE, whose default action ends the process.
+    // Like every network server, this one takes EPIPE instead.
+    signal(SIGPIPE, SIG_IGN);
 
     ConfigInputs inputs{flags.config_file, {}, process_environment()};
     if (!flags.data_dir.empty()) inputs.flags["data_dir"] = flags.data_dir;

@@ -25,8 +25,8 @@ class ByteSource {
     virtual Result<size_t> read(std::span<char> buf) = 0;
 
     // When what is left to read is exactly a range of an open file, that range: a server may
-    // then send it with sendfile(2) instead of reading it (and must not also read()). The
-    // descriptor stays valid while this source lives.
+    // then read the file itself, in chunks of its choosing, instead of calling read() (and must
+    // not also read()). The descriptor stays valid while this source lives.
     struct FileRange {
         int fd;
         uint64_t offset;

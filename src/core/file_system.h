@@ -36,8 +36,8 @@ class ReadableFile {
     // Reads up to buf.size() bytes at `offset`; returns the count, 0 only at end of file.
     virtual Result<size_t> read_at(uint64_t offset, std::span<char> buf) const = 0;
     virtual uint64_t size() const = 0;
-    // The open file descriptor, for sendfile(2); -1 when there is none. Valid while this object
-    // lives; never closed by the caller.
+    // The open file descriptor, for a server that sends the file itself; -1 when there is
+    // none. Valid while this object lives; never closed by the caller.
     virtual int native_handle() const { return -1; }
 };
 

@@ -9,7 +9,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <csignal>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -178,12 +177,7 @@ Server::Server(ServerOptions options, std::shared_ptr<const Router> router,
 
 Server::~Server() { stop(); }
 
-Status Server::start() {
-    // sendfile(2) has no MSG_NOSIGNAL: a client that went away would raise SIGPIPE, whose default
-    // action ends the process. Like every network server, this one takes EPIPE instead.
-    std::signal(SIGPIPE, SIG_IGN);
-    return impl_->start();
-}
+Status Server::start() { return impl_->start(); }
 
 uint16_t Server::port() const { return impl_->port(); }
 

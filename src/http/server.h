@@ -18,8 +18,8 @@
 // yields bytes; `source` reads of kBlocking routes run on the handler pool. A handler that
 // leaves its body unread gets the connection drained (up to 64 KiB) or closed after its
 // response. Every response carries Date and "Server: imgpipe". A `source` that is a range of an
-// open file (ByteSource::file_range) goes out with sendfile(2); because of it, start() sets
-// SIGPIPE to be ignored for the process, and the server handles EPIPE instead.
+// open file (ByteSource::file_range) is read and sent by the server itself, in 2 MiB chunks
+// (see file_range_sender.h). Writes never raise SIGPIPE: a client that went away is an error.
 
 #include <chrono>
 #include <functional>

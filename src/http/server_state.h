@@ -1,7 +1,7 @@
 #pragma once
 // ServerState: what every session of one Server shares — options, router, observer, the
-// handler pool — plus the registry of live sessions that stop() uses to close idle connections
-// and to wait for in-flight ones. Internal to the server. Thread-safe.
+// handler pool, the file-sending buffers — plus the registry of live sessions that stop() uses to
+// close idle connections and to wait for in-flight ones. Internal to the server. Thread-safe.
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "http/file_range_sender.h"
 #include "http/handler_pool.h"
 #include "http/server.h"
 
@@ -30,6 +31,8 @@ class ServerState {
     const std::shared_ptr<const Router> router;
     const RequestObserver observer;
     HandlerPool pool;
+    // Idle chunk buffers kept for sending files: a few, so idle memory stays small (8 MiB).
+    SendBuffers send_buffers{4};
     // Set once by stop(); sessions then finish their current request and close.
     std::atomic<bool> stopping{false};
 

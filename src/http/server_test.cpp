@@ -452,12 +452,12 @@ TEST(ServerTest, StreamsResponseBodyWithContentLengthOrChunked) {
     EXPECT_EQ(ts.seen()[0].bytes_out, kSize);
 }
 
-// A range of a real file, offered for sendfile(2); read() must then not be used.
+// A range of a real file, offered to be sent as such; read() must then not be used.
 class FileRangeOnly final : public ByteSource {
   public:
     FileRangeOnly(int fd, uint64_t offset, uint64_t length) : range_{fd, offset, length} {}
     Result<size_t> read(std::span<char>) override {
-        return internal_error("read() called on a source sent with sendfile");
+        return internal_error("read() called on a source sent as a file range");
     }
     std::optional<FileRange> file_range() const override { return range_; }
 
@@ -465,10 +465,10 @@ class FileRangeOnly final : public ByteSource {
     FileRange range_;
 };
 
-TEST(ServerTest, SendsFileRangesWithSendfileAndTimesOutAStalledReader) {
+TEST(ServerTest, SendsFileRangesAndTimesOutAStalledReader) {
     // Larger than the socket buffers of both ends together, so a stalled reader stalls the send.
     const std::string content = pattern(32 * (1 << 20) + 3);
-    char path[] = "/tmp/imgpipe-sendfile-XXXXXX";
+    char path[] = "/tmp/imgpipe-file-range-XXXXXX";
     const int fd = ::mkstemp(path);
     ASSERT_GE(fd, 0);
     ::unlink(path);
@@ -502,8 +502,8 @@ TEST(ServerTest, SendsFileRangesWithSendfileAndTimesOutAStalledReader) {
     EXPECT_EQ(partial.status, 200);
     EXPECT_TRUE(partial.body.empty()) << "the whole body arrived: the send was never stalled";
 
-    // A client that goes away mid-body: sendfile meets EPIPE (not a process-killing SIGPIPE)
-    // and the server goes on serving.
+    // A client that goes away mid-body: the send meets EPIPE (not a process-killing SIGPIPE;
+    // nothing in this test ignores the signal) and the server goes on serving.
     for (int i = 0; i < 3; ++i) {
         Client gone(ts.port());
         ASSERT_TRUE(gone.send(get("/file")));

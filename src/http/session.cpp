@@ -1,8 +1,5 @@
 #include "http/session.h"
 
-#include <fcntl.h>
-#include <sys/sendfile.h>
-
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -26,6 +23,7 @@
 
 #include "core/log.h"
 #include "http/blocking_body.h"
+#include "http/file_range_sender.h"
 
 namespace imgpipe::http {
 namespace {
@@ -42,8 +40,6 @@ constexpr size_t kFirstReadSize = 8 * 1024;
 constexpr uint64_t kDrainLimit = 64 * 1024;
 constexpr size_t kInlineReadStep = 64 * 1024;
 constexpr size_t kResponsePiece = 256 * 1024;
-constexpr size_t kSendfileBurst = 16 << 20;
-constexpr uint64_t kSendfileAhead = 64 << 20;
 constexpr uint64_t kLingerLimit = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -607,43 +603,25 @@ awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, 
     }
 }
 
-// A stored file goes out with sendfile(2): no copy through this process and no trip to the
-// handler pool per 256 KiB piece. sendfile may wait for the disk, so for a blocking route each
-// burst runs on the pool; a full socket is waited for here, at most the body timeout.
+// A stored file goes out through a FileRangeSender: no trip to the handler pool per 256 KiB
+// piece and no response serializer in the way. A burst may wait for the disk, so for a blocking
+// route each burst runs on the pool; a full socket is waited for here, at most the body timeout.
 awaitable<bool> Session::send_file(ByteSource::FileRange range, const Request& req, bool blocking,
                                    uint64_t& bytes_out) {
-    const int socket = stream_.socket().native_handle();
-    auto offset = static_cast<off_t>(range.offset);
-    uint64_t left = range.length;
+    FileRangeSender sender(range, stream_.socket().native_handle(), state_->send_buffers);
     asio::steady_timer watchdog(stream_.get_executor());
     for (;;) {
         int err = 0;
-        auto burst = [&] {
-            // sendfile reads through the page cache with the kernel's small default readahead;
-            // asking for the next window up front keeps the disk ahead of the socket.
-            ::posix_fadvise(range.fd, offset, static_cast<off_t>(std::min(left, kSendfileAhead)),
-                            POSIX_FADV_WILLNEED);
-            while (left > 0) {
-                const ssize_t n =
-                    ::sendfile(socket, range.fd, &offset, std::min<uint64_t>(left, kSendfileBurst));
-                if (n > 0) {
-                    left -= static_cast<uint64_t>(n);
-                } else if (n == 0 || errno != EINTR) {
-                    err = n == 0 ? EIO : errno;  // 0: the file ends before its recorded size
-                    return;
-                }
-            }
-        };
         if (blocking) {
-            co_await run_on_pool(state_->pool, burst);
+            co_await run_on_pool(state_->pool, [&] { err = sender.burst(); });
         } else {
-            burst();
+            err = sender.burst();
         }
-        bytes_out = range.length - left;
-        if (left == 0) co_return true;
+        bytes_out = sender.sent();
+        if (err == 0) co_return true;
         if (err != EAGAIN) {
             if (err != EPIPE && err != ECONNRESET) {
-                log::warn("sendfile failed; closing connection",
+                log::warn("sending a file failed; closing connection",
                           {{"request_id", req.request_id}, {"error", std::strerror(err)}});
             }
             co_return false;

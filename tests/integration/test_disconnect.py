@@ -1,7 +1,7 @@
 """A client that disconnects mid-upload (declares a Content-Length, sends half, closes) leaves no
 object behind, the server keeps serving, and after a restart on the same data dir no temp file
 remains under <data>/tmp. A client that disconnects mid-download does not take the server down
-(downloads go out with sendfile, which would raise SIGPIPE)."""
+(a write to a socket whose peer has gone must not raise SIGPIPE)."""
 
 from __future__ import annotations
 

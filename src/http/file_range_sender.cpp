@@ -31,7 +31,8 @@ size_t SendBuffers::idle() const {
 }
 
 int FileRangeSender::burst() {
-    struct Lease {
+    if (sent_ == range_.length) return 0;  // an empty range needs no buffer
+    struct Lease {  // the chunk buffer goes back to the cache however the burst ends
         SendBuffers& from;
         std::unique_ptr<char[]> buffer = from.take();
         ~Lease() { from.give(std::move(buffer)); }

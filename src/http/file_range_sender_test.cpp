@@ -80,6 +80,18 @@ TEST(FileRangeSenderTest, SendsExactlyTheRangeAcrossFullSockets) {
     ::close(fd);
 }
 
+TEST(FileRangeSenderTest, AnEmptyRangeIsDoneWithoutABuffer) {
+    const int fd = temp_file("abc");
+    SocketPair sockets;
+    SendBuffers buffers(1);
+    FileRangeSender sender({fd, 3, 0}, sockets.send_end, buffers);
+    EXPECT_EQ(sender.burst(), 0);
+    EXPECT_EQ(sender.sent(), 0u);
+    EXPECT_EQ(buffers.idle(), 0u);
+    EXPECT_EQ(sockets.drain(), "");
+    ::close(fd);
+}
+
 TEST(FileRangeSenderTest, AFileShorterThanItsRangeIsAnError) {
     const std::string content = pattern(100);
     const int fd = temp_file(content);

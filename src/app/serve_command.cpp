@@ -51,9 +51,9 @@ sigset_t block_shutdown_signals() {
 
 int run_serve(const ServeFlags& flags) {
     sigset_t signals = block_shutdown_signals();
-    // imgpipe's own sockets write with MSG_NOSIGNAL, but a library writing to a peer that went
-    // away (hiredis uses write(2)) would raise SIGPIPE, whose default action ends the process.
-    // Like every network server, this one takes EPIPE instead.
+    // imgpipe's sockets write with MSG_NOSIGNAL, but the log goes to stderr with write(2): if
+    // that is a pipe whose reader has gone, SIGPIPE's default action would end the process. Like
+    // every network server, this one takes EPIPE instead.
     signal(SIGPIPE, SIG_IGN);
 
     ConfigInputs inputs{flags.config_file, {}, process_environment()};

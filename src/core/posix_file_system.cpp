@@ -12,8 +12,9 @@
 // the images the worker reads right back.
 // Readable files ask for the next kReadAheadWindow bytes in the background whenever a read
 // passes a kReadAheadStep mark: the kernel's own readahead (128 KiB by default) is far less
-// than a fast client takes between two reads, so a cold GET would otherwise wait on the disk
-// once per read.
+// than a reader streaming a file in pieces takes between two reads (CopyObject, completing a
+// multipart upload), which would otherwise wait on the disk once per read. Downloads do not
+// come here: the HTTP server reads the descriptor itself (http/file_range_sender.h).
 // Thread-safe: the object holds no state; readable files use pread, so one can be shared.
 
 #include <dirent.h>

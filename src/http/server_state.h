@@ -30,9 +30,10 @@ class ServerState {
     const ServerOptions options;
     const std::shared_ptr<const Router> router;
     const RequestObserver observer;
-    HandlerPool pool;
-    // Idle chunk buffers kept for sending files: a few, so idle memory stays small (8 MiB).
+    // Chunk buffers for sending files; declared before the pool, whose tasks use them, so that
+    // they outlive it. Four idle ones are kept (8 MiB).
     SendBuffers send_buffers{4};
+    HandlerPool pool;
     // Set once by stop(); sessions then finish their current request and close.
     std::atomic<bool> stopping{false};
 

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "http/scoped_default_sigpipe.h"
+
 namespace imgpipe::http {
 namespace {
 
@@ -502,8 +504,9 @@ TEST(ServerTest, SendsFileRangesAndTimesOutAStalledReader) {
     EXPECT_EQ(partial.status, 200);
     EXPECT_TRUE(partial.body.empty()) << "the whole body arrived: the send was never stalled";
 
-    // A client that goes away mid-body: the send meets EPIPE (not a process-killing SIGPIPE;
-    // nothing in this test ignores the signal) and the server goes on serving.
+    // A client that goes away mid-body: the send meets EPIPE (not a process-killing SIGPIPE)
+    // and the server goes on serving.
+    const ScopedDefaultSigpipe sigpipe;
     for (int i = 0; i < 3; ++i) {
         Client gone(ts.port());
         ASSERT_TRUE(gone.send(get("/file")));

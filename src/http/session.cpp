@@ -140,7 +140,13 @@ class Session : public std::enable_shared_from_this<Session> {
     awaitable<void> run();
     // Runs on the session's executor.
     void notify(bool force) {
-        if (force || idle_) stream_.close();
+        if (!force && !idle_) return;
+        // Shut down, not close: a file burst on the handler pool may still be sending on this
+        // descriptor, and a closed descriptor's number can be reused at once. Pending operations
+        // end; run() closes the socket when the session is done.
+        error_code ec;
+        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        stream_.socket().cancel(ec);
     }
 
   private:
@@ -611,21 +617,22 @@ awaitable<bool> Session::send_file(ByteSource::FileRange range, const Request& r
     FileRangeSender sender(range, stream_.socket().native_handle(), state_->send_buffers);
     asio::steady_timer watchdog(stream_.get_executor());
     for (;;) {
-        int err = 0;
+        Result<FileRangeSender::Progress> progress = FileRangeSender::Progress::kDone;
         if (blocking) {
-            co_await run_on_pool(state_->pool, [&] { err = sender.burst(); });
+            co_await run_on_pool(state_->pool, [&] { progress = sender.burst(); });
         } else {
-            err = sender.burst();
+            progress = sender.burst();
         }
         bytes_out = sender.sent();
-        if (err == 0) co_return true;
-        if (err != EAGAIN) {
-            if (err != EPIPE && err != ECONNRESET) {
-                log::warn("sending a file failed; closing connection",
-                          {{"request_id", req.request_id}, {"error", std::strerror(err)}});
+        if (!progress.is_ok()) {
+            if (progress.status().code() != StatusCode::kAborted) {
+                log::warn(
+                    "sending a file failed; closing connection",
+                    {{"request_id", req.request_id}, {"error", progress.status().to_string()}});
             }
             co_return false;
         }
+        if (*progress == FileRangeSender::Progress::kDone) co_return true;
         // The socket is full: wait until the client takes more, or give up at the timeout.
         const uint64_t wait = ++send_waits_;
         watchdog.expires_after(opt_.body_timeout);

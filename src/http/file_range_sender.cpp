@@ -1,7 +1,6 @@
 #include "http/file_range_sender.h"
 
-#include <linux/sockios.h>
-#include <sys/ioctl.h>
+#include <linux/sock_diag.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,20 +13,24 @@
 namespace imgpipe::http {
 namespace {
 
+// The least a burst's first chunk reads, whatever room the socket reports. The session calls
+// burst() only once the kernel says the socket is writable, so that send takes some of it (any
+// rest is read again next time) and every burst makes progress; later chunks of a burst that
+// would be smaller than this wait for the next one instead.
 constexpr size_t kMinChunk = 16 << 10;
 
-// What the socket's send buffer has room for now: its size less what is queued in it. The
-// kernel counts a little overhead per packet against the size, so this is a slight overestimate;
-// the send then takes all but a few KiB.
+// What the socket's send buffer has room for now: its size less what is queued in it, both as
+// the kernel accounts them (payload plus per-packet overhead) for TCP and Unix sockets alike.
+// Without SO_MEMINFO (Linux before 4.6) the room is unknown, and a whole chunk is read.
 size_t socket_room(int socket) {
-    int size = 0;
-    int queued = 0;
-    socklen_t len = sizeof size;
-    if (::getsockopt(socket, SOL_SOCKET, SO_SNDBUF, &size, &len) != 0 ||
-        ::ioctl(socket, SIOCOUTQ, &queued) != 0) {
+    uint32_t mem[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof mem;
+    if (::getsockopt(socket, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 ||
+        len < sizeof(uint32_t) * (SK_MEMINFO_WMEM_QUEUED + 1)) {
         return SendBuffers::kSize;
     }
-    return size > queued ? static_cast<size_t>(size - queued) : 0;
+    const uint32_t queued = std::max(mem[SK_MEMINFO_WMEM_QUEUED], mem[SK_MEMINFO_WMEM_ALLOC]);
+    return mem[SK_MEMINFO_SNDBUF] > queued ? mem[SK_MEMINFO_SNDBUF] - queued : 0;
 }
 
 Status errno_status(const char* what, int err) {
@@ -62,9 +65,15 @@ size_t SendBuffers::idle() const {
 Result<FileRangeSender::Progress> FileRangeSender::burst() try {
     if (sent_ == range_.length) return Progress::kDone;  // an empty range needs no buffer
     const SendBuffers::Lease buffer = buffers_.take();
-    while (sent_ < range_.length) {
-        const size_t want = std::min<uint64_t>(
-            {range_.length - sent_, SendBuffers::kSize, std::max(socket_room(socket_), kMinChunk)});
+    for (bool first = true; sent_ < range_.length; first = false) {
+        // Read no more than the socket can take now, so that little is read twice; after the
+        // first chunk, a socket with less room than kMinChunk counts as full.
+        size_t room = socket_room(socket_);
+        if (room < kMinChunk) {
+            if (!first) return Progress::kSocketFull;
+            room = kMinChunk;
+        }
+        const size_t want = std::min<uint64_t>({range_.length - sent_, SendBuffers::kSize, room});
         const ssize_t n =
             ::pread(range_.fd, buffer.data(), want, static_cast<off_t>(range_.offset + sent_));
         if (n < 0 && errno == EINTR) continue;
@@ -88,7 +97,8 @@ Result<FileRangeSender::Progress> FileRangeSender::burst() try {
     }
     return Progress::kDone;
 } catch (const std::bad_alloc&) {
-    return Status(StatusCode::kResourceExhausted, "OutOfMemory", "no buffer to send a file with");
+    // Short strings, so that building the status allocates nothing.
+    return Status(StatusCode::kResourceExhausted, "OutOfMemory", "out of memory");
 }
 
 }  // namespace imgpipe::http

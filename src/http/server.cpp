@@ -152,12 +152,13 @@ void Server::Impl::stop() {
     });
     accept_done_.get_future().wait();
 
-    state_->notify_sessions(false);  // idle keep-alive connections close now
+    state_->notify_sessions(false);  // idle keep-alive connections end now
     auto deadline = std::chrono::steady_clock::now() + opt.drain_timeout;
     if (!state_->wait_no_sessions(deadline)) {
         log::warn("drain timeout: closing remaining connections", {{"server", opt.name}});
         state_->notify_sessions(true);
-        // Handlers cannot be interrupted; their body reads now fail, so they end soon.
+        // Handlers cannot be interrupted; their body reads now fail (after the bytes already
+        // received), so they end soon.
         while (
             !state_->wait_no_sessions(std::chrono::steady_clock::now() + std::chrono::seconds(5))) {
             log::warn("still waiting for handlers to return", {{"server", opt.name}});

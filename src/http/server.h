@@ -18,8 +18,9 @@
 // yields bytes; `source` reads of kBlocking routes run on the handler pool. A handler that
 // leaves its body unread gets the connection drained (up to 64 KiB) or closed after its
 // response. Every response carries Date and "Server: imgpipe". A `source` that is a range of an
-// open file (ByteSource::file_range) is read and sent by the server itself, in 2 MiB chunks
-// (see file_range_sender.h). Writes never raise SIGPIPE: a client that went away is an error.
+// open file (ByteSource::file_range) is read and sent by the server itself, in chunks of up to
+// 2 MiB sized to the socket's room (see file_range_sender.h). Writes never raise SIGPIPE: a client
+// that went away is an error.
 
 #include <chrono>
 #include <functional>
@@ -72,8 +73,9 @@ class Server {
     // The bound port (the real one when options.listen.port was 0). REQUIRES: start() succeeded.
     uint16_t port() const;
     // Graceful stop; returns when every thread has ended. Connections still busy after
-    // drain_timeout are closed (their body reads fail with kAborted), but a handler that never
-    // returns keeps stop() waiting. Idempotent. REQUIRES: not called from a handler.
+    // drain_timeout are shut down (their body reads fail with kAborted once the bytes already
+    // received are read, and responses stop), but a handler that never returns keeps stop()
+    // waiting. Idempotent. REQUIRES: not called from a handler.
     void stop();
 
   private:

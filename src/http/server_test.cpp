@@ -704,6 +704,46 @@ TEST(ServerTest, StopWaitsForInFlightRequestAndClosesIdleConnections) {
     EXPECT_FALSE(late.connected());
 }
 
+TEST(ServerTest, StopPastTheDrainTimeoutEndsADownloadInProgress) {
+    // A client that stops reading a large file: past the drain timeout, stop() shuts the
+    // connection down, even while a burst may be sending on it, and returns.
+    const std::string content = pattern(32 * (1 << 20));
+    char path[] = "/tmp/imgpipe-file-range-XXXXXX";
+    const int fd = ::mkstemp(path);
+    ASSERT_GE(fd, 0);
+    ::unlink(path);
+    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/file", [&](Request&) {
+        Response res;
+        res.source = std::make_unique<FileRangeOnly>(fd, 0, content.size());
+        res.content_length = content.size();
+        return res;
+    });
+    ServerOptions opt;
+    opt.body_timeout = 30s;  // longer than the test: only stop() can end the download
+    opt.drain_timeout = 200ms;
+    TestServer ts(router, opt);
+
+    Client stalled(ts.port());
+    ASSERT_TRUE(stalled.send(get("/file")));
+    ASSERT_FALSE(stalled.read_until("\r\n\r\n").empty());
+    std::this_thread::sleep_for(200ms);  // the socket fills and the session waits on it
+    const auto started = std::chrono::steady_clock::now();
+    ts.server->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    // What the client has not read yet is all there is: the connection then ends (no timeout),
+    // short of the whole body.
+    stalled.set_timeout(5s);
+    const auto reading = std::chrono::steady_clock::now();
+    EXPECT_FALSE(stalled.fill(content.size()));
+    EXPECT_LT(std::chrono::steady_clock::now() - reading, 4s) << "the connection stayed open";
+    const auto seen = ts.seen();
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_LT(seen[0].bytes_out, content.size());
+    ::close(fd);
+}
+
 TEST(ServerTest, BindFailureIsReported) {
     auto router = std::make_shared<Router>();
     TestServer first(router);

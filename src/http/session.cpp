@@ -140,13 +140,18 @@ class Session : public std::enable_shared_from_this<Session> {
     awaitable<void> run();
     // Runs on the session's executor.
     void notify(bool force) {
-        if (!force && !idle_) return;
-        // Shut down, not close: a file burst on the handler pool may still be sending on this
-        // descriptor, and a closed descriptor's number can be reused at once. Pending operations
-        // end; run() closes the socket when the session is done.
         error_code ec;
-        stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-        stream_.socket().cancel(ec);
+        if (force) {
+            // Shut down, not close: a file burst on the handler pool may still be sending on this
+            // descriptor, and a closed descriptor's number can be reused at once. Pending
+            // operations end, later ones fail; run() closes the socket when the session is done.
+            stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+            stream_.socket().cancel(ec);
+        } else if (idle_) {
+            // Ends the wait for a next request. A request that arrived just before is still
+            // answered, with Connection: close.
+            stream_.socket().cancel(ec);
+        }
     }
 
   private:
@@ -174,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const ServerOptions& opt_;
     std::string remote_;
     uint64_t id_ = 0;
-    bool idle_ = false;  // waiting for the first byte of a request: stop() may close at once
+    bool idle_ = false;  // waiting for the first byte of a request: stop() may end it at once
 
     // The request being served (connections serve one at a time).
     std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;

@@ -13,8 +13,9 @@
 // A chunk the socket took only in part is not kept while the session waits: the next burst reads
 // the unsent bytes again (usually from the page cache), so a slow or stalled client holds no
 // buffer; only bursts in progress do. To keep those re-reads small, each chunk is sized to the
-// room the socket's send buffer has left (16 KiB at least), so a slow client's bursts read about
-// what its socket takes.
+// room the socket's send buffer has left (a burst's first chunk is 16 KiB at least; a later one
+// waits for the next burst rather than be smaller), so a slow client's bursts read about what
+// its socket takes.
 
 #include <cstddef>
 #include <cstdint>

@@ -65,7 +65,8 @@ size_t SendBuffers::idle() const {
 Result<FileRangeSender::Progress> FileRangeSender::burst() try {
     if (sent_ == range_.length) return Progress::kDone;  // an empty range needs no buffer
     const SendBuffers::Lease buffer = buffers_.take();
-    for (bool first = true; sent_ < range_.length; first = false) {
+    bool first = true;  // no chunk of this burst sent yet
+    while (sent_ < range_.length) {
         // Read no more than the socket can take now, so that little is read twice; after the
         // first chunk, a socket with less room than kMinChunk counts as full.
         size_t room = socket_room(socket_);
@@ -94,6 +95,7 @@ Result<FileRangeSender::Progress> FileRangeSender::burst() try {
             pos += static_cast<size_t>(s);
             sent_ += static_cast<uint64_t>(s);
         }
+        first = false;
     }
     return Progress::kDone;
 } catch (const std::bad_alloc&) {

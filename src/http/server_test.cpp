@@ -454,6 +454,19 @@ TEST(ServerTest, StreamsResponseBodyWithContentLengthOrChunked) {
     EXPECT_EQ(ts.seen()[0].bytes_out, kSize);
 }
 
+// An unlinked temp file holding `content`; -1 if it cannot be made.
+int unlinked_file_holding(const std::string& content) {
+    char path[] = "/tmp/imgpipe-file-range-XXXXXX";
+    const int fd = ::mkstemp(path);
+    if (fd < 0) return -1;
+    ::unlink(path);
+    if (::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 // A range of a real file, offered to be sent as such; read() must then not be used.
 class FileRangeOnly final : public ByteSource {
   public:
@@ -470,11 +483,8 @@ class FileRangeOnly final : public ByteSource {
 TEST(ServerTest, SendsFileRangesAndTimesOutAStalledReader) {
     // Larger than the socket buffers of both ends together, so a stalled reader stalls the send.
     const std::string content = pattern(32 * (1 << 20) + 3);
-    char path[] = "/tmp/imgpipe-file-range-XXXXXX";
-    const int fd = ::mkstemp(path);
+    const int fd = unlinked_file_holding(content);
     ASSERT_GE(fd, 0);
-    ::unlink(path);
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
     constexpr uint64_t kOffset = 1001;
     auto router = std::make_shared<Router>();
     router->add("GET", "/file", [&](Request&) {
@@ -708,11 +718,8 @@ TEST(ServerTest, StopPastTheDrainTimeoutEndsADownloadInProgress) {
     // A client that stops reading a large file: past the drain timeout, stop() shuts the
     // connection down, even while a burst may be sending on it, and returns.
     const std::string content = pattern(32 * (1 << 20));
-    char path[] = "/tmp/imgpipe-file-range-XXXXXX";
-    const int fd = ::mkstemp(path);
+    const int fd = unlinked_file_holding(content);
     ASSERT_GE(fd, 0);
-    ::unlink(path);
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
     auto router = std::make_shared<Router>();
     router->add("GET", "/file", [&](Request&) {
         Response res;

@@ -1,24 +1,45 @@
-# The two commands: `make run` and `make test`. Both install what is missing first.
+# The commands: `make run`, `make test` (CI runs exactly this) and `make bench`. Each installs
+# what is missing first. `make run` builds only the server, so a clone with nothing beside it
+# runs; `make test` builds everything and needs the test corpus (see README.md, Tests).
 BUILD ?= build
 CMAKE_FLAGS ?=
 ARGS ?=
+# What configuring needs first; `make server DEPS=` builds without installing anything.
+DEPS ?= deps
 
-.PHONY: all deps build run test clean
+# No corpus: `make test` stops before installing or building, with one line saying where it
+# looked and which variable to set.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+    testdata_error := $(shell scripts/check-testdata.sh 2>&1 >/dev/null)
+    $(if $(testdata_error),$(error $(testdata_error)))
+endif
+
+.PHONY: all deps configure server build run test bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+configure: $(DEPS)
 	@cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS) >/dev/null
+
+# The server alone: no tests, no benchmarks.
+server: configure
+	@cmake --build $(BUILD) --target imgpipe
+
+build: configure
 	@cmake --build $(BUILD)
 
-run: build
+run: server
 	$(BUILD)/src/app/imgpipe serve $(ARGS)
 
 test: build
 	@scripts/run-tests.sh $(BUILD)
+
+# The benchmark binaries; bench/*/run.sh run them (see README.md, Benchmarks).
+bench: configure
+	@cmake --build $(BUILD) --target bench/all
 
 clean:
 	rm -rf $(BUILD)

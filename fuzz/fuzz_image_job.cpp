@@ -3,8 +3,9 @@
 // under a 4 MP limit. The interesting code is imgpipe's own glue, above all jpeg_codec's
 // setjmp/longjmp error path, which damaged JPEGs reach. There is no committed corpus: seed it
 // with the test corpus, read in place, after a writable directory for new inputs:
-//   fuzz_image_job NEW_DIR ../shared/testdata/jpeg-decoder-tests/reftest
-//       ../shared/testdata/imagetestsuite-jpg ../shared/testdata/libjpeg-turbo/seed-corpora-bugs
+//   T=${IMGPIPE_TESTDATA:-../shared/testdata}
+//   fuzz_image_job NEW_DIR $T/jpeg-decoder-tests/reftest $T/imagetestsuite-jpg
+//       $T/libjpeg-turbo/seed-corpora-bugs
 
 #include <chrono>
 #include <cstddef>

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
     # build
-    build-essential cmake ninja-build pkg-config clang clang-format clang-tidy libclang-rt-14-dev
+    build-essential cmake ninja-build ccache pkg-config clang clang-format clang-tidy libclang-rt-14-dev
     # libraries
     libboost-dev libvips-dev libjpeg62-turbo-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev nlohmann-json3-dev
     libpugixml-dev libhiredis-dev libcli11-dev libtomlplusplus-dev libspdlog-dev

@@ -4,8 +4,15 @@
 # first fails; each runner's summary line is repeated at the end; exit status is non-zero if
 # anything failed.
 #
+# The test corpus (IMGPIPE_TESTDATA, default ../shared/testdata beside the repository) is checked
+# first: without it the script stops at once with one line saying so.
+#
 # Usage: scripts/run-tests.sh BUILD_DIR [extra pytest args...]
 set -uo pipefail
+
+# Before the cd below, so that a relative IMGPIPE_TESTDATA means what it meant to the caller.
+IMGPIPE_TESTDATA=$("$(dirname "$0")/check-testdata.sh") || exit 1
+export IMGPIPE_TESTDATA
 cd "$(dirname "$0")/.."
 
 if [ $# -lt 1 ]; then
@@ -16,10 +23,16 @@ build_dir=$1
 shift
 export IMGPIPE_BIN="${IMGPIPE_BIN:-$(realpath -m "$build_dir")/src/app/imgpipe}"
 
+# ctest lists a binary's tests just before running them (PRE_TEST) and keeps that list until the
+# binary is rebuilt, but the parameterised tests are one per corpus case: forget the lists, so
+# they are made again against this corpus.
+forget_test_lists() { find "$1" -name '*\]_tests.cmake' -delete 2>/dev/null || true; }
+
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 echo "==> ctest ($build_dir)"
+forget_test_lists "$build_dir"
 ctest --test-dir "$build_dir" --output-on-failure -j2 2>&1 | tee "$logs/ctest"
 ctest_rc=${PIPESTATUS[0]}
 ctest_summary=$(grep -E "tests passed|No tests were found" "$logs/ctest" | tail -1)
@@ -38,6 +51,7 @@ echo "==> image corpus under ASan+UBSan ($asan_dir)"
 {
     cmake -S . -B "$asan_dir" -G Ninja -DIMGPIPE_SANITIZE=ON -DIMGPIPE_BENCH=OFF >/dev/null &&
         cmake --build "$asan_dir" --target imaging_corpus_test &&
+        forget_test_lists "$asan_dir" &&
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
             ctest --test-dir "$asan_dir" -R CorpusTest --output-on-failure
 } 2>&1 | tee "$logs/asan"

@@ -29,7 +29,9 @@ import time
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TESTDATA = os.path.join(os.path.dirname(ROOT), "shared", "testdata")
+# The test corpus: $IMGPIPE_TESTDATA, default ../shared/testdata beside the repository.
+TESTDATA = os.environ.get("IMGPIPE_TESTDATA") or os.path.join(os.path.dirname(ROOT), "shared",
+                                                               "testdata")
 FILES = [
     os.path.join(TESTDATA, "sharp-fixtures", "2569067123_aca715a2ee_o.jpg"),
     os.path.join(TESTDATA, "phone-photos", "Xiaomi_Mi_9T_KeyError.jpg"),
@@ -160,6 +162,10 @@ def main():
     chart = os.path.abspath(args.chart)
     if not chart.endswith(".png") or chart.startswith(os.path.realpath(TESTDATA)):
         parser.error("--chart must be a .png path outside the test data")
+    missing = [p for p in FILES + [TINY_JPEG] if not os.path.isfile(p)]
+    if missing:
+        sys.exit(f"compare.py: test corpus file not found: {missing[0]}; "
+                 "set IMGPIPE_TESTDATA to a copy of shared/testdata")
 
     native = NativeBench(args.bench)
     # The anchor gets a process of its own: glibc's malloc tunes its mmap threshold to what a

@@ -9,7 +9,7 @@
 namespace imgpipe::api {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 13> kTable = {{
+constexpr std::array<std::pair<std::string_view, int>, 14> kTable = {{
     {"InvalidJson", 400},
     {"InvalidRequest", 400},
     {"InvalidFilename", 400},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<std::string_view, int>, 13> kTable = {{
     {"ContentTypeMismatch", 400},
     {"CorsNotAllowed", 403},
     {"NotFound", 404},
+    {"NoSuchImage", 404},
     {"MethodNotAllowed", 405},
     {"EntityTooLarge", 413},
     {"RequestTooLarge", 413},

@@ -4,6 +4,12 @@
 #include <cctype>
 #include <regex>
 #include <set>
+#include <thread>
+
+#include "imaging/resize_spec.h"
+#include "pipeline/job_runner.h"
+
+extern char** environ;
 
 namespace imgpipe::app {
 
@@ -29,6 +35,20 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
     {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
     {"upload.max_variants", "8", "Most variants a client may request"},
+    {"api.url_expiry", "1h", "Lifetime of the presigned GET URLs the status API gives for variants"},
+    {"worker.concurrency", "(cores)", "Images processed at once (each decoded once, its variants in parallel)"},
+    {"worker.variants", "400x400,200x200,100x100", "Variants made when the upload names none (WxH[:fit][:format][:qN]...)"},
+    {"worker.output_key", "resized-{name}/{key}", "Key of a variant in the destination bucket ({name} {width} {height} {format} {key} {id})"},
+    {"worker.max_attempts", "5", "Attempts before a job with transient faults fails"},
+    {"worker.retry_backoff", "1s", "First retry delay; doubles per attempt (with jitter)"},
+    {"worker.max_retry_backoff", "1m", "Longest retry delay"},
+    {"worker.job_timeout", "60s", "Longest one image may take"},
+    {"worker.max_pixels", "100000000", "Largest image (pixels of one frame), checked before decoding"},
+    {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
+    {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
+    {"notify.urls", "", "Webhook URLs that get every image event (comma-separated)"},
+    {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header"},
+    {"notify.retry_backoff", "1s", "First redelivery delay of a webhook; doubles up to 5m"},
     {"http.io_threads", "2", "I/O threads per listener"},
     {"http.handler_threads", "64", "Concurrent blocking requests per listener"},
     {"http.header_timeout", "30s", "Time allowed to send request headers"},
@@ -36,6 +56,16 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.body_timeout", "60s", "Longest wait for the next body byte"},
     {"http.drain_timeout", "30s", "Longest wait for in-flight requests on shutdown"},
 };
+
+std::map<std::string, std::string> process_environment() {
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return env;
+}
 
 std::string env_name(const std::string& key) {
     std::string out = "IMGPIPE_";
@@ -95,6 +125,21 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.max_upload_bytes = s.get_byte_size("upload.max_bytes", c.max_upload_bytes);
     c.upload_expiry = s.get_duration("upload.expiry", c.upload_expiry);
     c.max_variants = static_cast<int>(s.get_int("upload.max_variants", 8, 1, 8));
+    c.url_expiry = s.get_duration("api.url_expiry", c.url_expiry);
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    c.worker_concurrency = static_cast<int>(s.get_int("worker.concurrency", cores, 1, 256));
+    c.worker_variants = s.get_list("worker.variants", c.worker_variants);
+    c.output_key_template = s.get_string("worker.output_key", c.output_key_template);
+    c.max_attempts = static_cast<int>(s.get_int("worker.max_attempts", 5, 1, 100));
+    c.retry_backoff = s.get_duration("worker.retry_backoff", c.retry_backoff);
+    c.max_retry_backoff = s.get_duration("worker.max_retry_backoff", c.max_retry_backoff);
+    c.job_timeout = s.get_duration("worker.job_timeout", c.job_timeout);
+    c.max_pixels = s.get_int("worker.max_pixels", c.max_pixels, 1, 1'000'000'000'000);
+    c.max_source_bytes = s.get_byte_size("worker.max_source_bytes", c.max_source_bytes);
+    c.cache_control = s.get_string("worker.cache_control", c.cache_control);
+    c.notify_urls = s.get_list("notify.urls", {});
+    c.notify_secret = s.get_string("notify.secret", "");
+    c.notify_backoff = s.get_duration("notify.retry_backoff", c.notify_backoff);
     c.io_threads = static_cast<int>(s.get_int("http.io_threads", 2, 1, 64));
     c.handler_threads = static_cast<int>(s.get_int("http.handler_threads", 64, 1, 1024));
     c.header_timeout = s.get_duration("http.header_timeout", c.header_timeout);
@@ -128,6 +173,24 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     if (!c.s3_public_url.empty() && c.s3_public_url.rfind("http://", 0) != 0 &&
         c.s3_public_url.rfind("https://", 0) != 0) {
         s.add_error("s3.public_url must start with http:// or https://");
+    }
+    if (auto spec = imaging::parse_resize_spec(c.worker_variants); !spec.is_ok()) {
+        s.add_error("worker.variants: " + spec.status().message());
+    }
+    if (auto bad = pipeline::check_output_key_template(c.output_key_template); !bad.empty()) {
+        s.add_error("worker.output_key " + bad);
+    }
+    if (c.url_expiry < std::chrono::seconds(1) || c.url_expiry > std::chrono::hours(24 * 7)) {
+        s.add_error("api.url_expiry must be between 1s and 7d");
+    }
+    if (c.job_timeout < std::chrono::seconds(1)) s.add_error("worker.job_timeout must be >= 1s");
+    if (c.retry_backoff > c.max_retry_backoff) {
+        s.add_error("worker.retry_backoff must not exceed worker.max_retry_backoff");
+    }
+    for (const auto& url : c.notify_urls) {
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            s.add_error("notify.urls: '" + url + "' must start with http:// or https://");
+        }
     }
     if (!std::set<std::string>{"debug", "info", "warn", "error"}.count(c.log_level)) {
         s.add_error("log.level: '" + c.log_level + "' is not debug, info, warn or error");

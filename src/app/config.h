@@ -48,6 +48,26 @@ struct Config {
     double rate_limit_per_second = 50;
     int rate_limit_burst = 100;
 
+    // Status API: how long a variant's presigned GET URL stays valid.
+    std::chrono::milliseconds url_expiry = std::chrono::hours(1);
+
+    // Workers (role `worker`).
+    int worker_concurrency = 2;  // default: the number of cores
+    std::vector<std::string> worker_variants = {"400x400", "200x200", "100x100"};
+    std::string output_key_template = "resized-{name}/{key}";
+    int max_attempts = 5;
+    std::chrono::milliseconds retry_backoff = std::chrono::seconds(1);
+    std::chrono::milliseconds max_retry_backoff = std::chrono::minutes(1);
+    std::chrono::milliseconds job_timeout = std::chrono::seconds(60);
+    int64_t max_pixels = 100'000'000;
+    uint64_t max_source_bytes = 256ull << 20;
+    std::string cache_control = "public, max-age=86400";
+
+    // Outgoing webhooks.
+    std::vector<std::string> notify_urls;
+    std::string notify_secret;
+    std::chrono::milliseconds notify_backoff = std::chrono::seconds(1);
+
     // HTTP servers.
     int io_threads = 2;
     int handler_threads = 64;
@@ -64,6 +84,9 @@ struct SettingDoc {
 };
 // One row per setting, for --help-config and README.
 extern const std::vector<SettingDoc> kSettingDocs;
+
+// This process's environment variables, for ConfigInputs::env.
+std::map<std::string, std::string> process_environment();
 
 // The environment variable read for `key`: "s3.listen" → "IMGPIPE_S3_LISTEN".
 std::string env_name(const std::string& key);

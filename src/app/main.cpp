@@ -1,9 +1,10 @@
 // imgpipe: the one binary. `imgpipe serve` runs the roles; `imgpipe resize` runs the image engine
-// on files. Each subcommand registers itself and, when chosen, leaves the action to run.
+// on files; `imgpipe jobs` looks at and retries resize jobs. Each subcommand registers itself and, when chosen, leaves the action to run.
 
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "app/jobs_command.h"
 #include "app/resize_command.h"
 #include "app/serve_command.h"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
     std::function<int()> action;
     imgpipe::app::add_serve_command(app, action);
     imgpipe::app::add_resize_command(app, action);
+    imgpipe::app::add_jobs_command(app, action);
     CLI11_PARSE(app, argc, argv);
     return action ? action() : 0;
 }

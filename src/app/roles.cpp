@@ -1,8 +1,20 @@
 #include "app/roles.h"
 
+#include <algorithm>
+#include <thread>
+
+#include "api/status_api.h"
 #include "api/upload_api.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "imaging/vips/vips_image_processor.h"
+#include "pipeline/event_ingress.h"
+#include "pipeline/job_runner.h"
+#include "pipeline/outbox_relay.h"
+#include "pipeline/webhook_dispatcher.h"
+#include "pipeline/worker_pool.h"
+#include "queue/sqlite/sqlite_event_queue.h"
+#include "queue/sqlite/sqlite_job_store.h"
 #include "s3/access_keyring.h"
 #include "s3/s3_service.h"
 #include "store/local/local_object_store.h"
@@ -40,6 +52,8 @@ class Roles final : public RunningRoles {
         IMGPIPE_RETURN_IF_ERROR(
             keyring_.add(s3::AccessKey{credentials_.access_key, credentials_.secret_key}));
         verifier_ = std::make_unique<sigv4::Verifier>(keyring_);
+        IMGPIPE_RETURN_IF_ERROR(open_pipeline());
+        if (config_.roles.count("worker")) IMGPIPE_RETURN_IF_ERROR(start_workers());
         if (config_.roles.count("s3")) IMGPIPE_RETURN_IF_ERROR(start_s3());
         if (config_.roles.count("api")) IMGPIPE_RETURN_IF_ERROR(start_api());
         return Status::ok();
@@ -70,9 +84,15 @@ class Roles final : public RunningRoles {
         std::fflush(out);
     }
 
+    // Listeners first (no new uploads or streams), then the workers finish their jobs, then
+    // the relay and the webhooks, which may still have events of those jobs to pass on.
     void stop() override {
+        if (status_api_) status_api_->stop();
         if (api_server_) api_server_->stop();
         if (s3_server_) s3_server_->stop();
+        if (workers_) workers_->stop();
+        if (relay_) relay_->stop();
+        if (webhooks_) webhooks_->stop();
     }
 
   private:
@@ -81,6 +101,72 @@ class Roles final : public RunningRoles {
         HostPort hp = config_.s3_listen;
         if (s3_server_) hp.port = s3_server_->port();
         return "http://" + hp.to_string();
+    }
+
+    // The queue, the job store and the relay from the store's outbox into them. Every process
+    // that opens the store relays: the workers' own puts (into the destination bucket) leave
+    // outbox events too, which the relay skips and deletes. Several relays on one data dir
+    // publish the same events under the same message ids, which the queue takes once.
+    Status open_pipeline() {
+        const std::string db = config_.data_dir + "/pipeline.db";
+        auto queue = queue::SqliteEventQueue::open(
+            db, clock_, {.max_deliveries = config_.max_attempts + 1});
+        if (!queue) return queue.status().with_context("opening the queue");
+        queue_ = std::move(*queue);
+        auto jobs = queue::SqliteJobStore::open(db, clock_);
+        if (!jobs) return jobs.status().with_context("opening the job store");
+        jobs_ = std::move(*jobs);
+        ingress_ = std::make_unique<pipeline::EventIngress>(*queue_, *jobs_, config_.source_bucket);
+        relay_ = std::make_unique<pipeline::OutboxRelay>(*store_, *queue_, *ingress_,
+                                                         config_.region);
+        relay_->start();
+        return Status::ok();
+    }
+
+    Status start_workers() {
+        const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+        // Variants of one image spread over the cores when they are idle; under load the
+        // worker threads share them.
+        auto processor = imaging::VipsImageProcessor::create(
+            {.vips_concurrency = 1, .variant_threads = cores});
+        if (!processor) return processor.status();
+        processor_ = std::move(*processor);
+
+        if (!config_.notify_urls.empty()) {
+            pipeline::WebhookOptions hooks;
+            hooks.urls = config_.notify_urls;
+            hooks.secret = config_.notify_secret;
+            hooks.initial_backoff = config_.notify_backoff;
+            auto webhooks = pipeline::WebhookDispatcher::open(config_.data_dir + "/pipeline.db",
+                                                              hooks, clock_);
+            if (!webhooks) return webhooks.status().with_context("opening the webhooks");
+            webhooks_ = std::move(*webhooks);
+            webhooks_->start();
+        }
+
+        pipeline::JobOptions job;
+        job.dest_bucket = config_.dest_bucket;
+        job.output_key_template = config_.output_key_template;
+        auto spec = imaging::parse_resize_spec(config_.worker_variants);
+        if (!spec) return spec.status();  // load_config validated it already
+        job.default_spec = std::move(*spec);
+        job.spec_limits.max_variants = config_.max_variants;
+        job.image_limits.max_pixels = config_.max_pixels;
+        job.max_source_bytes = config_.max_source_bytes;
+        job.job_timeout = config_.job_timeout;
+        job.cache_control = config_.cache_control;
+        job.max_attempts = config_.max_attempts;
+        job.initial_backoff = config_.retry_backoff;
+        job.max_backoff = config_.max_retry_backoff;
+        runner_ = std::make_unique<pipeline::JobRunner>(*store_, *processor_, *jobs_,
+                                                        webhooks_.get(), clock_, job);
+        // A lease well past the job timeout: only a dead worker lets one run out.
+        pipeline::WorkerOptions workers{config_.worker_concurrency,
+                                        2 * config_.job_timeout + std::chrono::minutes(1)};
+        workers_ = std::make_unique<pipeline::WorkerPool>(*queue_, *runner_, clock_, workers);
+        workers_->start();
+        log::info("workers started", {{"concurrency", config_.worker_concurrency}});
+        return Status::ok();
     }
 
     Status start_s3() {
@@ -122,8 +208,19 @@ class Roles final : public RunningRoles {
         options.rate_burst = config_.rate_limit_burst;
         upload_api_ = std::make_unique<api::UploadApi>(options, clock_);
 
+        api::StatusApiOptions status;
+        status.s3_public_url = s3_public_url();
+        status.region = config_.region;
+        status.access_key = credentials_.access_key;
+        status.secret_key = credentials_.secret_key;
+        status.dest_public_read = config_.public_read_buckets.count(config_.dest_bucket) > 0;
+        status.url_expiry = std::chrono::duration_cast<std::chrono::seconds>(config_.url_expiry);
+        status.cors_origins = config_.api_cors_origins;
+        status_api_ = std::make_unique<api::StatusApi>(status, *jobs_, *store_, clock_);
+
         auto router = std::make_shared<http::Router>();
         upload_api_->add_routes(*router);
+        status_api_->add_routes(*router);
         api_server_ = std::make_unique<http::Server>(
             server_options(config_, "api", config_.api_listen), router);
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
@@ -140,6 +237,15 @@ class Roles final : public RunningRoles {
     RootCredentials credentials_;
     Clock& clock_;
     std::unique_ptr<store::LocalObjectStore> store_;
+    std::unique_ptr<queue::EventQueue> queue_;
+    std::unique_ptr<queue::JobStore> jobs_;
+    std::unique_ptr<pipeline::EventIngress> ingress_;
+    std::unique_ptr<pipeline::OutboxRelay> relay_;
+    std::unique_ptr<imaging::ImageProcessor> processor_;
+    std::unique_ptr<pipeline::WebhookDispatcher> webhooks_;
+    std::unique_ptr<pipeline::JobRunner> runner_;
+    std::unique_ptr<pipeline::WorkerPool> workers_;
+    std::unique_ptr<api::StatusApi> status_api_;
     s3::AccessKeyring keyring_;
     std::unique_ptr<sigv4::Verifier> verifier_;
     std::unique_ptr<s3::S3Service> s3_service_;

@@ -14,8 +14,6 @@
 #include "core/file_system.h"
 #include "core/log.h"
 
-extern char** environ;
-
 namespace imgpipe::app {
 namespace {
 
@@ -27,16 +25,6 @@ struct ServeFlags {
     std::string roles;
     std::string log_level;
 };
-
-std::map<std::string, std::string> process_environment() {
-    std::map<std::string, std::string> env;
-    for (char** e = environ; *e; ++e) {
-        std::string kv(*e);
-        auto eq = kv.find('=');
-        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    return env;
-}
 
 // Blocks the shutdown signals in every thread (threads inherit the mask), so that the main
 // thread can wait for them with sigwait.

@@ -1,4 +1,5 @@
-// The public SigV4 test vectors, read from the shared test data at run time: botocore's copy of
+// The public SigV4 test vectors, read from the test corpus ($IMGPIPE_TESTDATA/sigv4) at run time
+// (never at build time: ctest lists the cases just before running them): botocore's copy of
 // the AWS suite (<case>/<case>.{req,creq,sts,authz}) and aws-c-auth's v4 suite (header and query
 // variants). Each case directory found becomes one parameterised test.
 //
@@ -15,6 +16,7 @@
 #include "sigv4/auth_params.h"
 #include "sigv4/sigv4.h"
 #include "sigv4/test_util.h"
+#include "testdata.h"
 
 namespace imgpipe::sigv4 {
 namespace {
@@ -79,28 +81,46 @@ void expect_canonical_matches(const RequestView& view, const std::string& ours,
     EXPECT_EQ(a[1], std::string(view.path)) << "S3 signs the path literally";
 }
 
-std::vector<std::string> botocore_cases() {
-    std::vector<std::string> out;
-    for (const auto& entry : fs::recursive_directory_iterator(testdata_dir())) {
-        if (!entry.is_directory()) continue;
-        fs::path dir = entry.path();
+// The case directories of a suite, sorted, or why they could not be listed. Listed while gtest
+// registers the parameterised tests, outside any test, so a missing corpus must not throw: it
+// leaves no cases, and the suite's FindsAllCases test fails with the error.
+struct Cases {
+    std::vector<std::string> names;
+    std::string error;
+};
+
+bool exists_no_throw(const fs::path& path) {
+    std::error_code ec;
+    return fs::exists(path, ec);
+}
+
+Cases botocore_cases() {
+    const fs::path root = testdata_dir();
+    const DirListing listing = list_dir(root, /*recursive=*/true);
+    Cases out{.names = {}, .error = listing.error};
+    for (const auto& entry : listing.entries) {
+        std::error_code ec;
+        if (!entry.is_directory(ec)) continue;
+        const fs::path& dir = entry.path();
         if (dir.string().find("aws-c-auth-v4") != std::string::npos) continue;
-        if (fs::exists(dir / (dir.filename().string() + ".req"))) {
-            out.push_back(fs::relative(dir, testdata_dir()).string());
+        if (exists_no_throw(dir / (dir.filename().string() + ".req"))) {
+            out.names.push_back(dir.lexically_relative(root).string());
         }
     }
-    std::sort(out.begin(), out.end());
+    std::sort(out.names.begin(), out.names.end());
     return out;
 }
 
-std::vector<std::string> aws_c_auth_cases() {
-    std::vector<std::string> out;
-    for (const auto& entry : fs::directory_iterator(testdata_dir() + "/aws-c-auth-v4")) {
-        if (entry.is_directory() && fs::exists(entry.path() / "context.json")) {
-            out.push_back(entry.path().filename().string());
+Cases aws_c_auth_cases() {
+    const DirListing listing = list_dir(testdata_dir() + "/aws-c-auth-v4", /*recursive=*/false);
+    Cases out{.names = {}, .error = listing.error};
+    for (const auto& entry : listing.entries) {
+        std::error_code ec;
+        if (entry.is_directory(ec) && exists_no_throw(entry.path() / "context.json")) {
+            out.names.push_back(entry.path().filename().string());
         }
     }
-    std::sort(out.begin(), out.end());
+    std::sort(out.names.begin(), out.names.end());
     return out;
 }
 
@@ -122,8 +142,10 @@ std::string without_trailing_newline(std::string s) {
 class BotocoreSuiteTest : public ::testing::TestWithParam<std::string> {};
 
 TEST(BotocoreSuiteTest, FindsAllCases) {
+    const Cases cases = botocore_cases();
+    ASSERT_TRUE(cases.error.empty()) << cases.error;
     // 24 top-level, 8 normalize-path, 2 post-sts-token (s3-compat.md §3a).
-    EXPECT_GE(botocore_cases().size(), 34u);
+    EXPECT_GE(cases.names.size(), 34u) << "in " << testdata_dir();
 }
 
 TEST_P(BotocoreSuiteTest, CanonicalRequestStringToSignAndSignature) {
@@ -170,8 +192,10 @@ TEST_P(BotocoreSuiteTest, CanonicalRequestStringToSignAndSignature) {
                          list + ", Signature=" + to_hex(hmac_sha256(key, sts)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Vectors, BotocoreSuiteTest, ::testing::ValuesIn(botocore_cases()),
+INSTANTIATE_TEST_SUITE_P(Vectors, BotocoreSuiteTest, ::testing::ValuesIn(botocore_cases().names),
                          test_name);
+// Without the corpus there are no cases; FindsAllCases says why, with the path.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BotocoreSuiteTest);
 
 // ---- aws-c-auth suite --------------------------------------------------------------------------
 
@@ -216,7 +240,11 @@ std::string drop_param(std::string_view query, std::string_view name) {
 
 class AwsCAuthSuiteTest : public ::testing::TestWithParam<std::string> {};
 
-TEST(AwsCAuthSuiteTest, FindsAllCases) { EXPECT_GE(aws_c_auth_cases().size(), 38u); }
+TEST(AwsCAuthSuiteTest, FindsAllCases) {
+    const Cases cases = aws_c_auth_cases();
+    ASSERT_TRUE(cases.error.empty()) << cases.error;
+    EXPECT_GE(cases.names.size(), 38u) << "in " << testdata_dir();
+}
 
 TEST_P(AwsCAuthSuiteTest, HeaderVariant) {
     fs::path dir = fs::path(testdata_dir()) / "aws-c-auth-v4" / GetParam();
@@ -285,8 +313,9 @@ TEST_P(AwsCAuthSuiteTest, QueryVariant) {
     EXPECT_EQ(to_hex(hmac_sha256(key, sts)), expected_sig);
 }
 
-INSTANTIATE_TEST_SUITE_P(Vectors, AwsCAuthSuiteTest, ::testing::ValuesIn(aws_c_auth_cases()),
+INSTANTIATE_TEST_SUITE_P(Vectors, AwsCAuthSuiteTest, ::testing::ValuesIn(aws_c_auth_cases().names),
                          test_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(AwsCAuthSuiteTest);
 
 }  // namespace
 }  // namespace imgpipe::sigv4

@@ -5,13 +5,17 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "testdata.h"
+
 namespace imgpipe::sigv4::testing {
 
-std::string testdata_dir() { return std::string(IMGPIPE_TESTDATA_DIR) + "/sigv4"; }
+std::string testdata_dir() { return testdata_root() + "/sigv4"; }
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path);
+    // Thrown only inside a test body, where gtest turns it into that test's failure; going on
+    // with an empty file would pile unrelated failures on top.
+    if (!in) throw std::runtime_error("cannot read " + path + testdata_hint());
     std::ostringstream out;
     out << in.rdbuf();
     return out.str();

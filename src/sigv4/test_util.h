@@ -13,7 +13,9 @@
 
 namespace imgpipe::sigv4::testing {
 
-std::string testdata_dir();  // .../testdata/sigv4
+std::string testdata_dir();  // the test corpus root ($IMGPIPE_TESTDATA) + "/sigv4"
+// The whole file. Throws std::runtime_error naming the path when it cannot be read: call it only
+// inside a test body, where gtest reports the exception as that test's failure.
 std::string read_file(const std::string& path);
 
 // A request as written in the suites' .req / request.txt / *-signed-request.txt files.

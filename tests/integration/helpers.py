@@ -5,7 +5,8 @@ stopped with SIGTERM at the end of the module; the stop asserts exit code 0. The
 test (awscli, boto3, aws-sdk-js, curl) run as subprocesses with an isolated environment so no
 user configuration or credentials on the machine can leak in.
 
-Binary: $IMGPIPE_BIN, default <repo>/build/src/app/imgpipe.
+Binary: $IMGPIPE_BIN, default <repo>/build/src/app/imgpipe. Test corpus (images read by some
+tests): $IMGPIPE_TESTDATA, default <repo>/../shared/testdata.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import s3sig
 REPO = Path(__file__).resolve().parents[2]
 CLIENTS_DIR = REPO / "tests" / "clients"
 JS_DIR = REPO / "tests" / "js"
+TESTDATA = Path(os.environ.get("IMGPIPE_TESTDATA") or REPO.parent / "shared" / "testdata")
 READY_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
 
@@ -46,6 +48,9 @@ class Server:
     data_dir: Path
     access_key: str
     secret_key: str
+    binary: Path | None = None  # None: imgpipe_bin()
+    roles: str | None = "s3,api"  # None: the server's default (every role)
+    env: dict[str, str] = field(default_factory=dict)  # extra settings (IMGPIPE_WORKER_...)
     proc: subprocess.Popen | None = None
     s3_port: int = 0
     api_port: int = 0
@@ -71,18 +76,20 @@ class Server:
     # -- lifecycle
     def start(self) -> None:
         assert self.proc is None, "server already running"
-        binary = imgpipe_bin()
+        binary = self.binary or imgpipe_bin()
         if not binary.is_file():
             pytest.fail(f"imgpipe binary not found at {binary} (set IMGPIPE_BIN)")
+        roles = ["--roles", self.roles] if self.roles else []
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IMGPIPE_", "AWS_"))}
         env["IMGPIPE_ACCESS_KEY"] = self.access_key
         env["IMGPIPE_SECRET_KEY"] = self.secret_key
+        env.update(self.env)
         self.log_lines = []
         self._ready = threading.Event()
         self.s3_port = self.api_port = 0
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--data-dir", str(self.data_dir), "--s3-listen",
-             "127.0.0.1:0", "--api-listen", "127.0.0.1:0", "--roles", "s3,api"],
+             "127.0.0.1:0", "--api-listen", "127.0.0.1:0", *roles],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         self._reader = threading.Thread(target=self._read_stderr, args=(self.proc,), daemon=True)
         self._reader.start()
@@ -150,9 +157,10 @@ class Server:
         return self.proc.pid
 
 
-def new_server(data_dir: Path) -> Server:
+def new_server(data_dir: Path, **options) -> Server:
+    """A server with fresh credentials; options are Server fields (binary, roles, env)."""
     return Server(data_dir=data_dir, access_key="AKIT" + secrets.token_hex(8).upper(),
-                  secret_key=secrets.token_urlsafe(30))
+                  secret_key=secrets.token_urlsafe(30), **options)
 
 
 # --------------------------------------------------------------------------- clients

@@ -20,11 +20,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import JS_DIR, REPO, image_tool, imgpipe_bin, run
+from helpers import JS_DIR, TESTDATA, image_tool, imgpipe_bin, run
 
 SOURCE_BUCKET = "uploads"
-JPEG = Path(os.environ.get("IMGPIPE_TESTDATA_DIR", REPO.parent / "shared" / "testdata")) / \
-    "exif-orientation-examples" / "Landscape_1.jpg"
+JPEG = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"
 
 
 # --------------------------------------------------------------------------- helpers

@@ -5,11 +5,11 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <filesystem>
 
 #include "imaging/imaging_errors.h"
 #include "imaging/vips/test_support.h"
 #include "imaging/vips/vips_image_processor.h"
+#include "testdata.h"
 
 namespace imgpipe::imaging {
 namespace {
@@ -22,8 +22,10 @@ std::vector<std::string> bombs() {
         testing::testdata("pillow-tests/broken.png"),
         testing::testdata("imagetestsuite-jpg/6903d4538fd33c8fd0ded32cb30d618e.jpg"),
     };
-    for (const auto& e : std::filesystem::directory_iterator(
-             testing::testdata("libjpeg-turbo/seed-corpora-bugs"))) {
+    const DirListing listing =
+        list_dir(testing::testdata("libjpeg-turbo/seed-corpora-bugs"), /*recursive=*/false);
+    if (!listing.error.empty()) ADD_FAILURE() << listing.error;
+    for (const auto& e : listing.entries) {
         if (e.path().filename().string().rfind("github_197_", 0) == 0) {
             files.push_back(e.path().string());
         }

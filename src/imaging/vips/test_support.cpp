@@ -12,6 +12,7 @@
 #include "imaging/vips/load_step.h"
 #include "imaging/vips/orient_step.h"
 #include "imaging/vips/vips_runtime.h"
+#include "testdata.h"
 
 namespace imgpipe::imaging::testing {
 namespace {
@@ -28,11 +29,22 @@ class VipsEnvironment final : public ::testing::Environment {
 }  // namespace
 
 std::string testdata(const std::string& relative) {
-    return std::string(IMGPIPE_TESTDATA_DIR) + "/" + relative;
+    std::string path = testdata_root() + "/" + relative;
+    // Said here, once, with the path: what the test then does with a missing file (probe, decode,
+    // compare) fails in ways that do not name it.
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        ADD_FAILURE() << "test corpus file not found: " << path << testdata_hint();
+    }
+    return path;
 }
 
 std::string read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        ADD_FAILURE() << "cannot read " << path;
+        return {};
+    }
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
@@ -40,10 +52,13 @@ std::string read_bytes(const std::string& path) {
 
 std::vector<std::string> corpus_files() {
     std::vector<std::string> files;
-    const std::filesystem::path root(IMGPIPE_TESTDATA_DIR);
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-        if (!entry.is_regular_file()) continue;
-        const auto rel = std::filesystem::relative(entry.path(), root).string();
+    const std::filesystem::path root(testdata_root());
+    const DirListing listing = list_dir(root, /*recursive=*/true);
+    if (!listing.error.empty()) ADD_FAILURE() << listing.error;
+    for (const auto& entry : listing.entries) {
+        std::error_code ec;
+        if (!entry.is_regular_file(ec)) continue;
+        const auto rel = entry.path().lexically_relative(root).string();
         if (rel.rfind("sigv4", 0) == 0 || entry.path().extension() == ".md") continue;
         files.push_back(entry.path().string());
     }

@@ -10,10 +10,14 @@
 
 namespace imgpipe::imaging::testing {
 
-// IMGPIPE_TESTDATA_DIR + "/" + relative.
+// The test corpus root ($IMGPIPE_TESTDATA, see tests/testdata.h) + "/" + relative. A file that
+// does not exist fails the current test, naming the path and the variable.
 std::string testdata(const std::string& relative);
+// The whole file; a file that cannot be read fails the current test (naming the path) and
+// reads as "".
 std::string read_bytes(const std::string& path);
-// Every image file of every corpus (all files except *.md and the sigv4 folder), sorted.
+// Every image file of every corpus (all files except *.md and the sigv4 folder), sorted. A corpus
+// that cannot be listed fails the current test, naming the path, and yields what was listed.
 std::vector<std::string> corpus_files();
 
 // Decodes an encoded output fully into memory.

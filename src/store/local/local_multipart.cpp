@@ -143,6 +143,7 @@ Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
         (void)fs_.remove(path);
         return done.status();
     }
+    events_committed_.notify();
     if (!done->replaced_data_id.empty()) remove_object_file(done->replaced_data_id);
     remove_part_files(done->part_data_ids);
     return std::move(row.info);

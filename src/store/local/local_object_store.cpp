@@ -134,6 +134,7 @@ Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, Byt
         (void)fs_.remove(path);
         return replaced.status();
     }
+    events_committed_.notify();
     // Readers that already opened the old file keep reading it; new readers get the new row.
     if (!replaced->empty()) remove_object_file(*replaced);
     return std::move(row.info);
@@ -195,7 +196,10 @@ Result<ObjectReader> LocalObjectStore::get_object(const std::string& bucket, con
 
 Status LocalObjectStore::delete_object(const std::string& bucket, const std::string& key) {
     IMGPIPE_ASSIGN_OR_RETURN(std::string removed, index_->delete_object(bucket, key, clock_.now()));
-    if (!removed.empty()) remove_object_file(removed);
+    if (!removed.empty()) {
+        events_committed_.notify();
+        remove_object_file(removed);
+    }
     return Status::ok();
 }
 

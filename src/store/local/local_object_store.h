@@ -20,17 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "core/change_signal.h"
 #include "core/clock.h"
 #include "core/file_system.h"
 #include "store/local/body_writer.h"
 #include "store/local/data_layout.h"
-#include "store/local/object_event.h"
+#include "store/event_outbox.h"
+#include "store/object_event.h"
 #include "store/local/sqlite_index.h"
 #include "store/object_store.h"
 
 namespace imgpipe::store {
 
-class LocalObjectStore final : public ObjectStore {
+class LocalObjectStore final : public ObjectStore, public EventOutbox {
   public:
     // Opens (creating if needed) the store in `data_dir`, then sweeps what a crash can leave:
     // temp files, data files no index row names, parts of unknown uploads. `fs` and `clock` must
@@ -67,11 +69,12 @@ class LocalObjectStore final : public ObjectStore {
     Result<std::vector<MultipartUploadInfo>> list_multipart_uploads(
         const std::string& bucket, const std::string& prefix) override;
 
-    // The outbox, for the relay that moves events to the queue: up to `limit` events with
-    // seq > after_seq in seq order.
-    Result<std::vector<ObjectEvent>> read_events(int64_t after_seq, int limit);
-    // Forgets every event with seq <= `seq` (after the relay delivered them).
-    Status delete_events_through(int64_t seq);
+    Result<std::vector<ObjectEvent>> read_events(int64_t after_seq, int limit) override;
+    Status delete_events_through(int64_t seq) override;
+    uint64_t event_generation() const override { return events_committed_.generation(); }
+    uint64_t wait_for_events(uint64_t seen, std::chrono::milliseconds timeout) override {
+        return events_committed_.wait(seen, timeout);
+    }
 
     const DataLayout& layout() const { return layout_; }
 
@@ -103,6 +106,7 @@ class LocalObjectStore final : public ObjectStore {
     std::unique_ptr<SqliteIndex> index_;
     std::mutex dirs_mu_;
     std::bitset<256> durable_dirs_;  // GUARDED_BY(dirs_mu_)
+    ChangeSignal events_committed_;  // notified after each commit that appended an event
 };
 
 }  // namespace imgpipe::store

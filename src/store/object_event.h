@@ -1,5 +1,5 @@
 #pragma once
-// ObjectEvent: one row of the local store's transactional outbox (`object_events`). Every
+// ObjectEvent: one row of an EventOutbox (the local store's `object_events` table). Every
 // change that makes an object visible or removes it appends one in the same SQLite transaction
 // as the index change, so an event exists exactly when the change happened; the outbox relay
 // reads them in `seq` order, delivers them to the queue and then deletes them. Value type.

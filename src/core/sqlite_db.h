@@ -1,10 +1,10 @@
 #pragma once
-// SqliteDb and SqliteStatement: a thin RAII layer over the sqlite3 C API for the local store's
-// index. A SqliteDb owns one connection; a SqliteStatement owns one prepared statement and is
+// SqliteDb and SqliteStatement: a thin RAII layer over the sqlite3 C API, shared by the local
+// store's index and the pipeline's queue and job store. A SqliteDb owns one connection; a SqliteStatement owns one prepared statement and is
 // reset (bindings cleared) by a `SqliteStatement::Use` guard so each call starts clean. SQLite
 // result codes become Status: SQLITE_FULL → kResourceExhausted "DiskFull", SQLITE_BUSY/LOCKED →
 // kUnavailable "Busy", anything else → kUnavailable "IoError". Not thread-safe: the owner
-// serialises access (SqliteIndex holds a mutex).
+// serialises access (each user holds a mutex per connection).
 
 #include <sqlite3.h>
 
@@ -16,7 +16,7 @@
 
 #include "core/result.h"
 
-namespace imgpipe::store {
+namespace imgpipe {
 
 class SqliteStatement {
   public:
@@ -64,8 +64,16 @@ class SqliteStatement {
 
 class SqliteDb {
   public:
-    // Opens (creating) the database file; sets WAL, synchronous=FULL, busy_timeout.
-    static Result<std::unique_ptr<SqliteDb>> open(const std::string& path);
+    // When a commit is durable. kFull: at once (an fsync per commit; the store's index, whose
+    // commit is what an acknowledged upload promises). kNormal: against a crash of the process
+    // at once, against power loss after the next checkpoint (WAL mode keeps the file consistent
+    // either way: a power loss loses only a suffix of commits). The pipeline's database, whose
+    // writers make their data durable by checkpoint() where it matters.
+    enum class Sync { kFull, kNormal };
+
+    // Opens (creating) the database file; sets WAL, the synchronous mode, busy_timeout.
+    static Result<std::unique_ptr<SqliteDb>> open(const std::string& path,
+                                                  Sync sync = Sync::kFull);
     ~SqliteDb();
     SqliteDb(const SqliteDb&) = delete;
     SqliteDb& operator=(const SqliteDb&) = delete;
@@ -75,6 +83,9 @@ class SqliteDb {
     Result<SqliteStatement> prepare(std::string_view sql);
     // Rows changed by the last statement.
     int changes() const;
+    // Writes the WAL to disk (fsync) and copies what it can into the database: every commit so
+    // far, of any connection to this file, then survives power loss.
+    Status checkpoint();
 
   private:
     explicit SqliteDb(sqlite3* db) : db_(db) {}
@@ -100,4 +111,4 @@ class SqliteTransaction {
 // Maps an SQLite result code to a Status (see the header paragraph).
 Status sqlite_status(sqlite3* db, int rc, std::string_view what);
 
-}  // namespace imgpipe::store
+}  // namespace imgpipe

@@ -1,6 +1,6 @@
-#include "store/local/sqlite_db.h"
+#include "core/sqlite_db.h"
 
-namespace imgpipe::store {
+namespace imgpipe {
 
 Status sqlite_status(sqlite3* db, int rc, std::string_view what) {
     std::string message = std::string(what) + ": " + sqlite3_errstr(rc);
@@ -79,7 +79,7 @@ void SqliteStatement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, Sync sync) {
     sqlite3* raw = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &raw,
@@ -91,11 +91,12 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
     }
     std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
     sqlite3_busy_timeout(raw, 5000);
-    // WAL lets readers of other connections (the event queue shares the file) run during
-    // writes; synchronous=FULL makes a committed put survive power loss, which is what an
-    // acknowledged upload promises.
-    IMGPIPE_RETURN_IF_ERROR(
-        db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+    // WAL lets readers of other connections (and processes: `imgpipe jobs`) run during writes.
+    IMGPIPE_RETURN_IF_ERROR(db->exec(sync == Sync::kFull
+                                         ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                           "PRAGMA foreign_keys=ON;"
+                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                           "PRAGMA foreign_keys=ON;"));
     return db;
 }
 
@@ -122,6 +123,13 @@ Result<SqliteStatement> SqliteDb::prepare(std::string_view sql) {
 
 int SqliteDb::changes() const { return sqlite3_changes(db_); }
 
+Status SqliteDb::checkpoint() {
+    // PASSIVE never waits for readers; the WAL is synced before any frame is copied, which is
+    // the durability asked for even when readers keep some frames from being copied.
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status::ok() : sqlite_status(db_, rc, "checkpoint");
+}
+
 SqliteTransaction::SqliteTransaction(SqliteDb& db) : db_(db), begin_(db.exec("BEGIN IMMEDIATE")) {
     done_ = !begin_.is_ok();
 }
@@ -136,4 +144,4 @@ Status SqliteTransaction::commit() {
     return s;
 }
 
-}  // namespace imgpipe::store
+}  // namespace imgpipe

@@ -1,0 +1,213 @@
+"""The pipeline benchmark (issue 11): end-to-end latency and sustained throughput of the real
+server, each as a ratio to baselines measured in the same run.
+
+Per image (the 12 MP phone photo and the 2725x2225 photo):
+- light load, one image at a time, ROUNDS times: end-to-end latency = from the browser-style POST
+  being sent to the SSE event that says every variant is stored; baseline = the upload alone
+  (the same POST's time to its 204) + bare `imgpipe resize` of the file (its own per-image time,
+  best of a warm run). Target: p50 and p99 of latency / baseline <= 1.2.
+- event -> job start: the worker's `queued_ms` (object committed -> job started, from its log),
+  p99 target < 5 ms.
+- saturation: SAT_IMAGES uploads queued with no worker running, then a server with the workers
+  drains them; images/s as a ratio to bare `imgpipe resize` on 2 threads (two processes) over the
+  same count. Target >= 0.9.
+
+Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=30 SAT_IMAGES=60)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTDATA = Path(os.environ.get("IMGPIPE_TESTDATA") or ROOT.parent / "shared" / "testdata")
+IMAGES = {
+    "12 MP phone photo (EXIF 6)": TESTDATA / "phone-photos" / "Xiaomi_Mi_9T_KeyError.jpg",
+    "2725x2225 photo": TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg",
+}
+
+
+class Server:
+    def __init__(self, binary: Path, data: Path, roles: str):
+        self.lines: list[dict] = []
+        self.ports: dict[str, int] = {}
+        ready = threading.Event()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IMGPIPE_")}
+        env.update({"IMGPIPE_ACCESS_KEY": "AKBENCH" + secrets.token_hex(6).upper(),
+                    "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
+                    "IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000",
+                    "IMGPIPE_HTTP_IO_THREADS": "1"})
+        self.proc = subprocess.Popen(
+            [str(binary), "serve", "--data-dir", str(data), "--roles", roles,
+             "--api-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+
+        def read():
+            for raw in self.proc.stderr:
+                try:
+                    e = json.loads(raw)
+                except ValueError:
+                    continue
+                self.lines.append(e)
+                if e.get("msg") == "listening":
+                    self.ports[e["role"]] = e["port"]
+                if e.get("msg") == "ready":
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(30):
+            raise SystemExit("server not ready")
+
+    def api(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports['api']}{path}"
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(60)
+
+
+def resize_times(binary: Path, image: Path, copies: int, work: Path) -> list[float]:
+    """Per-image milliseconds of `imgpipe resize` over `copies` of one file (one process)."""
+    inputs = []
+    for i in range(copies):
+        p = work / f"in-{i}{image.suffix}"
+        if not p.exists():
+            os.link(image, p) if image.stat().st_dev == work.stat().st_dev else shutil.copy(image, p)
+        inputs.append(str(p))
+    out = subprocess.run([str(binary), "resize", *inputs, "--out", str(work / "out")],
+                         capture_output=True, check=True, text=True).stdout
+    return [json.loads(line)["ms"] for line in out.splitlines()]
+
+
+def post(server: Server, image: Path, session: requests.Session) -> tuple[str, float, float]:
+    """Presign + browser POST; returns (id, t_sent, t_204) on the monotonic clock."""
+    answer = session.post(server.api("/upload-image"), json={"filename": "bench.jpg"}).json()
+    data = image.read_bytes()
+    # Every field as a plain form part, then the file last, as a browser sends them.
+    files = [(k, (None, v)) for k, v in answer["fields"].items()]
+    files.append(("file", ("bench.jpg", data, "image/jpeg")))
+    prepared = requests.Request("POST", answer["url"], files=files).prepare()
+    t_sent = time.monotonic()
+    resp = session.send(prepared)
+    t_done = time.monotonic()
+    assert resp.status_code == 204, resp.text
+    return answer["id"], t_sent, t_done
+
+
+def wait_done_sse(server: Server, image_id: str, session: requests.Session) -> float:
+    """Monotonic time the SSE stream reported `done`."""
+    while True:
+        with session.get(server.api(f"/images/{image_id}/events"), stream=True) as resp:
+            if resp.status_code == 404:  # the event is still on its way to the job store
+                continue
+            for line in resp.iter_lines():
+                if line.startswith(b"data:") and b'"state":"done"' in line:
+                    return time.monotonic()
+                if line.startswith(b"data:") and b'"state":"failed"' in line:
+                    raise SystemExit(f"job failed: {line!r}")
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def light_load(binary: Path, image: Path, rounds: int, work: Path) -> dict:
+    data = work / "light"
+    server = Server(binary, data, "api,s3,worker")
+    session = requests.Session()
+    e2e, uploads = [], []
+    try:
+        for i in range(rounds + 2):
+            image_id, t_sent, t_204 = post(server, image, session)
+            t_done = wait_done_sse(server, image_id, session)
+            if i >= 2:  # warm-up
+                e2e.append((t_done - t_sent) * 1000)
+                uploads.append((t_204 - t_sent) * 1000)
+    finally:
+        server.stop()
+    queued = [e["queued_ms"] for e in server.lines if e.get("msg") == "job done"][2:]
+    resize = resize_times(binary, image, rounds + 2, work)[2:]
+    baseline = statistics.median(uploads) + min(resize)
+    return {"e2e_p50": percentile(e2e, 0.5), "e2e_p99": percentile(e2e, 0.99),
+            "upload": statistics.median(uploads), "resize": min(resize), "baseline": baseline,
+            "queued_p50": percentile(queued, 0.5), "queued_p99": percentile(queued, 0.99)}
+
+
+def saturation(binary: Path, image: Path, count: int, work: Path) -> dict:
+    data = work / "sat"
+    server = Server(binary, data, "api,s3")
+    session = requests.Session()
+    ids = [post(server, image, session)[0] for _ in range(count)]
+    server.stop()
+    t0 = time.monotonic()
+    server = Server(binary, data, "api,s3,worker")
+    try:
+        for image_id in ids:
+            wait_done_sse(server, image_id, session)
+        pipeline_s = time.monotonic() - t0
+    finally:
+        server.stop()
+
+    half = count // 2
+    t0 = time.monotonic()
+    procs = [threading.Thread(target=resize_times, args=(binary, image, n, work / f"r{i}"))
+             for i, n in enumerate((half, count - half))]
+    for i in range(2):
+        (work / f"r{i}").mkdir(exist_ok=True)
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    bare_s = time.monotonic() - t0
+    return {"pipeline_ips": count / pipeline_s, "bare_ips": count / bare_s}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", default=str(ROOT / "build" / "src" / "app" / "imgpipe"))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 30)))
+    parser.add_argument("--sat-images", type=int, default=int(os.environ.get("SAT_IMAGES", 60)))
+    args = parser.parse_args()
+    binary = Path(args.bin)
+    print(f"imgpipe pipeline benchmark: {args.rounds} light-load rounds, "
+          f"{args.sat_images} images at saturation, {os.cpu_count()} cores")
+    print()
+    print("| image | e2e p50 | e2e p99 | upload + resize | p50 ratio | p99 ratio "
+          "| event→start p50 | p99 | pipeline img/s | bare 2-thread img/s | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, image in IMAGES.items():
+        with tempfile.TemporaryDirectory(prefix="imgpipe-bench-pipeline-") as tmp:
+            work = Path(tmp)
+            light = light_load(binary, image, args.rounds, work)
+            sat = saturation(binary, image, args.sat_images, work)
+        print(f"| {name} | {light['e2e_p50']:.1f} ms | {light['e2e_p99']:.1f} ms "
+              f"| {light['upload']:.1f} + {light['resize']:.1f} ms "
+              f"| {light['e2e_p50'] / light['baseline']:.2f}x "
+              f"| {light['e2e_p99'] / light['baseline']:.2f}x "
+              f"| {light['queued_p50']:.2f} ms | {light['queued_p99']:.2f} ms "
+              f"| {sat['pipeline_ips']:.1f} | {sat['bare_ips']:.1f} "
+              f"| {sat['pipeline_ips'] / sat['bare_ips']:.2f}x |", flush=True)
+    print()
+    print("targets: e2e ratio <= 1.2x (p50 and p99); event->start p99 < 5 ms; "
+          "saturation ratio >= 0.9x")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

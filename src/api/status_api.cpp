@@ -1,0 +1,195 @@
+#include "api/status_api.h"
+
+#include <cstring>
+
+#include "api/api_error.h"
+#include "core/log.h"
+#include "pipeline/image_id.h"
+#include "pipeline/job_json.h"
+#include "sigv4/sigv4.h"
+
+namespace imgpipe::api {
+namespace {
+
+constexpr std::string_view kImageMethods = "GET, DELETE, OPTIONS";
+constexpr std::string_view kEventMethods = "GET, OPTIONS";
+
+Status no_such_image() {
+    return not_found("NoSuchImage", "no image has this id");
+}
+
+std::string host_of(const std::string& url) {
+    auto start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    return url.substr(start, url.find('/', start) - start);
+}
+
+}  // namespace
+
+// The body of an event stream: pulled by the server piece by piece (it is sent chunked), each
+// read blocking on the handler pool until the job changes. One event per change of the job's
+// version: "id: <version>\ndata: <job JSON>\n\n"; ": keep-alive" comments in between.
+class StatusApi::EventStream final : public ByteSource {
+  public:
+    EventStream(StatusApi& api, std::string id) : api_(api), id_(std::move(id)) {}
+
+    Result<size_t> read(std::span<char> buf) override {
+        while (pending_.size() == sent_) {
+            if (finished_) return size_t{0};
+            pending_.clear();
+            sent_ = 0;
+            next_event();
+        }
+        size_t n = std::min(buf.size(), pending_.size() - sent_);
+        std::memcpy(buf.data(), pending_.data() + sent_, n);
+        sent_ += n;
+        return n;
+    }
+
+  private:
+    // Fills `pending_` with the next thing to send, waiting for it if need be.
+    void next_event() {
+        auto waited = std::chrono::milliseconds(0);
+        for (;;) {
+            if (api_.stopping_) {
+                finished_ = true;
+                return;
+            }
+            uint64_t seen = api_.jobs_.change_generation();
+            auto job = api_.jobs_.get(id_);
+            if (!job.is_ok()) {
+                if (job.status().code() != StatusCode::kNotFound) {
+                    log::warn("event stream", {{"image_id", id_},
+                                               {"error", job.status().to_string()}});
+                }
+                // Deleted (or unreadable): say so and end rather than hang.
+                pending_ = "event: error\ndata: {\"error\":{\"code\":\"NoSuchImage\"}}\n\n";
+                finished_ = true;
+                return;
+            }
+            if (job->version != last_version_) {
+                last_version_ = job->version;
+                pending_ = "id: " + std::to_string(job->version) + "\ndata: " +
+                           pipeline::dump_json(pipeline::job_json(*job, [this](const auto& v) {
+                               return api_.variant_url(v);
+                           })) +
+                           "\n\n";
+                finished_ = queue::is_terminal(job->state);
+                return;
+            }
+            if (waited >= api_.options_.keepalive) {
+                pending_ = ": keep-alive\n\n";
+                return;
+            }
+            auto t0 = std::chrono::steady_clock::now();
+            api_.jobs_.wait_for_change(seen, api_.options_.poll);
+            waited += std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0);
+        }
+    }
+
+    StatusApi& api_;
+    const std::string id_;
+    int64_t last_version_ = -1;
+    std::string pending_;
+    size_t sent_ = 0;
+    bool finished_ = false;
+};
+
+StatusApi::StatusApi(StatusApiOptions options, queue::JobStore& jobs, store::ObjectStore& store,
+                     const Clock& clock)
+    : options_(std::move(options)),
+      jobs_(jobs),
+      store_(store),
+      clock_(clock),
+      cors_(options_.cors_origins),
+      s3_host_(host_of(options_.s3_public_url)) {}
+
+void StatusApi::add_routes(http::Router& router) {
+    router.add("GET", "/images/{id}", [this](http::Request& r) { return handle_get(r); });
+    router.add("DELETE", "/images/{id}", [this](http::Request& r) { return handle_delete(r); });
+    router.add("GET", "/images/{id}/events",
+               [this](http::Request& r) { return handle_events(r); });
+    router.add(
+        "OPTIONS", "/images/{id}",
+        [this](http::Request& r) { return cors_.preflight(r, kImageMethods); },
+        http::Execution::kInline);
+    router.add(
+        "OPTIONS", "/images/{id}/events",
+        [this](http::Request& r) { return cors_.preflight(r, kEventMethods); },
+        http::Execution::kInline);
+}
+
+std::string StatusApi::variant_url(const queue::VariantResult& variant) const {
+    std::string path = "/" + variant.bucket + "/" + sigv4::uri_encode(variant.key, true);
+    if (options_.dest_public_read) return options_.s3_public_url + path;
+    sigv4::SigningCredentials creds{options_.access_key, options_.secret_key, options_.region,
+                                    "s3"};
+    return options_.s3_public_url + path + "?" +
+           sigv4::presign_query(creds, "GET", s3_host_, path, "", options_.url_expiry,
+                                clock_.now());
+}
+
+http::Response StatusApi::handle_get(http::Request& request) {
+    const std::string& id = request.path_params["id"];
+    auto job = pipeline::is_image_id(id) ? jobs_.get(id) : Result<queue::Job>(no_such_image());
+    http::Response r;
+    if (job.is_ok()) {
+        r = http::Response::json(
+            200, pipeline::dump_json(pipeline::job_json(
+                     *job, [this](const auto& v) { return variant_url(v); })));
+    } else {
+        r = error_response(job.status().code() == StatusCode::kNotFound ? no_such_image()
+                                                                          : job.status(),
+                           request.request_id);
+    }
+    r.headers.set("Cache-Control", "no-store");
+    cors_.apply(request, r);
+    return r;
+}
+
+http::Response StatusApi::handle_events(http::Request& request) {
+    const std::string& id = request.path_params["id"];
+    auto job = pipeline::is_image_id(id) ? jobs_.get(id) : Result<queue::Job>(no_such_image());
+    http::Response r;
+    if (!job.is_ok()) {
+        r = error_response(job.status().code() == StatusCode::kNotFound ? no_such_image()
+                                                                          : job.status(),
+                           request.request_id);
+    } else {
+        r.status = 200;
+        r.headers.set("Content-Type", "text/event-stream");
+        r.headers.set("X-Accel-Buffering", "no");  // nginx: pass events on as they come
+        r.source = std::make_unique<EventStream>(*this, id);
+    }
+    r.headers.set("Cache-Control", "no-store");
+    cors_.apply(request, r);
+    return r;
+}
+
+http::Response StatusApi::handle_delete(http::Request& request) {
+    const std::string& id = request.path_params["id"];
+    auto job = pipeline::is_image_id(id) ? jobs_.get(id) : Result<queue::Job>(no_such_image());
+    Status st = job.status();
+    if (job.is_ok()) {
+        // The job last: while it exists a retried DELETE can still find what is left.
+        st = store_.delete_object(job->bucket, job->key);
+        for (const auto& v : job->variants) {
+            if (st.is_ok()) st = store_.delete_object(v.bucket, v.key);
+        }
+        if (st.is_ok()) st = jobs_.remove(id);
+    }
+    http::Response r;
+    if (st.is_ok()) {
+        r.status = 204;
+        log::info("image deleted", {{"image_id", id}, {"request_id", request.request_id}});
+    } else {
+        r = error_response(st.code() == StatusCode::kNotFound ? no_such_image() : st,
+                           request.request_id);
+    }
+    r.headers.set("Cache-Control", "no-store");
+    cors_.apply(request, r);
+    return r;
+}
+
+}  // namespace imgpipe::api

@@ -1,0 +1,73 @@
+#pragma once
+// StatusApi: the image status endpoints of the `api` role (DESIGN.md §4).
+//
+//   GET    /images/{id}          200 the job's JSON (pipeline/job_json.h) with a URL per variant
+//   GET    /images/{id}/events   server-sent events: the job's JSON now and after every change,
+//                                closing after a terminal state (at once if already terminal)
+//   DELETE /images/{id}          204; the original, its variants and the job are removed
+//   OPTIONS on each              CORS preflight
+//
+// An unknown or malformed id is 404 {"error":{"code":"NoSuchImage",...}}. Variant URLs are
+// presigned GETs on the public S3 URL (valid for `url_expiry`), or plain URLs when the
+// destination bucket is public-read. The handlers are kBlocking (they read SQLite; an event
+// stream waits for changes on the handler pool, sending a comment line every `keepalive` so
+// proxies keep the connection). stop() ends every open stream. Thread-safe.
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/cors.h"
+#include "core/clock.h"
+#include "http/router.h"
+#include "queue/job_store.h"
+#include "store/object_store.h"
+
+namespace imgpipe::api {
+
+struct StatusApiOptions {
+    std::string s3_public_url;  // "http://127.0.0.1:9000", no trailing slash
+    std::string region = "us-east-1";
+    std::string access_key;  // what variant URLs are presigned with
+    std::string secret_key;
+    bool dest_public_read = false;
+    std::chrono::seconds url_expiry{3600};
+    std::vector<std::string> cors_origins = {"*"};
+    std::chrono::milliseconds keepalive{15'000};
+    // How often a stream re-reads the job when nothing in this process changed it (a worker in
+    // another process sharing the data dir).
+    std::chrono::milliseconds poll{500};
+};
+
+class StatusApi {
+  public:
+    // The job store, object store and clock outlive the StatusApi and its routes.
+    StatusApi(StatusApiOptions options, queue::JobStore& jobs, store::ObjectStore& store,
+              const Clock& clock);
+
+    void add_routes(http::Router& router);
+
+    http::Response handle_get(http::Request& request);
+    http::Response handle_events(http::Request& request);
+    http::Response handle_delete(http::Request& request);
+
+    // Ends open event streams (at their next wake-up) so a graceful stop need not wait for them.
+    void stop() { stopping_ = true; }
+
+    // The URL a client fetches a variant from.
+    std::string variant_url(const queue::VariantResult& variant) const;
+
+  private:
+    class EventStream;
+
+    StatusApiOptions options_;
+    queue::JobStore& jobs_;
+    store::ObjectStore& store_;
+    const Clock& clock_;
+    CorsPolicy cors_;
+    std::string s3_host_;  // host[:port] of s3_public_url, what presigned URLs sign
+    std::atomic<bool> stopping_{false};
+};
+
+}  // namespace imgpipe::api

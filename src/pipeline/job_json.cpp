@@ -1,0 +1,58 @@
+#include "pipeline/job_json.h"
+
+#include "core/time_text.h"
+
+namespace imgpipe::pipeline {
+
+using nlohmann::json;
+
+json job_json(const queue::Job& job, const VariantUrl& url) {
+    json j = {
+        {"id", job.id},
+        {"state", queue::job_state_name(job.state)},
+        {"bucket", job.bucket},
+        {"key", job.key},
+        {"attempts", job.attempts},
+        {"createdAt", iso8601(job.created, TimePrecision::kMillis)},
+        {"updatedAt", iso8601(job.updated, TimePrecision::kMillis)},
+    };
+    if (!job.original.format.empty()) {
+        j["original"] = {{"bytes", job.original.bytes},
+                         {"width", job.original.width},
+                         {"height", job.original.height},
+                         {"format", job.original.format}};
+    }
+    if (job.state == queue::JobState::kDone) {
+        json variants = json::array();
+        for (const auto& v : job.variants) {
+            json vj = {{"name", v.name},          {"width", v.width},
+                       {"height", v.height},      {"bytes", v.bytes},
+                       {"format", v.format},      {"contentType", v.content_type},
+                       {"bucket", v.bucket},      {"key", v.key}};
+            if (url) vj["url"] = url(v);
+            variants.push_back(std::move(vj));
+        }
+        j["variants"] = std::move(variants);
+    }
+    if (!job.error_code.empty() && job.state != queue::JobState::kDone) {
+        // While a retry is pending it is the last attempt's error, not the outcome.
+        j[job.state == queue::JobState::kFailed ? "error" : "lastError"] = {
+            {"code", job.error_code}, {"message", job.error_message}};
+    }
+    return j;
+}
+
+std::string image_event_json(const queue::Job& job, std::chrono::system_clock::time_point now) {
+    json j = {
+        {"eventName", job.state == queue::JobState::kDone ? "ImageProcessed" : "ImageFailed"},
+        {"eventTime", iso8601(now, TimePrecision::kMillis)},
+        {"image", job_json(job)},
+    };
+    return dump_json(j);
+}
+
+std::string dump_json(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace imgpipe::pipeline

@@ -1,0 +1,96 @@
+#pragma once
+// JobRunner: one resize job, start to finish — the seed's three parallel Lambdas as one
+// function. For the object of an S3 record it: takes the job (JobStore::start; a superseded or
+// already finished creation is skipped), reads the variants to make from the object's
+// `x-amz-meta-variants` (else the configured defaults), reads the original through the
+// ObjectStore port, has the ImageProcessor decode it once and make every variant, stores each
+// in the destination bucket under the output key template with its Content-Type and
+// Cache-Control, queues the webhooks, and records the outcome. Faults are sorted by
+// job_errors.h: permanent ones fail the job at once, transient ones ask for a retry after an
+// exponential backoff with jitter, until `max_attempts`. Outputs are deterministic, so a rerun
+// (a redelivery after a crash) overwrites each variant with identical bytes.
+//
+// The processor measures the job's deadline on the runner's clock (both get the same Clock).
+// Thread-safe: one runner serves every worker thread.
+
+#include <chrono>
+#include <string>
+
+#include "core/clock.h"
+#include "imaging/image_processor.h"
+#include "imaging/resize_spec.h"
+#include "pipeline/s3_event.h"
+#include "pipeline/webhook_dispatcher.h"
+#include "queue/job_store.h"
+#include "store/object_store.h"
+
+namespace imgpipe::pipeline {
+
+struct JobOptions {
+    std::string dest_bucket = "resized";
+    // Placeholders: {name} (the variant's name, "WxH" unless the client named it), {width},
+    // {height}, {format}, {key} (the original's key), {id} (the image id).
+    std::string output_key_template = "resized-{name}/{key}";
+    imaging::ResizeSpec default_spec = imaging::default_resize_spec();
+    imaging::SpecLimits spec_limits;
+    imaging::Limits image_limits;
+    uint64_t max_source_bytes = 256ull << 20;
+    std::chrono::milliseconds job_timeout{60'000};
+    std::string cache_control = "public, max-age=86400";
+    int max_attempts = 5;
+    std::chrono::milliseconds initial_backoff{1'000};
+    std::chrono::milliseconds max_backoff{60'000};
+};
+
+// Expands the template for one variant. Pure.
+std::string output_key(const std::string& key_template, const imaging::VariantSpec& variant,
+                       const std::string& source_key, const std::string& image_id);
+
+// "Bad template" message, or "" when usable: it must name {key} or {id} (else every image
+// writes the same keys) and {name} (the one placeholder unique per variant).
+std::string check_output_key_template(const std::string& key_template);
+
+struct RunResult {
+    enum Outcome {
+        kDone,     // every variant stored
+        kFailed,   // permanently; the job says why
+        kRetry,    // a transient fault: deliver again after `retry_after`
+        kDead,     // failed after max_attempts: the message goes to the dead letters
+        kSkipped,  // a duplicate, superseded or deleted job; nothing (more) to do
+    } outcome = kSkipped;
+    std::chrono::milliseconds retry_after{0};
+    std::string error_code;  // kFailed / kRetry / kDead
+};
+
+class JobRunner {
+  public:
+    // Every reference outlives the runner; `webhooks` may be null (no URLs configured).
+    JobRunner(store::ObjectStore& store, const imaging::ImageProcessor& processor,
+              queue::JobStore& jobs, WebhookDispatcher* webhooks, const Clock& clock,
+              JobOptions options);
+
+    // Runs the job of `record` for the `attempt`-th time (the queue's delivery count). An attempt
+    // past max_attempts (the earlier ones all crashed or timed out) fails the job at once.
+    RunResult run(const S3EventRecord& record, int attempt);
+
+    const JobOptions& options() const { return options_; }
+
+  private:
+    struct Made;  // what the processing step produced
+    Result<Made> make_variants(const queue::Job& job, const std::string& image_id);
+    RunResult retry_or_fail(const queue::Job& job, const Status& error, int attempt);
+    RunResult fail(const queue::Job& job, const std::string& code, const Status& detail,
+                   const queue::OriginalInfo& original);
+    std::chrono::milliseconds backoff(int attempt) const;
+    // Queues webhooks (none configured: nothing to do).
+    Status notify(const std::vector<WebhookEvent>& events);
+
+    store::ObjectStore& store_;
+    const imaging::ImageProcessor& processor_;
+    queue::JobStore& jobs_;
+    WebhookDispatcher* webhooks_;
+    const Clock& clock_;
+    const JobOptions options_;
+};
+
+}  // namespace imgpipe::pipeline

@@ -1,0 +1,93 @@
+#include "pipeline/worker_pool.h"
+
+#include <algorithm>
+
+#include "core/log.h"
+#include "pipeline/s3_event.h"
+
+namespace imgpipe::pipeline {
+namespace {
+
+constexpr std::chrono::milliseconds kMaxIdleWait{1000};
+
+}  // namespace
+
+WorkerPool::WorkerPool(queue::EventQueue& queue, JobRunner& runner, const Clock& clock,
+                       WorkerOptions options)
+    : queue_(queue), runner_(runner), clock_(clock), options_(options) {}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::start() {
+    for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this] { run(); });
+}
+
+void WorkerPool::stop() {
+    stopping_ = true;
+    for (auto& t : threads_) {
+        if (t.joinable()) t.join();
+    }
+    threads_.clear();
+}
+
+Result<bool> WorkerPool::work_once() {
+    IMGPIPE_ASSIGN_OR_RETURN(auto claimed, queue_.claim(options_.lease));
+    if (!claimed) return false;
+    const queue::QueueMessage& message = *claimed;
+
+    auto records = parse_s3_event(message.body);
+    if (!records.is_ok() || records->size() != 1) {
+        // Only the ingress publishes, one record per message: this cannot get better by retrying.
+        log::error("unreadable queue message dropped",
+                   {{"message_id", message.id},
+                    {"error", records.is_ok() ? "not one record" : records.status().to_string()}});
+        IMGPIPE_RETURN_IF_ERROR(queue_.ack(message));
+        return true;
+    }
+    RunResult result = runner_.run(records->front(), message.deliveries);
+    Status settled;
+    switch (result.outcome) {
+        case RunResult::kRetry:
+            settled = queue_.release(message, result.retry_after, result.error_code);
+            break;
+        case RunResult::kDead:
+            settled = queue_.bury(message, result.error_code);
+            break;
+        case RunResult::kDone:
+        case RunResult::kFailed:
+        case RunResult::kSkipped:
+            settled = queue_.ack(message);
+            break;
+    }
+    if (!settled.is_ok()) {
+        // LeaseLost: the job outran its lease and another worker has it now; IoError: the
+        // lease runs out and the message comes back. Either way nothing is lost.
+        log::warn("queue message not settled",
+                  {{"message_id", message.id}, {"error", settled.to_string()}});
+    }
+    return true;
+}
+
+void WorkerPool::run() {
+    while (!stopping_) {
+        uint64_t seen = queue_.work_generation();
+        auto worked = work_once();
+        if (!worked.is_ok()) {
+            log::warn("worker: queue unavailable", {{"error", worked.status().to_string()}});
+            queue_.wait_for_work(queue_.work_generation(), kMaxIdleWait);
+        } else if (!*worked) {
+            idle_wait(seen);
+        }
+    }
+}
+
+void WorkerPool::idle_wait(uint64_t seen) {
+    auto wait = kMaxIdleWait;
+    if (auto next = queue_.next_visible_at(); next.is_ok() && next->has_value()) {
+        auto until = std::chrono::duration_cast<std::chrono::milliseconds>(**next - clock_.now());
+        wait = std::clamp(until, std::chrono::milliseconds(1), kMaxIdleWait);
+    }
+    queue_.wait_for_work(seen, wait);
+}
+
+}  // namespace imgpipe::pipeline

@@ -1,0 +1,58 @@
+#pragma once
+// WorkerPool: `concurrency` threads that each claim one queue message at a time, run its job
+// (JobRunner) and ack it, or release it for a retry after the runner's backoff. The queue holds
+// the backlog, durably, so a burst of uploads costs no memory here: at most `concurrency` images
+// are in memory at once (the backpressure), the rest wait in SQLite. An idle worker sleeps until
+// something is published or a retry or lease falls due. A worker that dies mid-job (the process
+// is killed) loses nothing: the lease runs out and the message is delivered again.
+//
+// Thread-safe: start() and stop() from one owner thread.
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "pipeline/job_runner.h"
+#include "queue/event_queue.h"
+
+namespace imgpipe::pipeline {
+
+struct WorkerOptions {
+    int concurrency = 2;
+    // How long a claim holds a message before it is delivered again; longer than any job.
+    std::chrono::milliseconds lease{5 * 60'000};
+};
+
+class WorkerPool {
+  public:
+    // The queue, runner and clock outlive the pool.
+    WorkerPool(queue::EventQueue& queue, JobRunner& runner, const Clock& clock,
+               WorkerOptions options);
+    ~WorkerPool();  // stops
+
+    void start();
+    // Stops claiming and returns once every running job has finished (each bounded by the job
+    // timeout). Idempotent.
+    void stop();
+
+    // Claims and runs one message if one is visible; returns whether it did. The threads'
+    // loop body, callable directly by tests.
+    Result<bool> work_once();
+
+  private:
+    void run();
+    // Sleeps until work may be there: a publish in this process since generation `seen`, the
+    // next retry or lease expiry, or at most a second (publishes from other processes, stop()).
+    void idle_wait(uint64_t seen);
+
+    queue::EventQueue& queue_;
+    JobRunner& runner_;
+    const Clock& clock_;
+    const WorkerOptions options_;
+    std::atomic<bool> stopping_{false};
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace imgpipe::pipeline

@@ -43,6 +43,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"worker.retry_backoff", "1s", "First retry delay; doubles per attempt (with jitter)"},
     {"worker.max_retry_backoff", "1m", "Longest retry delay"},
     {"worker.job_timeout", "60s", "Longest one image may take"},
+    {"worker.lease", "30s", "How soon a job whose worker died is taken up again (renewed while it runs)"},
     {"worker.max_pixels", "100000000", "Largest image (pixels of one frame), checked before decoding"},
     {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
     {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
@@ -134,6 +135,7 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.retry_backoff = s.get_duration("worker.retry_backoff", c.retry_backoff);
     c.max_retry_backoff = s.get_duration("worker.max_retry_backoff", c.max_retry_backoff);
     c.job_timeout = s.get_duration("worker.job_timeout", c.job_timeout);
+    c.worker_lease = s.get_duration("worker.lease", c.worker_lease);
     c.max_pixels = s.get_int("worker.max_pixels", c.max_pixels, 1, 1'000'000'000'000);
     c.max_source_bytes = s.get_byte_size("worker.max_source_bytes", c.max_source_bytes);
     c.cache_control = s.get_string("worker.cache_control", c.cache_control);
@@ -184,6 +186,9 @@ Result<Config> load_config(const ConfigInputs& inputs) {
         s.add_error("api.url_expiry must be between 1s and 7d");
     }
     if (c.job_timeout < std::chrono::seconds(1)) s.add_error("worker.job_timeout must be >= 1s");
+    if (c.worker_lease < std::chrono::milliseconds(300)) {
+        s.add_error("worker.lease must be >= 300ms");
+    }
     if (c.retry_backoff > c.max_retry_backoff) {
         s.add_error("worker.retry_backoff must not exceed worker.max_retry_backoff");
     }

@@ -59,6 +59,7 @@ struct Config {
     std::chrono::milliseconds retry_backoff = std::chrono::seconds(1);
     std::chrono::milliseconds max_retry_backoff = std::chrono::minutes(1);
     std::chrono::milliseconds job_timeout = std::chrono::seconds(60);
+    std::chrono::milliseconds worker_lease = std::chrono::seconds(30);
     int64_t max_pixels = 100'000'000;
     uint64_t max_source_bytes = 256ull << 20;
     std::string cache_control = "public, max-age=86400";

@@ -160,9 +160,7 @@ class Roles final : public RunningRoles {
         job.max_backoff = config_.max_retry_backoff;
         runner_ = std::make_unique<pipeline::JobRunner>(*store_, *processor_, *jobs_,
                                                         webhooks_.get(), clock_, job);
-        // A lease well past the job timeout: only a dead worker lets one run out.
-        pipeline::WorkerOptions workers{config_.worker_concurrency,
-                                        2 * config_.job_timeout + std::chrono::minutes(1)};
+        pipeline::WorkerOptions workers{config_.worker_concurrency, config_.worker_lease};
         workers_ = std::make_unique<pipeline::WorkerPool>(*queue_, *runner_, clock_, workers);
         workers_->start();
         log::info("workers started", {{"concurrency", config_.worker_concurrency}});

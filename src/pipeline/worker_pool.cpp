@@ -20,14 +20,38 @@ WorkerPool::~WorkerPool() { stop(); }
 
 void WorkerPool::start() {
     for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this] { run(); });
+    heartbeat_ = std::thread([this] { heartbeat(); });
 }
 
 void WorkerPool::stop() {
-    stopping_ = true;
+    {
+        std::lock_guard lock(inflight_mu_);
+        stopping_ = true;
+    }
+    stop_cv_.notify_all();
     for (auto& t : threads_) {
         if (t.joinable()) t.join();
     }
     threads_.clear();
+    if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void WorkerPool::heartbeat() {
+    std::unique_lock lock(inflight_mu_);
+    while (!stopping_) {
+        stop_cv_.wait_for(lock, options_.lease / 3, [this] { return stopping_.load(); });
+        std::vector<queue::QueueMessage> running;
+        for (const auto& [id, message] : inflight_) running.push_back(message);
+        lock.unlock();
+        for (const auto& message : running) {
+            // A failure here only risks a second delivery, which the job store turns away.
+            if (Status st = queue_.extend(message, options_.lease); !st.is_ok()) {
+                log::warn("lease not extended", {{"message_id", message.id},
+                                                  {"error", st.to_string()}});
+            }
+        }
+        lock.lock();
+    }
 }
 
 Result<bool> WorkerPool::work_once() {
@@ -44,7 +68,15 @@ Result<bool> WorkerPool::work_once() {
         IMGPIPE_RETURN_IF_ERROR(queue_.ack(message));
         return true;
     }
+    {
+        std::lock_guard lock(inflight_mu_);
+        inflight_[message.id] = message;
+    }
     RunResult result = runner_.run(records->front(), message.deliveries);
+    {
+        std::lock_guard lock(inflight_mu_);
+        inflight_.erase(message.id);
+    }
     Status settled;
     switch (result.outcome) {
         case RunResult::kRetry:

@@ -4,12 +4,18 @@
 // the backlog, durably, so a burst of uploads costs no memory here: at most `concurrency` images
 // are in memory at once (the backpressure), the rest wait in SQLite. An idle worker sleeps until
 // something is published or a retry or lease falls due. A worker that dies mid-job (the process
-// is killed) loses nothing: the lease runs out and the message is delivered again.
+// is killed) loses nothing: the lease runs out and the message is delivered again. Leases are
+// short and renewed: a heartbeat thread extends the lease of every running job each third of a
+// lease, so a crashed worker's jobs come back within one lease however long jobs may take.
 //
 // Thread-safe: start() and stop() from one owner thread.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,8 +27,8 @@ namespace imgpipe::pipeline {
 
 struct WorkerOptions {
     int concurrency = 2;
-    // How long a claim holds a message before it is delivered again; longer than any job.
-    std::chrono::milliseconds lease{5 * 60'000};
+    // How long a claim holds a message without a heartbeat before it is delivered again.
+    std::chrono::milliseconds lease{30'000};
 };
 
 class WorkerPool {
@@ -43,6 +49,8 @@ class WorkerPool {
 
   private:
     void run();
+    // Extends the leases of the running jobs every third of a lease until stop().
+    void heartbeat();
     // Sleeps until work may be there: a publish in this process since generation `seen`, the
     // next retry or lease expiry, or at most a second (publishes from other processes, stop()).
     void idle_wait(uint64_t seen);
@@ -53,6 +61,10 @@ class WorkerPool {
     const WorkerOptions options_;
     std::atomic<bool> stopping_{false};
     std::vector<std::thread> threads_;
+    std::thread heartbeat_;
+    std::mutex inflight_mu_;
+    std::condition_variable stop_cv_;                     // wakes the heartbeat on stop()
+    std::map<std::string, queue::QueueMessage> inflight_;  // GUARDED_BY(inflight_mu_), by id
 };
 
 }  // namespace imgpipe::pipeline

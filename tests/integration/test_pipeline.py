@@ -25,8 +25,8 @@ from pipeline_client import (api, fetch_variants, image_id_for, image_size, sse_
                              wait_for_state, wait_until_known)
 
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
-SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 600x450
-ROTATED = TESTDATA / "exif-orientation-examples" / "Portrait_6.jpg"  # 450x600 after EXIF 6
+SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 1800x1200
+ROTATED = TESTDATA / "exif-orientation-examples" / "Portrait_6.jpg"  # 1800x1200 stored, EXIF 6
 CORRUPT = TESTDATA / "sharp-fixtures" / "corrupt-header.jpg"
 
 
@@ -99,7 +99,7 @@ def test_put_with_awscli(server, aws):
     run([aws, "--endpoint-url", server.endpoint, "s3", "cp", str(ROTATED), f"s3://uploads/{key}"],
         env=client_env(server))
     job = wait_for_state(server, image_id_for("uploads", key))
-    assert job["original"]["width"] == 450 and job["original"]["height"] == 600  # upright
+    assert (job["original"]["width"], job["original"]["height"]) == (1200, 1800)  # upright
     assert_seed_variants(job, key)
 
 

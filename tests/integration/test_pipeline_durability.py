@@ -31,14 +31,14 @@ from pipeline_client import api, image_id_for, status, wait_for_state
 
 PHONE = TESTDATA / "phone-photos" / "Xiaomi_Mi_9T_KeyError.jpg"  # 12 MP, EXIF 6
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
-SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 600x450
+SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 1800x1200
 
 # 500 uploads: what bounds the server's memory is the worker pool (2 images in memory at once,
 # each a few MiB encoded plus its decoded pixels: 2725x2225x3 = 17 MiB and the resampled
-# intermediates), not the backlog, which waits in SQLite. Measured around 100 MiB; 256 MiB
-# leaves room for allocator slack and still fails if the backlog were held in memory
-# (500 x 1 MiB of originals alone).
-RSS_BOUND_MIB = 256
+# intermediates), not the backlog, which waits in SQLite. Measured 65 MiB at the peak with 323
+# jobs queued; 160 MiB leaves room for allocator slack and still fails if the backlog were held
+# in memory (the 500 originals alone are 400 MB).
+RSS_BOUND_MIB = 160
 
 
 def s3(server):
@@ -71,8 +71,9 @@ def rss_mib(pid: int) -> float:
 
 
 def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path):
+    # A short lease, renewed while a job runs: the killed process's jobs come back 2 s after it.
     server = new_server(tmp_path / "data", roles=None,
-                        env={"IMGPIPE_WORKER_CONCURRENCY": "2"})
+                        env={"IMGPIPE_WORKER_CONCURRENCY": "2", "IMGPIPE_WORKER_LEASE": "2s"})
     server.start()
     client = s3(server)
     keys = [f"crash/{i:02d}.jpg" for i in range(20)]
@@ -93,6 +94,7 @@ def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path):
     assert not [row for row in jobs_list(server) if row[1] != "done"]
 
     # Each output exactly once, and the bytes `imgpipe resize` makes of the same file.
+    client = s3(server)  # the restarted server listens on new ports
     reference = tmp_path / "reference"
     run([imgpipe_bin(), "resize", str(PHONE), "--out", str(reference)])
     listed = client.list_objects_v2(Bucket="resized", Prefix="resized-")["Contents"]

@@ -6,6 +6,10 @@ CMAKE_FLAGS ?=
 ARGS ?=
 # What configuring needs first; `make server DEPS=` builds without installing anything.
 DEPS ?= deps
+# ccache (used when installed) keys on paths relative to the checkout, so a clone in another
+# folder (CI's) reuses what this one compiled.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 
 # No corpus: `make test` stops before installing or building, with one line saying where it
 # looked and which variable to set.

@@ -14,9 +14,7 @@ namespace {
 constexpr std::string_view kImageMethods = "GET, DELETE, OPTIONS";
 constexpr std::string_view kEventMethods = "GET, OPTIONS";
 
-Status no_such_image() {
-    return not_found("NoSuchImage", "no image has this id");
-}
+Status no_such_image() { return not_found("NoSuchImage", "no image has this id"); }
 
 std::string host_of(const std::string& url) {
     auto start = url.find("://");
@@ -31,7 +29,11 @@ std::string host_of(const std::string& url) {
 // version: "id: <version>\ndata: <job JSON>\n\n"; ": keep-alive" comments in between.
 class StatusApi::EventStream final : public ByteSource {
   public:
+    // Counted in api.open_streams_ by handle_events; uncounted here.
     EventStream(StatusApi& api, std::string id) : api_(api), id_(std::move(id)) {}
+    ~EventStream() override { api_.open_streams_.fetch_sub(1); }
+    EventStream(const EventStream&) = delete;
+    EventStream& operator=(const EventStream&) = delete;
 
     Result<size_t> read(std::span<char> buf) override {
         while (pending_.size() == sent_) {
@@ -59,8 +61,8 @@ class StatusApi::EventStream final : public ByteSource {
             auto job = api_.jobs_.get(id_);
             if (!job.is_ok()) {
                 if (job.status().code() != StatusCode::kNotFound) {
-                    log::warn("event stream", {{"image_id", id_},
-                                               {"error", job.status().to_string()}});
+                    log::warn("event stream",
+                              {{"image_id", id_}, {"error", job.status().to_string()}});
                 }
                 // Deleted (or unreadable): say so and end rather than hang.
                 pending_ = "event: error\ndata: {\"error\":{\"code\":\"NoSuchImage\"}}\n\n";
@@ -70,9 +72,8 @@ class StatusApi::EventStream final : public ByteSource {
             if (job->version != last_version_) {
                 last_version_ = job->version;
                 pending_ = "id: " + std::to_string(job->version) + "\ndata: " +
-                           pipeline::dump_json(pipeline::job_json(*job, [this](const auto& v) {
-                               return api_.variant_url(v);
-                           })) +
+                           pipeline::dump_json(pipeline::job_json(
+                               *job, [this](const auto& v) { return api_.variant_url(v); })) +
                            "\n\n";
                 finished_ = queue::is_terminal(job->state);
                 return;
@@ -108,8 +109,7 @@ StatusApi::StatusApi(StatusApiOptions options, queue::JobStore& jobs, store::Obj
 void StatusApi::add_routes(http::Router& router) {
     router.add("GET", "/images/{id}", [this](http::Request& r) { return handle_get(r); });
     router.add("DELETE", "/images/{id}", [this](http::Request& r) { return handle_delete(r); });
-    router.add("GET", "/images/{id}/events",
-               [this](http::Request& r) { return handle_events(r); });
+    router.add("GET", "/images/{id}/events", [this](http::Request& r) { return handle_events(r); });
     router.add(
         "OPTIONS", "/images/{id}",
         [this](http::Request& r) { return cors_.preflight(r, kImageMethods); },
@@ -130,66 +130,62 @@ std::string StatusApi::variant_url(const queue::VariantResult& variant) const {
                                 clock_.now());
 }
 
-http::Response StatusApi::handle_get(http::Request& request) {
-    const std::string& id = request.path_params["id"];
-    auto job = pipeline::is_image_id(id) ? jobs_.get(id) : Result<queue::Job>(no_such_image());
-    http::Response r;
-    if (job.is_ok()) {
-        r = http::Response::json(
-            200, pipeline::dump_json(pipeline::job_json(
-                     *job, [this](const auto& v) { return variant_url(v); })));
-    } else {
-        r = error_response(job.status().code() == StatusCode::kNotFound ? no_such_image()
-                                                                          : job.status(),
-                           request.request_id);
-    }
+Result<queue::Job> StatusApi::find_job(const std::string& id) {
+    if (!pipeline::is_image_id(id)) return no_such_image();
+    auto job = jobs_.get(id);
+    if (!job.is_ok() && job.status().code() == StatusCode::kNotFound) return no_such_image();
+    return job;
+}
+
+http::Response StatusApi::answer(const http::Request& request, http::Response r) const {
     r.headers.set("Cache-Control", "no-store");
     cors_.apply(request, r);
     return r;
+}
+
+http::Response StatusApi::handle_get(http::Request& request) {
+    auto job = find_job(request.path_params["id"]);
+    if (!job.is_ok()) return answer(request, error_response(job.status(), request.request_id));
+    return answer(request, http::Response::json(
+                               200, pipeline::dump_json(pipeline::job_json(
+                                        *job, [this](const auto& v) { return variant_url(v); }))));
 }
 
 http::Response StatusApi::handle_events(http::Request& request) {
-    const std::string& id = request.path_params["id"];
-    auto job = pipeline::is_image_id(id) ? jobs_.get(id) : Result<queue::Job>(no_such_image());
-    http::Response r;
-    if (!job.is_ok()) {
-        r = error_response(job.status().code() == StatusCode::kNotFound ? no_such_image()
-                                                                          : job.status(),
-                           request.request_id);
-    } else {
-        r.status = 200;
-        r.headers.set("Content-Type", "text/event-stream");
-        r.headers.set("X-Accel-Buffering", "no");  // nginx: pass events on as they come
-        r.source = std::make_unique<EventStream>(*this, id);
+    auto job = find_job(request.path_params["id"]);
+    if (!job.is_ok()) return answer(request, error_response(job.status(), request.request_id));
+    // Each open stream holds a handler thread while it waits: past the cap, later clients are
+    // told to come back rather than let streams starve uploads of threads.
+    if (open_streams_.fetch_add(1) >= options_.max_streams) {
+        open_streams_.fetch_sub(1);
+        http::Response busy = error_response(
+            Status(StatusCode::kResourceExhausted, "TooManyRequests",
+                   "too many event streams are open; poll GET /images/{id} or retry later"));
+        busy.headers.set("Retry-After", "5");
+        return answer(request, std::move(busy));
     }
-    r.headers.set("Cache-Control", "no-store");
-    cors_.apply(request, r);
-    return r;
+    http::Response r;
+    r.status = 200;
+    r.headers.set("Content-Type", "text/event-stream");
+    r.headers.set("X-Accel-Buffering", "no");  // nginx: pass events on as they come
+    r.source = std::make_unique<EventStream>(*this, job->id);
+    return answer(request, std::move(r));
 }
 
 http::Response StatusApi::handle_delete(http::Request& request) {
-    const std::string& id = request.path_params["id"];
-    auto job = pipeline::is_image_id(id) ? jobs_.get(id) : Result<queue::Job>(no_such_image());
-    Status st = job.status();
-    if (job.is_ok()) {
-        // The job last: while it exists a retried DELETE can still find what is left.
-        st = store_.delete_object(job->bucket, job->key);
-        for (const auto& v : job->variants) {
-            if (st.is_ok()) st = store_.delete_object(v.bucket, v.key);
-        }
-        if (st.is_ok()) st = jobs_.remove(id);
+    auto job = find_job(request.path_params["id"]);
+    // The job first: a worker still making its variants then finds it gone and removes what it
+    // stored, instead of leaving variants no job names.
+    Status st = job.is_ok() ? jobs_.remove(job->id) : job.status();
+    if (st.is_ok()) st = store_.delete_object(job->bucket, job->key);
+    for (const auto& v : job.is_ok() ? job->variants : std::vector<queue::VariantResult>{}) {
+        if (st.is_ok()) st = store_.delete_object(v.bucket, v.key);
     }
+    if (!st.is_ok()) return answer(request, error_response(st, request.request_id));
+    log::info("image deleted", {{"image_id", job->id}, {"request_id", request.request_id}});
     http::Response r;
-    if (st.is_ok()) {
-        r.status = 204;
-        log::info("image deleted", {{"image_id", id}, {"request_id", request.request_id}});
-    } else {
-        r = error_response(st.code() == StatusCode::kNotFound ? no_such_image() : st,
-                           request.request_id);
-    }
-    r.headers.set("Cache-Control", "no-store");
-    cors_.apply(request, r);
-    return r;
+    r.status = 204;
+    return answer(request, std::move(r));
 }
 
 }  // namespace imgpipe::api

@@ -11,7 +11,8 @@
 // presigned GETs on the public S3 URL (valid for `url_expiry`), or plain URLs when the
 // destination bucket is public-read. The handlers are kBlocking (they read SQLite; an event
 // stream waits for changes on the handler pool, sending a comment line every `keepalive` so
-// proxies keep the connection). stop() ends every open stream. Thread-safe.
+// proxies keep the connection; at most `max_streams` at once, more are 429). stop() ends every
+// open stream. Thread-safe.
 
 #include <atomic>
 #include <chrono>
@@ -38,6 +39,9 @@ struct StatusApiOptions {
     // How often a stream re-reads the job when nothing in this process changed it (a worker in
     // another process sharing the data dir).
     std::chrono::milliseconds poll{500};
+    // Event streams open at once; more get 429 TooManyRequests. Each holds a handler thread, so
+    // keep it well under http.handler_threads.
+    int max_streams = 32;
 };
 
 class StatusApi {
@@ -61,6 +65,11 @@ class StatusApi {
   private:
     class EventStream;
 
+    // The job of a well-formed, known id; NoSuchImage (kNotFound) otherwise.
+    Result<queue::Job> find_job(const std::string& id);
+    // `r` with the headers every answer of these routes carries.
+    http::Response answer(const http::Request& request, http::Response r) const;
+
     StatusApiOptions options_;
     queue::JobStore& jobs_;
     store::ObjectStore& store_;
@@ -68,6 +77,7 @@ class StatusApi {
     CorsPolicy cors_;
     std::string s3_host_;  // host[:port] of s3_public_url, what presigned URLs sign
     std::atomic<bool> stopping_{false};
+    std::atomic<int> open_streams_{0};
 };
 
 }  // namespace imgpipe::api

@@ -35,16 +35,22 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
     {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
     {"upload.max_variants", "8", "Most variants a client may request"},
-    {"api.url_expiry", "1h", "Lifetime of the presigned GET URLs the status API gives for variants"},
-    {"worker.concurrency", "(cores)", "Images processed at once (each decoded once, its variants in parallel)"},
-    {"worker.variants", "400x400,200x200,100x100", "Variants made when the upload names none (WxH[:fit][:format][:qN]...)"},
-    {"worker.output_key", "resized-{name}/{key}", "Key of a variant in the destination bucket ({name} {width} {height} {format} {key} {id})"},
+    {"api.url_expiry", "1h",
+     "Lifetime of the presigned GET URLs the status API gives for variants"},
+    {"worker.concurrency", "(cores)",
+     "Images processed at once (each decoded once, its variants in parallel)"},
+    {"worker.variants", "400x400,200x200,100x100",
+     "Variants made when the upload names none (WxH[:fit][:format][:qN]...)"},
+    {"worker.output_key", "resized-{name}/{key}",
+     "Key of a variant in the destination bucket ({name} {width} {height} {format} {key} {id})"},
     {"worker.max_attempts", "5", "Attempts before a job with transient faults fails"},
     {"worker.retry_backoff", "1s", "First retry delay; doubles per attempt (with jitter)"},
     {"worker.max_retry_backoff", "1m", "Longest retry delay"},
     {"worker.job_timeout", "60s", "Longest one image may take"},
-    {"worker.lease", "30s", "How soon a job whose worker died is taken up again (renewed while it runs)"},
-    {"worker.max_pixels", "100000000", "Largest image (pixels of one frame), checked before decoding"},
+    {"worker.lease", "30s",
+     "How soon a job whose worker died is taken up again (renewed while it runs)"},
+    {"worker.max_pixels", "100000000",
+     "Largest image (pixels of one frame), checked before decoding"},
     {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
     {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
     {"notify.urls", "", "Webhook URLs that get every image event (comma-separated)"},
@@ -57,6 +63,10 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.body_timeout", "60s", "Longest wait for the next body byte"},
     {"http.drain_timeout", "30s", "Longest wait for in-flight requests on shutdown"},
 };
+
+queue::QueueOptions queue_options(const Config& config) {
+    return {.max_deliveries = config.max_attempts + 1};
+}
 
 std::map<std::string, std::string> process_environment() {
     std::map<std::string, std::string> env;
@@ -189,8 +199,15 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     if (c.worker_lease < std::chrono::milliseconds(300)) {
         s.add_error("worker.lease must be >= 300ms");
     }
-    if (c.retry_backoff > c.max_retry_backoff) {
-        s.add_error("worker.retry_backoff must not exceed worker.max_retry_backoff");
+    if (c.retry_backoff < std::chrono::milliseconds(1) ||
+        c.max_retry_backoff > std::chrono::hours(24) || c.retry_backoff > c.max_retry_backoff) {
+        s.add_error(
+            "worker.retry_backoff must be between 1ms and worker.max_retry_backoff, "
+            "and that at most 1d");
+    }
+    if (c.notify_backoff < std::chrono::milliseconds(10) ||
+        c.notify_backoff > std::chrono::hours(1)) {
+        s.add_error("notify.retry_backoff must be between 10ms and 1h");
     }
     for (const auto& url : c.notify_urls) {
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {

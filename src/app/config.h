@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "core/settings.h"
+#include "queue/sqlite/sqlite_event_queue.h"
 
 namespace imgpipe::app {
 
@@ -85,6 +86,10 @@ struct SettingDoc {
 };
 // One row per setting, for --help-config and README.
 extern const std::vector<SettingDoc> kSettingDocs;
+
+// The queue's settings: one delivery more than worker.max_attempts, so that the delivery after
+// the last attempt (whose worker died) can still record the job as failed.
+queue::QueueOptions queue_options(const Config& config);
 
 // This process's environment variables, for ConfigInputs::env.
 std::map<std::string, std::string> process_environment();

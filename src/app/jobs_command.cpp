@@ -1,5 +1,6 @@
 #include "app/jobs_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -37,12 +38,13 @@ Result<Pipeline> open_pipeline(const JobsArgs& args) {
     const std::string db = config.data_dir + "/pipeline.db";
     std::FILE* exists = std::fopen(db.c_str(), "r");
     if (exists == nullptr) {
-        return not_found("NoPipeline", "no jobs in " + config.data_dir + " (" + db + " is missing)");
+        return not_found("NoPipeline",
+                         "no jobs in " + config.data_dir + " (" + db + " is missing)");
     }
     std::fclose(exists);
     Clock& clock = SystemClock::instance();
-    IMGPIPE_ASSIGN_OR_RETURN(auto queue, queue::SqliteEventQueue::open(
-                                             db, clock, {.max_deliveries = config.max_attempts + 1}));
+    IMGPIPE_ASSIGN_OR_RETURN(auto queue,
+                             queue::SqliteEventQueue::open(db, clock, queue_options(config)));
     IMGPIPE_ASSIGN_OR_RETURN(auto jobs, queue::SqliteJobStore::open(db, clock));
     return Pipeline{std::move(config), std::move(queue), std::move(jobs)};
 }
@@ -56,7 +58,9 @@ int list_jobs(const JobsArgs& args) {
     std::optional<queue::JobState> state;
     if (!args.state.empty()) {
         state = queue::parse_job_state(args.state);
-        if (!state) return fail(invalid_argument("", "unknown state '" + args.state + "'"));
+        if (!state) {
+            return fail(invalid_argument("InvalidState", "unknown state '" + args.state + "'"));
+        }
     }
     auto p = open_pipeline(args);
     if (!p) return fail(p.status());
@@ -73,32 +77,50 @@ int list_jobs(const JobsArgs& args) {
     return 0;
 }
 
+// The pipeline and the job args.id names.
+Result<std::pair<Pipeline, queue::Job>> open_job(const JobsArgs& args) {
+    IMGPIPE_ASSIGN_OR_RETURN(Pipeline p, open_pipeline(args));
+    auto job = p.jobs->get(args.id);
+    if (!job) return job.status().with_context("no job " + args.id);
+    return std::pair<Pipeline, queue::Job>{std::move(p), std::move(*job)};
+}
+
+// Whether the queue holds `message_id` as a dead letter.
+Result<bool> is_dead(queue::EventQueue& queue, const std::string& message_id) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto dead, queue.dead_letters(1'000'000));
+    return std::any_of(dead.begin(), dead.end(),
+                       [&](const queue::DeadLetter& d) { return d.id == message_id; });
+}
+
 int show_job(const JobsArgs& args) {
-    auto p = open_pipeline(args);
-    if (!p) return fail(p.status());
-    auto job = p->jobs->get(args.id);
-    if (!job) return fail(job.status().with_context("no job " + args.id));
-    std::cout << pipeline::job_json(*job).dump(2, ' ', false,
-                                               nlohmann::json::error_handler_t::replace)
+    auto found = open_job(args);
+    if (!found) return fail(found.status());
+    std::cout << pipeline::job_json(found->second)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
     return 0;
 }
 
 int retry_job(const JobsArgs& args) {
-    auto p = open_pipeline(args);
-    if (!p) return fail(p.status());
-    auto job = p->jobs->get(args.id);
-    if (!job) return fail(job.status().with_context("no job " + args.id));
-    if (job->state == queue::JobState::kProcessing) {
-        return fail(Status(StatusCode::kFailedPrecondition, "",
-                           "job " + args.id + " is being processed; retry it once it ends"));
+    auto found = open_job(args);
+    if (!found) return fail(found.status());
+    auto& [p, job] = *found;
+    const std::string message_id = pipeline::message_id_for(job.id, job.sequencer);
+    if (job.state == queue::JobState::kProcessing) {
+        // Processing with a dead message: its worker died on the last delivery. Otherwise a
+        // worker holds it now, and resetting it under that worker would strand it.
+        auto dead = is_dead(*p.queue, message_id);
+        if (!dead) return fail(dead.status());
+        if (!*dead) {
+            return fail(Status(StatusCode::kFailedPrecondition, "JobRunning",
+                               "job " + args.id + " is being processed; retry it once it ends"));
+        }
     }
-    auto reset = p->jobs->reset(args.id);
+    auto reset = p.jobs->reset(args.id);
     if (!reset) return fail(reset.status());
     // Its message is dead, or gone (acked), or still queued: requeue, publish, or leave it.
-    const std::string message_id = pipeline::message_id_for(reset->id, reset->sequencer);
-    Status st = p->queue->requeue(message_id);
-    if (st.code() == StatusCode::kNotFound) st = p->queue->publish(message_id, reset->event);
+    Status st = p.queue->requeue(message_id);
+    if (st.code() == StatusCode::kNotFound) st = p.queue->publish(message_id, reset->event);
     if (!st.is_ok()) return fail(st);
     std::cout << "job " << args.id << " queued again\n";
     return 0;

@@ -1,5 +1,6 @@
 // imgpipe: the one binary. `imgpipe serve` runs the roles; `imgpipe resize` runs the image engine
-// on files; `imgpipe jobs` looks at and retries resize jobs. Each subcommand registers itself and, when chosen, leaves the action to run.
+// on files; `imgpipe jobs` looks at and retries resize jobs. Each subcommand registers itself and,
+// when chosen, leaves the action to run.
 
 #include <CLI/CLI.hpp>
 #include <functional>

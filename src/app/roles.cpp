@@ -109,16 +109,19 @@ class Roles final : public RunningRoles {
     // publish the same events under the same message ids, which the queue takes once.
     Status open_pipeline() {
         const std::string db = config_.data_dir + "/pipeline.db";
-        auto queue = queue::SqliteEventQueue::open(
-            db, clock_, {.max_deliveries = config_.max_attempts + 1});
+        auto queue = queue::SqliteEventQueue::open(db, clock_, queue_options(config_));
         if (!queue) return queue.status().with_context("opening the queue");
         queue_ = std::move(*queue);
         auto jobs = queue::SqliteJobStore::open(db, clock_);
         if (!jobs) return jobs.status().with_context("opening the job store");
         jobs_ = std::move(*jobs);
-        ingress_ = std::make_unique<pipeline::EventIngress>(*queue_, *jobs_, config_.source_bucket);
-        relay_ = std::make_unique<pipeline::OutboxRelay>(*store_, *queue_, *ingress_,
-                                                         config_.region);
+        // Derived image ids are keyed by the store's secret, so nobody can compute one from a key.
+        image_ids_ = std::make_unique<pipeline::ImageIds>(api::PresignOptions{}.key_prefix,
+                                                          credentials_.secret_key);
+        ingress_ = std::make_unique<pipeline::EventIngress>(*queue_, *jobs_, *image_ids_,
+                                                            config_.source_bucket);
+        relay_ =
+            std::make_unique<pipeline::OutboxRelay>(*store_, *queue_, *ingress_, config_.region);
         relay_->start();
         return Status::ok();
     }
@@ -127,8 +130,8 @@ class Roles final : public RunningRoles {
         const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         // Variants of one image spread over the cores when they are idle; under load the
         // worker threads share them.
-        auto processor = imaging::VipsImageProcessor::create(
-            {.vips_concurrency = 1, .variant_threads = cores});
+        auto processor =
+            imaging::VipsImageProcessor::create({.vips_concurrency = 1, .variant_threads = cores});
         if (!processor) return processor.status();
         processor_ = std::move(*processor);
 
@@ -137,8 +140,8 @@ class Roles final : public RunningRoles {
             hooks.urls = config_.notify_urls;
             hooks.secret = config_.notify_secret;
             hooks.initial_backoff = config_.notify_backoff;
-            auto webhooks = pipeline::WebhookDispatcher::open(config_.data_dir + "/pipeline.db",
-                                                              hooks, clock_);
+            auto webhooks =
+                pipeline::WebhookDispatcher::open(config_.data_dir + "/pipeline.db", hooks, clock_);
             if (!webhooks) return webhooks.status().with_context("opening the webhooks");
             webhooks_ = std::move(*webhooks);
             webhooks_->start();
@@ -158,8 +161,10 @@ class Roles final : public RunningRoles {
         job.max_attempts = config_.max_attempts;
         job.initial_backoff = config_.retry_backoff;
         job.max_backoff = config_.max_retry_backoff;
-        runner_ = std::make_unique<pipeline::JobRunner>(*store_, *processor_, *jobs_,
-                                                        webhooks_.get(), clock_, job);
+        runner_ = std::make_unique<pipeline::JobRunner>(
+            pipeline::RunnerPorts{*store_, *processor_, *jobs_, *queue_, *image_ids_,
+                                  webhooks_.get(), clock_},
+            job);
         pipeline::WorkerOptions workers{config_.worker_concurrency, config_.worker_lease};
         workers_ = std::make_unique<pipeline::WorkerPool>(*queue_, *runner_, clock_, workers);
         workers_->start();
@@ -214,6 +219,7 @@ class Roles final : public RunningRoles {
         status.dest_public_read = config_.public_read_buckets.count(config_.dest_bucket) > 0;
         status.url_expiry = std::chrono::duration_cast<std::chrono::seconds>(config_.url_expiry);
         status.cors_origins = config_.api_cors_origins;
+        status.max_streams = std::max(1, config_.handler_threads / 2);
         status_api_ = std::make_unique<api::StatusApi>(status, *jobs_, *store_, clock_);
 
         auto router = std::make_shared<http::Router>();
@@ -237,6 +243,7 @@ class Roles final : public RunningRoles {
     std::unique_ptr<store::LocalObjectStore> store_;
     std::unique_ptr<queue::EventQueue> queue_;
     std::unique_ptr<queue::JobStore> jobs_;
+    std::unique_ptr<pipeline::ImageIds> image_ids_;
     std::unique_ptr<pipeline::EventIngress> ingress_;
     std::unique_ptr<pipeline::OutboxRelay> relay_;
     std::unique_ptr<imaging::ImageProcessor> processor_;

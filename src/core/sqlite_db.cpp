@@ -123,11 +123,14 @@ Result<SqliteStatement> SqliteDb::prepare(std::string_view sql) {
 
 int SqliteDb::changes() const { return sqlite3_changes(db_); }
 
-Status SqliteDb::checkpoint() {
-    // PASSIVE never waits for readers; the WAL is synced before any frame is copied, which is
-    // the durability asked for even when readers keep some frames from being copied.
-    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::ok() : sqlite_status(db_, rc, "checkpoint");
+Status SqliteDb::flush() {
+    IMGPIPE_RETURN_IF_ERROR(exec("PRAGMA synchronous=FULL"));
+    Status st = exec(
+        "BEGIN IMMEDIATE; CREATE TABLE IF NOT EXISTS flush_marker (n INTEGER NOT NULL);"
+        "DELETE FROM flush_marker; INSERT INTO flush_marker VALUES (1); COMMIT;");
+    if (!st.is_ok()) (void)exec("ROLLBACK");
+    Status restored = exec("PRAGMA synchronous=NORMAL");
+    return st.is_ok() ? restored : st;
 }
 
 SqliteTransaction::SqliteTransaction(SqliteDb& db) : db_(db), begin_(db.exec("BEGIN IMMEDIATE")) {

@@ -1,10 +1,11 @@
 #pragma once
 // SqliteDb and SqliteStatement: a thin RAII layer over the sqlite3 C API, shared by the local
-// store's index and the pipeline's queue and job store. A SqliteDb owns one connection; a SqliteStatement owns one prepared statement and is
-// reset (bindings cleared) by a `SqliteStatement::Use` guard so each call starts clean. SQLite
-// result codes become Status: SQLITE_FULL → kResourceExhausted "DiskFull", SQLITE_BUSY/LOCKED →
-// kUnavailable "Busy", anything else → kUnavailable "IoError". Not thread-safe: the owner
-// serialises access (each user holds a mutex per connection).
+// store's index and the pipeline's queue and job store. A SqliteDb owns one connection; a
+// SqliteStatement owns one prepared statement and is reset (bindings cleared) by a
+// `SqliteStatement::Use` guard so each call starts clean. SQLite result codes become Status:
+// SQLITE_FULL → kResourceExhausted "DiskFull", SQLITE_BUSY/LOCKED → kUnavailable "Busy", anything
+// else → kUnavailable "IoError". Not thread-safe: the owner serialises access (each user holds a
+// mutex per connection).
 
 #include <sqlite3.h>
 
@@ -68,12 +69,11 @@ class SqliteDb {
     // commit is what an acknowledged upload promises). kNormal: against a crash of the process
     // at once, against power loss after the next checkpoint (WAL mode keeps the file consistent
     // either way: a power loss loses only a suffix of commits). The pipeline's database, whose
-    // writers make their data durable by checkpoint() where it matters.
+    // writers make their data durable by flush() where it matters.
     enum class Sync { kFull, kNormal };
 
     // Opens (creating) the database file; sets WAL, the synchronous mode, busy_timeout.
-    static Result<std::unique_ptr<SqliteDb>> open(const std::string& path,
-                                                  Sync sync = Sync::kFull);
+    static Result<std::unique_ptr<SqliteDb>> open(const std::string& path, Sync sync = Sync::kFull);
     ~SqliteDb();
     SqliteDb(const SqliteDb&) = delete;
     SqliteDb& operator=(const SqliteDb&) = delete;
@@ -83,9 +83,10 @@ class SqliteDb {
     Result<SqliteStatement> prepare(std::string_view sql);
     // Rows changed by the last statement.
     int changes() const;
-    // Writes the WAL to disk (fsync) and copies what it can into the database: every commit so
-    // far, of any connection to this file, then survives power loss.
-    Status checkpoint();
+    // Makes every commit so far, of any connection to this file, survive power loss: one small
+    // commit with synchronous=FULL, which flushes the WAL holding them all (a checkpoint would
+    // not flush it while readers keep it from copying frames). REQUIRES: opened with kNormal.
+    Status flush();
 
   private:
     explicit SqliteDb(sqlite3* db) : db_(db) {}

@@ -1,7 +1,6 @@
 #include "pipeline/event_ingress.h"
 
 #include "core/log.h"
-#include "pipeline/image_id.h"
 
 namespace imgpipe::pipeline {
 
@@ -9,9 +8,9 @@ std::string message_id_for(const std::string& image_id, const std::string& seque
     return image_id + "@" + sequencer;
 }
 
-EventIngress::EventIngress(queue::EventQueue& queue, queue::JobStore& jobs,
+EventIngress::EventIngress(queue::EventQueue& queue, queue::JobStore& jobs, const ImageIds& ids,
                            std::string source_bucket)
-    : queue_(queue), jobs_(jobs), source_bucket_(std::move(source_bucket)) {}
+    : queue_(queue), jobs_(jobs), ids_(ids), source_bucket_(std::move(source_bucket)) {}
 
 Result<int> EventIngress::ingest(const std::vector<S3EventRecord>& records) {
     int jobs = 0;
@@ -23,7 +22,7 @@ Result<int> EventIngress::ingest(const std::vector<S3EventRecord>& records) {
             record.sequencer = local_sequencer(record.time.time_since_epoch().count());
         }
         queue::JobSubmission s;
-        s.id = image_id_for(record.bucket, record.key);
+        s.id = ids_.id_for(record.bucket, record.key);
         s.bucket = record.bucket;
         s.key = record.key;
         s.etag = record.etag;

@@ -1,6 +1,6 @@
 #pragma once
 // EventIngress: where object-created events enter the pipeline — from the local store's outbox
-// (OutboxRelay) or, for an external store, its notifications POSTed to the API. For each
+// (OutboxRelay) or, for an external store, its notifications (an API ingress to come). For each
 // record that creates an object in the source bucket it records the job (pending, or
 // superseding the job of an earlier creation of the same key) and then publishes the record to
 // the queue; everything else (removals, other buckets — the destination bucket above all, so a
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "pipeline/image_id.h"
 #include "pipeline/s3_event.h"
 #include "queue/event_queue.h"
 #include "queue/job_store.h"
@@ -24,8 +25,9 @@ std::string message_id_for(const std::string& image_id, const std::string& seque
 
 class EventIngress {
   public:
-    // The ports outlive the ingress.
-    EventIngress(queue::EventQueue& queue, queue::JobStore& jobs, std::string source_bucket);
+    // The ports and `ids` outlive the ingress.
+    EventIngress(queue::EventQueue& queue, queue::JobStore& jobs, const ImageIds& ids,
+                 std::string source_bucket);
 
     // Ingests every record; returns how many started or superseded a job. Stops at the first
     // failure of the queue or the job store (IoError, Busy: transient) so that the caller
@@ -35,6 +37,7 @@ class EventIngress {
   private:
     queue::EventQueue& queue_;
     queue::JobStore& jobs_;
+    const ImageIds& ids_;
     const std::string source_bucket_;
 };
 

@@ -1,6 +1,7 @@
 #include "pipeline/image_id.h"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 namespace imgpipe::pipeline {
 namespace {
@@ -36,21 +37,25 @@ bool is_image_id(std::string_view text) {
     return true;
 }
 
-std::string image_id_for(std::string_view bucket, std::string_view key) {
-    // "<prefix>/<id>/<filename>", the upload API's key shape.
-    auto last = key.rfind('/');
-    if (last != std::string_view::npos && last > 0) {
-        auto before = key.rfind('/', last - 1);
-        auto id = key.substr(before == std::string_view::npos ? 0 : before + 1,
-                             last - (before == std::string_view::npos ? 0 : before + 1));
-        if (before != std::string_view::npos && is_image_id(id)) return std::string(id);
+std::string ImageIds::id_for(std::string_view bucket, std::string_view key) const {
+    // "<upload prefix><id>/<filename>": exactly the upload API's key shape.
+    if (key.substr(0, upload_prefix_.size()) == upload_prefix_) {
+        std::string_view rest = key.substr(upload_prefix_.size());
+        auto slash = rest.find('/');
+        if (slash != std::string_view::npos && is_image_id(rest.substr(0, slash)) &&
+            slash + 1 < rest.size() && rest.find('/', slash + 1) == std::string_view::npos) {
+            return std::string(rest.substr(0, slash));
+        }
     }
     std::string material(bucket);
     material.push_back('\0');  // "a" + "b/c" and "a/b" + "c" must differ
     material.append(key);
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(material.data()), material.size(), digest);
-    return base64url_prefix(digest, sizeof digest, kIdLength);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_length = 0;
+    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+         reinterpret_cast<const unsigned char*>(material.data()), material.size(), mac,
+         &mac_length);
+    return base64url_prefix(mac, mac_length, kIdLength);
 }
 
 }  // namespace imgpipe::pipeline

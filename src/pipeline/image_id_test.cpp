@@ -5,24 +5,36 @@
 namespace imgpipe::pipeline {
 namespace {
 
+const ImageIds kIds("uploads/", "server secret");
+
 TEST(ImageIdTest, UploadApiKeysNameTheirId) {
-    EXPECT_EQ(image_id_for("uploads", "uploads/AbCdEfGhIjKlMnOpQrSt_-/cat.jpg"),
+    EXPECT_EQ(kIds.id_for("uploads", "uploads/AbCdEfGhIjKlMnOpQrSt_-/cat.jpg"),
               "AbCdEfGhIjKlMnOpQrSt_-");
 }
 
-TEST(ImageIdTest, OtherKeysGetAStableDerivedId) {
-    std::string a = image_id_for("uploads", "photos/cat.jpg");
+TEST(ImageIdTest, OtherKeysGetAKeyedDerivedId) {
+    // HMAC-SHA256("server secret", "uploads\0photos/cat.jpg"), from Python's hmac module, in
+    // base64url, first 22 characters.
+    EXPECT_EQ(kIds.id_for("uploads", "photos/cat.jpg"), "PDJ6Se8iit7AebrUB3cfCf");
+    std::string a = kIds.id_for("uploads", "photos/cat.jpg");
     EXPECT_TRUE(is_image_id(a)) << a;
-    EXPECT_EQ(a, image_id_for("uploads", "photos/cat.jpg"));
-    EXPECT_NE(a, image_id_for("uploads", "photos/cat2.jpg"));
-    EXPECT_NE(a, image_id_for("other", "photos/cat.jpg"));
-    // The separator keeps bucket and key apart.
-    EXPECT_NE(image_id_for("ab", "c"), image_id_for("a", "bc"));
-    // Too short, too long or with other characters: not an upload id, so hashed.
-    EXPECT_NE(image_id_for("b", "x/short/cat.jpg"), "short");
-    EXPECT_TRUE(is_image_id(image_id_for("b", "x/AbCdEfGhIjKlMnOpQrSt_!/cat.jpg")));
-    EXPECT_TRUE(is_image_id(image_id_for("b", "AbCdEfGhIjKlMnOpQrSt_-/cat.jpg")));
-    EXPECT_NE(image_id_for("b", "AbCdEfGhIjKlMnOpQrSt_-/cat.jpg"), "AbCdEfGhIjKlMnOpQrSt_-");
+    EXPECT_NE(a, kIds.id_for("uploads", "photos/cat2.jpg"));
+    EXPECT_NE(a, kIds.id_for("other", "photos/cat.jpg"));
+    EXPECT_NE(a, ImageIds("uploads/", "another secret").id_for("uploads", "photos/cat.jpg"));
+    EXPECT_NE(kIds.id_for("ab", "c"), kIds.id_for("a", "bc"));
+}
+
+TEST(ImageIdTest, OnlyTheUploadApisExactShapeNamesAnId) {
+    const std::string id = "AbCdEfGhIjKlMnOpQrSt_-";
+    for (const std::string& key : {"photos/" + id + "/cat.jpg",     // another prefix
+                                   "uploads/x/" + id + "/cat.jpg",  // deeper
+                                   "uploads/" + id + "/a/cat.jpg",  // deeper
+                                   "uploads/" + id + "/",           // no filename
+                                   id + "/cat.jpg",                 // no prefix
+                                   std::string("uploads/AbCdEfGhIjKlMnOpQrSt_!/x")}) {  // not an id
+        EXPECT_NE(kIds.id_for("uploads", key), id) << key;
+        EXPECT_TRUE(is_image_id(kIds.id_for("uploads", key))) << key;
+    }
 }
 
 TEST(ImageIdTest, ShapeCheck) {

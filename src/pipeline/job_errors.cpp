@@ -13,7 +13,9 @@ std::string error_code_for(const Status& status) {
     return status.reason().empty() ? "InternalError" : status.reason();
 }
 
-std::string public_error_message(std::string_view code) {
+namespace {
+
+const std::map<std::string_view, std::string_view>& public_messages() {
     static const std::map<std::string_view, std::string_view> kMessages = {
         {"UnsupportedFormat",
          "the file is not an image of a supported type (JPEG, PNG, WebP, GIF, TIFF, HEIC, AVIF)"},
@@ -25,9 +27,20 @@ std::string public_error_message(std::string_view code) {
         {kSourceTooLarge, "the original is larger than this server processes"},
         {kRetriesExhausted, "processing failed repeatedly; an operator can retry the job"},
     };
-    auto it = kMessages.find(code);
-    if (it != kMessages.end()) return std::string(it->second);
-    return "a temporary failure on the server; the job is retried";
+    return kMessages;
+}
+
+}  // namespace
+
+std::string public_error_code(std::string_view code) {
+    return public_messages().count(code) ? std::string(code) : "InternalError";
+}
+
+std::string public_error_message(std::string_view code, bool will_retry) {
+    auto it = public_messages().find(code);
+    if (it != public_messages().end()) return std::string(it->second);
+    return will_retry ? "a temporary failure on the server; the job is retried"
+                      : "an internal error stopped processing; an operator can retry the job";
 }
 
 }  // namespace imgpipe::pipeline

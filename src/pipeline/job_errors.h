@@ -22,6 +22,8 @@ inline constexpr std::string_view kInvalidVariants = "InvalidVariants";
 inline constexpr std::string_view kSourceMissing = "SourceMissing";
 inline constexpr std::string_view kSourceTooLarge = "SourceTooLarge";
 inline constexpr std::string_view kRetriesExhausted = "RetriesExhausted";
+// Not a failure: a later upload of the key took the job over (the run stops, nothing stored).
+inline constexpr std::string_view kSuperseded = "Superseded";
 
 // Whether a job that failed with `status` should be tried again later.
 bool is_retryable(const Status& status);
@@ -29,7 +31,12 @@ bool is_retryable(const Status& status);
 // The stable code recorded for a failure: the Status reason, or "InternalError" without one.
 std::string error_code_for(const Status& status);
 
-// What a client is told about a failure with this code.
-std::string public_error_message(std::string_view code);
+// The code a client is shown: the ones listed above as they are, any other (an environment or
+// internal reason such as IoError or NoSuchBucket) as "InternalError".
+std::string public_error_code(std::string_view code);
+
+// What a client is told about a failure with this code, for a job that is to be retried or
+// has failed for good.
+std::string public_error_message(std::string_view code, bool will_retry);
 
 }  // namespace imgpipe::pipeline

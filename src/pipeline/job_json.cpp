@@ -1,6 +1,7 @@
 #include "pipeline/job_json.h"
 
 #include "core/time_text.h"
+#include "pipeline/job_errors.h"
 
 namespace imgpipe::pipeline {
 
@@ -25,10 +26,9 @@ json job_json(const queue::Job& job, const VariantUrl& url) {
     if (job.state == queue::JobState::kDone) {
         json variants = json::array();
         for (const auto& v : job.variants) {
-            json vj = {{"name", v.name},          {"width", v.width},
-                       {"height", v.height},      {"bytes", v.bytes},
-                       {"format", v.format},      {"contentType", v.content_type},
-                       {"bucket", v.bucket},      {"key", v.key}};
+            json vj = {{"name", v.name},     {"width", v.width},   {"height", v.height},
+                       {"bytes", v.bytes},   {"format", v.format}, {"contentType", v.content_type},
+                       {"bucket", v.bucket}, {"key", v.key}};
             if (url) vj["url"] = url(v);
             variants.push_back(std::move(vj));
         }
@@ -37,7 +37,7 @@ json job_json(const queue::Job& job, const VariantUrl& url) {
     if (!job.error_code.empty() && job.state != queue::JobState::kDone) {
         // While a retry is pending it is the last attempt's error, not the outcome.
         j[job.state == queue::JobState::kFailed ? "error" : "lastError"] = {
-            {"code", job.error_code}, {"message", job.error_message}};
+            {"code", public_error_code(job.error_code)}, {"message", job.error_message}};
     }
     return j;
 }

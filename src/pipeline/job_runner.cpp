@@ -6,7 +6,7 @@
 
 #include "core/log.h"
 #include "imaging/image_format.h"
-#include "pipeline/image_id.h"
+#include "pipeline/event_ingress.h"
 #include "pipeline/job_errors.h"
 #include "pipeline/job_json.h"
 
@@ -30,12 +30,17 @@ std::vector<Result<store::ObjectInfo>> put_all(store::ObjectStore& store,
         return store.put_object(puts[i], body);
     };
     std::vector<std::future<Result<store::ObjectInfo>>> others;
-    for (size_t i = 1; i < puts.size(); ++i) {
-        others.push_back(std::async(std::launch::async, put_one, i));
+    try {
+        for (size_t i = 1; i < puts.size(); ++i) {
+            others.push_back(std::async(std::launch::async, put_one, i));
+        }
+    } catch (const std::system_error&) {
+        others.clear();  // no thread to be had: one after another, here (waits for the started)
     }
     std::vector<Result<store::ObjectInfo>> results;
     if (!puts.empty()) results.push_back(put_one(0));
     for (auto& f : others) results.push_back(f.get());
+    for (size_t i = results.size(); i < puts.size(); ++i) results.push_back(put_one(i));
     return results;
 }
 
@@ -71,18 +76,18 @@ struct JobRunner::Made {
     double process_ms = 0;             // decode, resize and encode: the image engine's share
 };
 
-JobRunner::JobRunner(store::ObjectStore& store, const imaging::ImageProcessor& processor,
-                     queue::JobStore& jobs, WebhookDispatcher* webhooks, const Clock& clock,
-                     JobOptions options)
-    : store_(store),
-      processor_(processor),
-      jobs_(jobs),
-      webhooks_(webhooks),
-      clock_(clock),
+JobRunner::JobRunner(RunnerPorts ports, JobOptions options)
+    : store_(ports.store),
+      processor_(ports.processor),
+      jobs_(ports.jobs),
+      queue_(ports.queue),
+      ids_(ports.ids),
+      webhooks_(ports.webhooks),
+      clock_(ports.clock),
       options_(std::move(options)) {}
 
 RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
-    const std::string id = image_id_for(record.bucket, record.key);
+    const std::string id = ids_.id_for(record.bucket, record.key);
     auto started = jobs_.start(id, record.sequencer);
     if (!started.is_ok()) {
         if (started.status().code() == StatusCode::kNotFound) return {};  // deleted meanwhile
@@ -105,6 +110,7 @@ RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
         std::chrono::duration<double, std::milli>(clock_.now() - record.time).count();
     auto t0 = clock_.steady_now();
     auto made = make_variants(job, id);
+    if (!made.is_ok() && made.status().reason() == kSuperseded) return {};
     if (!made.is_ok()) return retry_or_fail(job, made.status(), attempt);
 
     queue::Job done = job;
@@ -124,6 +130,11 @@ RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
         return {};
     }
     if (!finished.is_ok()) return retry_or_fail(job, finished.status(), attempt);
+    if (!*finished) {
+        // A later upload of the key took the job while this run stored its variants.
+        rerun_if_overwritten(job);
+        return {};
+    }
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.steady_now() - t0);
     log::info("job done", {{"job_id", id},
                            {"key", record.key},
@@ -162,19 +173,24 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         spec = std::move(*requested);
     }
 
-    IMGPIPE_ASSIGN_OR_RETURN(std::string bytes,
-                             read_all(*reader->body, options_.max_source_bytes));
+    IMGPIPE_ASSIGN_OR_RETURN(std::string bytes, read_all(*reader->body, options_.max_source_bytes));
     auto t_read = clock_.steady_now();
     auto deadline = t_read + options_.job_timeout;
-    IMGPIPE_ASSIGN_OR_RETURN(auto processed, processor_.process(bytes, spec, options_.image_limits,
-                                                                deadline));
-    made.process_ms = std::chrono::duration<double, std::milli>(clock_.steady_now() - t_read)
-                          .count();
+    IMGPIPE_ASSIGN_OR_RETURN(auto processed,
+                             processor_.process(bytes, spec, options_.image_limits, deadline));
+    made.process_ms =
+        std::chrono::duration<double, std::milli>(clock_.steady_now() - t_read).count();
     imaging::Size upright = processed.source.upright();
     made.original.width = upright.width;
     made.original.height = upright.height;
     made.original.format = std::string(imaging::format_name(processed.source.format));
 
+    // An upload of the same key since this run started makes its variants stale: storing them
+    // now could overwrite the newer ones.
+    IMGPIPE_ASSIGN_OR_RETURN(queue::Job current, jobs_.get(job.id));
+    if (current.sequencer != job.sequencer || current.state != queue::JobState::kProcessing) {
+        return Status(StatusCode::kAborted, std::string(kSuperseded), "a later upload took over");
+    }
     std::vector<store::PutRequest> puts;
     for (size_t i = 0; i < processed.variants.size(); ++i) {
         const imaging::Variant& v = processed.variants[i];
@@ -205,13 +221,29 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
     return made;
 }
 
+void JobRunner::rerun_if_overwritten(const queue::Job& stale) {
+    auto current = jobs_.get(stale.id);
+    if (!current.is_ok() || current->sequencer == stale.sequencer) return;
+    log::warn("job superseded while storing", {{"job_id", stale.id}, {"key", stale.key}});
+    // A later creation that is already done may have had its variants overwritten by this run's:
+    // it runs again. One still pending or running stores its own after this run's.
+    if (current->state != queue::JobState::kDone) return;
+    auto reset = jobs_.reset(stale.id);
+    Status st =
+        reset.is_ok()
+            ? queue_.publish(message_id_for(reset->id, reset->sequencer) + "~rerun", reset->event)
+            : reset.status();
+    if (!st.is_ok())
+        log::error("rerun not queued", {{"job_id", stale.id}, {"error", st.to_string()}});
+}
+
 RunResult JobRunner::retry_or_fail(const queue::Job& job, const Status& error, int attempt) {
     const std::string code = error_code_for(error);
     if (!is_retryable(error)) return fail(job, code, error, {});
     if (attempt >= options_.max_attempts) {
-        RunResult r = fail(
-            job, std::string(kRetriesExhausted),
-            error.with_context("gave up after " + std::to_string(attempt) + " attempts"), {});
+        RunResult r =
+            fail(job, std::string(kRetriesExhausted),
+                 error.with_context("gave up after " + std::to_string(attempt) + " attempts"), {});
         if (r.outcome == RunResult::kFailed) r.outcome = RunResult::kDead;
         return r;
     }
@@ -220,23 +252,26 @@ RunResult JobRunner::retry_or_fail(const queue::Job& job, const Status& error, i
                                       {"attempt", attempt},
                                       {"retry_ms", delay.count()},
                                       {"error", error.to_string()}});
-    auto noted = jobs_.retry_later(job.id, job.sequencer, code, public_error_message(code));
+    auto noted = jobs_.retry_later(job.id, job.sequencer, code, public_error_message(code, true));
     if (!noted.is_ok()) log::warn("job store", {{"error", noted.status().to_string()}});
     return {RunResult::kRetry, delay, code};
 }
 
 RunResult JobRunner::fail(const queue::Job& job, const std::string& code, const Status& detail,
                           const queue::OriginalInfo& original) {
-    log::warn("job failed", {{"job_id", job.id}, {"key", job.key}, {"code", code},
-                             {"error", detail.to_string()}});
+    log::warn(
+        "job failed",
+        {{"job_id", job.id}, {"key", job.key}, {"code", code}, {"error", detail.to_string()}});
     queue::Job failed = job;
     failed.state = queue::JobState::kFailed;
     failed.error_code = code;
-    failed.error_message = public_error_message(code);
+    failed.error_message = public_error_message(code, false);
     failed.original = original;
     failed.updated = clock_.now();
     Status queued = notify({{job.id, "ImageFailed", image_event_json(failed, clock_.now())}});
-    auto r = !queued.is_ok() ? Result<bool>(queued) : jobs_.fail(job.id, job.sequencer, code, failed.error_message, original);
+    auto r = !queued.is_ok()
+                 ? Result<bool>(queued)
+                 : jobs_.fail(job.id, job.sequencer, code, failed.error_message, original);
     if (!r.is_ok()) {
         // The job stays processing; its message comes back after the backoff and fails again.
         log::warn("job store", {{"job_id", job.id}, {"error", r.status().to_string()}});

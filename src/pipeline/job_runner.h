@@ -10,8 +10,9 @@
 // exponential backoff with jitter, until `max_attempts`. Outputs are deterministic, so a rerun
 // (a redelivery after a crash) overwrites each variant with identical bytes.
 //
-// The processor measures the job's deadline on the runner's clock (both get the same Clock).
-// Thread-safe: one runner serves every worker thread.
+// A run whose upload was overwritten meanwhile stores nothing once it notices, and a newer job
+// its variants may have overwritten runs again. Thread-safe: one runner serves every worker
+// thread.
 
 #include <chrono>
 #include <string>
@@ -19,8 +20,10 @@
 #include "core/clock.h"
 #include "imaging/image_processor.h"
 #include "imaging/resize_spec.h"
+#include "pipeline/image_id.h"
 #include "pipeline/s3_event.h"
 #include "pipeline/webhook_dispatcher.h"
+#include "queue/event_queue.h"
 #include "queue/job_store.h"
 #include "store/object_store.h"
 
@@ -62,12 +65,20 @@ struct RunResult {
     std::string error_code;  // kFailed / kRetry / kDead
 };
 
+// What a runner works with. Every reference outlives the runner.
+struct RunnerPorts {
+    store::ObjectStore& store;
+    const imaging::ImageProcessor& processor;  // measures deadlines on `clock`
+    queue::JobStore& jobs;
+    queue::EventQueue& queue;  // for a rerun when a stale run overwrote a newer one's outputs
+    const ImageIds& ids;
+    WebhookDispatcher* webhooks;  // null: no URLs configured
+    const Clock& clock;
+};
+
 class JobRunner {
   public:
-    // Every reference outlives the runner; `webhooks` may be null (no URLs configured).
-    JobRunner(store::ObjectStore& store, const imaging::ImageProcessor& processor,
-              queue::JobStore& jobs, WebhookDispatcher* webhooks, const Clock& clock,
-              JobOptions options);
+    JobRunner(RunnerPorts ports, JobOptions options);
 
     // Runs the job of `record` for the `attempt`-th time (the queue's delivery count). An attempt
     // past max_attempts (the earlier ones all crashed or timed out) fails the job at once.
@@ -78,6 +89,8 @@ class JobRunner {
   private:
     struct Made;  // what the processing step produced
     Result<Made> make_variants(const queue::Job& job, const std::string& image_id);
+    // After a finish that found a later creation owning the job.
+    void rerun_if_overwritten(const queue::Job& stale);
     RunResult retry_or_fail(const queue::Job& job, const Status& error, int attempt);
     RunResult fail(const queue::Job& job, const std::string& code, const Status& detail,
                    const queue::OriginalInfo& original);
@@ -88,6 +101,8 @@ class JobRunner {
     store::ObjectStore& store_;
     const imaging::ImageProcessor& processor_;
     queue::JobStore& jobs_;
+    queue::EventQueue& queue_;
+    const ImageIds& ids_;
     WebhookDispatcher* webhooks_;
     const Clock& clock_;
     const JobOptions options_;

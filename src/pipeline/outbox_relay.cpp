@@ -43,7 +43,9 @@ OutboxRelay::OutboxRelay(store::EventOutbox& outbox, queue::EventQueue& queue,
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
-void OutboxRelay::start() { thread_ = std::thread([this] { run(); }); }
+void OutboxRelay::start() {
+    thread_ = std::thread([this] { run(); });
+}
 
 void OutboxRelay::stop() {
     stopping_ = true;

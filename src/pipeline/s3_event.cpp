@@ -22,8 +22,8 @@ Status invalid_event(std::string message) {
 std::chrono::system_clock::time_point parse_event_time(const std::string& text) {
     std::tm tm{};
     int millis = 0;
-    int n = std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%3d", &tm.tm_year, &tm.tm_mon,
-                        &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis);
+    int n = std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis);
     if (n < 6) return {};
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;

@@ -32,9 +32,9 @@ TEST(S3EventTest, ParsesAwsExampleAndDecodesKey) {
     EXPECT_EQ(r.size, 1024u);
     EXPECT_EQ(r.etag, "d41d8cd98f00b204e9800998ecf8427e");
     EXPECT_EQ(r.sequencer, "0055AED6DCD90281E5");
-    EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(r.time.time_since_epoch())
-                  .count(),
-              1767268800123);  // date -d 2026-01-01T12:00:00Z +%s, and 123 ms
+    EXPECT_EQ(
+        std::chrono::duration_cast<std::chrono::milliseconds>(r.time.time_since_epoch()).count(),
+        1767268800123);  // date -d 2026-01-01T12:00:00Z +%s, and 123 ms
 }
 
 TEST(S3EventTest, CephKeysAreTakenRaw) {
@@ -55,11 +55,12 @@ TEST(S3EventTest, TestEventHasNoRecords) {
 }
 
 TEST(S3EventTest, RejectsWhatIsNotANotification) {
-    for (const char* text :
-         {"", "[]", "{", "{\"Records\":{}}", "{\"Records\":[1]}",
-          R"({"Records":[{"s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]})",
-          R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{},"object":{"key":"k"}}}]})",
-          R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"%zz"}}}]})"}) {
+    for (
+        const char* text :
+        {"", "[]", "{", "{\"Records\":{}}", "{\"Records\":[1]}",
+         R"({"Records":[{"s3":{"bucket":{"name":"b"},"object":{"key":"k"}}}]})",
+         R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{},"object":{"key":"k"}}}]})",
+         R"({"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"%zz"}}}]})"}) {
         auto records = parse_s3_event(text);
         ASSERT_FALSE(records.is_ok()) << text;
         EXPECT_EQ(records.status().reason(), "InvalidEvent") << text;

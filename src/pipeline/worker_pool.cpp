@@ -24,30 +24,32 @@ void WorkerPool::start() {
 }
 
 void WorkerPool::stop() {
-    {
-        std::lock_guard lock(inflight_mu_);
-        stopping_ = true;
-    }
-    stop_cv_.notify_all();
+    stopping_ = true;
     for (auto& t : threads_) {
         if (t.joinable()) t.join();
     }
     threads_.clear();
+    // Only now: the jobs that were running kept their leases until they ended.
+    {
+        std::lock_guard lock(inflight_mu_);
+        heartbeat_stopping_ = true;
+    }
+    heartbeat_cv_.notify_all();
     if (heartbeat_.joinable()) heartbeat_.join();
 }
 
 void WorkerPool::heartbeat() {
     std::unique_lock lock(inflight_mu_);
-    while (!stopping_) {
-        stop_cv_.wait_for(lock, options_.lease / 3, [this] { return stopping_.load(); });
+    while (!heartbeat_stopping_) {
+        heartbeat_cv_.wait_for(lock, options_.lease / 3, [this] { return heartbeat_stopping_; });
         std::vector<queue::QueueMessage> running;
         for (const auto& [id, message] : inflight_) running.push_back(message);
         lock.unlock();
         for (const auto& message : running) {
             // A failure here only risks a second delivery, which the job store turns away.
             if (Status st = queue_.extend(message, options_.lease); !st.is_ok()) {
-                log::warn("lease not extended", {{"message_id", message.id},
-                                                  {"error", st.to_string()}});
+                log::warn("lease not extended",
+                          {{"message_id", message.id}, {"error", st.to_string()}});
             }
         }
         lock.lock();
@@ -70,12 +72,12 @@ Result<bool> WorkerPool::work_once() {
     }
     {
         std::lock_guard lock(inflight_mu_);
-        inflight_[message.id] = message;
+        inflight_[message.lease] = message;
     }
     RunResult result = runner_.run(records->front(), message.deliveries);
     {
         std::lock_guard lock(inflight_mu_);
-        inflight_.erase(message.id);
+        inflight_.erase(message.lease);
     }
     Status settled;
     switch (result.outcome) {

@@ -63,8 +63,10 @@ class WorkerPool {
     std::vector<std::thread> threads_;
     std::thread heartbeat_;
     std::mutex inflight_mu_;
-    std::condition_variable stop_cv_;                     // wakes the heartbeat on stop()
-    std::map<std::string, queue::QueueMessage> inflight_;  // GUARDED_BY(inflight_mu_), by id
+    std::condition_variable heartbeat_cv_;  // wakes the heartbeat to stop
+    bool heartbeat_stopping_ = false;       // GUARDED_BY(inflight_mu_)
+    // The running jobs' messages by lease (a message re-claimed here has a new one).
+    std::map<std::string, queue::QueueMessage> inflight_;  // GUARDED_BY(inflight_mu_)
 };
 
 }  // namespace imgpipe::pipeline

@@ -11,8 +11,8 @@
 // visible again (the worker died). Every claim counts a delivery; a message whose deliveries
 // reach `max_deliveries` and that is released or whose lease expires again goes to the
 // dead-letter state instead of coming back: it is kept, listed by dead_letters() and can be put
-// back by requeue(); a consumer may also bury() a message it gives up on. Messages are claimed oldest-visible first (publish order among those
-// visible at the same time).
+// back by requeue(); a consumer may also bury() a message it gives up on. Messages are claimed
+// oldest-visible first (publish order among those visible at the same time).
 //
 // Time is the injected Clock's: leases and delays expire when clock.now() passes them, with no
 // thread of the queue's own. Thread-safe; several processes may share one queue.
@@ -30,8 +30,8 @@ namespace imgpipe::queue {
 using TimePoint = std::chrono::system_clock::time_point;
 
 struct QueueMessage {
-    std::string id;    // the dedupe id it was published with
-    std::string body;  // opaque to the queue (S3 event notification JSON)
+    std::string id;      // the dedupe id it was published with
+    std::string body;    // opaque to the queue (S3 event notification JSON)
     int deliveries = 0;  // claims so far, this one included (1 on the first)
     // Identifies this claim: ack/release with a stale lease (the message was re-claimed after
     // the lease ran out) fail with LeaseLost.
@@ -49,14 +49,14 @@ struct DeadLetter {
 };
 
 struct QueueStats {
-    int64_t ready = 0;    // visible now or after a retry delay
-    int64_t leased = 0;   // claimed, lease running
+    int64_t ready = 0;   // visible now or after a retry delay
+    int64_t leased = 0;  // claimed, lease running
     int64_t dead = 0;
 };
 
 // Status reasons of the queue (plus the implementation's IoError / Busy / DiskFull).
-inline constexpr const char* kLeaseLost = "LeaseLost";            // kFailedPrecondition
-inline constexpr const char* kNoSuchMessage = "NoSuchMessage";    // kNotFound
+inline constexpr const char* kLeaseLost = "LeaseLost";              // kFailedPrecondition
+inline constexpr const char* kNoSuchMessage = "NoSuchMessage";      // kNotFound
 inline constexpr const char* kLeaseExpiredReason = "LeaseExpired";  // a dead letter's reason
 
 class EventQueue {

@@ -3,7 +3,7 @@
 // store's transactional outbox: every change and its event commit together) hands them to the
 // pipeline's relay. Events are read in `seq` order and deleted only after the relay has passed
 // them on, so a crash in between delivers them again rather than losing them. Implemented by
-// LocalObjectStore; an external store sends its notifications to the API's ingress instead.
+// LocalObjectStore; an external store is to send its notifications to an API ingress instead.
 // Thread-safe.
 
 #include <chrono>

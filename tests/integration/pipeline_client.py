@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import io
 import json
 import subprocess
@@ -17,11 +18,13 @@ import requests
 TERMINAL = ("done", "failed")
 
 
-def image_id_for(bucket: str, key: str) -> str:
+def image_id_for(server, bucket: str, key: str) -> str:
     """The id the pipeline gives an object not uploaded through the API: 22 base64url
-    characters of SHA-256(bucket NUL key), computed here from that definition."""
-    digest = hashlib.sha256(bucket.encode() + b"\0" + key.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:22]
+    characters of HMAC-SHA256(the server's secret key, bucket NUL key), computed here from that
+    definition."""
+    mac = hmac.new(server.secret_key.encode(), bucket.encode() + b"\0" + key.encode(),
+                   hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode()[:22]
 
 
 def api(server, path: str) -> str:
@@ -57,22 +60,25 @@ def wait_until_known(server, image_id: str, timeout: float = 30) -> None:
         time.sleep(0.01)
 
 
-def sse_events(server, image_id: str, timeout: float = 60) -> list[dict]:
-    """Every event of GET /images/{id}/events until the server closes the stream."""
-    events: list[dict] = []
+def sse_stream(server, image_id: str, timeout: float = 60):
+    """Yields each event of GET /images/{id}/events as it arrives, until the server closes."""
     with requests.get(api(server, f"/images/{image_id}/events"), stream=True,
                       timeout=timeout) as resp:
         assert resp.status_code == 200, resp.text
         assert resp.headers["Content-Type"].startswith("text/event-stream")
         data: list[str] = []
-        for line in resp.iter_lines(decode_unicode=True):
+        for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
             if line == "":
                 if data:
-                    events.append(json.loads("\n".join(data)))
+                    yield json.loads("\n".join(data))
                 data = []
             elif line.startswith("data:"):
                 data.append(line[5:].lstrip())
-    return events
+
+
+def sse_events(server, image_id: str, timeout: float = 60) -> list[dict]:
+    """Every event of the stream, once the server has closed it."""
+    return list(sse_stream(server, image_id, timeout))
 
 
 def image_size(data: bytes) -> tuple[str, int, int]:

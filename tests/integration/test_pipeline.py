@@ -15,14 +15,18 @@ the status API gives and measured by an independent decoder (Pillow, vipsheader)
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import signal
+import subprocess
+import threading
+import time
 
 import pytest
 import requests
 
 from helpers import TESTDATA, client_env, image_tool, imgpipe_bin, new_server, run
-from pipeline_client import (api, fetch_variants, image_id_for, image_size, sse_events, status,
-                             wait_for_state, wait_until_known)
+from pipeline_client import (api, fetch_variants, image_id_for, image_size, sse_events,
+                             sse_stream, status, wait_for_state, wait_until_known)
 
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 1800x1200
@@ -98,7 +102,7 @@ def test_put_with_awscli(server, aws):
     key = f"photos/put by {aws.split('/')[-2]}.jpg"
     run([aws, "--endpoint-url", server.endpoint, "s3", "cp", str(ROTATED), f"s3://uploads/{key}"],
         env=client_env(server))
-    job = wait_for_state(server, image_id_for("uploads", key))
+    job = wait_for_state(server, image_id_for(server, "uploads", key))
     assert (job["original"]["width"], job["original"]["height"]) == (1200, 1800)  # upright
     assert_seed_variants(job, key)
 
@@ -107,10 +111,10 @@ def test_copy_object_makes_a_job_for_the_copy(server):
     client = s3(server)
     client.put_object(Bucket="uploads", Key="copies/source.jpg", Body=SMALL.read_bytes(),
                       ContentType="image/jpeg")
-    wait_for_state(server, image_id_for("uploads", "copies/source.jpg"))
+    wait_for_state(server, image_id_for(server, "uploads", "copies/source.jpg"))
     client.copy_object(Bucket="uploads", Key="copies/target.jpg",
                        CopySource={"Bucket": "uploads", "Key": "copies/source.jpg"})
-    job = wait_for_state(server, image_id_for("uploads", "copies/target.jpg"))
+    job = wait_for_state(server, image_id_for(server, "uploads", "copies/target.jpg"))
     assert_seed_variants(job, "copies/target.jpg")
 
 
@@ -129,7 +133,7 @@ def test_multipart_upload_makes_a_job(server):
         parts.append({"PartNumber": number, "ETag": etag})
     client.complete_multipart_upload(Bucket="uploads", Key=key, UploadId=upload["UploadId"],
                                      MultipartUpload={"Parts": parts})
-    job = wait_for_state(server, image_id_for("uploads", key))
+    job = wait_for_state(server, image_id_for(server, "uploads", key))
     assert_seed_variants(job, key)
 
 
@@ -168,7 +172,7 @@ def test_awkward_keys_work_end_to_end(server, name):
     key = f"awkward/{name}"
     s3(server).put_object(Bucket="uploads", Key=key, Body=SMALL.read_bytes(),
                           ContentType="image/jpeg")
-    job = wait_for_state(server, image_id_for("uploads", key))
+    job = wait_for_state(server, image_id_for(server, "uploads", key))
     assert job["key"] == key
     assert_seed_variants(job, key)
 
@@ -202,18 +206,44 @@ def test_corrupt_upload_fails_and_retry_reruns_it(server):
     assert events[-1]["updatedAt"] > job["updatedAt"]
 
 
-def test_sse_sees_every_transition_of_a_new_upload(server):
-    """Subscribed before the worker can finish, the stream shows processing and done (pending
-    too unless the worker was faster than the subscription), in order, and then ends."""
-    answer = presign(server, {"filename": "watch.jpg"})
-    browser_post(answer, PHOTO)
-    wait_until_known(server, answer["id"])
-    events = sse_events(server, answer["id"])
-    states = [e["state"] for e in events]
-    assert states[-1] == "done", states
-    order = ["pending", "processing", "done"]
-    assert [order.index(s) for s in states] == sorted(order.index(s) for s in states), states
-    assert len(set(states)) == len(states), states  # each change once
+def test_sse_streams_the_changes_made_by_a_worker_process(tmp_path):
+    """The roles apart on one data dir: `api,s3` takes the upload and holds the stream open on a
+    pending job; a `worker` process started afterwards makes the variants; the stream shows the
+    job pending first and done last, in order, and then ends."""
+    front = new_server(tmp_path / "data", roles="api,s3")
+    front.start()
+    worker = None
+    try:
+        answer = presign(front, {"filename": "split.jpg"})
+        browser_post(answer, PHOTO)
+        wait_until_known(front, answer["id"])
+        events: list[dict] = []
+        reader = threading.Thread(
+            target=lambda: [events.append(e) for e in sse_stream(front, answer["id"])])
+        reader.start()
+        deadline = time.monotonic() + 10
+        while not events:  # the first event (pending) is out before the worker exists
+            assert time.monotonic() < deadline, "no first event"
+            time.sleep(0.01)
+        assert events[0]["state"] == "pending"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMGPIPE_", "AWS_"))}
+        env.update({"IMGPIPE_ACCESS_KEY": front.access_key,
+                    "IMGPIPE_SECRET_KEY": front.secret_key})
+        worker = subprocess.Popen([str(imgpipe_bin()), "serve", "--roles", "worker",
+                                   "--data-dir", str(front.data_dir)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        reader.join(60)
+        assert not reader.is_alive(), "the stream did not end"
+        states = [e["state"] for e in events]
+        order = ["pending", "processing", "done"]
+        assert states[0] == "pending" and states[-1] == "done", states
+        assert [order.index(x) for x in states] == sorted(order.index(x) for x in states), states
+        assert_seed_variants(events[-1], answer["key"])
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(30) == 0
+        front.stop_and_check()
 
 
 def test_stream_of_a_finished_image_ends_at_once(server):
@@ -251,10 +281,14 @@ def test_unknown_image_is_a_json_404(server, path):
 
 
 def test_variants_do_not_trigger_jobs(server):
-    """Nothing written to the destination bucket becomes a job (no trigger loop)."""
-    s3(server).put_object(Bucket="resized", Key="manual/x.jpg", Body=SMALL.read_bytes())
-    listed = run([imgpipe_bin(), "jobs", "list", "--limit", "1000", "--data-dir",
+    """Nothing written to the destination bucket becomes a job (no trigger loop). Events are
+    relayed in commit order, so once a later upload's job exists the earlier event was seen."""
+    client = s3(server)
+    client.put_object(Bucket="resized", Key="manual/x.jpg", Body=SMALL.read_bytes())
+    client.put_object(Bucket="uploads", Key="sentinel/after.jpg", Body=SMALL.read_bytes())
+    wait_until_known(server, image_id_for(server, "uploads", "sentinel/after.jpg"))
+    assert status(server, image_id_for(server, "resized", "manual/x.jpg")).status_code == 404
+    listed = run([imgpipe_bin(), "jobs", "list", "--limit", "100000", "--data-dir",
                   server.data_dir]).stdout.decode()
-    assert image_id_for("resized", "manual/x.jpg") not in listed
     for line in listed.splitlines()[1:]:
-        assert " resized-" not in line, line
+        assert " resized-" not in line and "manual/x.jpg" not in line, line

@@ -41,6 +41,22 @@ SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 1800x1200
 RSS_BOUND_MIB = 160
 
 
+@pytest.fixture
+def servers():
+    """Makes servers for a test and kills any a failing test left running."""
+    made = []
+
+    def make(data_dir, **options):
+        made.append(new_server(data_dir, **options))
+        return made[-1]
+
+    yield make
+    for srv in made:
+        if srv.proc is not None:
+            srv.proc.kill()
+            srv.proc.wait()
+
+
 def s3(server):
     import boto3
     from botocore.config import Config
@@ -70,9 +86,9 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path):
+def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path, servers):
     # A short lease, renewed while a job runs: the killed process's jobs come back 2 s after it.
-    server = new_server(tmp_path / "data", roles=None,
+    server = servers(tmp_path / "data", roles=None,
                         env={"IMGPIPE_WORKER_CONCURRENCY": "2", "IMGPIPE_WORKER_LEASE": "2s"})
     server.start()
     client = s3(server)
@@ -83,9 +99,9 @@ def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path):
                                                   ContentType="image/jpeg"), keys))
     kill9(server)
     before = {row[0]: row[1] for row in jobs_list(server)}
-    ids = [image_id_for("uploads", k) for k in keys]
-    assert set(ids) <= set(before), "every acknowledged upload has its job"
-    unfinished = [i for i in ids if before[i] != "done"]
+    ids = [image_id_for(server, "uploads", k) for k in keys]
+    # Not yet relayed (no job yet) or not yet done: either way the crash interrupted it.
+    unfinished = [i for i in ids if before.get(i) != "done"]
     assert unfinished, "the kill came too late to interrupt anything; the test proves nothing"
 
     server.start()
@@ -108,8 +124,8 @@ def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path):
     server.stop_and_check()
 
 
-def test_kill9_mid_upload_leaves_nothing(tmp_path):
-    server = new_server(tmp_path / "data", roles=None)
+def test_kill9_mid_upload_leaves_nothing(tmp_path, servers):
+    server = servers(tmp_path / "data", roles=None)
     server.start()
     answer = requests.post(api(server, "/upload-image"), json={"filename": "half.jpg"},
                            timeout=10).json()
@@ -182,16 +198,16 @@ class Receiver:
         self.httpd.shutdown()
 
 
-def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path):
+def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path, servers):
     receiver = Receiver(failures=3)
     secret = "s3cr3t-for-hmac"
-    server = new_server(tmp_path / "data", roles=None, env={
+    server = servers(tmp_path / "data", roles=None, env={
         "IMGPIPE_NOTIFY_URLS": receiver.url, "IMGPIPE_NOTIFY_SECRET": secret,
         "IMGPIPE_NOTIFY_RETRY_BACKOFF": "200ms"})
     server.start()
     client = s3(server)
     client.put_object(Bucket="uploads", Key="hooks/a.jpg", Body=SMALL.read_bytes())
-    wait_for_state(server, image_id_for("uploads", "hooks/a.jpg"))
+    wait_for_state(server, image_id_for(server, "uploads", "hooks/a.jpg"))
     deadline = time.monotonic() + 30
     while len(receiver.requests) < 2:  # it has failed at least twice
         assert time.monotonic() < deadline
@@ -199,7 +215,7 @@ def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path
     server.restart()
     client = s3(server)
     client.put_object(Bucket="uploads", Key="hooks/b.jpg", Body=SMALL.read_bytes())
-    wait_for_state(server, image_id_for("uploads", "hooks/b.jpg"))
+    wait_for_state(server, image_id_for(server, "uploads", "hooks/b.jpg"))
     deadline = time.monotonic() + 60
     while len(receiver.delivered()) < 8:
         assert time.monotonic() < deadline, [json.loads(b)["eventName"] if b"eventName" in b
@@ -233,8 +249,8 @@ def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path
                                      "ImageProcessed"], per_image
 
 
-def test_500_uploads_faster_than_the_workers_all_end_done_in_bounded_memory(tmp_path):
-    server = new_server(tmp_path / "data", roles=None, env={"IMGPIPE_WORKER_CONCURRENCY": "2"})
+def test_500_uploads_faster_than_the_workers_all_end_done_in_bounded_memory(tmp_path, servers):
+    server = servers(tmp_path / "data", roles=None, env={"IMGPIPE_WORKER_CONCURRENCY": "2"})
     server.start()
     client = s3(server)
     data = PHOTO.read_bytes()
@@ -253,7 +269,7 @@ def test_500_uploads_faster_than_the_workers_all_end_done_in_bounded_memory(tmp_
     pending = [row for row in jobs_list(server) if row[1] in ("pending", "processing")]
     assert len(pending) >= 50, "the uploads did not outpace the workers; no backlog was tested"
     for k in keys:
-        assert wait_for_state(server, image_id_for("uploads", k), timeout=300)["state"] == "done"
+        assert wait_for_state(server, image_id_for(server, "uploads", k), timeout=300)["state"] == "done"
     stop.set()
     sampler.join()
     print(f"peak RSS {max(peak):.0f} MiB with {len(pending)} jobs queued at the end of uploading")

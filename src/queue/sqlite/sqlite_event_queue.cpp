@@ -311,7 +311,7 @@ uint64_t SqliteEventQueue::work_generation() const { return work_.generation(); 
 
 Status SqliteEventQueue::sync() {
     std::lock_guard lock(writer_.mu);
-    return writer_.db->checkpoint();
+    return writer_.db->flush();
 }
 
 uint64_t SqliteEventQueue::wait_for_work(uint64_t seen, std::chrono::milliseconds timeout) {

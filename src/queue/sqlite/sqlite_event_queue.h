@@ -5,7 +5,7 @@
 // in `visible_at_ns`) or dead. Each operation is one statement or one BEGIN IMMEDIATE
 // transaction on prepared statements, so the hot path (claim, ack) costs one commit each. The
 // file's commits are not flushed one by one (SqliteDb::Sync::kNormal): they survive a crash of
-// the process at once and power loss after sync() (a checkpoint), which is what keeps event →
+// the process at once and power loss after sync() (SqliteDb::flush), which is what keeps event →
 // job start within a few milliseconds on disks where an fsync alone takes several.
 //
 // Several instances — in this process or in others, such as `imgpipe jobs` — may open the

@@ -23,11 +23,11 @@
 #include "core/change_signal.h"
 #include "core/clock.h"
 #include "core/file_system.h"
+#include "store/event_outbox.h"
 #include "store/local/body_writer.h"
 #include "store/local/data_layout.h"
-#include "store/event_outbox.h"
-#include "store/object_event.h"
 #include "store/local/sqlite_index.h"
+#include "store/object_event.h"
 #include "store/object_store.h"
 
 namespace imgpipe::store {

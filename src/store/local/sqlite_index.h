@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/object_event.h"
 #include "core/sqlite_db.h"
+#include "store/object_event.h"
 #include "store/object_store.h"
 
 namespace imgpipe::store {

@@ -36,11 +36,11 @@ std::string form_url_encode(std::string_view text) {
     return out;
 }
 
-std::optional<std::string> form_url_decode(std::string_view text) {
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
+        if (text[i] == '+' && plus_is_space) {
             out.push_back(' ');
         } else if (text[i] == '%') {
             if (i + 2 >= text.size()) return std::nullopt;
@@ -54,6 +54,10 @@ std::optional<std::string> form_url_decode(std::string_view text) {
         }
     }
     return out;
+}
+
+std::optional<std::string> form_url_decode(std::string_view text) {
+    return percent_decode(text, /*plus_is_space=*/true);
 }
 
 }  // namespace imgpipe

@@ -9,11 +9,14 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/result.h"
 
@@ -108,6 +111,28 @@ class SqliteTransaction {
     Status begin_;
     bool done_ = false;
 };
+
+// One connection with the mutex that serialises its use and its prepared-statement cache: what
+// every SQLite-backed class here holds two of (a writer for changes, a query-only reader, so in
+// WAL mode a read sees the last commit without queueing behind another commit's fsync).
+struct SqliteConnection {
+    // Opens `path`; `query_only` for a reader.
+    Status open(const std::string& path, SqliteDb::Sync sync, bool query_only);
+
+    // The prepared statement for `sql`, prepared on first use. Keyed by the literal's address:
+    // every caller passes a string constant. REQUIRES: mu held.
+    Result<SqliteStatement*> stmt(const char* sql);
+
+    std::mutex mu;
+    std::unique_ptr<SqliteDb> db;                                 // GUARDED_BY(mu)
+    std::unordered_map<const char*, SqliteStatement> statements;  // GUARDED_BY(mu)
+};
+
+// Times are stored as nanoseconds since the Unix epoch in INTEGER columns.
+int64_t to_nanos(std::chrono::system_clock::time_point t);
+std::chrono::system_clock::time_point from_nanos(int64_t ns);
+// A duration in nanoseconds, clamped to [0, 100 years] so `now + d` cannot overflow.
+int64_t nanos_of(std::chrono::milliseconds d);
 
 // Maps an SQLite result code to a Status (see the header paragraph).
 Status sqlite_status(sqlite3* db, int rc, std::string_view what);

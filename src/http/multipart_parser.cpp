@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/form_url.h"
 #include "http/headers.h"
 
 namespace imgpipe::http {
@@ -111,13 +112,6 @@ const Param* find_param(const HeaderValue& h, std::string_view name) {
     return nullptr;
 }
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // RFC 5987 ext-value: charset "'" [language] "'" pct-encoded value. nullopt if unusable.
 std::optional<std::string> decode_ext_value(std::string_view v) {
     size_t q1 = v.find('\'');
@@ -127,19 +121,9 @@ std::optional<std::string> decode_ext_value(std::string_view v) {
     std::string charset = to_lower(v.substr(0, q1));
     bool latin1 = charset == "iso-8859-1";
     if (charset != "utf-8" && !latin1) return std::nullopt;
-    std::string raw;
-    for (size_t i = q2 + 1; i < v.size(); ++i) {
-        if (v[i] == '%') {
-            if (i + 2 >= v.size()) return std::nullopt;
-            int hi = hex_digit(v[i + 1]);
-            int lo = hex_digit(v[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            raw.push_back(static_cast<char>(hi * 16 + lo));
-            i += 2;
-        } else {
-            raw.push_back(v[i]);
-        }
-    }
+    auto decoded = percent_decode(v.substr(q2 + 1), /*plus_is_space=*/false);
+    if (!decoded) return std::nullopt;
+    const std::string& raw = *decoded;
     if (!latin1) return raw;
     std::string utf8;
     for (char c : raw) {

@@ -22,6 +22,7 @@
 #include "queue/sqlite/sqlite_job_store.h"
 #include "store/local/local_object_store.h"
 #include "store/local/local_store_test_util.h"
+#include "temp_dir.h"
 #include "testdata.h"
 
 namespace imgpipe::pipeline {
@@ -149,7 +150,7 @@ class PipelineTest : public ::testing::Test {
 
     static constexpr int kMaxAttempts = 3;
     const ImageIds ids_{"uploads/", "test secret"};
-    store::testing::TempDir dir_;
+    TempDir dir_;
     FaultInjectingFileSystem fs_{posix_file_system()};
     FakeClock clock_;
     std::unique_ptr<store::LocalObjectStore> store_;

@@ -60,7 +60,9 @@ class WebhookDispatcher {
     virtual ~WebhookDispatcher() = default;
 
     // Persists one row per URL for each event, in one transaction, in the given order. Returns
-    // when the rows are durable; never waits for a delivery. InvalidWebhookEvent
+    // once committed: the rows survive a crash of the process, and a power loss takes them back
+    // only together with every later commit to the file (the job state marked after them);
+    // never waits for a delivery. InvalidWebhookEvent
     // (kInvalidArgument) for an event name that is empty or holds control characters (it could
     // never be sent as a header, and would hold up its image's later events for good).
     virtual Status enqueue(const std::vector<WebhookEvent>& events) = 0;

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "core/form_url.h"
 #include "sigv4/digest.h"
 #include "sigv4/sigv4.h"
 #include "sigv4/text.h"
@@ -89,13 +90,6 @@ bool is_unreserved(unsigned char c) {
            c == '_' || c == '.' || c == '~';
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Parses exactly `n` decimal digits at `s[pos]`; -1 if any is not a digit.
 int digits(std::string_view s, size_t pos, size_t n) {
     int v = 0;
@@ -125,21 +119,7 @@ std::string uri_encode(std::string_view s, bool keep_slash) {
 }
 
 std::optional<std::string> uri_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '%') {
-            out.push_back(s[i]);
-            continue;
-        }
-        if (i + 2 >= s.size()) return std::nullopt;
-        int hi = hex_value(s[i + 1]);
-        int lo = hex_value(s[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-    }
-    return out;
+    return percent_decode(s, /*plus_is_space=*/false);
 }
 
 std::optional<TimePoint> parse_amz_date(std::string_view s) {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "queue/sqlite/sqlite_connection.h"
+#include "core/sqlite_db.h"
 
 namespace imgpipe::queue::sqlite {
 

@@ -6,10 +6,6 @@
 
 namespace imgpipe::queue {
 
-using sqlite::from_nanos;
-using sqlite::nanos_of;
-using sqlite::to_nanos;
-
 namespace {
 
 // One transaction, so creating the table costs one fsync; IMMEDIATE, so connections opening a
@@ -56,9 +52,11 @@ Result<std::unique_ptr<SqliteEventQueue>> SqliteEventQueue::open(const std::stri
         return invalid_argument("InvalidQueueOptions", "max_deliveries must be at least 1");
     }
     std::unique_ptr<SqliteEventQueue> queue(new SqliteEventQueue(clock, options));
-    IMGPIPE_RETURN_IF_ERROR(queue->writer_.open(db_path, /*query_only=*/false));
+    IMGPIPE_RETURN_IF_ERROR(
+        queue->writer_.open(db_path, SqliteDb::Sync::kNormal, /*query_only=*/false));
     IMGPIPE_RETURN_IF_ERROR(queue->writer_.db->exec(kSchema));
-    IMGPIPE_RETURN_IF_ERROR(queue->reader_.open(db_path, /*query_only=*/true));
+    IMGPIPE_RETURN_IF_ERROR(
+        queue->reader_.open(db_path, SqliteDb::Sync::kNormal, /*query_only=*/true));
     return queue;
 }
 

@@ -22,8 +22,8 @@
 
 #include "core/change_signal.h"
 #include "core/clock.h"
+#include "core/sqlite_db.h"
 #include "queue/event_queue.h"
-#include "queue/sqlite/sqlite_connection.h"
 
 namespace imgpipe::queue {
 
@@ -79,8 +79,8 @@ class SqliteEventQueue final : public EventQueue {
 
     Clock& clock_;
     const QueueOptions options_;
-    sqlite::SqliteConnection writer_;
-    sqlite::SqliteConnection reader_;
+    SqliteConnection writer_;
+    SqliteConnection reader_;
     // Bumped after every publish, release and requeue that this instance commits.
     ChangeSignal work_;
 };

@@ -14,14 +14,15 @@ Status no_such_job(const std::string& id) { return not_found(kNoSuchJob, "no job
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(const std::string& db_path,
                                                              Clock& clock) {
     std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(clock));
-    IMGPIPE_RETURN_IF_ERROR(store->writer_.open(db_path, /*query_only=*/false));
+    IMGPIPE_RETURN_IF_ERROR(
+        store->writer_.open(db_path, SqliteDb::Sync::kNormal, /*query_only=*/false));
     IMGPIPE_RETURN_IF_ERROR(store->writer_.db->exec(sqlite::kJobsSchema));
-    IMGPIPE_RETURN_IF_ERROR(store->reader_.open(db_path, /*query_only=*/true));
+    IMGPIPE_RETURN_IF_ERROR(
+        store->reader_.open(db_path, SqliteDb::Sync::kNormal, /*query_only=*/true));
     return store;
 }
 
-Result<std::optional<Job>> SqliteJobStore::load(sqlite::SqliteConnection& c,
-                                                const std::string& id) {
+Result<std::optional<Job>> SqliteJobStore::load(SqliteConnection& c, const std::string& id) {
     IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt(sqlite::kSelectJobById));
     SqliteStatement::Use use(*s);
     s->bind_text(1, id);

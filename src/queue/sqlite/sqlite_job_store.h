@@ -16,8 +16,8 @@
 
 #include "core/change_signal.h"
 #include "core/clock.h"
+#include "core/sqlite_db.h"
 #include "queue/job_store.h"
-#include "queue/sqlite/sqlite_connection.h"
 
 namespace imgpipe::queue {
 
@@ -52,13 +52,13 @@ class SqliteJobStore final : public JobStore {
     Result<std::optional<Job>> update(const std::string& id,
                                       const std::function<bool(Job&)>& change);
     // The job `id`, or nullopt. REQUIRES: c.mu held.
-    static Result<std::optional<Job>> load(sqlite::SqliteConnection& c, const std::string& id);
+    static Result<std::optional<Job>> load(SqliteConnection& c, const std::string& id);
     // Inserts or overwrites the row of `job`. REQUIRES: writer_.mu held.
     Status save(const Job& job);
 
     Clock& clock_;
-    sqlite::SqliteConnection writer_;
-    sqlite::SqliteConnection reader_;
+    SqliteConnection writer_;
+    SqliteConnection reader_;
     ChangeSignal changes_;  // notified after every commit that changed a job
 };
 

@@ -16,6 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
 using testing::open_queue;
+using testing::db_in;
 using testing::TempDir;
 
 // The body of a forked consumer: claims and acks until nothing is visible, writing each
@@ -39,7 +40,7 @@ TEST(SqliteQueueProcessTest, ConsumerProcessesClaimEachMessageOnce) {
     TempDir dir;
     {
         // Closed before forking: an SQLite connection must not cross a fork.
-        auto queue = open_queue(dir.db(), SystemClock::instance());
+        auto queue = open_queue(db_in(dir), SystemClock::instance());
         ASSERT_NE(queue, nullptr);
         for (int i = 0; i < kMessages; ++i) {
             ASSERT_TRUE(queue->publish("m" + std::to_string(i), "body").is_ok());
@@ -49,7 +50,7 @@ TEST(SqliteQueueProcessTest, ConsumerProcessesClaimEachMessageOnce) {
     for (int p = 0; p < kProcesses; ++p) {
         pid_t pid = fork();
         ASSERT_GE(pid, 0);
-        if (pid == 0) _exit(consume(dir.db(), dir.path() + "/ids-" + std::to_string(p)));
+        if (pid == 0) _exit(consume(db_in(dir), dir.path() + "/ids-" + std::to_string(p)));
         children.push_back(pid);
     }
     for (pid_t pid : children) {
@@ -65,7 +66,7 @@ TEST(SqliteQueueProcessTest, ConsumerProcessesClaimEachMessageOnce) {
     }
     EXPECT_EQ(claims.size(), static_cast<size_t>(kMessages));
     for (const auto& [id, n] : claims) EXPECT_EQ(n, 1) << id;
-    auto queue = open_queue(dir.db(), SystemClock::instance());
+    auto queue = open_queue(db_in(dir), SystemClock::instance());
     ASSERT_NE(queue, nullptr);
     EXPECT_EQ(queue->stats()->ready + queue->stats()->leased, 0);
 }

@@ -20,6 +20,7 @@ using testing::make_jobs_harness;
 using testing::make_queue_harness;
 using testing::open_jobs;
 using testing::open_queue;
+using testing::db_in;
 using testing::TempDir;
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, EventQueueContractTest,
@@ -51,7 +52,7 @@ class SqliteQueueTest : public ::testing::Test {
 TEST_F(SqliteQueueTest, MessagesSurviveARestart) {
     QueueMessage leased;
     {
-        auto queue = open_queue(dir_.db(), clock_, 2);
+        auto queue = open_queue(db_in(dir_), clock_, 2);
         ASSERT_NE(queue, nullptr);
         for (const char* id : {"dead", "leased", "delayed", "ready"}) {
             ASSERT_TRUE(queue->publish(id, std::string("body-") + id).is_ok());
@@ -69,7 +70,7 @@ TEST_F(SqliteQueueTest, MessagesSurviveARestart) {
         ASSERT_TRUE(d.is_ok() && d->has_value());
         ASSERT_TRUE(queue->release(**d, std::chrono::seconds(10), "later").is_ok());
     }
-    auto queue = open_queue(dir_.db(), clock_, 2);
+    auto queue = open_queue(db_in(dir_), clock_, 2);
     ASSERT_NE(queue, nullptr);
     auto stats = queue->stats();
     ASSERT_TRUE(stats.is_ok());
@@ -95,7 +96,7 @@ TEST_F(SqliteQueueTest, JobsSurviveARestart) {
                                             400, 300, 1234, "jpeg", "image/jpeg"}};
     Job before;
     {
-        auto jobs = open_jobs(dir_.db(), clock_);
+        auto jobs = open_jobs(db_in(dir_), clock_);
         ASSERT_NE(jobs, nullptr);
         JobSubmission s{"img", "uploads", "caf\u00e9.jpg", "etag", 99, "0A", R"({"Records":[]})"};
         ASSERT_TRUE(jobs->submit(s).is_ok());
@@ -103,7 +104,7 @@ TEST_F(SqliteQueueTest, JobsSurviveARestart) {
         ASSERT_TRUE(jobs->finish("img", "0A", {99, 800, 600, "jpeg"}, variants).is_ok());
         before = *jobs->get("img");
     }
-    auto jobs = open_jobs(dir_.db(), clock_);
+    auto jobs = open_jobs(db_in(dir_), clock_);
     ASSERT_NE(jobs, nullptr);
     auto after = jobs->get("img");
     ASSERT_TRUE(after.is_ok()) << after.status().to_string();
@@ -117,23 +118,23 @@ TEST_F(SqliteQueueTest, JobsSurviveARestart) {
 }
 
 TEST_F(SqliteQueueTest, SharesTheFileWithOtherTables) {
-    exec_raw(dir_.db(),
+    exec_raw(db_in(dir_),
              "CREATE TABLE webhooks (id INTEGER PRIMARY KEY, body TEXT);"
              "INSERT INTO webhooks (body) VALUES ('kept');");
-    auto queue = open_queue(dir_.db(), clock_);
-    auto jobs = open_jobs(dir_.db(), clock_);
+    auto queue = open_queue(db_in(dir_), clock_);
+    auto jobs = open_jobs(db_in(dir_), clock_);
     ASSERT_NE(queue, nullptr);
     ASSERT_NE(jobs, nullptr);
     ASSERT_TRUE(queue->publish("m", "b").is_ok());
     ASSERT_TRUE(jobs->submit({"img", "uploads", "k", "e", 1, "01", "{}"}).is_ok());
     // Opening again finds its tables there and leaves the others alone.
-    auto queue2 = open_queue(dir_.db(), clock_);
-    auto jobs2 = open_jobs(dir_.db(), clock_);
+    auto queue2 = open_queue(db_in(dir_), clock_);
+    auto jobs2 = open_jobs(db_in(dir_), clock_);
     ASSERT_NE(queue2, nullptr);
     ASSERT_NE(jobs2, nullptr);
     EXPECT_EQ(queue2->stats()->ready, 1);
     EXPECT_EQ(jobs2->counts()->pending, 1);
-    exec_raw(dir_.db(), "DELETE FROM webhooks WHERE body = 'kept'");
+    exec_raw(db_in(dir_), "DELETE FROM webhooks WHERE body = 'kept'");
 }
 
 TEST_F(SqliteQueueTest, ConnectionsOpeningANewFileTogetherAllSucceed) {
@@ -141,8 +142,8 @@ TEST_F(SqliteQueueTest, ConnectionsOpeningANewFileTogetherAllSucceed) {
     std::atomic<int> opened{0};
     for (int i = 0; i < 4; ++i) {
         threads.emplace_back([&] {
-            auto queue = SqliteEventQueue::open(dir_.db(), clock_, QueueOptions{});
-            auto jobs = SqliteJobStore::open(dir_.db(), clock_);
+            auto queue = SqliteEventQueue::open(db_in(dir_), clock_, QueueOptions{});
+            auto jobs = SqliteJobStore::open(db_in(dir_), clock_);
             EXPECT_TRUE(queue.is_ok()) << queue.status().to_string();
             EXPECT_TRUE(jobs.is_ok()) << jobs.status().to_string();
             if (queue.is_ok() && jobs.is_ok()) ++opened;
@@ -153,7 +154,7 @@ TEST_F(SqliteQueueTest, ConnectionsOpeningANewFileTogetherAllSucceed) {
 }
 
 TEST_F(SqliteQueueTest, OpenRejectsBadOptionsAndPaths) {
-    auto zero = SqliteEventQueue::open(dir_.db(), clock_, QueueOptions{0});
+    auto zero = SqliteEventQueue::open(db_in(dir_), clock_, QueueOptions{0});
     ASSERT_FALSE(zero.is_ok());
     EXPECT_EQ(zero.status().code(), StatusCode::kInvalidArgument);
 
@@ -167,8 +168,8 @@ TEST_F(SqliteQueueTest, OpenRejectsBadOptionsAndPaths) {
 }
 
 TEST_F(SqliteQueueTest, EmptyIdsAreRejected) {
-    auto queue = open_queue(dir_.db(), clock_);
-    auto jobs = open_jobs(dir_.db(), clock_);
+    auto queue = open_queue(db_in(dir_), clock_);
+    auto jobs = open_jobs(db_in(dir_), clock_);
     ASSERT_NE(queue, nullptr);
     ASSERT_NE(jobs, nullptr);
     EXPECT_EQ(queue->publish("", "b").code(), StatusCode::kInvalidArgument);
@@ -179,11 +180,11 @@ TEST_F(SqliteQueueTest, EmptyIdsAreRejected) {
 }
 
 TEST_F(SqliteQueueTest, UnreadableVariantsAreDataLoss) {
-    auto jobs = open_jobs(dir_.db(), clock_);
+    auto jobs = open_jobs(db_in(dir_), clock_);
     ASSERT_NE(jobs, nullptr);
     ASSERT_TRUE(jobs->submit({"img", "uploads", "k", "e", 1, "01", "{}"}).is_ok());
     for (const char* bad : {"not json", "{}", R"([{"name": 1}])"}) {
-        exec_raw(dir_.db(), std::string("UPDATE jobs SET variants = '") + bad + "'");
+        exec_raw(db_in(dir_), std::string("UPDATE jobs SET variants = '") + bad + "'");
         auto job = jobs->get("img");
         ASSERT_FALSE(job.is_ok()) << bad;
         EXPECT_EQ(job.status().code(), StatusCode::kDataLoss) << bad;

@@ -13,28 +13,14 @@
 #include "queue/job_store_contract_fixture.h"
 #include "queue/sqlite/sqlite_event_queue.h"
 #include "queue/sqlite/sqlite_job_store.h"
+#include "temp_dir.h"
 
 namespace imgpipe::queue::testing {
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = std::filesystem::temp_directory_path() / "imgpipe-queue-XXXXXX";
-        if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string db() const { return path_ + "/pipeline.db"; }
+using ::imgpipe::TempDir;
 
-  private:
-    std::string path_;
-};
+// The pipeline database in `dir`.
+inline std::string db_in(const TempDir& dir) { return dir.path() + "/pipeline.db"; }
 
 inline std::unique_ptr<SqliteEventQueue> open_queue(const std::string& db, Clock& clock,
                                                     int max_deliveries = 5) {
@@ -54,11 +40,11 @@ class SqliteQueueHarness final : public EventQueueHarness {
     SqliteQueueHarness(Clock& clock, int max_deliveries)
         : clock_(clock),
           max_deliveries_(max_deliveries),
-          queue_(open_queue(dir_.db(), clock, max_deliveries)) {}
+          queue_(open_queue(db_in(dir_), clock, max_deliveries)) {}
     bool ok() const { return queue_ != nullptr; }
     EventQueue& queue() override { return *queue_; }
     std::unique_ptr<EventQueue> open_peer() override {
-        return open_queue(dir_.db(), clock_, max_deliveries_);
+        return open_queue(db_in(dir_), clock_, max_deliveries_);
     }
 
   private:
@@ -70,10 +56,11 @@ class SqliteQueueHarness final : public EventQueueHarness {
 
 class SqliteJobsHarness final : public JobStoreHarness {
   public:
-    explicit SqliteJobsHarness(Clock& clock) : clock_(clock), jobs_(open_jobs(dir_.db(), clock)) {}
+    explicit SqliteJobsHarness(Clock& clock)
+        : clock_(clock), jobs_(open_jobs(db_in(dir_), clock)) {}
     bool ok() const { return jobs_ != nullptr; }
     JobStore& store() override { return *jobs_; }
-    std::unique_ptr<JobStore> open_peer() override { return open_jobs(dir_.db(), clock_); }
+    std::unique_ptr<JobStore> open_peer() override { return open_jobs(db_in(dir_), clock_); }
 
   private:
     TempDir dir_;

@@ -12,26 +12,11 @@
 #include "core/clock.h"
 #include "store/local/local_object_store.h"
 #include "store/object_store_contract_fixture.h"
+#include "temp_dir.h"
 
 namespace imgpipe::store::testing {
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = std::filesystem::temp_directory_path() / "imgpipe-store-XXXXXX";
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-  private:
-    std::string path_;
-};
+using ::imgpipe::TempDir;
 
 inline std::unique_ptr<LocalObjectStore> open_store(const std::string& dir,
                                                     FileSystem& fs = posix_file_system()) {

@@ -78,14 +78,6 @@ ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
 
 }  // namespace
 
-int64_t to_nanos(TimePoint t) {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint from_nanos(int64_t ns) {
-    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
-}
-
 std::string map_to_json(const std::map<std::string, std::string>& m) {
     // Header values are not guaranteed UTF-8; replacing bad bytes beats throwing mid-put.
     return nlohmann::json(m).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -115,15 +107,6 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path) 
     IMGPIPE_ASSIGN_OR_RETURN(auto reader, SqliteDb::open(path));
     IMGPIPE_RETURN_IF_ERROR(reader->exec("PRAGMA query_only=ON"));
     return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(writer), std::move(reader)));
-}
-
-Result<SqliteStatement*> SqliteIndex::Connection::stmt(const char* sql) {
-    auto it = statements.find(sql);
-    if (it == statements.end()) {
-        IMGPIPE_ASSIGN_OR_RETURN(auto prepared, db->prepare(sql));
-        it = statements.emplace(sql, std::move(prepared)).first;
-    }
-    return &it->second;
 }
 
 Status SqliteIndex::require_bucket(Connection& c, const std::string& bucket) {

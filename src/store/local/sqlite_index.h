@@ -100,14 +100,7 @@ class SqliteIndex {
     Result<CompletedUpload> complete_upload(const std::string& upload_id, const ObjectRow& object);
 
   private:
-    // One SQLite connection with its prepared-statement cache (keyed by the SQL literal).
-    struct Connection {
-        std::mutex mu;
-        std::unique_ptr<SqliteDb> db;                                 // GUARDED_BY(mu)
-        std::unordered_map<const char*, SqliteStatement> statements;  // GUARDED_BY(mu)
-        // REQUIRES: mu held.
-        Result<SqliteStatement*> stmt(const char* sql);
-    };
+    using Connection = SqliteConnection;
 
     SqliteIndex(std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader) {
         writer_.db = std::move(writer);
@@ -131,8 +124,6 @@ class SqliteIndex {
 };
 
 // Row (de)serialisation shared by the index files.
-int64_t to_nanos(TimePoint t);
-TimePoint from_nanos(int64_t ns);
 std::string map_to_json(const std::map<std::string, std::string>& m);
 std::map<std::string, std::string> map_from_json(const std::string& json);
 

@@ -292,3 +292,20 @@ def test_variants_do_not_trigger_jobs(server):
                   server.data_dir]).stdout.decode()
     for line in listed.splitlines()[1:]:
         assert " resized-" not in line and "manual/x.jpg" not in line, line
+
+
+def test_public_read_destination_gives_plain_urls(tmp_path):
+    """With the destination bucket public-read, variant URLs are plain (no signature) and an
+    anonymous GET reads them."""
+    srv = new_server(tmp_path / "data", roles=None,
+                     env={"IMGPIPE_S3_PUBLIC_READ_BUCKETS": "resized"})
+    srv.start()
+    try:
+        answer = presign(srv, {"filename": "open.jpg"})
+        browser_post(answer, SMALL)
+        job = wait_for_state(srv, answer["id"])
+        for v in job["variants"]:
+            assert v["url"] == f"{srv.endpoint}/resized/{v['key']}", v
+        assert_seed_variants(job, answer["key"])  # fetched anonymously through those URLs
+    finally:
+        srv.stop_and_check()

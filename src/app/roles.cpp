@@ -161,11 +161,12 @@ class Roles final : public RunningRoles {
         job.max_attempts = config_.max_attempts;
         job.initial_backoff = config_.retry_backoff;
         job.max_backoff = config_.max_retry_backoff;
+        job.cpu_slots = config_.worker_concurrency;
         runner_ = std::make_unique<pipeline::JobRunner>(
             pipeline::RunnerPorts{*store_, *processor_, *jobs_, *queue_, *image_ids_,
                                   webhooks_.get(), clock_},
             job);
-        pipeline::WorkerOptions workers{config_.worker_concurrency, config_.worker_lease};
+        pipeline::WorkerOptions workers{2 * config_.worker_concurrency, config_.worker_lease};
         workers_ = std::make_unique<pipeline::WorkerPool>(*queue_, *runner_, clock_, workers);
         workers_->start();
         log::info("workers started", {{"concurrency", config_.worker_concurrency}});

@@ -84,7 +84,8 @@ JobRunner::JobRunner(RunnerPorts ports, JobOptions options)
       ids_(ports.ids),
       webhooks_(ports.webhooks),
       clock_(ports.clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      cpu_slots_(std::max(1, options_.cpu_slots)) {}
 
 RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
     const std::string id = ids_.id_for(record.bucket, record.key);
@@ -174,16 +175,18 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
     }
 
     IMGPIPE_ASSIGN_OR_RETURN(std::string bytes, read_all(*reader->body, options_.max_source_bytes));
+    cpu_slots_.acquire();
     auto t_read = clock_.steady_now();
     auto deadline = t_read + options_.job_timeout;
-    IMGPIPE_ASSIGN_OR_RETURN(auto processed,
-                             processor_.process(bytes, spec, options_.image_limits, deadline));
+    auto processed = processor_.process(bytes, spec, options_.image_limits, deadline);
     made.process_ms =
         std::chrono::duration<double, std::milli>(clock_.steady_now() - t_read).count();
-    imaging::Size upright = processed.source.upright();
+    cpu_slots_.release();
+    if (!processed.is_ok()) return processed.status();
+    imaging::Size upright = processed->source.upright();
     made.original.width = upright.width;
     made.original.height = upright.height;
-    made.original.format = std::string(imaging::format_name(processed.source.format));
+    made.original.format = std::string(imaging::format_name(processed->source.format));
 
     // An upload of the same key since this run started makes its variants stale: storing them
     // now could overwrite the newer ones.
@@ -192,8 +195,8 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         return Status(StatusCode::kAborted, std::string(kSuperseded), "a later upload took over");
     }
     std::vector<store::PutRequest> puts;
-    for (size_t i = 0; i < processed.variants.size(); ++i) {
-        const imaging::Variant& v = processed.variants[i];
+    for (size_t i = 0; i < processed->variants.size(); ++i) {
+        const imaging::Variant& v = processed->variants[i];
         store::PutRequest& put = puts.emplace_back();
         put.bucket = options_.dest_bucket;
         put.key = output_key(options_.output_key_template, spec.variants[i], job.key, image_id);
@@ -202,11 +205,11 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         put.attributes.metadata["image-id"] = image_id;
         put.attributes.metadata["variant"] = v.name;
     }
-    auto stored = put_all(store_, puts, processed.variants);
+    auto stored = put_all(store_, puts, processed->variants);
     for (size_t i = 0; i < stored.size(); ++i) {
         if (!stored[i].is_ok()) return stored[i].status();
         const store::ObjectInfo& info = *stored[i];
-        const imaging::Variant& v = processed.variants[i];
+        const imaging::Variant& v = processed->variants[i];
         made.variants.push_back({v.name, info.bucket, info.key, v.width, v.height, info.size,
                                  std::string(imaging::format_name(v.format)), v.content_type});
         S3EventRecord created;

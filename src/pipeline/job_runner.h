@@ -15,6 +15,7 @@
 // thread.
 
 #include <chrono>
+#include <semaphore>
 #include <string>
 
 #include "core/clock.h"
@@ -38,6 +39,10 @@ struct JobOptions {
     imaging::SpecLimits spec_limits;
     imaging::Limits image_limits;
     uint64_t max_source_bytes = 256ull << 20;
+    // Images decoded and resized at once (worker.concurrency). The rest of a job — reading the
+    // original, storing the variants, mostly waits on the disk — runs outside this limit, so a
+    // pool with more threads than this keeps the cores busy while others wait for an fsync.
+    int cpu_slots = 2;
     std::chrono::milliseconds job_timeout{60'000};
     std::string cache_control = "public, max-age=86400";
     int max_attempts = 5;
@@ -106,6 +111,7 @@ class JobRunner {
     WebhookDispatcher* webhooks_;
     const Clock& clock_;
     const JobOptions options_;
+    std::counting_semaphore<> cpu_slots_;
 };
 
 }  // namespace imgpipe::pipeline

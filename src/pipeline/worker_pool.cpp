@@ -19,7 +19,7 @@ WorkerPool::WorkerPool(queue::EventQueue& queue, JobRunner& runner, const Clock&
 WorkerPool::~WorkerPool() { stop(); }
 
 void WorkerPool::start() {
-    for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this] { run(); });
+    for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run(); });
     heartbeat_ = std::thread([this] { heartbeat(); });
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// WorkerPool: `concurrency` threads that each claim one queue message at a time, run its job
+// WorkerPool: `threads` threads that each claim one queue message at a time, run its job
 // (JobRunner) and ack it, or release it for a retry after the runner's backoff. The queue holds
-// the backlog, durably, so a burst of uploads costs no memory here: at most `concurrency` images
+// the backlog, durably, so a burst of uploads costs no memory here: at most `threads` images
 // are in memory at once (the backpressure), the rest wait in SQLite. An idle worker sleeps until
 // something is published or a retry or lease falls due. A worker that dies mid-job (the process
 // is killed) loses nothing: the lease runs out and the message is delivered again. Leases are
@@ -26,7 +26,9 @@
 namespace imgpipe::pipeline {
 
 struct WorkerOptions {
-    int concurrency = 2;
+    // Jobs at once. Twice the runner's CPU slots: half of them read originals or wait for the
+    // disk to take variants while the others use the cores.
+    int threads = 4;
     // How long a claim holds a message without a heartbeat before it is delivered again.
     std::chrono::milliseconds lease{30'000};
 };

@@ -33,9 +33,10 @@ PHONE = TESTDATA / "phone-photos" / "Xiaomi_Mi_9T_KeyError.jpg"  # 12 MP, EXIF 6
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 1800x1200
 
-# 500 uploads: what bounds the server's memory is the worker pool (2 images in memory at once,
-# each a few MiB encoded plus its decoded pixels: 2725x2225x3 = 17 MiB and the resampled
-# intermediates), not the backlog, which waits in SQLite. Measured 65 MiB at the peak with 323
+# 500 uploads: what bounds the server's memory is the worker pool (with 2 CPU slots, 2 images
+# being decoded and resized — 2725x2225x3 = 17 MiB of pixels each plus the resampled
+# intermediates — and 2 more jobs reading an original or storing variants), not the backlog,
+# which waits in SQLite. Measured 65-78 MiB at the peak with 320-350
 # jobs queued; 160 MiB leaves room for allocator slack and still fails if the backlog were held
 # in memory (the 500 originals alone are 400 MB).
 RSS_BOUND_MIB = 160

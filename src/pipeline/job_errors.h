@@ -22,7 +22,8 @@ inline constexpr std::string_view kInvalidVariants = "InvalidVariants";
 inline constexpr std::string_view kSourceMissing = "SourceMissing";
 inline constexpr std::string_view kSourceTooLarge = "SourceTooLarge";
 inline constexpr std::string_view kRetriesExhausted = "RetriesExhausted";
-// Not a failure: a later upload of the key took the job over (the run stops, nothing stored).
+// Not a failure: a later upload of the key took the job over, or the image was deleted (the
+// run stops, nothing stored).
 inline constexpr std::string_view kSuperseded = "Superseded";
 
 // Whether a job that failed with `status` should be tried again later.

@@ -190,8 +190,13 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
 
     // An upload of the same key since this run started makes its variants stale: storing them
     // now could overwrite the newer ones.
-    IMGPIPE_ASSIGN_OR_RETURN(queue::Job current, jobs_.get(job.id));
-    if (current.sequencer != job.sequencer || current.state != queue::JobState::kProcessing) {
+    // (Or the image was deleted meanwhile: then nothing is to be stored either.)
+    auto current = jobs_.get(job.id);
+    if (!current.is_ok() && current.status().code() != StatusCode::kNotFound) {
+        return current.status();
+    }
+    if (!current.is_ok() || current->sequencer != job.sequencer ||
+        current->state != queue::JobState::kProcessing) {
         return Status(StatusCode::kAborted, std::string(kSuperseded), "a later upload took over");
     }
     std::vector<store::PutRequest> puts;

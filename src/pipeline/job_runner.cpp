@@ -87,7 +87,8 @@ JobRunner::JobRunner(RunnerPorts ports, JobOptions options)
       options_(std::move(options)),
       cpu_slots_(std::max(1, options_.cpu_slots)) {}
 
-RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
+RunResult JobRunner::run(const S3EventRecord& record, int attempt,
+                         std::chrono::system_clock::time_point published) {
     const std::string id = ids_.id_for(record.bucket, record.key);
     auto started = jobs_.start(id, record.sequencer);
     if (!started.is_ok()) {
@@ -106,8 +107,11 @@ RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
         return r;
     }
 
-    // From the object's creation (the event's time, to the millisecond) to this start.
+    // From the event entering the queue (right after the object's commit) to this start; and
+    // from the event's own time, taken before the store's commit and its fsync, to the ms.
     const double queued_ms =
+        std::chrono::duration<double, std::milli>(clock_.now() - published).count();
+    const double since_event_ms =
         std::chrono::duration<double, std::milli>(clock_.now() - record.time).count();
     auto t0 = clock_.steady_now();
     auto made = make_variants(job, id);
@@ -142,6 +146,7 @@ RunResult JobRunner::run(const S3EventRecord& record, int attempt) {
                            {"variants", made->variants.size()},
                            {"attempt", attempt},
                            {"queued_ms", queued_ms},
+                           {"since_event_ms", since_event_ms},
                            {"process_ms", made->process_ms},
                            {"duration_ms", ms.count()}});
     return {RunResult::kDone};

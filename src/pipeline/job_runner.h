@@ -87,7 +87,9 @@ class JobRunner {
 
     // Runs the job of `record` for the `attempt`-th time (the queue's delivery count). An attempt
     // past max_attempts (the earlier ones all crashed or timed out) fails the job at once.
-    RunResult run(const S3EventRecord& record, int attempt);
+    // `published`: when the event entered the queue (logged as the job's wait).
+    RunResult run(const S3EventRecord& record, int attempt,
+                  std::chrono::system_clock::time_point published);
 
     const JobOptions& options() const { return options_; }
 

@@ -74,7 +74,7 @@ Result<bool> WorkerPool::work_once() {
         std::lock_guard lock(inflight_mu_);
         inflight_[message.lease] = message;
     }
-    RunResult result = runner_.run(records->front(), message.deliveries);
+    RunResult result = runner_.run(records->front(), message.deliveries, message.published);
     {
         std::lock_guard lock(inflight_mu_);
         inflight_.erase(message.lease);

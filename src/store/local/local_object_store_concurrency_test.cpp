@@ -1,6 +1,7 @@
 // LocalObjectStore under concurrency: readers racing overwrites see a whole old or a whole new
 // object, never a mix; a reader that opened an object keeps its bytes after the object is
-// replaced or deleted; concurrent puts of different keys all land.
+// replaced or deleted; concurrent puts of different keys all land, and when their index commits
+// are grouped into one transaction a row that fails fails alone.
 
 #include <gtest/gtest.h>
 
@@ -101,6 +102,35 @@ TEST_F(LocalObjectStoreConcurrencyTest, ConcurrentPutsOfDifferentAndSameKeysAllL
     }
     // Exactly one data file per key: every replaced "shared" file was removed.
     EXPECT_EQ(files_under(data_, "objects").size(), kThreads * kPerThread + 1u);
+    EXPECT_TRUE(files_under(data_, "tmp").empty());
+}
+
+TEST_F(LocalObjectStoreConcurrencyTest, GroupedCommitsFailOneByOne) {
+    // Puts into a bucket that is deleted at once race puts into one that stays: whichever
+    // commits share a transaction, every put reports its own outcome and the store agrees.
+    ASSERT_TRUE(store_->create_bucket("gone").is_ok());
+    constexpr int kPuts = 24;
+    std::vector<Result<ObjectInfo>> results(kPuts, Status(StatusCode::kInternal, "", "unset"));
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kPuts; ++i) {
+        threads.emplace_back([&, i] {
+            const std::string bucket = i % 3 == 0 ? "gone" : "bkt";
+            results[i] = put_string(*store_, bucket, "k" + std::to_string(i), version(i));
+        });
+    }
+    (void)store_->delete_bucket("gone");  // succeeds only while no put landed in it
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < kPuts; ++i) {
+        const std::string bucket = i % 3 == 0 ? "gone" : "bkt";
+        const std::string key = "k" + std::to_string(i);
+        if (results[i].is_ok()) {
+            EXPECT_EQ(read_object(*store_, bucket, key), version(i)) << key;
+        } else {
+            EXPECT_EQ(bucket, "gone") << key << ": " << results[i].status().to_string();
+            EXPECT_EQ(results[i].status().reason(), "NoSuchBucket");
+            EXPECT_EQ(read_object(*store_, bucket, key), "error:NoSuchBucket");
+        }
+    }
     EXPECT_TRUE(files_under(data_, "tmp").empty());
 }
 

@@ -253,13 +253,54 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
 }
 
 Result<std::string> SqliteIndex::commit_object(const ObjectRow& row) {
+    // Each commit waits for an fsync; puts that arrive while one is in flight (the variants of
+    // one image, concurrent uploads) are committed together by the first of them, like
+    // leveldb's writer queue, instead of one fsync after another.
+    PendingCommit me{&row};
+    std::unique_lock group_lock(group_mu_);
+    group_.push_back(&me);
+    group_cv_.wait(group_lock, [&] { return me.done || group_.front() == &me; });
+    if (me.done) return std::move(me.result);
+    std::vector<PendingCommit*> batch(group_.begin(), group_.end());
+    group_lock.unlock();
+    {
+        std::lock_guard lock(writer_.mu);
+        commit_group(batch);
+    }
+    group_lock.lock();
+    for (PendingCommit* p : batch) {
+        p->done = true;
+        group_.pop_front();  // the batch is the front of the queue, in order
+    }
+    group_cv_.notify_all();
+    return std::move(me.result);
+}
+
+void SqliteIndex::commit_group(const std::vector<PendingCommit*>& batch) {
     Connection& c = writer_;
-    std::lock_guard lock(c.mu);
     SqliteTransaction txn(*c.db);
-    IMGPIPE_RETURN_IF_ERROR(txn.status());
-    IMGPIPE_ASSIGN_OR_RETURN(std::string replaced, commit_object_locked(row));
-    IMGPIPE_RETURN_IF_ERROR(txn.commit());
-    return replaced;
+    if (!txn.status().is_ok()) {
+        for (PendingCommit* p : batch) p->result = txn.status();
+        return;
+    }
+    for (PendingCommit* p : batch) {
+        Status st = c.db->exec("SAVEPOINT row");
+        if (st.is_ok()) {
+            p->result = commit_object_locked(*p->row);
+            st = p->result.is_ok() ? c.db->exec("RELEASE row")
+                                   : c.db->exec("ROLLBACK TO row; RELEASE row");
+        }
+        if (!st.is_ok()) {
+            // The savepoint machinery itself failed: no row can be trusted to be whole, so
+            // none is committed (the transaction rolls back when `txn` goes).
+            for (PendingCommit* q : batch) q->result = st;
+            return;
+        }
+    }
+    Status committed = txn.commit();
+    if (!committed.is_ok()) {
+        for (PendingCommit* p : batch) p->result = committed;
+    }
 }
 
 Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const std::string& key,

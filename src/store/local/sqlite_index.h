@@ -9,6 +9,8 @@
 // are no longer referenced, and the caller deletes those files after the commit.
 // Thread-safe: two connections (one for changes, one for reads), each used under its own mutex.
 
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,7 +64,9 @@ class SqliteIndex {
     // NoSuchBucket, NoSuchKey.
     Result<ObjectRow> get_object(const std::string& bucket, const std::string& key);
     // Inserts or replaces the row and appends its created event, atomically. Returns the data id
-    // it replaced ("" if none). NoSuchBucket.
+    // it replaced ("" if none). NoSuchBucket. Concurrent calls share one transaction and one
+    // fsync (group commit: the first caller commits for every row waiting with it, each row in a
+    // savepoint of its own so that one row's failure is its own).
     Result<std::string> commit_object(const ObjectRow& row);
     // Removes the row and appends an ObjectRemoved event. Returns the removed data id, "" when
     // the key did not exist (no event then). NoSuchBucket.
@@ -117,10 +121,23 @@ class SqliteIndex {
     Status append_event(const ObjectEvent& event);
     Result<std::vector<std::string>> delete_parts_locked(const std::string& upload_id);
 
+    // One commit_object call waiting in the group.
+    struct PendingCommit {
+        const ObjectRow* row;
+        Result<std::string> result = Status(StatusCode::kInternal, "", "not committed");
+        bool done = false;
+    };
+    // Commits `batch` in one transaction. REQUIRES: writer_.mu held.
+    void commit_group(const std::vector<PendingCommit*>& batch);
+
     // Changes go through writer_; lookups and listings through reader_, so in WAL mode a read
     // sees the last commit without waiting behind another commit's fsync.
     Connection writer_;
     Connection reader_;
+
+    std::mutex group_mu_;
+    std::condition_variable group_cv_;
+    std::deque<PendingCommit*> group_;  // GUARDED_BY(group_mu_); the front one commits
 };
 
 // Row (de)serialisation shared by the index files.

@@ -15,8 +15,8 @@ namespace imgpipe::queue {
 namespace {
 
 using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
-using testing::open_queue;
 using testing::db_in;
+using testing::open_queue;
 using testing::TempDir;
 
 // The body of a forked consumer: claims and acks until nothing is visible, writing each

@@ -16,11 +16,11 @@
 namespace imgpipe::queue {
 namespace {
 
+using testing::db_in;
 using testing::make_jobs_harness;
 using testing::make_queue_harness;
 using testing::open_jobs;
 using testing::open_queue;
-using testing::db_in;
 using testing::TempDir;
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, EventQueueContractTest,

@@ -9,16 +9,15 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <functional>
 #include <thread>
 
 #include "core/sqlite_db.h"
 #include "pipeline/webhook_test_receiver.h"
+#include "temp_dir.h"
 
 namespace imgpipe::pipeline {
 namespace {
@@ -65,17 +64,6 @@ struct Row {
 
 class WebhookDispatcherTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string pattern = std::filesystem::temp_directory_path() / "imgpipe-webhook-XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        db_path_ = dir_ + "/pipeline.db";
-    }
-    void TearDown() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-
     // Small real timeouts; backoff in fake seconds, so retries happen only when a test moves
     // the clock.
     static WebhookOptions options_for(std::vector<std::string> urls) {
@@ -130,8 +118,8 @@ class WebhookDispatcherTest : public ::testing::Test {
 
     int64_t now_ns() const { return clock_.now().time_since_epoch() / 1ns; }
 
-    std::string dir_;
-    std::string db_path_;
+    TempDir dir_;
+    const std::string db_path_ = dir_.path() + "/pipeline.db";
     FakeClock clock_;
 };
 

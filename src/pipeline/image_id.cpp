@@ -3,27 +3,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/base64url.h"
+
 namespace imgpipe::pipeline {
 namespace {
 
 constexpr size_t kIdLength = 22;
-
-std::string base64url_prefix(const unsigned char* bytes, size_t length, size_t chars) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < length && out.size() < chars; ++i) {
-        acc = (acc << 8) | bytes[i];
-        bits += 8;
-        while (bits >= 6 && out.size() < chars) {
-            bits -= 6;
-            out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-        }
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -55,7 +40,8 @@ std::string ImageIds::id_for(std::string_view bucket, std::string_view key) cons
     HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
          reinterpret_cast<const unsigned char*>(material.data()), material.size(), mac,
          &mac_length);
-    return base64url_prefix(mac, mac_length, kIdLength);
+    return base64url(std::string_view(reinterpret_cast<const char*>(mac), mac_length))
+        .substr(0, kIdLength);
 }
 
 }  // namespace imgpipe::pipeline

@@ -150,14 +150,14 @@ Status SqliteEventQueue::lease_error(const std::string& id) {
 }
 
 Status SqliteEventQueue::update_leased(const char* sql, const QueueMessage& message,
-                                       std::optional<int64_t> value) {
+                                       const std::function<void(SqliteStatement&)>& bind_more) {
     std::lock_guard lock(writer_.mu);
     IMGPIPE_ASSIGN_OR_RETURN(auto* s, writer_.stmt(sql));
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, message.id);
         s->bind_text(2, message.lease);
-        if (value) s->bind_int64(3, *value);
+        if (bind_more) bind_more(*s);
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     if (writer_.db->changes() == 0) return lease_error(message.id);
@@ -166,59 +166,41 @@ Status SqliteEventQueue::update_leased(const char* sql, const QueueMessage& mess
 
 Status SqliteEventQueue::ack(const QueueMessage& message) {
     return update_leased(
-        "DELETE FROM queue_messages WHERE id = ?1 AND lease = ?2 AND state = 'leased'", message,
-        std::nullopt);
+        "DELETE FROM queue_messages WHERE id = ?1 AND lease = ?2 AND state = 'leased'", message);
 }
 
 Status SqliteEventQueue::bury(const QueueMessage& message, const std::string& reason) {
-    std::lock_guard lock(writer_.mu);
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s,
-                             writer_.stmt("UPDATE queue_messages SET state = 'dead', died_ns = ?3, "
-                                          "reason = ?4, lease = NULL "
-                                          "WHERE id = ?1 AND lease = ?2 AND state = 'leased'"));
-    {
-        SqliteStatement::Use use(*s);
-        s->bind_text(1, message.id);
-        s->bind_text(2, message.lease);
-        s->bind_int64(3, now_ns());
-        s->bind_text(4, reason);
-        IMGPIPE_RETURN_IF_ERROR(s->run());
-    }
-    if (writer_.db->changes() == 0) return lease_error(message.id);
-    return Status::ok();
+    return update_leased(
+        "UPDATE queue_messages SET state = 'dead', died_ns = ?3, reason = ?4, lease = NULL "
+        "WHERE id = ?1 AND lease = ?2 AND state = 'leased'",
+        message, [&](SqliteStatement& s) {
+            s.bind_int64(3, now_ns());
+            s.bind_text(4, reason);
+        });
 }
 
 Status SqliteEventQueue::extend(const QueueMessage& message, std::chrono::milliseconds lease) {
     return update_leased(
         "UPDATE queue_messages SET visible_at_ns = ?3 "
         "WHERE id = ?1 AND lease = ?2 AND state = 'leased'",
-        message, now_ns() + nanos_of(lease));
+        message, [&](SqliteStatement& s) { s.bind_int64(3, now_ns() + nanos_of(lease)); });
 }
 
 Status SqliteEventQueue::release(const QueueMessage& message, std::chrono::milliseconds delay,
                                  const std::string& reason) {
-    const int64_t now = now_ns();
-    {
-        std::lock_guard lock(writer_.mu);
-        IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s,
-            writer_.stmt("UPDATE queue_messages SET "
-                         "state = CASE WHEN deliveries >= ?3 THEN 'dead' ELSE 'ready' END, "
-                         "died_ns = CASE WHEN deliveries >= ?3 THEN ?4 ELSE 0 END, "
-                         "visible_at_ns = ?4 + ?5, reason = ?6, lease = NULL "
-                         "WHERE id = ?1 AND lease = ?2 AND state = 'leased'"));
-        {
-            SqliteStatement::Use use(*s);
-            s->bind_text(1, message.id);
-            s->bind_text(2, message.lease);
-            s->bind_int64(3, options_.max_deliveries);
-            s->bind_int64(4, now);
-            s->bind_int64(5, nanos_of(delay));
-            s->bind_text(6, reason);
-            IMGPIPE_RETURN_IF_ERROR(s->run());
-        }
-        if (writer_.db->changes() == 0) return lease_error(message.id);
-    }
+    IMGPIPE_RETURN_IF_ERROR(
+        update_leased("UPDATE queue_messages SET "
+                      "state = CASE WHEN deliveries >= ?3 THEN 'dead' ELSE 'ready' END, "
+                      "died_ns = CASE WHEN deliveries >= ?3 THEN ?4 ELSE 0 END, "
+                      "visible_at_ns = ?4 + ?5, reason = ?6, lease = NULL "
+                      "WHERE id = ?1 AND lease = ?2 AND state = 'leased'",
+                      message, [&](SqliteStatement& s) {
+                          const int64_t now = now_ns();
+                          s.bind_int64(3, options_.max_deliveries);
+                          s.bind_int64(4, now);
+                          s.bind_int64(5, nanos_of(delay));
+                          s.bind_text(6, reason);
+                      }));
     work_.notify();
     return Status::ok();
 }

@@ -16,6 +16,7 @@
 // Thread-safe: a writer and a query-only reader connection, each used under its own mutex.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,10 +73,10 @@ class SqliteEventQueue final : public EventQueue {
     // Why a statement keyed by id and lease matched nothing: LeaseLost or NoSuchMessage.
     // REQUIRES: writer_.mu held.
     Status lease_error(const std::string& id);
-    // Runs `sql` with ?1 = id, ?2 = lease and ?3 = `value` (if any) on the writer;
+    // Runs `sql` with ?1 = id, ?2 = lease and whatever `bind_more` binds (?3 on) on the writer;
     // lease_error when it matched no row.
     Status update_leased(const char* sql, const QueueMessage& message,
-                         std::optional<int64_t> value);
+                         const std::function<void(SqliteStatement&)>& bind_more = nullptr);
 
     Clock& clock_;
     const QueueOptions options_;

@@ -1,7 +1,6 @@
 #include "pipeline/job_runner.h"
 
 #include <algorithm>
-#include <future>
 #include <random>
 
 #include "core/log.h"
@@ -18,30 +17,6 @@ void replace_all(std::string& text, std::string_view from, const std::string& to
         text.replace(at, from.size(), to);
         at += to.size();
     }
-}
-
-// Stores every variant at once: each put ends in fsyncs, and side by side their waits overlap
-// instead of adding up.
-std::vector<Result<store::ObjectInfo>> put_all(store::ObjectStore& store,
-                                               const std::vector<store::PutRequest>& puts,
-                                               const std::vector<imaging::Variant>& variants) {
-    auto put_one = [&](size_t i) {
-        StringByteSource body(variants[i].bytes);
-        return store.put_object(puts[i], body);
-    };
-    std::vector<std::future<Result<store::ObjectInfo>>> others;
-    try {
-        for (size_t i = 1; i < puts.size(); ++i) {
-            others.push_back(std::async(std::launch::async, put_one, i));
-        }
-    } catch (const std::system_error&) {
-        others.clear();  // no thread to be had: one after another, here (waits for the started)
-    }
-    std::vector<Result<store::ObjectInfo>> results;
-    if (!puts.empty()) results.push_back(put_one(0));
-    for (auto& f : others) results.push_back(f.get());
-    for (size_t i = results.size(); i < puts.size(); ++i) results.push_back(put_one(i));
-    return results;
 }
 
 }  // namespace
@@ -215,7 +190,13 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         put.attributes.metadata["image-id"] = image_id;
         put.attributes.metadata["variant"] = v.name;
     }
-    auto stored = put_all(store_, puts, processed->variants);
+    // All at once: the store overlaps their writes and may commit them together.
+    std::vector<StringByteSource> bodies;
+    bodies.reserve(processed->variants.size());
+    for (const auto& v : processed->variants) bodies.emplace_back(v.bytes);
+    std::vector<ByteSource*> body_ptrs;
+    for (auto& b : bodies) body_ptrs.push_back(&b);
+    auto stored = store_.put_objects(puts, body_ptrs);
     for (size_t i = 0; i < stored.size(); ++i) {
         if (!stored[i].is_ok()) return stored[i].status();
         const store::ObjectInfo& info = *stored[i];

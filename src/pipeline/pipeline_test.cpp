@@ -1,8 +1,8 @@
-// The pipeline end to end inside one process, on the real parts — LocalObjectStore (under a
-// fault-injecting file system), SqliteEventQueue, SqliteJobStore, VipsImageProcessor — with a
-// FakeClock so retries and backoff run without sleeping: an object put into the source bucket
-// is relayed from the store's outbox, claimed, resized and recorded. Output sizes are read from
-// the encoded files' own headers (JPEG SOF, PNG IHDR), not from what the pipeline reports.
+// The pipeline end to end inside one process, on the real parts — LocalObjectStore (the workers
+// write through a FaultInjectingStore), SqliteEventQueue, SqliteJobStore, VipsImageProcessor — with
+// a FakeClock so retries and backoff run without sleeping: an object put into the source bucket is
+// relayed from the store's outbox, claimed, resized and recorded. Output sizes are read from the
+// encoded files' own headers (JPEG SOF, PNG IHDR), not from what the pipeline reports.
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "core/clock.h"
-#include "core/fault_injecting_file_system.h"
 #include "imaging/vips/vips_image_processor.h"
 #include "pipeline/event_ingress.h"
 #include "pipeline/image_id.h"
@@ -20,6 +19,7 @@
 #include "pipeline/worker_pool.h"
 #include "queue/sqlite/sqlite_event_queue.h"
 #include "queue/sqlite/sqlite_job_store.h"
+#include "store/fault_injecting_store.h"
 #include "store/local/local_object_store.h"
 #include "store/local/local_store_test_util.h"
 #include "temp_dir.h"
@@ -79,10 +79,11 @@ Size png_size(const std::string& b) {
 class PipelineTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        store_ = store::testing::open_store(dir_.path() + "/data", fs_);
+        store_ = store::testing::open_store(dir_.path() + "/data");
         ASSERT_NE(store_, nullptr);
         ASSERT_TRUE(store_->create_bucket("uploads").is_ok());
         ASSERT_TRUE(store_->create_bucket("resized").is_ok());
+        faulty_store_ = std::make_unique<store::FaultInjectingStore>(*store_);
         const std::string db = dir_.path() + "/pipeline.db";
         auto q = queue::SqliteEventQueue::open(db, clock_, {.max_deliveries = kMaxAttempts + 1});
         ASSERT_TRUE(q.is_ok()) << q.status().to_string();
@@ -102,7 +103,8 @@ class PipelineTest : public ::testing::Test {
         options.initial_backoff = milliseconds(100);
         options.max_backoff = milliseconds(400);
         runner_ = std::make_unique<JobRunner>(
-            RunnerPorts{*store_, *processor_, *jobs_, *queue_, ids_, nullptr, clock_}, options);
+            RunnerPorts{*faulty_store_, *processor_, *jobs_, *queue_, ids_, nullptr, clock_},
+            options);
         // Never started: the tests turn the crank themselves with work_once().
         pool_ = std::make_unique<WorkerPool>(*queue_, *runner_, clock_,
                                              WorkerOptions{1, milliseconds(60'000)});
@@ -151,9 +153,9 @@ class PipelineTest : public ::testing::Test {
     static constexpr int kMaxAttempts = 3;
     const ImageIds ids_{"uploads/", "test secret"};
     TempDir dir_;
-    FaultInjectingFileSystem fs_{posix_file_system()};
     FakeClock clock_;
     std::unique_ptr<store::LocalObjectStore> store_;
+    std::unique_ptr<store::FaultInjectingStore> faulty_store_;  // what the runner writes through
     std::unique_ptr<queue::SqliteEventQueue> queue_;
     std::unique_ptr<queue::SqliteJobStore> jobs_;
     std::unique_ptr<imaging::ImageProcessor> processor_;
@@ -243,9 +245,9 @@ TEST_F(PipelineTest, FailedStoreWriteIsRetriedAfterBackoffAndSucceeds) {
     const std::string key = "uploads/AbCdEfGhIjKlMnOpQrSt_4/cat.jpg";
     put(key, read_testdata(kPhoto));
     relay();
-    fs_.fail_next(FaultInjectingFileSystem::Op::kSync);  // one variant's fsync
+    faulty_store_->fail_next_puts(1);  // one variant's
     EXPECT_TRUE(work());
-    EXPECT_EQ(fs_.injected_failures(), 1);
+    EXPECT_EQ(faulty_store_->injected_failures(), 1);
     queue::Job waiting = job(key);
     EXPECT_EQ(waiting.state, JobState::kPending);
     EXPECT_EQ(waiting.error_code, "IoError");
@@ -270,7 +272,7 @@ TEST_F(PipelineTest, TransientFaultsOnEveryAttemptEndInTheDeadLetters) {
     const std::string key = "uploads/AbCdEfGhIjKlMnOpQrSt_5/cat.jpg";
     put(key, read_testdata(kPhoto));
     relay();
-    fs_.fail_all(FaultInjectingFileSystem::Op::kSync, dir_.path());
+    faulty_store_->fail_all_puts(true);
     for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
         EXPECT_TRUE(work()) << attempt;
         clock_.advance(milliseconds(1000));
@@ -333,7 +335,7 @@ TEST_F(PipelineTest, EventsLeftInTheOutboxAreRelayedByTheNextStore) {
     // A crash before the relay ran: the next process's store still has the event.
     relay_.reset();
     store_.reset();
-    store_ = store::testing::open_store(dir_.path() + "/data", fs_);
+    store_ = store::testing::open_store(dir_.path() + "/data");
     ASSERT_NE(store_, nullptr);
     relay_ = std::make_unique<OutboxRelay>(*store_, *queue_, *ingress_, "us-east-1");
     EXPECT_EQ(relay(), 1);

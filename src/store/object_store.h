@@ -20,11 +20,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "core/byte_source.h"
 #include "core/result.h"
+#include "core/side_by_side.h"
 
 namespace imgpipe::store {
 
@@ -139,6 +141,15 @@ class ObjectStore {
     // Streams `body` into the store and atomically makes it visible. NoSuchBucket,
     // KeyTooLongError, BadDigest, EntityTooLarge, EntityTooSmall, or the body's own error.
     virtual Result<ObjectInfo> put_object(const PutRequest& request, ByteSource& body) = 0;
+    // put_object for several objects, each succeeding or failing on its own, results in the
+    // order given; requests[i] takes bodies[i]. For the variants of one image: this default
+    // runs the puts side by side; a store may also make them durable together (the local one
+    // commits them in one index transaction).
+    virtual std::vector<Result<ObjectInfo>> put_objects(std::span<const PutRequest> requests,
+                                                        std::span<ByteSource* const> bodies) {
+        return side_by_side(requests.size(),
+                            [&](size_t i) { return put_object(requests[i], *bodies[i]); });
+    }
     // NoSuchBucket, NoSuchKey.
     virtual Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key) = 0;
     // NoSuchBucket, NoSuchKey. With `range`, the body yields only those bytes.

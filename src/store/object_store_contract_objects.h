@@ -281,4 +281,29 @@ TEST_P(ObjectStoreContractTest, DribblingBodyIsStoredWhole) {
     EXPECT_EQ(get("dribble"), data);
 }
 
+TEST_P(ObjectStoreContractTest, PutObjectsStoresEachOnItsOwn) {
+    // Small and large bodies side by side, and two that must fail without taking the others.
+    const std::vector<std::string> data = {"small", pattern(3 * 1024 * 1024 + 1, 7), "", "x"};
+    std::vector<PutRequest> requests = {{bucket(), "batch/small"},
+                                        {bucket(), "batch/large"},
+                                        {harness_->bucket_name("no-such-bucket"), "batch/lost"},
+                                        {bucket(), "batch/digest"}};
+    requests[3].expected_md5 = md5_raw("not x");
+    std::vector<StringByteSource> bodies(data.begin(), data.end());
+    std::vector<ByteSource*> body_ptrs;
+    for (auto& b : bodies) body_ptrs.push_back(&b);
+
+    auto results = store().put_objects(requests, body_ptrs);
+    ASSERT_EQ(results.size(), 4u);
+    ASSERT_TRUE(results[0].is_ok()) << results[0].status().to_string();
+    ASSERT_TRUE(results[1].is_ok()) << results[1].status().to_string();
+    EXPECT_EQ(results[0]->etag, to_hex(md5_raw(data[0])));
+    EXPECT_EQ(results[1]->size, data[1].size());
+    EXPECT_EQ(results[2].status().reason(), "NoSuchBucket");
+    EXPECT_EQ(results[3].status().reason(), "BadDigest");
+    EXPECT_EQ(get("batch/small"), data[0]);
+    EXPECT_EQ(get("batch/large"), data[1]);
+    EXPECT_EQ(head_reason("batch/digest"), "NoSuchKey");
+}
+
 }  // namespace imgpipe::store

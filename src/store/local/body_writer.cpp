@@ -45,8 +45,14 @@ std::string Md5::finish() {
 
 Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSource& body,
                                const BodyLimits& limits) {
-    IMGPIPE_ASSIGN_OR_RETURN(auto file, fs.create_file(path));
+    // The file is created once the body is known to need one: a body that fits
+    // limits.inline_limit is returned in memory and never touches the disk.
+    std::unique_ptr<WritableFile> file;
     RemoveOnFailure cleanup(fs, path);
+    auto create = [&]() -> Status {
+        IMGPIPE_ASSIGN_OR_RETURN(file, fs.create_file(path));
+        return Status::ok();
+    };
     std::unique_ptr<char[]> buffer(new char[kIoBufferSize]);
     size_t filled = 0;
     uint64_t total = 0;
@@ -59,7 +65,10 @@ Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSour
     std::optional<BufferPipe> pipe;
     for (;;) {
         if (filled == kIoBufferSize) {
-            if (!pipe) pipe.emplace(kIoBufferSize, consume);
+            if (!pipe) {
+                IMGPIPE_RETURN_IF_ERROR(create());
+                pipe.emplace(kIoBufferSize, consume);
+            }
             IMGPIPE_RETURN_IF_ERROR(pipe->submit(std::move(buffer), filled));
             buffer = pipe->take();
             filled = 0;
@@ -80,15 +89,23 @@ Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSour
                                                       " bytes is under the minimum of " +
                                                       std::to_string(limits.min_size));
     }
+    const bool in_memory = !pipe && total <= limits.inline_limit;
     if (pipe) {
         if (filled > 0) IMGPIPE_RETURN_IF_ERROR(pipe->submit(std::move(buffer), filled));
         IMGPIPE_RETURN_IF_ERROR(pipe->finish());
-    } else if (filled > 0) {
+    } else if (in_memory) {
+        if (limits.compute_md5) md5.update({buffer.get(), filled});
+    } else {
+        IMGPIPE_RETURN_IF_ERROR(create());
         IMGPIPE_RETURN_IF_ERROR(consume({buffer.get(), filled}));
     }
-    WrittenBody written{total, limits.compute_md5 ? md5.finish() : std::string()};
+    WrittenBody written{total, limits.compute_md5 ? md5.finish() : std::string(), std::nullopt};
     if (limits.expected_md5 && *limits.expected_md5 != written.md5) {
         return invalid_argument("BadDigest", "Content-MD5 does not match the body");
+    }
+    if (in_memory) {
+        written.inline_bytes.emplace(buffer.get(), filled);
+        return written;
     }
     IMGPIPE_RETURN_IF_ERROR(file->sync());
     IMGPIPE_RETURN_IF_ERROR(file->close());

@@ -1,14 +1,14 @@
 #pragma once
 // Writing bodies to disk and reading them back, for the local store.
 //
-// write_body streams a ByteSource into a new file through 1 MiB buffers (one write(2) per MiB,
-// memory flat whatever the size; past the first MiB the writes run on a BackgroundAppender
-// while the next buffer is read and hashed), computing MD5 and enforcing the size limits as it
-// goes: it stops reading as soon as max_size is crossed. On success the file is fsynced and closed;
-// on any failure it is removed. publish_file renames such a file into place and fsyncs the
-// directory. FileRangeSource and ConcatFileSource are ByteSources over stored files; holding
-// the open file keeps its bytes readable even after a newer put unlinks it.
-// Functions are thread-safe; each ByteSource is used by one thread at a time.
+// write_body streams a ByteSource into a new file (or, when small, into memory) through 1 MiB
+// buffers (one write(2) per MiB, memory flat whatever the size; past the first MiB the writes run
+// on a BackgroundAppender while the next buffer is read and hashed), computing MD5 and enforcing
+// the size limits as it goes: it stops reading as soon as max_size is crossed. On success the file
+// is fsynced and closed; on any failure it is removed. publish_file renames such a file into place
+// and fsyncs the directory. FileRangeSource and ConcatFileSource are ByteSources over stored files;
+// holding the open file keeps its bytes readable even after a newer put unlinks it. Functions are
+// thread-safe; each ByteSource is used by one thread at a time.
 
 #include <openssl/evp.h>
 
@@ -45,16 +45,20 @@ struct BodyLimits {
     uint64_t max_size = UINT64_MAX;
     std::optional<std::string> expected_md5;  // 16 raw bytes
     bool compute_md5 = true;
+    // A body of at most this many bytes is returned in WrittenBody::inline_bytes and no file
+    // is created (the local store keeps such objects in its index).
+    uint64_t inline_limit = 0;
 };
 
 struct WrittenBody {
     uint64_t size = 0;
-    std::string md5;  // 16 raw bytes; empty when not computed
+    std::string md5;                          // 16 raw bytes; empty when not computed
+    std::optional<std::string> inline_bytes;  // the body, when it fit BodyLimits::inline_limit
 };
 
-// Streams `body` into a new file at `path`. EntityTooLarge / EntityTooSmall / BadDigest per
-// `limits`, the body's own error unchanged, or the file system's error; the file is removed on
-// every failure.
+// Streams `body` into a new file at `path` (or into memory, per limits.inline_limit).
+// EntityTooLarge / EntityTooSmall / BadDigest per `limits`, the body's own error unchanged, or the
+// file system's error; the file is removed on every failure.
 Result<WrittenBody> write_body(FileSystem& fs, const std::string& path, ByteSource& body,
                                const BodyLimits& limits);
 

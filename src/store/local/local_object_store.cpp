@@ -11,6 +11,20 @@ namespace {
 // lookup then names the new file. More than a few misses in a row means real damage.
 constexpr int kOpenAttempts = 8;
 
+// The limits a PutRequest sets on its body. InvalidDigest for a malformed expected MD5.
+Result<BodyLimits> put_limits(const PutRequest& request) {
+    BodyLimits limits;
+    limits.min_size = request.min_size;
+    limits.max_size = request.max_size;
+    if (request.expected_md5) {
+        if (request.expected_md5->size() != 16) {
+            return invalid_argument("InvalidDigest", "Content-MD5 must be 16 bytes");
+        }
+        limits.expected_md5 = request.expected_md5;
+    }
+    return limits;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::string& data_dir,
@@ -108,49 +122,84 @@ Result<BucketInfo> LocalObjectStore::head_bucket(const std::string& bucket) {
 
 Result<std::vector<BucketInfo>> LocalObjectStore::list_buckets() { return index_->list_buckets(); }
 
-Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, ByteSource& body,
-                                                  const BodyLimits& limits) {
+Result<ObjectRow> LocalObjectStore::write_object(const PutRequest& request, ByteSource& body,
+                                                 BodyLimits limits) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
     // Fail before reading a possibly huge body into a bucket that does not exist.
     IMGPIPE_RETURN_IF_ERROR(index_->get_bucket(request.bucket).status());
 
-    std::string id = DataLayout::new_id();
-    std::string temp = layout_.temp_path(id);
-    IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, body, limits));
-    std::string path = layout_.object_path(id);
-    IMGPIPE_RETURN_IF_ERROR(publish_object(temp, id));
-
     ObjectRow row;
+    row.data_id = DataLayout::new_id();
+    limits.inline_limit = kInlineLimit;
+    IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written,
+                             write_body(fs_, layout_.temp_path(row.data_id), body, limits));
+    if (written.inline_bytes) {
+        row.data_inline = true;
+        row.inline_bytes = std::move(*written.inline_bytes);
+    } else {
+        IMGPIPE_RETURN_IF_ERROR(publish_object(layout_.temp_path(row.data_id), row.data_id));
+    }
     row.info.bucket = request.bucket;
     row.info.key = request.key;
     row.info.size = written.size;
     row.info.etag = to_hex(written.md5);
     row.info.last_modified = clock_.now();
     row.info.attributes = request.attributes;
-    row.data_id = id;
     row.created_by = request.created_by;
-    auto replaced = index_->commit_object(row);
-    if (!replaced.is_ok()) {
-        (void)fs_.remove(path);
-        return replaced.status();
+    return row;
+}
+
+std::vector<Result<ObjectInfo>> LocalObjectStore::commit_objects(std::vector<ObjectRow> rows) {
+    auto replaced = index_->commit_objects(rows);
+    std::vector<Result<ObjectInfo>> results;
+    bool any = false;
+    for (size_t i = 0; i < rows.size(); ++i) {
+        if (!replaced[i].is_ok()) {
+            if (!rows[i].data_inline) remove_object_file(rows[i].data_id);
+            results.push_back(replaced[i].status());
+            continue;
+        }
+        any = true;
+        // Readers that already opened the old file keep reading it; new readers get the new row.
+        if (!replaced[i]->empty()) remove_object_file(*replaced[i]);
+        results.push_back(std::move(rows[i].info));
     }
-    events_committed_.notify();
-    // Readers that already opened the old file keep reading it; new readers get the new row.
-    if (!replaced->empty()) remove_object_file(*replaced);
-    return std::move(row.info);
+    if (any) events_committed_.notify();
+    return results;
+}
+
+Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, ByteSource& body,
+                                                  const BodyLimits& limits) {
+    IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row, write_object(request, body, limits));
+    std::vector<ObjectRow> rows;
+    rows.push_back(std::move(row));
+    return std::move(commit_objects(std::move(rows)).front());
 }
 
 Result<ObjectInfo> LocalObjectStore::put_object(const PutRequest& request, ByteSource& body) {
-    BodyLimits limits;
-    limits.min_size = request.min_size;
-    limits.max_size = request.max_size;
-    if (request.expected_md5) {
-        if (request.expected_md5->size() != 16) {
-            return invalid_argument("InvalidDigest", "Content-MD5 must be 16 bytes");
-        }
-        limits.expected_md5 = request.expected_md5;
-    }
+    IMGPIPE_ASSIGN_OR_RETURN(BodyLimits limits, put_limits(request));
     return store_object(request, body, limits);
+}
+
+std::vector<Result<ObjectInfo>> LocalObjectStore::put_objects(std::span<const PutRequest> requests,
+                                                              std::span<ByteSource* const> bodies) {
+    // The bodies are written side by side (large ones wait on their own fsyncs), then every
+    // row that was written is committed in one transaction: one fsync for all.
+    auto written = side_by_side(requests.size(), [&](size_t i) -> Result<ObjectRow> {
+        IMGPIPE_ASSIGN_OR_RETURN(BodyLimits limits, put_limits(requests[i]));
+        return write_object(requests[i], *bodies[i], limits);
+    });
+    std::vector<ObjectRow> rows;
+    for (auto& w : written) {
+        if (w.is_ok()) rows.push_back(std::move(w).value());
+    }
+    auto committed = commit_objects(std::move(rows));
+    std::vector<Result<ObjectInfo>> results;
+    auto next = committed.begin();
+    for (auto& w : written) {
+        results.push_back(w.is_ok() ? std::move(*next++) : Result<ObjectInfo>(w.status()));
+    }
+    return results;
 }
 
 Result<ObjectInfo> LocalObjectStore::head_object(const std::string& bucket,
@@ -159,15 +208,39 @@ Result<ObjectInfo> LocalObjectStore::head_object(const std::string& bucket,
     return std::move(row.info);
 }
 
-Result<std::pair<ObjectRow, std::unique_ptr<ReadableFile>>> LocalObjectStore::open_current(
-    const std::string& bucket, const std::string& key) {
+Result<ObjectReader> LocalObjectStore::open_current(const std::string& bucket,
+                                                    const std::string& key,
+                                                    std::optional<ByteRange> range) {
     Status last;
     for (int attempt = 0; attempt < kOpenAttempts; ++attempt) {
-        IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row, index_->get_object(bucket, key));
-        auto file = fs_.open_file(layout_.object_path(row.data_id));
-        if (file.is_ok()) return std::make_pair(std::move(row), std::move(file).value());
-        last = file.status();
-        if (last.code() != StatusCode::kNotFound) return last;
+        IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row,
+                                 index_->get_object(bucket, key, /*with_inline_bytes=*/true));
+        uint64_t first = 0;
+        uint64_t length = row.info.size;
+        if (range) {
+            if (range->first > range->last || range->last >= row.info.size) {
+                return Status(
+                    StatusCode::kOutOfRange, "InvalidRange",
+                    "range outside the object of " + std::to_string(row.info.size) + " bytes");
+            }
+            first = range->first;
+            length = range->last - range->first + 1;
+        }
+        ObjectReader reader;
+        if (row.data_inline) {
+            reader.body = std::make_unique<StringByteSource>(
+                row.inline_bytes.substr(static_cast<size_t>(first), static_cast<size_t>(length)));
+        } else {
+            auto file = fs_.open_file(layout_.object_path(row.data_id));
+            if (!file.is_ok()) {
+                last = file.status();
+                if (last.code() != StatusCode::kNotFound) return last;
+                continue;
+            }
+            reader.body = std::make_unique<FileRangeSource>(std::move(file).value(), first, length);
+        }
+        reader.info = std::move(row.info);
+        return reader;
     }
     return Status(StatusCode::kDataLoss, "DataLoss",
                   "object file missing for " + bucket + ": " + last.message());
@@ -175,23 +248,7 @@ Result<std::pair<ObjectRow, std::unique_ptr<ReadableFile>>> LocalObjectStore::op
 
 Result<ObjectReader> LocalObjectStore::get_object(const std::string& bucket, const std::string& key,
                                                   std::optional<ByteRange> range) {
-    IMGPIPE_ASSIGN_OR_RETURN(auto current, open_current(bucket, key));
-    auto& [row, file] = current;
-    uint64_t first = 0;
-    uint64_t length = row.info.size;
-    if (range) {
-        if (range->first > range->last || range->last >= row.info.size) {
-            return Status(
-                StatusCode::kOutOfRange, "InvalidRange",
-                "range outside the object of " + std::to_string(row.info.size) + " bytes");
-        }
-        first = range->first;
-        length = range->last - range->first + 1;
-    }
-    ObjectReader reader;
-    reader.info = std::move(row.info);
-    reader.body = std::make_unique<FileRangeSource>(std::move(file), first, length);
-    return reader;
+    return open_current(bucket, key, range);
 }
 
 Status LocalObjectStore::delete_object(const std::string& bucket, const std::string& key) {
@@ -207,16 +264,15 @@ Result<ObjectInfo> LocalObjectStore::copy_object(const std::string& src_bucket,
                                                  const std::string& src_key,
                                                  const PutRequest& dest) {
     // Streamed rather than hard-linked: the FileSystem port has no link(), and a private copy
-    // keeps "one data file per row" true, which the sweep and the unlink-on-replace rely on.
-    IMGPIPE_ASSIGN_OR_RETURN(auto current, open_current(src_bucket, src_key));
-    auto& [row, file] = current;
-    FileRangeSource source(std::move(file), 0, row.info.size);
+    // keeps "one data file (or inline row) per object" true, which the sweep and the
+    // unlink-on-replace rely on.
+    IMGPIPE_ASSIGN_OR_RETURN(ObjectReader source, open_current(src_bucket, src_key, std::nullopt));
     PutRequest request = dest;
     request.created_by = CreatedBy::kCopy;
     BodyLimits limits;
     limits.min_size = dest.min_size;
     limits.max_size = dest.max_size;
-    return store_object(request, source, limits);
+    return store_object(request, *source.body, limits);
 }
 
 Result<std::vector<ObjectEvent>> LocalObjectStore::read_events(int64_t after_seq, int limit) {

@@ -1,6 +1,7 @@
 #include "store/local/local_object_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 
@@ -10,7 +11,9 @@
 namespace imgpipe::store {
 namespace {
 
+using testing::file_sized;
 using testing::files_under;
+using testing::inline_rows;
 using testing::LocalHarness;
 using testing::open_store;
 using testing::put_string;
@@ -109,7 +112,7 @@ TEST_F(LocalObjectStoreTest, StateSurvivesReopen) {
 }
 
 TEST_F(LocalObjectStoreTest, ReopenSweepsWhatACrashLeftBehind) {
-    ASSERT_TRUE(put_string(*store_, "uploads", "keep", "kept").is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "keep", file_sized("kept")).is_ok());
     store_.reset();
     auto kept = files_under(data_, "objects");
     ASSERT_EQ(kept.size(), 1u);
@@ -127,13 +130,13 @@ TEST_F(LocalObjectStoreTest, ReopenSweepsWhatACrashLeftBehind) {
     EXPECT_TRUE(files_under(data_, "tmp").empty());
     EXPECT_TRUE(files_under(data_, "parts").empty());
     EXPECT_EQ(files_under(data_, "objects"), kept);
-    EXPECT_EQ(read_object(*store_, "uploads", "keep"), "kept");
+    EXPECT_EQ(read_object(*store_, "uploads", "keep"), file_sized("kept"));
 }
 
 TEST_F(LocalObjectStoreTest, KeysNeverBecomeFileNames) {
     for (const char* key : {"../../escape", "/etc/passwd", "a/../../../b", "..", "x//y"}) {
-        ASSERT_TRUE(put_string(*store_, "uploads", key, key).is_ok()) << key;
-        EXPECT_EQ(read_object(*store_, "uploads", key), key);
+        ASSERT_TRUE(put_string(*store_, "uploads", key, file_sized(key)).is_ok()) << key;
+        EXPECT_EQ(read_object(*store_, "uploads", key), file_sized(key));
     }
     // Everything is inside the data dir, under generated names.
     std::vector<std::string> outside;
@@ -151,12 +154,88 @@ TEST_F(LocalObjectStoreTest, KeysNeverBecomeFileNames) {
 }
 
 TEST_F(LocalObjectStoreTest, ReplacedAndDeletedDataFilesAreRemoved) {
-    ASSERT_TRUE(put_string(*store_, "uploads", "k", "v1").is_ok());
-    ASSERT_TRUE(put_string(*store_, "uploads", "k", "v2").is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", file_sized("v1")).is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", file_sized("v2")).is_ok());
     EXPECT_EQ(files_under(data_, "objects").size(), 1u);
     ASSERT_TRUE(store_->delete_object("uploads", "k").is_ok());
     EXPECT_TRUE(files_under(data_, "objects").empty());
     EXPECT_TRUE(files_under(data_, "tmp").empty());
+}
+
+TEST_F(LocalObjectStoreTest, SmallObjectsLiveInTheIndexLargeOnesInFiles) {
+    const std::string at_limit(LocalObjectStore::kInlineLimit, 's');
+    const std::string past_limit = at_limit + "!";
+    ASSERT_TRUE(put_string(*store_, "uploads", "small", at_limit).is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "empty", "").is_ok());
+    EXPECT_TRUE(files_under(data_, "objects").empty());
+    EXPECT_EQ(inline_rows(data_), 2);
+    ASSERT_TRUE(put_string(*store_, "uploads", "large", past_limit).is_ok());
+    EXPECT_EQ(files_under(data_, "objects").size(), 1u);
+    EXPECT_TRUE(files_under(data_, "tmp").empty());
+
+    EXPECT_EQ(read_object(*store_, "uploads", "small"), at_limit);
+    EXPECT_EQ(read_object(*store_, "uploads", "empty"), "");
+    auto head = store_->head_object("uploads", "small");
+    ASSERT_TRUE(head.is_ok());
+    EXPECT_EQ(head->size, at_limit.size());
+    // A range of an inline object, and a copy of one.
+    ASSERT_TRUE(put_string(*store_, "uploads", "abc", "0123456789").is_ok());
+    auto range = store_->get_object("uploads", "abc", ByteRange{3, 5});
+    ASSERT_TRUE(range.is_ok());
+    EXPECT_EQ(*read_all(*range->body, 100), "345");
+    ASSERT_TRUE(store_->copy_object("uploads", "abc", PutRequest{"uploads", "abc-copy"}).is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "abc-copy"), "0123456789");
+    EXPECT_EQ(inline_rows(data_), 4);
+
+    // Kept across a reopen (the bytes were committed with their rows).
+    store_.reset();
+    store_ = open_store(data_);
+    ASSERT_NE(store_, nullptr);
+    EXPECT_EQ(read_object(*store_, "uploads", "small"), at_limit);
+    EXPECT_EQ(read_object(*store_, "uploads", "large"), past_limit);
+}
+
+TEST_F(LocalObjectStoreTest, ReplacingOrDeletingAnInlineObjectRemovesItsBytes) {
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "inline one").is_ok());
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "inline two").is_ok());
+    EXPECT_EQ(inline_rows(data_), 1);
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", file_sized("a file")).is_ok());
+    EXPECT_EQ(inline_rows(data_), 0);
+    EXPECT_EQ(files_under(data_, "objects").size(), 1u);
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "inline again").is_ok());
+    EXPECT_TRUE(files_under(data_, "objects").empty());
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), "inline again");
+    ASSERT_TRUE(store_->delete_object("uploads", "k").is_ok());
+    EXPECT_EQ(inline_rows(data_), 0);
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), "error:NoSuchKey");
+}
+
+TEST_F(LocalObjectStoreTest, OpensAnIndexFromBeforeInlineObjects) {
+    // The objects table as the first releases created it, with one file-backed row.
+    store_.reset();
+    std::filesystem::remove(data_ + "/index.db");
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data_ + "/index.db").c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "CREATE TABLE buckets (name TEXT PRIMARY KEY, created_ns INTEGER NOT NULL) WITHOUT ROWID;"
+        "INSERT INTO buckets VALUES ('uploads', 0);"
+        "CREATE TABLE objects (bucket TEXT NOT NULL, key BLOB NOT NULL, size INTEGER NOT NULL, "
+        "etag TEXT NOT NULL, content_type TEXT NOT NULL, metadata TEXT NOT NULL, headers TEXT NOT "
+        "NULL, last_modified_ns INTEGER NOT NULL, data_id TEXT NOT NULL, created_by INTEGER NOT "
+        "NULL, PRIMARY KEY (bucket, key)) WITHOUT ROWID;"
+        "INSERT INTO objects VALUES ('uploads', CAST('old' AS BLOB), 3, 'etag', '', '{}', '{}', 0, "
+        "'" +
+        std::string(32, 'b') + "', 0);";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    std::filesystem::create_directories(data_ + "/objects/bb");
+    std::ofstream(data_ + "/objects/bb/" + std::string(32, 'b')) << "old";
+
+    store_ = open_store(data_);
+    ASSERT_NE(store_, nullptr);
+    EXPECT_EQ(read_object(*store_, "uploads", "old"), "old");
+    ASSERT_TRUE(put_string(*store_, "uploads", "new", "small").is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "new"), "small");
 }
 
 TEST_F(LocalObjectStoreTest, OpenFailsCleanlyOnUnusableDataDir) {

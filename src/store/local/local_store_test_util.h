@@ -1,8 +1,10 @@
 #pragma once
 // Test helpers for LocalObjectStore tests: a self-deleting temp dir, a contract-suite harness,
-// and inspection of what files the store left on disk. Test-only.
+// and inspection of what the store left on disk (files, and inline rows read straight from the
+// index with SQLite). Test-only.
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -47,6 +49,30 @@ inline std::vector<std::string> files_under(const std::string& dir, const std::s
     }
     std::sort(out.begin(), out.end());
     return out;
+}
+
+// `text` padded past LocalObjectStore::kInlineLimit, so that it is stored in a file of its own.
+inline std::string file_sized(const std::string& text) {
+    return text + std::string(LocalObjectStore::kInlineLimit + 1, '.');
+}
+
+// The number of inline objects' byte rows in the index of the store at `data_dir`, read with a
+// connection of its own; -1 if the index cannot be read.
+inline int inline_rows(const std::string& data_dir) {
+    sqlite3* db = nullptr;
+    int count = -1;
+    if (sqlite3_open_v2((data_dir + "/index.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+        SQLITE_OK) {
+        sqlite3_stmt* s = nullptr;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM object_data", -1, &s, nullptr) ==
+                SQLITE_OK &&
+            sqlite3_step(s) == SQLITE_ROW) {
+            count = sqlite3_column_int(s, 0);
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return count;
 }
 
 inline std::string read_object(ObjectStore& store, const std::string& bucket,

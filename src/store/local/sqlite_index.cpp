@@ -23,9 +23,14 @@ CREATE TABLE IF NOT EXISTS objects (
     last_modified_ns INTEGER NOT NULL,
     data_id TEXT NOT NULL,
     created_by INTEGER NOT NULL,
+    data_inline INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_data_id ON objects (data_id);
+CREATE TABLE IF NOT EXISTS object_data (
+    data_id TEXT PRIMARY KEY,
+    bytes BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS object_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_name TEXT NOT NULL,
@@ -58,8 +63,13 @@ CREATE INDEX IF NOT EXISTS parts_by_data_id ON multipart_parts (data_id);
 COMMIT;
 )sql";
 
+// Indexes written before inline objects existed lack the column; it is added on open.
+constexpr const char* kAddInlineColumn =
+    "ALTER TABLE objects ADD COLUMN data_inline INTEGER NOT NULL DEFAULT 0";
+
 constexpr const char* kSelectObjectColumns =
-    "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by";
+    "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by, "
+    "data_inline";
 
 ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     ObjectRow row;
@@ -73,7 +83,16 @@ ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     row.info.last_modified = from_nanos(s.column_int64(6));
     row.data_id = s.column_text(7);
     row.created_by = static_cast<CreatedBy>(s.column_int64(8));
+    row.data_inline = s.column_int64(9) != 0;
     return row;
+}
+
+Status add_inline_column_if_missing(SqliteDb& db) {
+    IMGPIPE_ASSIGN_OR_RETURN(
+        SqliteStatement s,
+        db.prepare("SELECT 1 FROM pragma_table_info('objects') WHERE name = 'data_inline'"));
+    IMGPIPE_ASSIGN_OR_RETURN(bool present, s.step());
+    return present ? Status::ok() : db.exec(kAddInlineColumn);
 }
 
 }  // namespace
@@ -104,6 +123,7 @@ std::string prefix_upper_bound(const std::string& prefix) {
 Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path) {
     IMGPIPE_ASSIGN_OR_RETURN(auto writer, SqliteDb::open(path));
     IMGPIPE_RETURN_IF_ERROR(writer->exec(kSchema));
+    IMGPIPE_RETURN_IF_ERROR(add_inline_column_if_missing(*writer));
     IMGPIPE_ASSIGN_OR_RETURN(auto reader, SqliteDb::open(path));
     IMGPIPE_RETURN_IF_ERROR(reader->exec("PRAGMA query_only=ON"));
     return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(writer), std::move(reader)));
@@ -184,17 +204,29 @@ Result<std::vector<BucketInfo>> SqliteIndex::list_buckets() {
     }
 }
 
-Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::string& key) {
+Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::string& key,
+                                          bool with_inline_bytes) {
     Connection& c = reader_;
     std::lock_guard lock(c.mu);
     static const std::string sql = std::string("SELECT ") + kSelectObjectColumns +
                                    " FROM objects WHERE bucket = ?1 AND key = ?2";
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt(sql.c_str()));
+    // One statement, so the row and its bytes come from the same snapshot.
+    static const std::string with_bytes_sql =
+        std::string("SELECT ") + kSelectObjectColumns +
+        ", CASE WHEN data_inline THEN (SELECT bytes FROM object_data "
+        "WHERE object_data.data_id = objects.data_id) END "
+        "FROM objects WHERE bucket = ?1 AND key = ?2";
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s,
+                             c.stmt(with_inline_bytes ? with_bytes_sql.c_str() : sql.c_str()));
     SqliteStatement::Use use(*s);
     s->bind_text(1, bucket);
     s->bind_blob(2, key);
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
-    if (found) return read_object_row(*s, bucket);
+    if (found) {
+        ObjectRow row = read_object_row(*s, bucket);
+        if (with_inline_bytes && row.data_inline) row.inline_bytes = s->column_blob(10);
+        return row;
+    }
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     return not_found("NoSuchKey", "no key in bucket " + bucket);
 }
@@ -218,19 +250,36 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     Connection& c = writer_;  // REQUIRES: c.mu held
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, row.info.bucket));
     std::string replaced;
+    bool replaced_inline = false;
     {
         IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s, c.stmt("SELECT data_id FROM objects WHERE bucket = ?1 AND key = ?2"));
+            auto* s,
+            c.stmt("SELECT data_id, data_inline FROM objects WHERE bucket = ?1 AND key = ?2"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.info.bucket);
         s->bind_blob(2, row.info.key);
         IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
-        if (found) replaced = s->column_text(0);
+        if (found) {
+            replaced = s->column_text(0);
+            replaced_inline = s->column_int64(1) != 0;
+        }
+    }
+    if (replaced_inline) {
+        IMGPIPE_RETURN_IF_ERROR(delete_inline_bytes(c, replaced));
+        replaced.clear();  // no file to remove
+    }
+    if (row.data_inline) {
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto* s, c.stmt("INSERT INTO object_data (data_id, bytes) VALUES (?1, ?2)"));
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, row.data_id);
+        s->bind_blob(2, row.inline_bytes);
+        IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
-                        "metadata, headers, last_modified_ns, data_id, created_by) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+                        "metadata, headers, last_modified_ns, data_id, created_by, data_inline) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
     {
         SqliteStatement::Use use(*s);
         const ObjectInfo& info = row.info;
@@ -244,6 +293,7 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         s->bind_int64(8, to_nanos(info.last_modified));
         s->bind_text(9, row.data_id);
         s->bind_int64(10, static_cast<int64_t>(row.created_by));
+        s->bind_int64(11, row.data_inline ? 1 : 0);
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_RETURN_IF_ERROR(
@@ -252,15 +302,36 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     return replaced;
 }
 
+Status SqliteIndex::delete_inline_bytes(Connection& c, const std::string& data_id) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("DELETE FROM object_data WHERE data_id = ?1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, data_id);
+    return s->run();
+}
+
 Result<std::string> SqliteIndex::commit_object(const ObjectRow& row) {
+    return std::move(commit_objects({&row, 1}).front());
+}
+
+std::vector<Result<std::string>> SqliteIndex::commit_objects(std::span<const ObjectRow> rows) {
     // Each commit waits for an fsync; puts that arrive while one is in flight (the variants of
     // one image, concurrent uploads) are committed together by the first of them, like
-    // leveldb's writer queue, instead of one fsync after another.
-    PendingCommit me{&row};
+    // leveldb's writer queue, instead of one fsync after another. The rows of one call enter
+    // the queue together, so one batch always takes all of them.
+    std::vector<PendingCommit> mine(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) mine[i].row = &rows[i];
+    std::vector<Result<std::string>> results;
+    if (mine.empty()) return results;
+    PendingCommit& first = mine.front();
     std::unique_lock group_lock(group_mu_);
-    group_.push_back(&me);
-    group_cv_.wait(group_lock, [&] { return me.done || group_.front() == &me; });
-    if (me.done) return std::move(me.result);
+    for (PendingCommit& p : mine) group_.push_back(&p);
+    group_cv_.wait(group_lock, [&] { return first.done || group_.front() == &first; });
+    if (!first.done) lead_group(group_lock);
+    for (PendingCommit& p : mine) results.push_back(std::move(p.result));
+    return results;
+}
+
+void SqliteIndex::lead_group(std::unique_lock<std::mutex>& group_lock) {
     std::vector<PendingCommit*> batch(group_.begin(), group_.end());
     group_lock.unlock();
     {
@@ -273,7 +344,6 @@ Result<std::string> SqliteIndex::commit_object(const ObjectRow& row) {
         group_.pop_front();  // the batch is the front of the queue, in order
     }
     group_cv_.notify_all();
-    return std::move(me.result);
 }
 
 void SqliteIndex::commit_group(const std::vector<PendingCommit*>& batch) {
@@ -310,9 +380,10 @@ Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const 
     SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
-    IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, c.stmt("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 RETURNING data_id"));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("DELETE FROM objects WHERE bucket = ?1 AND key = ?2 "
+                                             "RETURNING data_id, data_inline"));
     std::string removed;
+    bool removed_inline = false;
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, bucket);
@@ -320,8 +391,13 @@ Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const 
         IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
         if (!found) return std::string();
         removed = s->column_text(0);
+        removed_inline = s->column_int64(1) != 0;
         IMGPIPE_ASSIGN_OR_RETURN(bool more, s->step());
         (void)more;
+    }
+    if (removed_inline) {
+        IMGPIPE_RETURN_IF_ERROR(delete_inline_bytes(c, removed));
+        removed.clear();  // no file to remove
     }
     IMGPIPE_RETURN_IF_ERROR(append_event({0, kRemovedEventName, bucket, key, 0, "", now}));
     IMGPIPE_RETURN_IF_ERROR(txn.commit());

@@ -6,13 +6,16 @@
 // transaction. Keys are stored and compared as BLOBs, so ordering is byte order.
 //
 // It knows nothing about files: methods that replace or remove rows return the data ids that
-// are no longer referenced, and the caller deletes those files after the commit.
+// are no longer referenced, and the caller deletes those files after the commit. The bytes of
+// inline objects (ObjectRow::data_inline) live in its `object_data` table and come and go with
+// their rows.
 // Thread-safe: two connections (one for changes, one for reads), each used under its own mutex.
 
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,8 +28,13 @@ namespace imgpipe::store {
 
 struct ObjectRow {
     ObjectInfo info;
-    std::string data_id;  // names the file under objects/
+    // Names the file under objects/ or, for an inline object, its row in object_data.
+    std::string data_id;
     CreatedBy created_by = CreatedBy::kPut;
+    // Small objects keep their bytes in the index rather than in a file of their own: a put
+    // then costs one fsync (the index commit) instead of three (file, directory, index).
+    bool data_inline = false;
+    std::string inline_bytes;  // when data_inline: set to commit; read by get_object on request
 };
 
 struct UploadRow {
@@ -61,13 +69,17 @@ class SqliteIndex {
     Result<BucketInfo> get_bucket(const std::string& name);  // NoSuchBucket
     Result<std::vector<BucketInfo>> list_buckets();
 
-    // NoSuchBucket, NoSuchKey.
-    Result<ObjectRow> get_object(const std::string& bucket, const std::string& key);
+    // NoSuchBucket, NoSuchKey. With `with_inline_bytes`, an inline row comes with its bytes.
+    Result<ObjectRow> get_object(const std::string& bucket, const std::string& key,
+                                 bool with_inline_bytes = false);
     // Inserts or replaces the row and appends its created event, atomically. Returns the data id
     // it replaced ("" if none). NoSuchBucket. Concurrent calls share one transaction and one
     // fsync (group commit: the first caller commits for every row waiting with it, each row in a
     // savepoint of its own so that one row's failure is its own).
     Result<std::string> commit_object(const ObjectRow& row);
+    // commit_object for several rows, in one transaction (each row still in its own savepoint,
+    // so each succeeds or fails on its own). Results in the order of `rows`.
+    std::vector<Result<std::string>> commit_objects(std::span<const ObjectRow> rows);
     // Removes the row and appends an ObjectRemoved event. Returns the removed data id, "" when
     // the key did not exist (no event then). NoSuchBucket.
     Result<std::string> delete_object(const std::string& bucket, const std::string& key,
@@ -120,13 +132,18 @@ class SqliteIndex {
     Result<std::string> commit_object_locked(const ObjectRow& row);
     Status append_event(const ObjectEvent& event);
     Result<std::vector<std::string>> delete_parts_locked(const std::string& upload_id);
+    // REQUIRES: writer_.mu held, inside a transaction.
+    Status delete_inline_bytes(Connection& c, const std::string& data_id);
 
-    // One commit_object call waiting in the group.
+    // One row of a commit_objects call waiting in the group.
     struct PendingCommit {
-        const ObjectRow* row;
+        const ObjectRow* row = nullptr;
         Result<std::string> result = Status(StatusCode::kInternal, "", "not committed");
         bool done = false;
     };
+    // Commits every row queued in group_ and marks them done. REQUIRES: the caller's row is
+    // at the front, group_lock holds group_mu_ (released while committing).
+    void lead_group(std::unique_lock<std::mutex>& group_lock);
     // Commits `batch` in one transaction. REQUIRES: writer_.mu held.
     void commit_group(const std::vector<PendingCommit*>& batch);
 

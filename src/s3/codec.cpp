@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "core/utf8.h"
 #include "sigv4/sigv4.h"
 
 namespace imgpipe::s3 {
@@ -65,5 +66,40 @@ std::optional<std::string> base64_decode(std::string_view text, bool url_safe) {
 }
 
 std::string url_encode_listing(std::string_view value) { return sigv4::uri_encode(value, true); }
+
+std::string metadata_from_header(std::string_view bytes) {
+    if (is_valid_utf8(bytes)) return std::string(bytes);
+    std::string text;  // Latin-1: each byte is the code point of the same number
+    for (char c : bytes) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b < 0x80) {
+            text += c;
+        } else {
+            text += static_cast<char>(0xC0 | (b >> 6));
+            text += static_cast<char>(0x80 | (b & 0x3F));
+        }
+    }
+    return text;
+}
+
+std::string metadata_to_header(std::string_view text) {
+    std::string latin1;
+    bool fits = is_valid_utf8(text);
+    for (size_t i = 0; fits && i < text.size(); ++i) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if (b < 0x80) {
+            fits = b >= 0x20 ? b != 0x7F : b == '\t';
+            latin1 += text[i];
+        } else if ((b == 0xC2 || b == 0xC3) && i + 1 < text.size()) {
+            // U+0080..U+00FF; U+0080..U+009F are the C1 controls.
+            const auto cp = static_cast<unsigned char>(((b & 0x03) << 6) | (text[++i] & 0x3F));
+            fits = cp >= 0xA0;
+            latin1 += static_cast<char>(cp);
+        } else {
+            fits = false;
+        }
+    }
+    return fits ? latin1 : "=?UTF-8?B?" + base64_encode(text) + "?=";
+}
 
 }  // namespace imgpipe::s3

@@ -219,6 +219,22 @@ TEST_F(ObjectHandlersTest, DeleteObjects) {
     EXPECT_EQ(empty.error_code(), "MalformedXML");
 }
 
+TEST_F(ObjectHandlersTest, DeleteObjectsKeepsWhitespaceInKeys) {
+    // Keys made only of whitespace, or padded with it, are keys like any other.
+    for (const char* key : {" ", "   ", " padded ", "\t"}) put_object("photos", key, "x");
+    put_object("photos", "padded", "must stay");
+    const std::string body =
+        "<Delete><Object><Key> </Key></Object><Object><Key>   </Key></Object>"
+        "<Object><Key> padded </Key></Object><Object><Key>&#9;</Key></Object></Delete>";
+    Reply r = send({.method = "POST", .target = "/photos?delete", .body = body});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_FALSE(r.xml().child("Error")) << r.body;
+    for (const char* key : {"%20", "%20%20%20", "%20padded%20", "%09"}) {
+        EXPECT_EQ(get(std::string("/photos/") + key).status, 404) << key;
+    }
+    EXPECT_EQ(get("/photos/padded").status, 200);
+}
+
 TEST_F(ObjectHandlersTest, CopyObjectKeepsOrReplacesMetadata) {
     put("/photos/src%20file", "payload", {{"Content-Type", "text/x-src"}, {"x-amz-meta-a", "1"}});
     Reply c = put("/photos/copy", "", {{"x-amz-copy-source", "/photos/src%20file"}});

@@ -109,8 +109,9 @@ store::ObjectAttributes attributes_from_headers(const http::Headers& headers) {
         std::string lower = to_lower(name);
         if (lower.size() > kMetaPrefix.size() && lower.starts_with(kMetaPrefix)) {
             std::string meta = lower.substr(kMetaPrefix.size());
-            auto [it, inserted] = attrs.metadata.emplace(meta, value);
-            if (!inserted) it->second += "," + value;  // repeated headers, as HTTP joins them
+            auto [it, inserted] = attrs.metadata.emplace(meta, metadata_from_header(value));
+            // Repeated headers, as HTTP joins them.
+            if (!inserted) it->second += "," + metadata_from_header(value);
         }
     }
     for (std::string_view name :
@@ -147,7 +148,7 @@ void add_object_headers(http::Response& response, const store::ObjectInfo& info)
                                                                : info.attributes.content_type);
     h.set("Accept-Ranges", "bytes");
     for (const auto& [name, value] : info.attributes.metadata) {
-        h.add(std::string(kMetaPrefix) + name, value);
+        h.add(std::string(kMetaPrefix) + name, metadata_to_header(value));
     }
     for (const auto& [name, value] : info.attributes.headers) h.set(name, value);
 }

@@ -39,7 +39,10 @@ pugi::xml_node child(const pugi::xml_node& node, std::string_view name) {
 
 Result<pugi::xml_node> parse_body(pugi::xml_document& doc, std::string_view body,
                                   std::string_view root) {
-    pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
+    // parse_ws_pcdata_single: an element whose whole text is whitespace keeps it — pugixml's
+    // default drops it, which turned the key " " of a DeleteObjects body into "".
+    pugi::xml_parse_result parsed = doc.load_buffer(
+        body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
     if (!parsed) {
         return Status(StatusCode::kInvalidArgument, "MalformedXML",
                       std::string("xml parse error: ") + parsed.description());

@@ -84,6 +84,20 @@ TEST_P(ObjectStoreContractTest, PutThenGetReturnsSameBytesAndAttributes) {
     EXPECT_EQ(get("photos/cat.jpg"), data);
 }
 
+TEST_P(ObjectStoreContractTest, MetadataValuesComeBackByteForByte) {
+    // UTF-8, Latin-1 (what Python's http.client sends for a str header) and stray bytes.
+    ObjectAttributes attributes;
+    attributes.metadata = {{"utf8", "Hello World\xC3\xA9"},
+                           {"latin1", "Hello World\xE9"},
+                           {"bytes", std::string("\x80\xFF\x00z", 4)}};
+    attributes.headers = {{"content-disposition", "attachment; filename=\"\xE9t\xE9.jpg\""}};
+    ASSERT_TRUE(put("meta", "x", attributes).is_ok());
+    auto head = store().head_object(bucket(), "meta");
+    ASSERT_TRUE(head.is_ok());
+    EXPECT_EQ(head->attributes.metadata, attributes.metadata);
+    EXPECT_EQ(head->attributes.headers, attributes.headers);
+}
+
 TEST_P(ObjectStoreContractTest, EmptyObjectRoundTrips) {
     auto info = put("empty", "");
     ASSERT_TRUE(info.is_ok());

@@ -126,6 +126,14 @@ http::Response handle_call(const S3Context& context, http::Request& request) {
     }
     call.auth = std::move(*auth);
     if (!is_allowed(context, call, call.target.bucket, action_for(call.operation))) {
+        // As S3: a bucket that does not exist is NoSuchBucket to anyone (bucket names are
+        // global and public); what a bucket holds is AccessDenied to whoever may not read it.
+        if (!call.auth && !call.target.bucket.empty()) {
+            auto bucket = context.store->head_bucket(call.target.bucket);
+            if (!bucket.is_ok() && bucket.status().reason() == "NoSuchBucket") {
+                return call.fail(bucket.status());
+            }
+        }
         return call.fail(Status(StatusCode::kPermissionDenied, "AccessDenied",
                                 std::string(operation_name(call.operation)) + " not allowed"));
     }

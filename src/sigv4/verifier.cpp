@@ -222,15 +222,14 @@ Result<Claim> Verifier::Impl::query_claim(const RequestView& request, TimePoint 
     if (ec != std::errc() || end != expires->data() + expires->size() || expires->empty()) {
         return query_error("X-Amz-Expires should be a number");
     }
-    // Out-of-range expiries are refused with 403 (what ceph s3-tests expect) under the AWS name.
-    if (expiry < 0) {
-        return denied("AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative");
-    }
+    // Out-of-range expiries are malformed requests to AWS (400; ceph s3-tests expect 403 but
+    // AWS is the reference). An expiry of 0 is well-formed and expired at once (403, below).
+    if (expiry < 0) return query_error("X-Amz-Expires must be non-negative");
     if (expiry > options_.max_presign_expiry.count()) {
-        return denied("AuthorizationQueryParametersError",
-                      "X-Amz-Expires must be less than a week (in seconds); that is, the given "
-                      "X-Amz-Expires must be less than " +
-                          std::to_string(options_.max_presign_expiry.count()) + " seconds");
+        return query_error(
+            "X-Amz-Expires must be less than a week (in seconds); that is, the given "
+            "X-Amz-Expires must be less than " +
+            std::to_string(options_.max_presign_expiry.count()) + " seconds");
     }
     IMGPIPE_RETURN_IF_ERROR(check_scope(*cred, *amz_date, true));
     if (*when > now + options_.max_skew) {

@@ -316,10 +316,11 @@ TEST_F(PresignTest, AcceptsUntilExpiry) {
 
 TEST_F(PresignTest, ExpiresLimits) {
     EXPECT_TRUE(get(presign(seconds(604800)), t_).is_ok());
+    // Out of range is malformed (AWS: 400); zero is well-formed and expired.
     expect_error(get(presign(seconds(604801)), t_), "AuthorizationQueryParametersError",
-                 StatusCode::kPermissionDenied);
+                 StatusCode::kInvalidArgument);
     expect_error(get(presign(seconds(-7)), t_), "AuthorizationQueryParametersError",
-                 StatusCode::kPermissionDenied);
+                 StatusCode::kInvalidArgument);
     expect_error(get(presign(seconds(0)), t_), "AccessDenied", StatusCode::kPermissionDenied);
     std::string q = presign(seconds(60));
     size_t at = q.find("X-Amz-Expires=60");

@@ -98,10 +98,11 @@ http::Response list_objects_v2(const S3Context& context, S3Call& call) {
     if (!listing) return call.fail(listing.status());
     const std::string start_after = listing->request.start_after;
     auto token = call.query.get("continuation-token");
-    if (token) {
+    // An empty token is no token, as AWS takes it (SDKs send one when a caller passes "").
+    if (token && !token->empty()) {
         // The token is opaque to clients: base64url of where the previous page stopped.
         auto decoded = base64_decode(*token, true);
-        if (!decoded || token->empty()) {
+        if (!decoded) {
             return call.fail("InvalidArgument", StatusCode::kInvalidArgument,
                              "The continuation token provided is incorrect");
         }

@@ -82,6 +82,14 @@ TEST_F(ListHandlersTest, V2PrefixAndPagingWithContinuationTokens) {
     EXPECT_STREQ(after_root.child_value("StartAfter"), "b/2.jpg");
 }
 
+TEST_F(ListHandlersTest, V2EmptyContinuationTokenIsNoToken) {
+    Reply r = get("/photos?list-type=2&continuation-token=");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(values(r.xml(), "Contents", "Key"), values(get("/photos?list-type=2").xml(),
+                                                         "Contents", "Key"));
+    EXPECT_FALSE(values(r.xml(), "Contents", "Key").empty());
+}
+
 TEST_F(ListHandlersTest, V2ParameterErrors) {
     EXPECT_EQ(get("/photos?list-type=2&continuation-token=%25%25%25").error_code(),
               "InvalidArgument");

@@ -338,6 +338,8 @@ def scenario_list(bucket: str, workdir: str) -> dict:
     second = s3.list_objects_v2(Bucket=bucket, Prefix="list/", MaxKeys=2,
                                 ContinuationToken=first["NextContinuationToken"])
     expect([c["Key"] for c in second["Contents"]], sorted(keys)[2:4], "second page")
+    empty_token = s3.list_objects_v2(Bucket=bucket, Prefix="list/", ContinuationToken="")
+    expect([c["Key"] for c in empty_token["Contents"]], sorted(keys), "empty continuation token")
     delim = s3.list_objects_v2(Bucket=bucket, Prefix="list/", Delimiter="/")
     expect([c["Key"] for c in delim["Contents"]], ["list/a.txt", "list/b.txt", "list/d e&f+g.txt"],
            "delimited keys")

@@ -85,8 +85,8 @@ TEST_F(ListHandlersTest, V2PrefixAndPagingWithContinuationTokens) {
 TEST_F(ListHandlersTest, V2EmptyContinuationTokenIsNoToken) {
     Reply r = get("/photos?list-type=2&continuation-token=");
     ASSERT_EQ(r.status, 200) << r.body;
-    EXPECT_EQ(values(r.xml(), "Contents", "Key"), values(get("/photos?list-type=2").xml(),
-                                                         "Contents", "Key"));
+    EXPECT_EQ(values(r.xml(), "Contents", "Key"),
+              values(get("/photos?list-type=2").xml(), "Contents", "Key"));
     EXPECT_FALSE(values(r.xml(), "Contents", "Key").empty());
 }
 

@@ -99,11 +99,15 @@ http::Response put_object(const S3Context& context, S3Call& call) {
                           {"MaxSizeAllowed", std::to_string(kMaxPutBytes)}}});
     }
 
+    auto condition = write_condition(call.request.headers);
+    if (!condition) return call.fail(condition.status());
+
     store::PutRequest put;
     put.bucket = call.target.bucket;
     put.key = call.target.key;
     put.attributes = attributes_from_headers(call.request.headers);
     put.created_by = store::CreatedBy::kPut;
+    put.condition = *condition;
     put.expected_md5 = *md5;
     put.max_size = kMaxPutBytes;
     auto info = context.store->put_object(put, **payload);

@@ -219,6 +219,23 @@ TEST_F(ObjectHandlersTest, DeleteObjects) {
     EXPECT_EQ(empty.error_code(), "MalformedXML");
 }
 
+TEST_F(ObjectHandlersTest, ConditionalPuts) {
+    Reply created = put("/photos/c", "one", {{"If-None-Match", "*"}});
+    ASSERT_EQ(created.status, 200) << created.body;
+    const std::string etag = created.headers.get_or("ETag", "");
+    Reply exists = put("/photos/c", "two", {{"If-None-Match", "*"}});
+    EXPECT_EQ(exists.status, 412);
+    EXPECT_EQ(exists.error_code(), "PreconditionFailed");
+    EXPECT_EQ(put("/photos/c", "two", {{"If-None-Match", "\"abc\""}}).error_code(),
+              "NotImplemented");
+    EXPECT_EQ(put("/photos/c", "two", {{"If-Match", "\"00000000000000000000000000000000\""}})
+                  .error_code(),
+              "PreconditionFailed");
+    EXPECT_EQ(put("/photos/c", "two", {{"If-Match", etag}}).status, 200);
+    EXPECT_EQ(get("/photos/c").body, "two");
+    EXPECT_EQ(put("/photos/none", "x", {{"If-Match", etag}}).status, 404);
+}
+
 TEST_F(ObjectHandlersTest, DeleteObjectsKeepsWhitespaceInKeys) {
     // Keys made only of whitespace, or padded with it, are keys like any other.
     for (const char* key : {" ", "   ", " padded ", "\t"}) put_object("photos", key, "x");

@@ -125,6 +125,21 @@ store::ObjectAttributes attributes_from_headers(const http::Headers& headers) {
     return attrs;
 }
 
+Result<store::WriteCondition> write_condition(const http::Headers& headers) {
+    store::WriteCondition condition;
+    if (auto none_match = headers.get("If-None-Match")) {
+        // S3 takes only "*" here (no object at all); an ETag list would be a read condition.
+        if (trim(*none_match) != "*") {
+            return Status(StatusCode::kUnimplemented, "NotImplemented",
+                          "A header you provided implies functionality that is not implemented "
+                          "(If-None-Match on a write takes only *)");
+        }
+        condition.if_none_match = true;
+    }
+    if (auto match = headers.get("If-Match")) condition.if_match = unquote_etag(*match);
+    return condition;
+}
+
 std::string quote_etag(std::string_view etag) { return "\"" + std::string(etag) + "\""; }
 
 std::string unquote_etag(std::string_view etag) {

@@ -57,6 +57,9 @@ std::string unquote_etag(std::string_view etag);
 
 // ETag, Last-Modified, Content-Type, x-amz-meta-*, stored standard headers, Accept-Ranges.
 void add_object_headers(http::Response& response, const store::ObjectInfo& info);
+// If-None-Match: * / If-Match: <etag> of PutObject and CompleteMultipartUpload. NotImplemented
+// for an If-None-Match other than "*".
+Result<store::WriteCondition> write_condition(const http::Headers& headers);
 // x-amz-checksum-<algorithm> for a checksum the payload verified.
 void add_checksum_header(http::Response& response, const sigv4::PayloadSource& payload);
 

@@ -56,6 +56,15 @@ struct ObjectInfo {
     ObjectAttributes attributes;
 };
 
+// A conditional write (S3's If-None-Match / If-Match on PutObject and
+// CompleteMultipartUpload): PreconditionFailed when the key has an object (if_none_match) or
+// when its object's ETag is not `if_match` (unquoted); NoSuchKey for if_match on a key with no
+// object.
+struct WriteCondition {
+    bool if_none_match = false;
+    std::optional<std::string> if_match;
+};
+
 // How an object came to be, recorded with it for the object-created event.
 enum class CreatedBy { kPut, kPost, kCopy, kCompleteMultipartUpload };
 
@@ -71,6 +80,8 @@ struct PutRequest {
     // otherwise. Reading stops as soon as max_size is crossed.
     uint64_t min_size = 0;
     uint64_t max_size = UINT64_MAX;
+    // Conditional write, decided atomically with the commit: nothing is stored unless it holds.
+    WriteCondition condition;
 };
 
 // An inclusive byte range already resolved against the object size (first <= last < size).

@@ -2,6 +2,9 @@
 // ObjectStore contract: buckets, single objects, copy, limits and failing bodies.
 // Part of the suite in object_store_contract.h.
 
+#include <atomic>
+#include <thread>
+
 #include "store/object_store_contract_fixture.h"
 
 namespace imgpipe::store {
@@ -293,6 +296,54 @@ TEST_P(ObjectStoreContractTest, DribblingBodyIsStoredWhole) {
     ChunkySource body(data);
     ASSERT_TRUE(store().put_object(request, body).is_ok());
     EXPECT_EQ(get("dribble"), data);
+}
+
+TEST_P(ObjectStoreContractTest, ConditionalWritesHoldOrStoreNothing) {
+    PutRequest create{bucket(), "cond"};
+    create.condition.if_none_match = true;
+    StringByteSource first("first");
+    auto made = store().put_object(create, first);
+    ASSERT_TRUE(made.is_ok()) << made.status().to_string();
+    StringByteSource second("second");
+    auto again = store().put_object(create, second);
+    EXPECT_EQ(again.status().reason(), "PreconditionFailed");
+    EXPECT_EQ(get("cond"), "first");
+
+    PutRequest update{bucket(), "cond"};
+    update.condition.if_match = "0123456789abcdef0123456789abcdef";
+    StringByteSource stale("stale");
+    EXPECT_EQ(store().put_object(update, stale).status().reason(), "PreconditionFailed");
+    update.condition.if_match = made->etag;
+    StringByteSource fresh("fresh");
+    ASSERT_TRUE(store().put_object(update, fresh).is_ok());
+    EXPECT_EQ(get("cond"), "fresh");
+
+    PutRequest missing{bucket(), "cond-missing"};
+    missing.condition.if_match = made->etag;
+    StringByteSource body("x");
+    EXPECT_EQ(store().put_object(missing, body).status().reason(), "NoSuchKey");
+    EXPECT_EQ(head_reason("cond-missing"), "NoSuchKey");
+}
+
+TEST_P(ObjectStoreContractTest, ConcurrentCreateOnlyPutsHaveOneWinner) {
+    // Two writers coordinating through the bucket: exactly one If-None-Match put succeeds.
+    constexpr int kWriters = 8;
+    std::vector<std::thread> writers;
+    std::atomic<int> won{0};
+    std::atomic<int> refused{0};
+    for (int i = 0; i < kWriters; ++i) {
+        writers.emplace_back([&, i] {
+            PutRequest request{bucket(), "lock"};
+            request.condition.if_none_match = true;
+            StringByteSource body(pattern(i % 2 == 0 ? 100 : 300 * 1024, i));
+            auto r = store().put_object(request, body);
+            if (r.is_ok()) ++won;
+            if (r.status().reason() == "PreconditionFailed") ++refused;
+        });
+    }
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(won.load(), 1);
+    EXPECT_EQ(refused.load(), kWriters - 1);
 }
 
 TEST_P(ObjectStoreContractTest, PutObjectsStoresEachOnItsOwn) {

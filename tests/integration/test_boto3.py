@@ -38,6 +38,7 @@ def test_interpreter_generation(server, python, workdir):
 
 
 @pytest.mark.parametrize("name", ["core", "multipart", "presign", "presign_default", "copy",
-                                  "delete_objects", "list", "list_buckets", "metadata"])
+                                  "delete_objects", "list", "list_buckets", "metadata",
+                                  "conditional"])
 def test_scenario(server, python, workdir, name):
     scenario(server, python, name, workdir)

@@ -38,7 +38,7 @@ def style_bucket(request, server) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("scenario", ["putString", "putStream", "getObject", "listObjectsV2",
-                                      "multipartUpload"])
+                                      "multipartUpload", "conditionalPut"])
 def test_js_sdk(server, style_bucket, scenario):
     style, bucket = style_bucket
     result = js(server, scenario, bucket, style)

@@ -100,6 +100,25 @@ const scenarios = {
     return { etag: put.ETag, bytes: data.length };
   },
 
+  // Two writers coordinating through the bucket: If-None-Match: * creates only, If-Match
+  // replaces only the version the writer read.
+  async conditionalPut() {
+    const key = 'js/lock.txt';
+    const first = await s3.send(new PutObjectCommand({
+      Bucket: bucket, Key: key, Body: 'first', IfNoneMatch: '*',
+    }));
+    assert.equal(await errorName(s3.send(new PutObjectCommand({
+      Bucket: bucket, Key: key, Body: 'second', IfNoneMatch: '*',
+    }))), 'PreconditionFailed');
+    assert.equal(await errorName(s3.send(new PutObjectCommand({
+      Bucket: bucket, Key: key, Body: 'second', IfMatch: `"${'0'.repeat(32)}"`,
+    }))), 'PreconditionFailed');
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'third', IfMatch: first.ETag }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    assert.equal(await got.Body.transformToString(), 'third');
+    return { etag: first.ETag };
+  },
+
   async getObject() {
     const data = randomBytes(70000);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'js/get.bin', Body: data }));

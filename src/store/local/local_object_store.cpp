@@ -125,8 +125,15 @@ Result<std::vector<BucketInfo>> LocalObjectStore::list_buckets() { return index_
 Result<ObjectRow> LocalObjectStore::write_object(const PutRequest& request, ByteSource& body,
                                                  BodyLimits limits) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
-    // Fail before reading a possibly huge body into a bucket that does not exist.
+    // Fail before reading a possibly huge body into a bucket that does not exist, or under a
+    // condition that already fails (the commit checks it again, atomically).
     IMGPIPE_RETURN_IF_ERROR(index_->get_bucket(request.bucket).status());
+    if (request.condition.if_none_match || request.condition.if_match) {
+        auto current = index_->get_object(request.bucket, request.key);
+        if (!current.is_ok() && current.status().reason() != "NoSuchKey") return current.status();
+        IMGPIPE_RETURN_IF_ERROR(check_condition(
+            request.condition, current.is_ok() ? std::optional(current->info.etag) : std::nullopt));
+    }
 
     ObjectRow row;
     row.data_id = DataLayout::new_id();
@@ -146,6 +153,7 @@ Result<ObjectRow> LocalObjectStore::write_object(const PutRequest& request, Byte
     row.info.last_modified = clock_.now();
     row.info.attributes = request.attributes;
     row.created_by = request.created_by;
+    row.condition = request.condition;
     return row;
 }
 

@@ -100,6 +100,23 @@ Status add_inline_column_if_missing(SqliteDb& db) {
 
 }  // namespace
 
+Status check_condition(const WriteCondition& condition,
+                       const std::optional<std::string>& current_etag) {
+    if (condition.if_none_match && current_etag) {
+        return {StatusCode::kFailedPrecondition, "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold (If-None-Match: "
+                "the key has an object)"};
+    }
+    if (condition.if_match) {
+        if (!current_etag) return not_found("NoSuchKey", "If-Match: the key has no object");
+        if (*current_etag != *condition.if_match) {
+            return {StatusCode::kFailedPrecondition, "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold (If-Match)"};
+        }
+    }
+    return Status::ok();
+}
+
 std::string map_to_json(const std::map<std::string, std::string>& m) {
     // Header values are bytes, not always UTF-8 (Python's http.client sends str values as
     // Latin-1), and S3 returns them as they came: a value that is not UTF-8 is kept as
@@ -269,13 +286,14 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     std::string replaced;
     bool replaced_inline = false;
     {
-        IMGPIPE_ASSIGN_OR_RETURN(
-            auto* s,
-            c.stmt("SELECT data_id, data_inline FROM objects WHERE bucket = ?1 AND key = ?2"));
+        IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT data_id, data_inline, etag FROM objects "
+                                                 "WHERE bucket = ?1 AND key = ?2"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.info.bucket);
         s->bind_blob(2, row.info.key);
         IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+        IMGPIPE_RETURN_IF_ERROR(check_condition(
+            row.condition, found ? std::optional(s->column_text(2)) : std::nullopt));
         if (found) {
             replaced = s->column_text(0);
             replaced_inline = s->column_int64(1) != 0;

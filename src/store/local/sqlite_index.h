@@ -35,6 +35,7 @@ struct ObjectRow {
     // then costs one fsync (the index commit) instead of three (file, directory, index).
     bool data_inline = false;
     std::string inline_bytes;  // when data_inline: set to commit; read by get_object on request
+    WriteCondition condition;  // checked by commit_object against the current row; not stored
 };
 
 struct UploadRow {
@@ -52,6 +53,11 @@ struct CompletedUpload {
     std::string replaced_data_id;  // the object data file now unreferenced, "" if none
     std::vector<std::string> part_data_ids;
 };
+
+// Whether a write under `condition` may replace the object whose ETag is `current_etag`
+// (nullopt: the key has no object): PreconditionFailed or NoSuchKey as WriteCondition says.
+Status check_condition(const WriteCondition& condition,
+                       const std::optional<std::string>& current_etag);
 
 // The smallest byte string greater than every string starting with `prefix`; for an empty or
 // all-0xFF prefix, a string greater than any valid key.

@@ -17,6 +17,8 @@ struct Row {
 // Messages follow AWS's "Error responses" page and recorded AWS answers (s3-compat.md §1, §2.4).
 constexpr std::array kTable = {
     Row{"AccessDenied", {"AccessDenied", 403, "Access Denied"}},
+    Row{"AccessForbidden",
+        {"AccessForbidden", 403, "CORSResponse: This CORS request is not allowed."}},
     Row{"AuthorizationHeaderMalformed",
         {"AuthorizationHeaderMalformed", 400,
          "The authorization header you provided is not valid."}},
@@ -103,6 +105,8 @@ constexpr std::array kTable = {
     Row{"MissingSecurityHeader",
         {"MissingSecurityHeader", 400, "Your request is missing a required header."}},
     Row{"NoSuchBucket", {"NoSuchBucket", 404, "The specified bucket does not exist"}},
+    Row{"NoSuchCORSConfiguration",
+        {"NoSuchCORSConfiguration", 404, "The CORS configuration does not exist"}},
     Row{"NoSuchKey", {"NoSuchKey", 404, "The specified key does not exist."}},
     Row{"NoSuchUpload",
         {"NoSuchUpload", 404,

@@ -21,6 +21,10 @@ http::Response get_bucket_versioning(const S3Context& context, S3Call& call);
 // A fixed private ACL (owner FULL_CONTROL; AllUsers READ on public-read buckets) for the
 // bucket, or the object when the call has a key.
 http::Response get_acl(const S3Context& context, S3Call& call);
+// cors_handlers.cpp
+http::Response get_bucket_cors(const S3Context& context, S3Call& call);
+http::Response put_bucket_cors(const S3Context& context, S3Call& call);
+http::Response delete_bucket_cors(const S3Context& context, S3Call& call);
 
 // Listings.
 http::Response list_objects_v1(const S3Context& context, S3Call& call);

@@ -38,7 +38,6 @@ constexpr std::array kUnsupportedSubresources = {
     "accelerate",
     "analytics",
     "attributes",
-    "cors",
     "encryption",
     "intelligent-tiering",
     "inventory",
@@ -82,6 +81,7 @@ Operation classify_bucket(std::string_view method, const QueryParams& q,
         if (q.has("location")) return Operation::kGetBucketLocation;
         if (q.has("versioning")) return Operation::kGetBucketVersioning;
         if (q.has("acl")) return Operation::kGetBucketAcl;
+        if (q.has("cors")) return Operation::kGetBucketCors;
         if (q.has("versions")) return Operation::kListObjectVersions;
         if (q.has("uploads")) return Operation::kListMultipartUploads;
         if (has_unsupported(q)) return Operation::kNotImplemented;
@@ -92,6 +92,11 @@ Operation classify_bucket(std::string_view method, const QueryParams& q,
         if (q.has("delete")) return Operation::kDeleteObjects;
         if (has_unsupported(q)) return Operation::kNotImplemented;
         return is_form_upload(headers) ? Operation::kPostObject : Operation::kPostNotMultipart;
+    }
+    if (q.has("cors")) {
+        if (method == "PUT") return Operation::kPutBucketCors;
+        if (method == "DELETE") return Operation::kDeleteBucketCors;
+        return Operation::kMethodNotAllowed;
     }
     if (has_unsupported(q)) return Operation::kNotImplemented;
     if (method == "PUT") return Operation::kCreateBucket;
@@ -221,6 +226,8 @@ Action action_for(Operation op) {
     switch (op) {
         case Operation::kCreateBucket:
         case Operation::kDeleteBucket:
+        case Operation::kPutBucketCors:
+        case Operation::kDeleteBucketCors:
             return Action::kAdmin;
         case Operation::kDeleteObjects:
         case Operation::kPostObject:
@@ -254,6 +261,12 @@ std::string_view operation_name(Operation op) {
             return "GetBucketVersioning";
         case Operation::kGetBucketAcl:
             return "GetBucketAcl";
+        case Operation::kGetBucketCors:
+            return "GetBucketCors";
+        case Operation::kPutBucketCors:
+            return "PutBucketCors";
+        case Operation::kDeleteBucketCors:
+            return "DeleteBucketCors";
         case Operation::kListObjectsV1:
             return "ListObjects";
         case Operation::kListObjectsV2:

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "core/log.h"
 #include "s3/cors.h"
 #include "s3/handlers.h"
 #include "s3/post_object.h"
@@ -63,6 +64,12 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return list_multipart_uploads(context, call);
         case Operation::kDeleteObjects:
             return delete_objects(context, call);
+        case Operation::kGetBucketCors:
+            return get_bucket_cors(context, call);
+        case Operation::kPutBucketCors:
+            return put_bucket_cors(context, call);
+        case Operation::kDeleteBucketCors:
+            return delete_bucket_cors(context, call);
         case Operation::kPutObject:
             return put_object(context, call);
         case Operation::kCopyObject:
@@ -97,6 +104,20 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
     return call.fail(internal_error("unrouted S3 operation"));
 }
 
+// The rules for requests to `bucket`: its own CORS configuration, else the server's default.
+CorsConfig cors_config_for(const S3Context& context, const std::string& bucket) {
+    if (!bucket.empty()) {
+        auto xml = context.store->get_bucket_cors(bucket);
+        if (xml.is_ok() && !xml->empty()) {
+            auto config = parse_cors_config(*xml);
+            if (config.is_ok()) return std::move(config).value();
+            log::error("stored bucket CORS configuration does not parse",
+                       {{"bucket", bucket}, {"status", config.status().to_string()}});
+        }
+    }
+    return default_cors_config(context.options);
+}
+
 http::Response handle_call(const S3Context& context, http::Request& request) {
     auto target = resolve_target(request.headers.get_or("Host", ""), request.path, context.options);
     if (!target) return error_response(target.status(), request.path, request.request_id);
@@ -107,7 +128,7 @@ http::Response handle_call(const S3Context& context, http::Request& request) {
 
     // Browser uploads carry their own auth (the signed POST policy) inside the form.
     if (call.operation == Operation::kCorsPreflight) {
-        return cors_preflight(context.options, request);
+        return cors_preflight(cors_config_for(context, call.target.bucket), request);
     }
     // A POST to a bucket is a browser upload whatever its body: AWS answers a non-form body
     // with 412 before looking at credentials, and post_object() does exactly that.
@@ -149,7 +170,12 @@ http::Response S3Service::handle(http::Request& request) const {
     http::Response response = handle_call(context_, request);
     response.headers.set("x-amz-request-id", request.request_id);
     if (request.method == "HEAD" && response.status >= 300) drop_body_for_head(response);
-    add_cors_headers(context_.options, request, response);
+    if (request.headers.has("Origin") && request.method != "OPTIONS") {
+        auto target =
+            resolve_target(request.headers.get_or("Host", ""), request.path, context_.options);
+        add_cors_headers(cors_config_for(context_, target.is_ok() ? target->bucket : ""), request,
+                         response);
+    }
     return response;
 }
 

@@ -136,6 +136,42 @@ TEST_F(S3ServiceAuthTest, CorsPreflightAndHeaders) {
     EXPECT_TRUE(other.header("Access-Control-Allow-Origin").empty());
 }
 
+TEST_F(S3ServiceAuthTest, BucketCorsRulesDecideAheadOfTheDefault) {
+    EXPECT_EQ(send({.target = "/photos?cors"}).error_code(), "NoSuchCORSConfiguration");
+    const std::string rules =
+        "<CORSConfiguration><CORSRule><AllowedOrigin>https://only.example</AllowedOrigin>"
+        "<AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader></CORSRule>"
+        "</CORSConfiguration>";
+    Reply put = send({.method = "PUT", .target = "/photos?cors", .body = rules});
+    ASSERT_EQ(put.status, 200) << put.body;
+    Reply got = send({.target = "/photos?cors"});
+    ASSERT_EQ(got.status, 200);
+    EXPECT_NE(got.body.find("<AllowedOrigin>https://only.example</AllowedOrigin>"),
+              std::string::npos);
+    auto preflight = [&](const std::string& origin) {
+        return send({.method = "OPTIONS",
+                     .target = "/photos/k",
+                     .headers = {{"Origin", origin}, {"Access-Control-Request-Method", "PUT"}},
+                     .creds = std::nullopt});
+    };
+    // The default (any origin) no longer applies to this bucket; it still does elsewhere.
+    EXPECT_EQ(preflight("https://only.example").status, 200);
+    EXPECT_EQ(preflight("https://app.example").status, 403);
+    EXPECT_EQ(send({.method = "OPTIONS",
+                    .target = "/other-bucket/k",
+                    .headers = {{"Origin", "https://app.example"},
+                                {"Access-Control-Request-Method", "PUT"}},
+                    .creds = std::nullopt})
+                  .status,
+              200);
+    EXPECT_EQ(send({.method = "PUT", .target = "/photos?cors", .body = "<CORSConfiguration/>"})
+                  .error_code(),
+              "MalformedXML");
+    EXPECT_EQ(send({.method = "DELETE", .target = "/photos?cors"}).status, 204);
+    EXPECT_EQ(preflight("https://app.example").status, 200);
+    EXPECT_EQ(send({.target = "/nothing-here?cors"}).error_code(), "NoSuchBucket");
+}
+
 TEST_F(S3ServiceAuthTest, MethodsAndPostsThatAreNotOperations) {
     Reply patch = send({.method = "PATCH", .target = "/photos/k"});
     EXPECT_EQ(patch.status, 405);

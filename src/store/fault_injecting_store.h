@@ -48,6 +48,12 @@ class FaultInjectingStore final : public ObjectStore {
         return base_.head_bucket(bucket);
     }
     Result<std::vector<BucketInfo>> list_buckets() override { return base_.list_buckets(); }
+    Result<std::string> get_bucket_cors(const std::string& bucket) override {
+        return base_.get_bucket_cors(bucket);
+    }
+    Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) override {
+        return base_.put_bucket_cors(bucket, cors_xml);
+    }
     Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key) override {
         return base_.head_object(bucket, key);
     }

@@ -148,6 +148,11 @@ class ObjectStore {
     virtual Result<BucketInfo> head_bucket(const std::string& bucket) = 0;
     // Sorted by name.
     virtual Result<std::vector<BucketInfo>> list_buckets() = 0;
+    // The bucket's CORS configuration (S3's CORSConfiguration XML, as the S3 endpoint renders
+    // it), "" when it has none; it goes with the bucket. NoSuchBucket.
+    virtual Result<std::string> get_bucket_cors(const std::string& bucket) = 0;
+    // Sets it ("" removes it). NoSuchBucket.
+    virtual Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) = 0;
 
     // Streams `body` into the store and atomically makes it visible. NoSuchBucket,
     // KeyTooLongError, BadDigest, EntityTooLarge, EntityTooSmall, or the body's own error.

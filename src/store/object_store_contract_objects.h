@@ -38,6 +38,27 @@ TEST_P(ObjectStoreContractTest, BucketLifecycle) {
     EXPECT_EQ(store().delete_bucket(other).reason(), "NoSuchBucket");
 }
 
+TEST_P(ObjectStoreContractTest, BucketCorsIsKeptWithTheBucketAndGoesWithIt) {
+    std::string other = harness_->bucket_name("contract-cors");
+    ASSERT_TRUE(store().create_bucket(other).is_ok());
+    EXPECT_EQ(*store().get_bucket_cors(other), "");
+    const std::string xml =
+        "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>"
+        "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+    ASSERT_TRUE(store().put_bucket_cors(other, xml).is_ok());
+    EXPECT_EQ(*store().get_bucket_cors(other), xml);
+    ASSERT_TRUE(store().put_bucket_cors(other, "").is_ok());
+    EXPECT_EQ(*store().get_bucket_cors(other), "");
+
+    ASSERT_TRUE(store().put_bucket_cors(other, xml).is_ok());
+    ASSERT_TRUE(store().delete_bucket(other).is_ok());
+    EXPECT_EQ(store().get_bucket_cors(other).status().reason(), "NoSuchBucket");
+    EXPECT_EQ(store().put_bucket_cors(other, xml).reason(), "NoSuchBucket");
+    ASSERT_TRUE(store().create_bucket(other).is_ok());
+    EXPECT_EQ(*store().get_bucket_cors(other), "") << "a new bucket of the same name starts bare";
+    ASSERT_TRUE(store().delete_bucket(other).is_ok());
+}
+
 TEST_P(ObjectStoreContractTest, InvalidBucketNamesAreRejected) {
     const std::vector<std::string> names = {"ab",        "Upper-Case",        "under_score",
                                             "-leading",  "trailing-",         "192.168.0.1",

@@ -122,6 +122,14 @@ Result<BucketInfo> LocalObjectStore::head_bucket(const std::string& bucket) {
 
 Result<std::vector<BucketInfo>> LocalObjectStore::list_buckets() { return index_->list_buckets(); }
 
+Result<std::string> LocalObjectStore::get_bucket_cors(const std::string& bucket) {
+    return index_->get_bucket_cors(bucket);
+}
+
+Status LocalObjectStore::put_bucket_cors(const std::string& bucket, const std::string& cors_xml) {
+    return index_->put_bucket_cors(bucket, cors_xml);
+}
+
 Result<ObjectRow> LocalObjectStore::write_object(const PutRequest& request, ByteSource& body,
                                                  BodyLimits limits) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));

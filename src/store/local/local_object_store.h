@@ -53,6 +53,8 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Status delete_bucket(const std::string& bucket) override;
     Result<BucketInfo> head_bucket(const std::string& bucket) override;
     Result<std::vector<BucketInfo>> list_buckets() override;
+    Result<std::string> get_bucket_cors(const std::string& bucket) override;
+    Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) override;
 
     Result<ObjectInfo> put_object(const PutRequest& request, ByteSource& body) override;
     std::vector<Result<ObjectInfo>> put_objects(std::span<const PutRequest> requests,

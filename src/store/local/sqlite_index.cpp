@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS objects_by_data_id ON objects (data_id);
+CREATE TABLE IF NOT EXISTS bucket_cors (
+    name TEXT PRIMARY KEY,
+    cors_xml TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS object_data (
     data_id TEXT PRIMARY KEY,
     bytes BLOB NOT NULL
@@ -207,10 +211,43 @@ Status SqliteIndex::delete_bucket(const std::string& name) {
                     "bucket " + name + " still holds objects or uploads"};
         }
     }
-    IMGPIPE_ASSIGN_OR_RETURN(auto* del, c.stmt("DELETE FROM buckets WHERE name = ?1"));
-    SqliteStatement::Use use(*del);
-    del->bind_text(1, name);
-    IMGPIPE_RETURN_IF_ERROR(del->run());
+    for (const char* sql :
+         {"DELETE FROM buckets WHERE name = ?1", "DELETE FROM bucket_cors WHERE name = ?1"}) {
+        IMGPIPE_ASSIGN_OR_RETURN(auto* del, c.stmt(sql));
+        SqliteStatement::Use use(*del);
+        del->bind_text(1, name);
+        IMGPIPE_RETURN_IF_ERROR(del->run());
+    }
+    return txn.commit();
+}
+
+Result<std::string> SqliteIndex::get_bucket_cors(const std::string& bucket) {
+    Connection& c = reader_;
+    std::lock_guard lock(c.mu);
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT cors_xml FROM bucket_cors WHERE name = ?1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, bucket);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    return found ? s->column_text(0) : std::string();
+}
+
+Status SqliteIndex::put_bucket_cors(const std::string& bucket, const std::string& cors_xml) {
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
+    IMGPIPE_RETURN_IF_ERROR(txn.status());
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, c.stmt(cors_xml.empty() ? "DELETE FROM bucket_cors WHERE name = ?1"
+                                         : "INSERT OR REPLACE INTO bucket_cors (name, cors_xml) "
+                                           "VALUES (?1, ?2)"));
+    {
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, bucket);
+        if (!cors_xml.empty()) s->bind_text(2, cors_xml);
+        IMGPIPE_RETURN_IF_ERROR(s->run());
+    }
     return txn.commit();
 }
 

@@ -74,6 +74,9 @@ class SqliteIndex {
     Status delete_bucket(const std::string& name);
     Result<BucketInfo> get_bucket(const std::string& name);  // NoSuchBucket
     Result<std::vector<BucketInfo>> list_buckets();
+    // The bucket's CORS XML, "" when none; put "" to remove it. NoSuchBucket.
+    Result<std::string> get_bucket_cors(const std::string& bucket);
+    Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml);
 
     // NoSuchBucket, NoSuchKey. With `with_inline_bytes`, an inline row comes with its bytes.
     Result<ObjectRow> get_object(const std::string& bucket, const std::string& key,

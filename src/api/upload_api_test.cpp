@@ -173,7 +173,7 @@ TEST(UploadApiTest, RoutesCoverBothPathsPreflightWrongMethodAndHealth) {
         SCOPED_TRACE(path);
         auto post = router.match("POST", path);
         ASSERT_NE(post.route, nullptr);
-        EXPECT_EQ(post.route->execution, http::Execution::kInline);
+        EXPECT_EQ(post.route->options.execution, http::Execution::kInline);
         TestRequest t("POST", path, R"({"filename":"a.webp"})");
         EXPECT_EQ(post.route->handler(t.request).status, 200);
 

@@ -42,6 +42,11 @@ constexpr size_t kInlineReadStep = 64 * 1024;
 constexpr size_t kResponsePiece = 256 * 1024;
 constexpr uint64_t kLingerLimit = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{2};
+// Connections refused over a cap: how many may be answered at once, and how long and how much of
+// what they send is discarded after the answer.
+constexpr int kMaxRefusals = 64;
+constexpr std::chrono::seconds kRefusalTimeout{1};
+constexpr uint64_t kRefusalDiscardLimit = 64 * 1024;
 constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Logged (and observed) when the client went away before a response could be written; nginx's
 // convention, never sent on the wire.
@@ -90,20 +95,45 @@ Result<size_t> read_source(ByteSource& source, std::span<char> buf, const Reques
     return internal_error("response body source threw");
 }
 
-// Runs `fn` on the handler pool and resumes the calling coroutine on its own executor.
+enum class Queueing { kAlways, kUnlessFull };
+
+// Runs `fn` on the handler pool and resumes the calling coroutine on its own executor. With
+// kUnlessFull, returns false without running `fn` when the pool's line is full.
 template <typename Fn>
-awaitable<void> run_on_pool(HandlerPool& pool, Fn fn) {
+awaitable<bool> run_on_pool(HandlerPool& pool, Fn fn, Queueing queueing = Queueing::kAlways) {
     auto ex = co_await asio::this_coro::executor;
+    bool ran = true;
     asio::use_awaitable_t<> token;  // async_initiate wants a non-const lvalue token
     co_await asio::async_initiate<asio::use_awaitable_t<>, void()>(
-        [&pool, ex, &fn](auto handler) {
+        [&pool, ex, &fn, &ran, queueing](auto handler) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            pool.submit([shared, ex, &fn] {
+            auto task = [shared, ex, &fn] {
                 fn();
                 asio::post(ex, [shared] { (*shared)(); });
-            });
+            };
+            if (queueing == Queueing::kAlways) {
+                pool.submit(std::move(task));
+            } else if (!pool.try_submit(std::move(task))) {
+                ran = false;
+                asio::post(ex, [shared] { (*shared)(); });
+            }
         },
         token);
+    co_return ran;
+}
+
+// The listener's 503 "busy, retry later" (router.h), ending the connection.
+Response busy_response(const ServerState& state, const Request& req) {
+    Response res;
+    try {
+        res = state.router->busy_response(req);
+    } catch (const std::exception& e) {
+        log::error("busy response threw", {{"request_id", req.request_id}, {"error", e.what()}});
+        res = Response::json_error(503, "SlowDown", "the server is busy; retry later");
+    }
+    res.headers.set("Retry-After", "1");
+    res.close = true;
+    return res;
 }
 
 template <class Body>
@@ -125,16 +155,21 @@ void fill_header(bhttp::response<Body>& r, const Response& res, unsigned version
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state)
-        : stream_(std::move(socket)), state_(std::move(state)), opt_(state_->options) {
+    // `remote` was admitted by state->admit_connection(); the session releases it.
+    Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state, std::string remote)
+        : stream_(std::move(socket)),
+          state_(std::move(state)),
+          opt_(state_->options),
+          remote_(std::move(remote)) {
         error_code ec;
         stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
         // Asynchronous operations are unaffected; the synchronous reads in read_direct() then
         // return would_block instead of waiting.
         stream_.socket().non_blocking(true, ec);
-        auto endpoint = stream_.socket().remote_endpoint(ec);
-        if (!ec) remote_ = endpoint.address().to_string();
     }
+    ~Session() { state_->release_connection(remote_); }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     asio::any_io_executor executor() { return stream_.get_executor(); }
     awaitable<void> run();
@@ -156,8 +191,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   private:
     awaitable<bool> serve_one(bool first);
+    awaitable<Response> dispatch(const Router::Route& route, Request& req, bool& blocking);
     awaitable<Response> run_inline(const Router::Route& route, Request& req);
     awaitable<Response> run_blocking(const Router::Route& route, Request& req);
+    awaitable<std::optional<Response>> prefetch(size_t want, std::string& into);
+    Clock::duration body_wait_budget() const;
+    Response body_read_failed(const Status& status) const;
+    size_t read_step() const {
+        return direct_left_
+                   ? static_cast<size_t>(std::min<uint64_t>(*direct_left_, kInlineReadStep))
+                   : kInlineReadStep;
+    }
     awaitable<void> fetch_piece(BlockingBody* body, std::span<char> buf);
     awaitable<Result<size_t>> read_body_piece(std::span<char> buf);
     awaitable<Result<size_t>> read_direct(std::span<char> buf);
@@ -187,7 +231,12 @@ class Session : public std::enable_shared_from_this<Session> {
     bool continue_sent_ = false;
     bool broken_ = false;    // the connection failed: no response can be written
     bool poisoned_ = false;  // the body could not be parsed: answer, then close
+    bool over_cap_ = false;  // the (chunked) body crossed the route's max_body: 413, then close
     uint64_t body_in_ = 0;
+    // The body allowance (server.h): time spent waiting for body bytes so far, and when the
+    // request's first byte came.
+    Clock::duration body_waited_{};
+    Clock::time_point request_started_{};
     // Body bytes still to come when the body is framed by Content-Length: such bodies are read
     // past the parser (see read_direct). Empty for chunked bodies.
     std::optional<uint64_t> direct_left_;
@@ -221,8 +270,9 @@ awaitable<bool> Session::serve_one(bool first) {
     // Limits are per route, enforced while reading. Not boost::none: Beast 1.74 compares the
     // length against the optional itself, so "no limit" rejects every body.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
-    expect_continue_ = continue_sent_ = broken_ = poisoned_ = false;
+    expect_continue_ = continue_sent_ = broken_ = poisoned_ = over_cap_ = false;
     body_in_ = 0;
+    body_waited_ = {};
     direct_left_.reset();
 
     error_code ec;
@@ -238,6 +288,7 @@ awaitable<bool> Session::serve_one(bool first) {
         buffer_.commit(n);
     }
     const auto started = Clock::now();
+    request_started_ = started;
     if (!first) stream_.expires_after(opt_.header_timeout);
     co_await bhttp::async_read_header(stream_, buffer_, *parser_, redirect(ec));
     // With buffer_body, body bytes arriving with the header and no buffer set yet are reported
@@ -296,12 +347,7 @@ awaitable<bool> Session::serve_one(bool first) {
                                 : Response::json_error(404, "NotFound", "no such path");
     } else {
         req.path_params = std::move(match.params);
-        blocking = match.route->execution == Execution::kBlocking;
-        if (blocking) {
-            res = co_await run_blocking(*match.route, req);
-        } else {
-            res = co_await run_inline(*match.route, req);
-        }
+        res = co_await dispatch(*match.route, req, blocking);
     }
     req.body = nullptr;  // the body source belonged to run_inline/run_blocking
 
@@ -338,64 +384,124 @@ Response Session::call_handler(const Handler& handler, Request& req) {
     return Response::json_error(500, "InternalError", "internal error");
 }
 
+// Everything before the handler runs on this I/O thread (server.h, "Hostile and slow
+// clients"): the gate, the body cap, then the body (inline) or its prefetch (blocking).
+awaitable<Response> Session::dispatch(const Router::Route& route, Request& req, bool& blocking) {
+    const RouteOptions& options = route.options;
+    blocking = options.execution == Execution::kBlocking;
+    if (options.gate) {
+        std::optional<Response> refused;
+        try {
+            refused = options.gate(req);
+        } catch (const std::exception& e) {
+            log::error("route gate threw", {{"request_id", req.request_id}, {"error", e.what()}});
+            refused = Response::json_error(500, "InternalError", "internal error");
+        }
+        if (refused) co_return std::move(*refused);
+    }
+    const uint64_t cap =
+        blocking ? options.max_body : std::min<uint64_t>(options.max_body, opt_.inline_body_limit);
+    if (req.content_length && *req.content_length > cap) {
+        // Answered before any body byte: draining first would delay the answer until the
+        // client sent (up to 64 KiB of) a body nobody wants.
+        Response res = Response::json_error(413, "PayloadTooLarge", "request body too large");
+        res.close = true;
+        co_return res;
+    }
+    // Beast enforces it on a chunked body, chunk header by chunk header.
+    parser_->body_limit(cap);
+    // Not a conditional expression: g++ 12 miscompiles co_await inside one.
+    Response res;
+    if (blocking) {
+        res = co_await run_blocking(route, req);
+    } else {
+        res = co_await run_inline(route, req);
+    }
+    if (over_cap_) {
+        // Whatever the handler made of its failed read, the client is told why.
+        res = Response::json_error(413, "PayloadTooLarge", "request body too large");
+        res.close = true;
+    }
+    co_return res;
+}
+
+Response Session::body_read_failed(const Status& status) const {
+    if (over_cap_) return Response::json_error(413, "PayloadTooLarge", "request body too large");
+    if (status.reason() == "BodyTimeout") {
+        Response res = Response::json_error(408, "RequestTimeout", "request body too slow");
+        res.close = true;
+        return res;
+    }
+    return Response::json_error(400, "BadRequest", "malformed request body");
+}
+
 awaitable<Response> Session::run_inline(const Router::Route& route, Request& req) {
+    // The buffer grows with the bytes that arrive, never from the declared length: a client
+    // declaring a big body and sending none costs nothing. The cap was set on the parser and
+    // checked against Content-Length by dispatch().
     std::string body;
-    const size_t limit = opt_.inline_body_limit;
-    if (!body_done()) {
-        if (req.content_length && *req.content_length > limit) {
-            // Answered before any body byte: draining first would delay the answer until the
-            // client sent (up to 64 KiB of) a body nobody wants.
-            Response res = Response::json_error(413, "PayloadTooLarge", "request body too large");
-            res.close = true;
-            co_return res;
-        }
-        // One spare byte past the limit tells a chunked body that is too large from one that
-        // is exactly at it.
-        const size_t cap =
-            req.content_length ? static_cast<size_t>(*req.content_length) : limit + 1;
-        while (!body_done()) {
-            size_t old = body.size();
-            body.resize(std::min(cap, req.content_length ? cap : old + kInlineReadStep));
-            if (body.size() == old) {
-                co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
-            }
-            auto got =
-                co_await read_body_piece(std::span<char>(body.data() + old, body.size() - old));
-            if (!got.is_ok()) {
-                co_return Response::json_error(400, "BadRequest", "malformed request body");
-            }
-            body.resize(old + *got);
-            if (body.size() > limit) {
-                co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
-            }
-        }
+    while (!body_done()) {
+        const size_t old = body.size();
+        const size_t step = read_step();
+        body.resize(old + step);
+        auto got = co_await read_body_piece(std::span<char>(body.data() + old, step));
+        if (!got.is_ok()) co_return body_read_failed(got.status());
+        body.resize(old + *got);
     }
     StringByteSource source(std::move(body));
     req.body = &source;
     co_return call_handler(route.handler, req);
 }
 
+// Reads body bytes on this I/O thread until `into` holds `want` of them or the body ended. An
+// error response when the body cannot be read (the client went away or ran out of allowance,
+// the body is malformed or over the cap).
+awaitable<std::optional<Response>> Session::prefetch(size_t want, std::string& into) {
+    while (into.size() < want && !body_done()) {
+        const size_t old = into.size();
+        const size_t step = std::min(want - old, read_step());
+        into.resize(old + step);
+        auto got = co_await read_body_piece(std::span<char>(into.data() + old, step));
+        if (!got.is_ok()) co_return body_read_failed(got.status());
+        into.resize(old + *got);
+    }
+    co_return std::nullopt;
+}
+
 awaitable<Response> Session::run_blocking(const Router::Route& route, Request& req) {
+    std::string prefix;
+    if (route.options.prefetch && !body_done()) {
+        if (const size_t want = route.options.prefetch(req); want > 0) {
+            if (auto failed = co_await prefetch(want, prefix)) co_return std::move(*failed);
+        }
+    }
     std::unique_ptr<ByteSource> body;
     if (body_done()) {
-        body = std::make_unique<StringByteSource>(std::string());
+        body = std::make_unique<StringByteSource>(std::move(prefix));
     } else {
         // The fetch runs on the handler thread; the read itself on this session's executor,
         // while serve_one() waits for the handler, so the parser is never used by two at once.
         // `raw` lives in this coroutine's frame, which outlives the handler.
         BlockingBody* raw = nullptr;
-        auto streaming =
-            std::make_unique<BlockingBody>([self = shared_from_this(), &raw](std::span<char> buf) {
+        auto streaming = std::make_unique<BlockingBody>(
+            [self = shared_from_this(), &raw](std::span<char> buf) {
                 asio::co_spawn(self->stream_.get_executor(), self->fetch_piece(raw, buf),
                                asio::detached);
-            });
+            },
+            std::move(prefix));
         raw = streaming.get();
         body = std::move(streaming);
     }
     req.body = body.get();
     Response res;
     const Handler& handler = route.handler;
-    co_await run_on_pool(state_->pool, [&] { res = call_handler(handler, req); });
+    if (!co_await run_on_pool(
+            state_->pool, [&] { res = call_handler(handler, req); }, Queueing::kUnlessFull)) {
+        log::warn("handler queue full: shedding request",
+                  {{"server", opt_.name}, {"request_id", req.request_id}, {"path", req.path}});
+        req.body = nullptr;  // the busy response sees the header, not the body
+        co_return busy_response(*state_, req);
+    }
     co_return res;
 }
 
@@ -411,6 +517,9 @@ awaitable<void> Session::fetch_piece(BlockingBody* body, std::span<char> buf) {
 }
 
 awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
+    if (over_cap_) {
+        co_return Status(StatusCode::kResourceExhausted, "BodyTooLarge", "request body too large");
+    }
     if (poisoned_) co_return invalid_argument("BadRequestBody", "malformed request body");
     if (broken_) co_return Status(StatusCode::kAborted, "ClientDisconnected", "connection lost");
     if (body_done()) co_return size_t{0};
@@ -434,14 +543,22 @@ awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
     while (true) {
         body.data = buf.data() + total;
         body.size = buf.size() - total;
-        stream_.expires_after(opt_.body_timeout);
+        const auto before = Clock::now();
+        stream_.expires_after(body_wait_budget());
         co_await bhttp::async_read_some(stream_, buffer_, *parser_, redirect(ec));
+        body_waited_ += Clock::now() - before;
         const size_t n = buf.size() - total - body.size;
         body.data = nullptr;
         total += n;
         body_in_ += n;
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) {
+            if (ec == bhttp::error::body_limit) {
+                over_cap_ = poisoned_ = true;
+                if (total > 0) co_return total;
+                co_return Status(StatusCode::kResourceExhausted, "BodyTooLarge",
+                                 "request body too large");
+            }
             if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
                 ec != bhttp::error::partial_message) {
                 poisoned_ = true;
@@ -455,8 +572,7 @@ awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
                                            "malformed request body: " + ec.message());
             }
             if (ec == beast::error::timeout) {
-                co_return Status(StatusCode::kAborted, "BodyTimeout",
-                                 "no request body byte in time");
+                co_return Status(StatusCode::kAborted, "BodyTimeout", "request body too slow");
             }
             co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
         }
@@ -471,9 +587,9 @@ awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
 }
 
 // A Content-Length body needs no parsing, so it is read straight from the socket into the
-// handler's buffer: one copy instead of two (socket → Beast's buffer → body), reads as large as
-// the buffer rather than Beast's 64 KiB, and no timer reset per read. Like the parsed path, it
-// keeps filling `buf` with whatever is already waiting and returns when nothing is.
+// handler's buffer: one copy instead of two (socket → Beast's buffer → body) and reads as large
+// as the buffer rather than Beast's 64 KiB. Like the parsed path, it keeps filling `buf` with
+// whatever is already waiting and returns when nothing is.
 awaitable<Result<size_t>> Session::read_direct(std::span<char> buf) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), *direct_left_));
     size_t total = 0;
@@ -483,8 +599,10 @@ awaitable<Result<size_t>> Session::read_direct(std::span<char> buf) {
     }
     error_code ec;
     if (total == 0) {
-        stream_.expires_after(opt_.body_timeout);
+        const auto before = Clock::now();
+        stream_.expires_after(body_wait_budget());
         total = co_await stream_.async_read_some(asio::buffer(buf.data(), want), redirect(ec));
+        body_waited_ += Clock::now() - before;
     }
     while (!ec && total < want) {
         const size_t n =
@@ -500,10 +618,27 @@ awaitable<Result<size_t>> Session::read_direct(std::span<char> buf) {
     if (ec) broken_ = true;  // the next read reports it; bytes already read are handed over
     if (total > 0) co_return total;
     if (ec == beast::error::timeout) {
-        co_return Status(StatusCode::kAborted, "BodyTimeout", "no request body byte in time");
+        co_return Status(StatusCode::kAborted, "BodyTimeout", "request body too slow");
     }
     co_return Status(StatusCode::kAborted, "ClientDisconnected",
                      ec ? ec.message() : std::string("connection lost"));
+}
+
+// The body allowance (server.h): body_timeout plus a second per min_body_rate bytes received,
+// less the time already spent waiting for body bytes, and never past request_deadline. Time the
+// handler spends elsewhere (on the disk) is not the client's and does not count.
+Clock::duration Session::body_wait_budget() const {
+    using std::chrono::microseconds;
+    Clock::duration allowance = opt_.body_timeout;
+    if (opt_.min_body_rate > 0) {
+        allowance += microseconds(body_in_ / opt_.min_body_rate * 1'000'000 +
+                                  body_in_ % opt_.min_body_rate * 1'000'000 / opt_.min_body_rate);
+    }
+    Clock::duration budget = allowance - body_waited_;
+    if (opt_.request_deadline.count() > 0) {
+        budget = std::min(budget, request_started_ + opt_.request_deadline - Clock::now());
+    }
+    return std::max(budget, Clock::duration::zero());
 }
 
 awaitable<bool> Session::drain_body(const Request& req) {
@@ -694,12 +829,57 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
 
 }  // namespace
 
-void start_session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state) {
-    auto session = std::make_shared<Session>(std::move(socket), std::move(state));
+void start_session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                   std::string remote) {
+    auto session =
+        std::make_shared<Session>(std::move(socket), std::move(state), std::move(remote));
     auto ex = session->executor();
     // The lambda (and so the shared_ptr) lives in co_spawn's frame until run() ends.
     asio::co_spawn(
         ex, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
+}
+
+namespace {
+
+// Writes the busy response to a connection over a cap without reading its request, then
+// half-closes and discards what the client sends for a moment (closing with unread bytes would
+// reset the connection and could destroy the response before the client reads it).
+awaitable<void> refuse(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                       std::string remote) {
+    Request req;
+    req.remote_address = std::move(remote);
+    req.request_id = make_request_id();
+    Response res = busy_response(*state, req);
+    bhttp::response<bhttp::string_body> r;
+    fill_header(r, res, 11, false);
+    r.body() = std::move(res.body);
+    r.content_length(r.body().size());
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(kRefusalTimeout);
+    error_code ec;
+    co_await bhttp::async_write(stream, r, redirect(ec));
+    if (!ec) stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    std::array<char, 4096> scratch;
+    for (uint64_t discarded = 0; !ec && discarded < kRefusalDiscardLimit;) {
+        discarded += co_await stream.async_read_some(asio::buffer(scratch), redirect(ec));
+    }
+    stream.close();
+    --state->refusing;
+}
+
+}  // namespace
+
+void refuse_connection(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                       std::string remote) {
+    if (state->refusing.fetch_add(1) >= kMaxRefusals) {
+        --state->refusing;
+        error_code ec;
+        socket.close(ec);
+        return;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, refuse(std::move(socket), std::move(state), std::move(remote)),
+                   asio::detached);
 }
 
 }  // namespace imgpipe::http

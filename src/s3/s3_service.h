@@ -12,6 +12,7 @@
 // keyring are).
 
 #include "http/request.h"
+#include "http/router.h"
 #include "s3/context.h"
 
 namespace imgpipe::s3 {
@@ -23,6 +24,13 @@ class S3Service {
     explicit S3Service(S3Context context);
 
     http::Response handle(http::Request& request) const;
+
+    // How the s3 listener's router declares `handle` (its fallback): kBlocking, with the body
+    // prefetch a POST Object's form fields need (post_object.h).
+    http::RouteOptions route_options() const;
+    // The listener's busy answer (http::Router::set_busy_response): 503 SlowDown as S3 XML. Not
+    // logged: under a flood it is sent often, and the server logs the refusals itself.
+    static http::Response busy_response(const http::Request& request);
 
     const S3Context& context() const { return context_; }
 

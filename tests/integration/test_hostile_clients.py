@@ -1,6 +1,6 @@
-"""Hostile clients against the real binary (issue 12): 200 connections without credentials send a
-POST Object's headers and a few body bytes, then pause or trickle, from four client addresses
-(127.0.0.2-5). Meanwhile a normal client on 127.0.0.1 must get its GET, PUT, POST Object and
+"""Hostile clients against the real binary (issue 12): 250 connections without credentials send a
+POST Object's headers and a few body bytes, then pause or trickle, from five client addresses
+(127.0.0.2-6); 200 are admitted and stall, 50 are over the per-address cap. Meanwhile a normal client on 127.0.0.1 must get its GET, PUT, POST Object and
 upload-API answers within an ordinary client timeout; the connections over the per-address cap
 must get the clear refusal (503 SlowDown XML, read before anything else); the stalled ones must
 still be waiting (nobody answered them, nobody cut them off); and the stalled connections must
@@ -25,9 +25,9 @@ import s3sig
 from helpers import new_server
 
 BUCKET = "uploads"
-ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"]
-PER_ADDRESS = 50  # 200 connections in all
-CAP = 40  # http.max_connections_per_address: 160 stalled, 40 refused
+ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"]
+PER_ADDRESS = 50  # 250 connections in all
+CAP = 40  # http.max_connections_per_address: 200 stalled, 50 refused
 CLIENT_TIMEOUT = 10
 BOUNDARY = "hostileboundary"
 

@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "http/blocking_body.h"
+#include "http/body_reader.h"
 #include "http/file_range_sender.h"
 
 namespace imgpipe::http {
@@ -37,8 +38,6 @@ using beast::error_code;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kFirstReadSize = 8 * 1024;
-constexpr uint64_t kDrainLimit = 64 * 1024;
-constexpr size_t kInlineReadStep = 64 * 1024;
 constexpr size_t kResponsePiece = 256 * 1024;
 constexpr uint64_t kLingerLimit = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{2};
@@ -47,7 +46,6 @@ constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr int kMaxRefusals = 64;
 constexpr std::chrono::seconds kRefusalTimeout{1};
 constexpr uint64_t kRefusalDiscardLimit = 64 * 1024;
-constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Logged (and observed) when the client went away before a response could be written; nginx's
 // convention, never sent on the wire.
 constexpr int kClientClosedRequest = 499;
@@ -194,19 +192,7 @@ class Session : public std::enable_shared_from_this<Session> {
     awaitable<Response> dispatch(const Router::Route& route, Request& req, bool& blocking);
     awaitable<Response> run_inline(const Router::Route& route, Request& req);
     awaitable<Response> run_blocking(const Router::Route& route, Request& req);
-    awaitable<std::optional<Response>> prefetch(size_t want, std::string& into);
-    Clock::duration body_wait_budget() const;
-    Response body_read_failed(const Status& status) const;
-    size_t read_step() const {
-        return direct_left_
-                   ? static_cast<size_t>(std::min<uint64_t>(*direct_left_, kInlineReadStep))
-                   : kInlineReadStep;
-    }
     awaitable<void> fetch_piece(BlockingBody* body, std::span<char> buf);
-    awaitable<Result<size_t>> read_body_piece(std::span<char> buf);
-    awaitable<Result<size_t>> read_direct(std::span<char> buf);
-    bool body_done() const { return direct_left_ ? *direct_left_ == 0 : parser_->is_done(); }
-    awaitable<bool> drain_body(const Request& req);
     awaitable<bool> write_response(Response& res, const Request& req, bool head, bool blocking,
                                    bool& keep_alive, uint64_t& bytes_out);
     awaitable<bool> write_streamed(bhttp::response<bhttp::buffer_body>& r, Response& res,
@@ -225,21 +211,9 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t id_ = 0;
     bool idle_ = false;  // waiting for the first byte of a request: stop() may end it at once
 
-    // The request being served (connections serve one at a time).
-    std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
-    bool expect_continue_ = false;
-    bool continue_sent_ = false;
-    bool broken_ = false;    // the connection failed: no response can be written
-    bool poisoned_ = false;  // the body could not be parsed: answer, then close
-    bool over_cap_ = false;  // the (chunked) body crossed the route's max_body: 413, then close
-    uint64_t body_in_ = 0;
-    // The body allowance (server.h): time spent waiting for body bytes so far, and when the
-    // request's first byte came.
-    Clock::duration body_waited_{};
-    Clock::time_point request_started_{};
-    // Body bytes still to come when the body is framed by Content-Length: such bodies are read
-    // past the parser (see read_direct). Empty for chunked bodies.
-    std::optional<uint64_t> direct_left_;
+    // The request being served (connections serve one at a time) and its body.
+    std::optional<BodyReader::Parser> parser_;
+    BodyReader body_{stream_, buffer_, opt_};
     uint64_t send_waits_ = 0;  // counts send_file's waits, so a late watchdog hits none
 };
 
@@ -270,10 +244,7 @@ awaitable<bool> Session::serve_one(bool first) {
     // Limits are per route, enforced while reading. Not boost::none: Beast 1.74 compares the
     // length against the optional itself, so "no limit" rejects every body.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
-    expect_continue_ = continue_sent_ = broken_ = poisoned_ = over_cap_ = false;
-    body_in_ = 0;
-    body_waited_ = {};
-    direct_left_.reset();
+    body_.reset(*parser_);
 
     error_code ec;
     if (buffer_.size() == 0) {
@@ -288,7 +259,6 @@ awaitable<bool> Session::serve_one(bool first) {
         buffer_.commit(n);
     }
     const auto started = Clock::now();
-    request_started_ = started;
     if (!first) stream_.expires_after(opt_.header_timeout);
     co_await bhttp::async_read_header(stream_, buffer_, *parser_, redirect(ec));
     // With buffer_body, body bytes arriving with the header and no buffer set yet are reported
@@ -330,12 +300,9 @@ awaitable<bool> Session::serve_one(bool first) {
     for (const auto& field : header) {
         req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
     }
-    if (auto cl = parser_->content_length()) {
-        req.content_length = *cl;
-        if (!parser_->chunked()) direct_left_ = *cl;
-    }
-    expect_continue_ =
-        header.version() >= 11 && iequals(sv(header[bhttp::field::expect]), "100-continue");
+    if (auto cl = parser_->content_length()) req.content_length = *cl;
+    body_.begin(started, header.version() >= 11 &&
+                             iequals(sv(header[bhttp::field::expect]), "100-continue"));
     const bool head = req.method == "HEAD";
 
     Response res;
@@ -351,19 +318,19 @@ awaitable<bool> Session::serve_one(bool first) {
     }
     req.body = nullptr;  // the body source belonged to run_inline/run_blocking
 
-    bool keep_alive = header.keep_alive() && !res.close && !state_->stopping && !poisoned_;
-    if (keep_alive && !broken_ && !body_done()) keep_alive = co_await drain_body(req);
+    bool keep_alive = header.keep_alive() && !res.close && !state_->stopping && !body_.poisoned();
+    if (keep_alive && !body_.broken() && !body_.done()) keep_alive = co_await body_.drain(req);
     int status = res.status;
     uint64_t bytes_out = 0;
     bool written = false;
-    if (broken_) {
+    if (body_.broken()) {
         status = kClientClosedRequest;
     } else {
         written = co_await write_response(res, req, head, blocking, keep_alive, bytes_out);
     }
     finish(req, status, bytes_out, started);
     if (written && keep_alive) co_return true;
-    if (written && !body_done() && !poisoned_) co_await linger();
+    if (written && !body_.done() && !body_.poisoned()) co_await linger();
     co_return false;
 }
 
@@ -417,7 +384,7 @@ awaitable<Response> Session::dispatch(const Router::Route& route, Request& req, 
     } else {
         res = co_await run_inline(route, req);
     }
-    if (over_cap_) {
+    if (body_.over_cap()) {
         // Whatever the handler made of its failed read, the client is told why.
         res = Response::json_error(413, "PayloadTooLarge", "request body too large");
         res.close = true;
@@ -425,27 +392,17 @@ awaitable<Response> Session::dispatch(const Router::Route& route, Request& req, 
     co_return res;
 }
 
-Response Session::body_read_failed(const Status& status) const {
-    if (over_cap_) return Response::json_error(413, "PayloadTooLarge", "request body too large");
-    if (status.reason() == "BodyTimeout") {
-        Response res = Response::json_error(408, "RequestTimeout", "request body too slow");
-        res.close = true;
-        return res;
-    }
-    return Response::json_error(400, "BadRequest", "malformed request body");
-}
-
 awaitable<Response> Session::run_inline(const Router::Route& route, Request& req) {
     // The buffer grows with the bytes that arrive, never from the declared length: a client
     // declaring a big body and sending none costs nothing. The cap was set on the parser and
     // checked against Content-Length by dispatch().
     std::string body;
-    while (!body_done()) {
+    while (!body_.done()) {
         const size_t old = body.size();
-        const size_t step = read_step();
+        const size_t step = body_.step();
         body.resize(old + step);
-        auto got = co_await read_body_piece(std::span<char>(body.data() + old, step));
-        if (!got.is_ok()) co_return body_read_failed(got.status());
+        auto got = co_await body_.read(std::span<char>(body.data() + old, step));
+        if (!got.is_ok()) co_return body_.failure_response(got.status());
         body.resize(old + *got);
     }
     StringByteSource source(std::move(body));
@@ -453,30 +410,15 @@ awaitable<Response> Session::run_inline(const Router::Route& route, Request& req
     co_return call_handler(route.handler, req);
 }
 
-// Reads body bytes on this I/O thread until `into` holds `want` of them or the body ended. An
-// error response when the body cannot be read (the client went away or ran out of allowance,
-// the body is malformed or over the cap).
-awaitable<std::optional<Response>> Session::prefetch(size_t want, std::string& into) {
-    while (into.size() < want && !body_done()) {
-        const size_t old = into.size();
-        const size_t step = std::min(want - old, read_step());
-        into.resize(old + step);
-        auto got = co_await read_body_piece(std::span<char>(into.data() + old, step));
-        if (!got.is_ok()) co_return body_read_failed(got.status());
-        into.resize(old + *got);
-    }
-    co_return std::nullopt;
-}
-
 awaitable<Response> Session::run_blocking(const Router::Route& route, Request& req) {
     std::string prefix;
-    if (route.options.prefetch && !body_done()) {
+    if (route.options.prefetch && !body_.done()) {
         if (const size_t want = route.options.prefetch(req); want > 0) {
-            if (auto failed = co_await prefetch(want, prefix)) co_return std::move(*failed);
+            if (auto failed = co_await body_.prefetch(want, prefix)) co_return std::move(*failed);
         }
     }
     std::unique_ptr<ByteSource> body;
-    if (body_done()) {
+    if (body_.done()) {
         body = std::make_unique<StringByteSource>(std::move(prefix));
     } else {
         // The fetch runs on the handler thread; the read itself on this session's executor,
@@ -508,152 +450,12 @@ awaitable<Response> Session::run_blocking(const Router::Route& route, Request& r
 awaitable<void> Session::fetch_piece(BlockingBody* body, std::span<char> buf) {
     Result<size_t> got = Status(StatusCode::kAborted, "ClientDisconnected", "body read failed");
     try {
-        got = co_await read_body_piece(buf);
+        got = co_await body_.read(buf);
     } catch (const std::exception& e) {
-        broken_ = true;
+        body_.mark_broken();
         got = Status(StatusCode::kAborted, "ClientDisconnected", e.what());
     }
     body->deliver(std::move(got));
-}
-
-awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
-    if (over_cap_) {
-        co_return Status(StatusCode::kResourceExhausted, "BodyTooLarge", "request body too large");
-    }
-    if (poisoned_) co_return invalid_argument("BadRequestBody", "malformed request body");
-    if (broken_) co_return Status(StatusCode::kAborted, "ClientDisconnected", "connection lost");
-    if (body_done()) co_return size_t{0};
-    error_code ec;
-    if (expect_continue_ && !continue_sent_) {
-        continue_sent_ = true;
-        stream_.expires_after(opt_.body_timeout);
-        co_await asio::async_write(stream_, asio::buffer(k100Continue.data(), k100Continue.size()),
-                                   redirect(ec));
-        if (ec) {
-            broken_ = true;
-            co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
-        }
-    }
-    if (direct_left_) co_return co_await read_direct(buf);
-    // Keep filling `buf` while bytes are already waiting (in Beast's buffer or the socket): each
-    // piece costs the handler thread a round trip, so a fast upload should arrive in big pieces,
-    // while a slow client still gets what it sent without waiting for more.
-    auto& body = parser_->get().body();
-    size_t total = 0;
-    while (true) {
-        body.data = buf.data() + total;
-        body.size = buf.size() - total;
-        const auto before = Clock::now();
-        stream_.expires_after(body_wait_budget());
-        co_await bhttp::async_read_some(stream_, buffer_, *parser_, redirect(ec));
-        body_waited_ += Clock::now() - before;
-        const size_t n = buf.size() - total - body.size;
-        body.data = nullptr;
-        total += n;
-        body_in_ += n;
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec) {
-            if (ec == bhttp::error::body_limit) {
-                over_cap_ = poisoned_ = true;
-                if (total > 0) co_return total;
-                co_return Status(StatusCode::kResourceExhausted, "BodyTooLarge",
-                                 "request body too large");
-            }
-            if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
-                ec != bhttp::error::partial_message) {
-                poisoned_ = true;
-            } else {
-                broken_ = true;
-            }
-            // Bytes already read are handed over first; the next read reports the failure.
-            if (total > 0) co_return total;
-            if (poisoned_) {
-                co_return invalid_argument("BadRequestBody",
-                                           "malformed request body: " + ec.message());
-            }
-            if (ec == beast::error::timeout) {
-                co_return Status(StatusCode::kAborted, "BodyTimeout", "request body too slow");
-            }
-            co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
-        }
-        if (body_done() || total == buf.size()) co_return total;
-        if (total > 0) {
-            error_code avail_ec;
-            if (buffer_.size() == 0 && stream_.socket().available(avail_ec) == 0) {
-                co_return total;
-            }
-        }
-    }
-}
-
-// A Content-Length body needs no parsing, so it is read straight from the socket into the
-// handler's buffer: one copy instead of two (socket → Beast's buffer → body) and reads as large
-// as the buffer rather than Beast's 64 KiB. Like the parsed path, it keeps filling `buf` with
-// whatever is already waiting and returns when nothing is.
-awaitable<Result<size_t>> Session::read_direct(std::span<char> buf) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), *direct_left_));
-    size_t total = 0;
-    if (buffer_.size() > 0) {  // body bytes that arrived with the header
-        total = asio::buffer_copy(asio::buffer(buf.data(), want), buffer_.data());
-        buffer_.consume(total);
-    }
-    error_code ec;
-    if (total == 0) {
-        const auto before = Clock::now();
-        stream_.expires_after(body_wait_budget());
-        total = co_await stream_.async_read_some(asio::buffer(buf.data(), want), redirect(ec));
-        body_waited_ += Clock::now() - before;
-    }
-    while (!ec && total < want) {
-        const size_t n =
-            stream_.socket().read_some(asio::buffer(buf.data() + total, want - total), ec);
-        total += n;
-        if (ec == asio::error::would_block) {
-            ec = {};
-            break;
-        }
-    }
-    *direct_left_ -= total;
-    body_in_ += total;
-    if (ec) broken_ = true;  // the next read reports it; bytes already read are handed over
-    if (total > 0) co_return total;
-    if (ec == beast::error::timeout) {
-        co_return Status(StatusCode::kAborted, "BodyTimeout", "request body too slow");
-    }
-    co_return Status(StatusCode::kAborted, "ClientDisconnected",
-                     ec ? ec.message() : std::string("connection lost"));
-}
-
-// The body allowance (server.h): body_timeout plus a second per min_body_rate bytes received,
-// less the time already spent waiting for body bytes, and never past request_deadline. Time the
-// handler spends elsewhere (on the disk) is not the client's and does not count.
-Clock::duration Session::body_wait_budget() const {
-    using std::chrono::microseconds;
-    Clock::duration allowance = opt_.body_timeout;
-    if (opt_.min_body_rate > 0) {
-        allowance += microseconds(body_in_ / opt_.min_body_rate * 1'000'000 +
-                                  body_in_ % opt_.min_body_rate * 1'000'000 / opt_.min_body_rate);
-    }
-    Clock::duration budget = allowance - body_waited_;
-    if (opt_.request_deadline.count() > 0) {
-        budget = std::min(budget, request_started_ + opt_.request_deadline - Clock::now());
-    }
-    return std::max(budget, Clock::duration::zero());
-}
-
-awaitable<bool> Session::drain_body(const Request& req) {
-    // A client still waiting for "100 Continue" may never send the body: closing is the only
-    // way to end the exchange cleanly.
-    if (expect_continue_ && !continue_sent_) co_return false;
-    if (req.content_length && *req.content_length - body_in_ > kDrainLimit) co_return false;
-    std::array<char, 16 * 1024> scratch;
-    uint64_t drained = 0;
-    while (!body_done() && drained <= kDrainLimit) {
-        auto got = co_await read_body_piece(scratch);
-        if (!got.is_ok()) co_return false;
-        drained += *got;
-    }
-    co_return body_done();
 }
 
 awaitable<bool> Session::write_response(Response& res, const Request& req, bool head, bool blocking,
@@ -809,7 +611,7 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
     auto duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     if (state_->observer) {
         try {
-            state_->observer(RequestRecord{&req, status, body_in_, bytes_out, duration});
+            state_->observer(RequestRecord{&req, status, body_.bytes_in(), bytes_out, duration});
         } catch (const std::exception& e) {
             log::error("request observer threw",
                        {{"request_id", req.request_id}, {"error", e.what()}});
@@ -820,7 +622,7 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
                           {"method", req.method},
                           {"path", req.path},
                           {"status", status},
-                          {"bytes_in", body_in_},
+                          {"bytes_in", body_.bytes_in()},
                           {"bytes_out", bytes_out},
                           {"duration_ms", static_cast<double>(duration.count()) / 1000.0},
                           {"request_id", req.request_id},

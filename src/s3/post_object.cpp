@@ -109,7 +109,7 @@ http::Response PostUpload::run() {
         return fail(boundary.status());
     }
     boundary_ = std::move(*boundary);
-    // Before reading the body, so a client waiting on `Expect: 100-continue` is not invited.
+    // Before reading past the prefetched fields (post_object_prefetch already invited those).
     if (auto bucket = context_.store->head_bucket(bucket_); !bucket) return fail(bucket.status());
 
     auto form =

@@ -5,8 +5,9 @@
 // presigned query; anonymous only for public buckets) before touching the body (so
 // `Expect: 100-continue` is answered only for authorised requests), checks the key's allowed
 // buckets and actions, and hands over to the operation's handler (handlers.h) or to
-// post_object() for browser uploads. Every response carries x-amz-request-id and, for allowed
-// origins, CORS headers.
+// post_object() for browser uploads (authenticated by form fields in the body, which the server
+// prefetches on its I/O thread: see route_options). Every response carries x-amz-request-id and,
+// for allowed origins, CORS headers.
 //
 // Immutable after construction; `handle` is thread-safe (the context's store, verifier and
 // keyring are).

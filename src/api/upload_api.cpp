@@ -48,7 +48,11 @@ void UploadApi::add_routes(http::Router& router) const {
     for (std::string_view path : kUploadPaths) {
         router.add(
             "POST", std::string(path), [this](http::Request& r) { return handle_upload(r); },
-            Execution::kInline);
+            http::RouteOptions{
+                .execution = Execution::kInline,
+                .gate = [this](const http::Request& r) { return admit_upload(r); },
+                .max_body = options_.max_request_bytes,
+            });
         router.add(
             "OPTIONS", std::string(path), [this](http::Request& r) { return handle_preflight(r); },
             Execution::kInline);
@@ -69,29 +73,44 @@ http::Response UploadApi::handle_upload(http::Request& request) const {
     return r;
 }
 
-http::Response UploadApi::presign(http::Request& request) const {
+std::optional<http::Response> UploadApi::admit_upload(const http::Request& request) const {
+    std::optional<http::Response> refused;
     if (auto decision = rate_limiter_.acquire(request.remote_address); !decision.allowed) {
-        http::Response r =
-            error_response(Status(StatusCode::kResourceExhausted, "TooManyRequests",
-                                  "too many upload requests; retry after " +
-                                      std::to_string(decision.retry_after.count()) + " s"));
-        r.headers.set("Retry-After", std::to_string(decision.retry_after.count()));
-        return r;
+        refused = error_response(Status(StatusCode::kResourceExhausted, "TooManyRequests",
+                                        "too many upload requests; retry after " +
+                                            std::to_string(decision.retry_after.count()) + " s"));
+        refused->headers.set("Retry-After", std::to_string(decision.retry_after.count()));
+    } else if (request.content_length && *request.content_length > options_.max_request_bytes) {
+        // Refused before reading, so a client sending Expect: 100-continue never sends the body.
+        refused = too_large();
     }
-    const Status too_large(
-        StatusCode::kResourceExhausted, "RequestTooLarge",
-        "the request body is larger than " + std::to_string(options_.max_request_bytes) + " bytes");
-    // Refused before reading, so a client sending Expect: 100-continue never sends the body.
+    if (refused) {
+        refused->headers.set("Cache-Control", "no-store");
+        cors_.apply(request, *refused);
+    }
+    return refused;
+}
+
+http::Response UploadApi::too_large() const {
+    http::Response r =
+        error_response(Status(StatusCode::kResourceExhausted, "RequestTooLarge",
+                              "the request body is larger than " +
+                                  std::to_string(options_.max_request_bytes) + " bytes"));
+    r.close = true;
+    return r;
+}
+
+http::Response UploadApi::presign(http::Request& request) const {
+    // The gate refused a declared length over the limit already; this covers direct calls and
+    // bodies without a declared length.
     if (request.content_length && *request.content_length > options_.max_request_bytes) {
-        http::Response r = error_response(too_large);
-        r.close = true;
-        return r;
+        return too_large();
     }
     Result<std::string> body = request.body ? read_all(*request.body, options_.max_request_bytes)
                                             : Result<std::string>(std::string());
     if (!body) {
-        http::Response r = error_response(
-            body.status().reason() == "TooLarge" ? too_large : body.status(), request.request_id);
+        if (body.status().reason() == "TooLarge") return too_large();
+        http::Response r = error_response(body.status(), request.request_id);
         r.close = true;
         return r;
     }

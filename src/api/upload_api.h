@@ -6,7 +6,11 @@
 //   any other method on both               405 JSON error with Allow
 //   GET /healthz                           200 {"status":"ok"} (the process is up)
 //
-// Handlers are thin: rate limit (per remote address), read the body (bounded), then the plain
+// Before any body byte is read, the upload routes' gate (admit_upload, run by the server on the
+// I/O thread) applies the rate limit (per remote address) and refuses a declared body over
+// max_request_bytes; the routes also declare that cap to the server, which enforces it on
+// chunked bodies while reading. So a client over its rate or sending a huge body costs neither a
+// body read nor an allocation. The handlers are thin: read the (bounded) body, then the plain
 // functions parse_upload_request → new_upload_id → build_presigned_post. Every answer carries
 // the CORS headers. Bad input gets a 4xx JSON error, never a 5xx. The upload routes are kInline
 // (CPU only: no I/O beyond the already-read body). src/app builds one UploadApi from the
@@ -51,7 +55,12 @@ class UploadApi {
     // Adds the routes listed above. The UploadApi must outlive `router`.
     void add_routes(http::Router& router) const;
 
-    // The handlers, callable without a server.
+    // The upload routes' gate: a 429 (rate limit, with Retry-After) or 413 (declared body over
+    // max_request_bytes) response, or nullopt to read the body and call handle_upload. Each call
+    // spends a rate-limit token of the request's remote address.
+    std::optional<http::Response> admit_upload(const http::Request& request) const;
+
+    // The handlers, callable without a server. handle_upload does not rate-limit (the gate did).
     http::Response handle_upload(http::Request& request) const;
     http::Response handle_preflight(http::Request& request) const;
     http::Response handle_wrong_method(http::Request& request) const;
@@ -59,6 +68,7 @@ class UploadApi {
 
   private:
     http::Response presign(http::Request& request) const;
+    http::Response too_large() const;
 
     UploadApiOptions options_;
     PresignOptions presign_options_;

@@ -125,26 +125,49 @@ TEST(UploadApiTest, HugeBodyIs413WithoutReadingIt) {
     EXPECT_EQ(error_of(r)["code"], "RequestTooLarge");
 }
 
-TEST(UploadApiTest, RateLimitAnswers429WithRetryAfter) {
+TEST(UploadApiTest, RateLimitAnswers429WithRetryAfterBeforeTheBody) {
     FakeClock clock;
     UploadApi api(options(), clock);  // 1/s, burst 5
     for (int i = 0; i < 5; ++i) {
         TestRequest t("POST", "/upload-image", R"({"filename":"a.png"})", "10.1.1.1");
-        EXPECT_EQ(api.handle_upload(t.request).status, 200) << i;
+        EXPECT_FALSE(api.admit_upload(t.request).has_value()) << i;
     }
     TestRequest t("POST", "/upload-image", R"({"filename":"a.png"})", "10.1.1.1");
     t.request.headers.add("Origin", "https://app.example");
-    http::Response r = api.handle_upload(t.request);
-    EXPECT_EQ(r.status, 429);
-    EXPECT_EQ(error_of(r)["code"], "TooManyRequests");
-    EXPECT_EQ(r.headers.get_or("Retry-After", ""), "1");
-    EXPECT_EQ(r.headers.get_or("Access-Control-Allow-Origin", ""), "*");
+    t.request.body = nullptr;  // as the server calls the gate: nothing read yet
+    auto r = api.admit_upload(t.request);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 429);
+    EXPECT_EQ(error_of(*r)["code"], "TooManyRequests");
+    EXPECT_EQ(r->headers.get_or("Retry-After", ""), "1");
+    EXPECT_EQ(r->headers.get_or("Access-Control-Allow-Origin", ""), "*");
     // Another client is not affected; the same one is served again after a second.
     TestRequest other("POST", "/upload-image", R"({"filename":"a.png"})", "10.1.1.2");
-    EXPECT_EQ(api.handle_upload(other.request).status, 200);
+    EXPECT_FALSE(api.admit_upload(other.request).has_value());
     clock.advance(std::chrono::seconds(1));
     TestRequest again("POST", "/upload-image", R"({"filename":"a.png"})", "10.1.1.1");
-    EXPECT_EQ(api.handle_upload(again.request).status, 200);
+    EXPECT_FALSE(api.admit_upload(again.request).has_value());
+}
+
+TEST(UploadApiTest, UploadRoutesDeclareTheirBodyCapAndRefuseADeclaredHugeBodyUnread) {
+    FakeClock clock;
+    UploadApi api(options(), clock);
+    http::Router router;
+    api.add_routes(router);
+    auto post = router.match("POST", "/upload-image");
+    ASSERT_NE(post.route, nullptr);
+    EXPECT_EQ(post.route->options.max_body, UploadApiOptions{}.max_request_bytes);
+    ASSERT_TRUE(post.route->options.gate);
+    http::Request req;  // a header only: 1 GiB declared, no body to read
+    req.method = "POST";
+    req.path = req.target = "/upload-image";
+    req.content_length = uint64_t{1} << 30;
+    req.remote_address = "10.9.9.9";
+    auto r = post.route->options.gate(req);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(error_of(*r)["code"], "RequestTooLarge");
+    EXPECT_TRUE(r->close);
 }
 
 TEST(UploadApiTest, ResponsesCarryCorsHeaders) {
@@ -173,7 +196,7 @@ TEST(UploadApiTest, RoutesCoverBothPathsPreflightWrongMethodAndHealth) {
         SCOPED_TRACE(path);
         auto post = router.match("POST", path);
         ASSERT_NE(post.route, nullptr);
-        EXPECT_EQ(post.route->execution, http::Execution::kInline);
+        EXPECT_EQ(post.route->options.execution, http::Execution::kInline);
         TestRequest t("POST", path, R"({"filename":"a.webp"})");
         EXPECT_EQ(post.route->handler(t.request).status, 200);
 

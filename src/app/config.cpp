@@ -60,7 +60,16 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.handler_threads", "64", "Concurrent blocking requests per listener"},
     {"http.header_timeout", "30s", "Time allowed to send request headers"},
     {"http.idle_timeout", "60s", "Keep-alive idle time before closing"},
-    {"http.body_timeout", "60s", "Longest wait for the next body byte"},
+    {"http.body_timeout", "60s",
+     "Waiting allowed for a request body (plus 1s per http.min_body_rate bytes received); "
+     "longest wait for a client to take more of a response"},
+    {"http.min_body_rate", "4KiB", "Bytes per second a request body must average (0: none)"},
+    {"http.request_deadline", "1h", "Longest time to receive one request, body included (0: none)"},
+    {"http.handler_queue", "128",
+     "Requests waiting for a handler thread per listener; more get 503 SlowDown"},
+    {"http.max_connections", "512", "Open connections per listener; more are refused (0: no cap)"},
+    {"http.max_connections_per_address", "64",
+     "Open connections per listener from one client address (0: no cap; behind a proxy)"},
     {"http.drain_timeout", "30s", "Longest wait for in-flight requests on shutdown"},
 };
 
@@ -157,6 +166,12 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.header_timeout = s.get_duration("http.header_timeout", c.header_timeout);
     c.idle_timeout = s.get_duration("http.idle_timeout", c.idle_timeout);
     c.body_timeout = s.get_duration("http.body_timeout", c.body_timeout);
+    c.min_body_rate = s.get_byte_size("http.min_body_rate", c.min_body_rate);
+    c.request_deadline = s.get_duration("http.request_deadline", c.request_deadline);
+    c.handler_queue = static_cast<int>(s.get_int("http.handler_queue", 128, 0, 1'000'000));
+    c.max_connections = static_cast<int>(s.get_int("http.max_connections", 512, 0, 1'000'000));
+    c.max_connections_per_address =
+        static_cast<int>(s.get_int("http.max_connections_per_address", 64, 0, 1'000'000));
     c.drain_timeout = s.get_duration("http.drain_timeout", c.drain_timeout);
 
     // Cross-field validation.

@@ -76,6 +76,11 @@ struct Config {
     std::chrono::milliseconds header_timeout = std::chrono::seconds(30);
     std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
     std::chrono::milliseconds body_timeout = std::chrono::seconds(60);
+    uint64_t min_body_rate = 4096;  // bytes per second; 0: none
+    std::chrono::milliseconds request_deadline = std::chrono::hours(1);  // 0: none
+    int handler_queue = 128;
+    int max_connections = 512;             // 0: no cap
+    int max_connections_per_address = 64;  // 0: no cap
     std::chrono::milliseconds drain_timeout = std::chrono::seconds(30);
 };
 

@@ -31,6 +31,11 @@ http::ServerOptions server_options(const Config& c, std::string name, HostPort l
     o.header_timeout = c.header_timeout;
     o.idle_timeout = c.idle_timeout;
     o.body_timeout = c.body_timeout;
+    o.min_body_rate = c.min_body_rate;
+    o.request_deadline = c.request_deadline;
+    o.handler_queue = c.handler_queue;
+    o.max_connections = c.max_connections;
+    o.max_connections_per_address = c.max_connections_per_address;
     o.drain_timeout = c.drain_timeout;
     return o;
 }
@@ -188,8 +193,9 @@ class Roles final : public RunningRoles {
         s3_service_ = std::make_unique<s3::S3Service>(context);
 
         auto router = std::make_shared<http::Router>();
-        router->set_fallback(
-            [svc = s3_service_.get()](http::Request& r) { return svc->handle(r); });
+        router->set_fallback([svc = s3_service_.get()](http::Request& r) { return svc->handle(r); },
+                             s3_service_->route_options());
+        router->set_busy_response(&s3::S3Service::busy_response);
         s3_server_ = std::make_unique<http::Server>(
             server_options(config_, "s3", config_.s3_listen), router);
         IMGPIPE_RETURN_IF_ERROR(s3_server_->start());

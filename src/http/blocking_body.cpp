@@ -6,6 +6,13 @@
 namespace imgpipe::http {
 
 Result<size_t> BlockingBody::read(std::span<char> buf) {
+    if (prefix_pos_ < prefix_.size()) {
+        size_t n = std::min(buf.size(), prefix_.size() - prefix_pos_);
+        std::memcpy(buf.data(), prefix_.data() + prefix_pos_, n);
+        prefix_pos_ += n;
+        if (prefix_pos_ == prefix_.size()) std::string().swap(prefix_);  // give the memory back
+        return n;
+    }
     if (staged_pos_ < staged_end_) {
         size_t n = std::min(buf.size(), staged_end_ - staged_pos_);
         std::memcpy(buf.data(), staging_.get() + staged_pos_, n);

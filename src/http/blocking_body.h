@@ -4,8 +4,9 @@
 // starts an asynchronous socket read on the connection's I/O thread) and blocks until the session
 // calls deliver(). Handler reads smaller than kDirectMin go through a staging buffer so that tiny
 // reads do not each cost a thread round trip; at most kMaxPiece bytes are requested at once, so
-// the body is never held whole. Internal to the server; one reader thread plus the delivering
-// I/O thread.
+// the body is never held whole. The bytes the server prefetched before the handler started
+// (router.h) are handed in as `prefix` and read first, without a fetch. Internal to the server;
+// one reader thread plus the delivering I/O thread.
 
 #include <condition_variable>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 
 #include "core/byte_source.h"
 
@@ -28,7 +30,8 @@ class BlockingBody final : public ByteSource {
     // exactly once: the count read (> 0), 0 at the end of the body, or an error.
     using Fetch = std::function<void(std::span<char> buf)>;
 
-    explicit BlockingBody(Fetch fetch) : fetch_(std::move(fetch)) {}
+    explicit BlockingBody(Fetch fetch, std::string prefix = {})
+        : fetch_(std::move(fetch)), prefix_(std::move(prefix)) {}
 
     // Blocks the calling (handler) thread until bytes arrive. kAborted when the client went
     // away or stalled past the body timeout; later reads repeat the same error.
@@ -45,6 +48,8 @@ class BlockingBody final : public ByteSource {
     std::optional<Result<size_t>> delivered_;  // GUARDED_BY(mu_)
 
     // Reader-thread state only.
+    std::string prefix_;
+    size_t prefix_pos_ = 0;
     std::unique_ptr<char[]> staging_;
     size_t staged_pos_ = 0;
     size_t staged_end_ = 0;

@@ -5,13 +5,27 @@
 
 namespace imgpipe::http {
 
-HandlerPool::HandlerPool(int max_threads)
-    : max_threads_(static_cast<size_t>(std::max(1, max_threads))) {}
+HandlerPool::HandlerPool(int max_threads, size_t max_queued)
+    : max_threads_(static_cast<size_t>(std::max(1, max_threads))), max_queued_(max_queued) {}
 
 HandlerPool::~HandlerPool() { shutdown(); }
 
 void HandlerPool::submit(std::function<void()> task) {
     std::lock_guard lock(mu_);
+    enqueue(std::move(task));
+}
+
+bool HandlerPool::try_submit(std::function<void()> task) {
+    std::lock_guard lock(mu_);
+    // Tasks a free thread (idle, or still to be started) will take at once do not wait.
+    const size_t free = max_threads_ - running_;
+    const size_t waiting = tasks_.size() > free ? tasks_.size() - free : 0;
+    if (waiting >= max_queued_) return false;
+    enqueue(std::move(task));
+    return true;
+}
+
+void HandlerPool::enqueue(std::function<void()> task) {
     tasks_.push_back(std::move(task));
     // A new thread only when no idle one can take the task: threads are cheap to keep but a
     // pool of 64 started eagerly would sit mostly unused.
@@ -31,9 +45,11 @@ void HandlerPool::worker_loop() {
         if (tasks_.empty()) return;  // stopping and nothing left
         auto task = std::move(tasks_.front());
         tasks_.pop_front();
+        ++running_;
         lock.unlock();
         task();
         lock.lock();
+        --running_;
     }
 }
 

@@ -11,7 +11,7 @@ namespace imgpipe::http {
 namespace {
 
 TEST(HandlerPoolTest, RunsEveryTaskBeforeShutdownReturns) {
-    HandlerPool pool(4);
+    HandlerPool pool(4, 1000);
     std::atomic<int> done{0};
     for (int i = 0; i < 100; ++i) pool.submit([&] { ++done; });
     pool.shutdown();
@@ -19,7 +19,7 @@ TEST(HandlerPoolTest, RunsEveryTaskBeforeShutdownReturns) {
 }
 
 TEST(HandlerPoolTest, NeverRunsMoreThanMaxThreadsAtOnce) {
-    HandlerPool pool(3);
+    HandlerPool pool(3, 1000);
     std::mutex mu;
     std::condition_variable cv;
     int running = 0;
@@ -37,6 +37,35 @@ TEST(HandlerPoolTest, NeverRunsMoreThanMaxThreadsAtOnce) {
     }
     pool.shutdown();
     EXPECT_EQ(peak, 3);
+}
+
+TEST(HandlerPoolTest, TrySubmitRefusesOnceTheLineIsFull) {
+    HandlerPool pool(2, 3);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool release = false;
+    int started = 0;
+    auto task = [&] {
+        std::unique_lock lock(mu);
+        ++started;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+    };
+    // Two run (one per thread), three wait; the sixth is refused while they all hold.
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(pool.try_submit(task)) << i;
+    {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return started == 2; });
+    }
+    EXPECT_FALSE(pool.try_submit(task));
+    pool.submit([] {});  // continuing work is never refused
+    {
+        std::lock_guard lock(mu);
+        release = true;
+    }
+    cv.notify_all();
+    pool.shutdown();
+    EXPECT_EQ(started, 5);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ std::string percent_decode(std::string_view text) {
     return out;
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler, Execution execution) {
+void Router::add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
     std::vector<Segment> segments;
     std::string_view rest(pattern);
     if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
@@ -57,12 +57,22 @@ void Router::add(std::string method, std::string pattern, Handler handler, Execu
         if (slash == std::string_view::npos) break;
         rest.remove_prefix(slash + 1);
     }
-    routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), execution});
+    routes_.push_back(
+        Route{std::move(method), std::move(pattern), std::move(handler), std::move(options)});
     segments_.push_back(std::move(segments));
 }
 
-void Router::set_fallback(Handler handler, Execution execution) {
-    fallback_ = Route{"", "", std::move(handler), execution};
+void Router::set_fallback(Handler handler, RouteOptions options) {
+    fallback_ = Route{"", "", std::move(handler), std::move(options)};
+}
+
+void Router::set_busy_response(std::function<Response(const Request&)> busy) {
+    busy_ = std::move(busy);
+}
+
+Response Router::busy_response(const Request& request) const {
+    if (busy_) return busy_(request);
+    return Response::json_error(503, "SlowDown", "the server is busy; retry later");
 }
 
 bool Router::match_pattern(const std::vector<Segment>& segments, std::string_view path,

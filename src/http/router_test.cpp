@@ -97,7 +97,7 @@ TEST(RouterTest, FallbackCatchesUnknownPathsButNot405) {
     auto m = r.match("GET", "/some/thing");
     ASSERT_NE(m.route, nullptr);
     EXPECT_EQ(run(m), "fallback");
-    EXPECT_EQ(m.route->execution, Execution::kInline);
+    EXPECT_EQ(m.route->options.execution, Execution::kInline);
     auto wrong = r.match("GET", "/uploads");
     EXPECT_EQ(wrong.route, nullptr);
     EXPECT_TRUE(wrong.path_exists);
@@ -115,8 +115,8 @@ TEST(RouterTest, KeepsExecutionKind) {
     Router r;
     r.add("GET", "/fast", named("fast"), Execution::kInline);
     r.add("PUT", "/slow", named("slow"));
-    EXPECT_EQ(r.match("GET", "/fast").route->execution, Execution::kInline);
-    EXPECT_EQ(r.match("PUT", "/slow").route->execution, Execution::kBlocking);
+    EXPECT_EQ(r.match("GET", "/fast").route->options.execution, Execution::kInline);
+    EXPECT_EQ(r.match("PUT", "/slow").route->options.execution, Execution::kBlocking);
 }
 
 TEST(PercentDecodeTest, DecodesEscapesAndKeepsInvalidOnes) {

@@ -40,6 +40,7 @@ class Server::Impl {
 
     asio::awaitable<void> accept_loop();
     Status open_acceptor();
+    void log_refusal(ServerState::Admission admission, const std::string& remote);
 
     std::shared_ptr<ServerState> state_;
     std::vector<std::unique_ptr<asio::io_context>> contexts_;
@@ -48,6 +49,7 @@ class Server::Impl {
     std::vector<std::thread> threads_;
     std::promise<void> accept_done_;
     size_t next_context_ = 0;
+    std::chrono::steady_clock::time_point last_refusal_log_{};  // accept loop only
     uint16_t port_ = 0;
     std::mutex mu_;
     bool started_ = false;  // GUARDED_BY(mu_)
@@ -126,7 +128,16 @@ asio::awaitable<void> Server::Impl::accept_loop() {
         tcp::socket socket =
             co_await acceptor_->async_accept(ex, asio::redirect_error(asio::use_awaitable, ec));
         if (!ec) {
-            start_session(std::move(socket), state_);
+            boost::system::error_code peer_ec;
+            auto peer = socket.remote_endpoint(peer_ec);
+            std::string remote = peer_ec ? std::string() : peer.address().to_string();
+            auto admission = state_->admit_connection(remote);
+            if (admission == ServerState::Admission::kAdmitted) {
+                start_session(std::move(socket), state_, std::move(remote));
+            } else {
+                log_refusal(admission, remote);
+                refuse_connection(std::move(socket), state_, std::move(remote));
+            }
             continue;
         }
         if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
@@ -136,6 +147,20 @@ asio::awaitable<void> Server::Impl::accept_loop() {
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     accept_done_.set_value();
+}
+
+// At most one line a second: a flood of refused connections must not flood the log too.
+void Server::Impl::log_refusal(ServerState::Admission admission, const std::string& remote) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ < std::chrono::seconds(1)) return;
+    last_refusal_log_ = now;
+    const bool total = admission == ServerState::Admission::kOverTotal;
+    log::warn("connection refused: too many connections",
+              {{"server", state_->options.name},
+               {"remote", remote},
+               {"cap", total ? "http.max_connections" : "http.max_connections_per_address"},
+               {"limit", total ? state_->options.max_connections
+                               : state_->options.max_connections_per_address}});
 }
 
 void Server::Impl::stop() {

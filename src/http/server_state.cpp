@@ -34,4 +34,25 @@ bool ServerState::wait_no_sessions(std::chrono::steady_clock::time_point deadlin
     return cv_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
 }
 
+ServerState::Admission ServerState::admit_connection(const std::string& address) {
+    std::lock_guard lock(connections_mu_);
+    if (options.max_connections > 0 && connections_ >= options.max_connections) {
+        return Admission::kOverTotal;
+    }
+    size_t& mine = per_address_[address];
+    if (options.max_connections_per_address > 0 && mine >= options.max_connections_per_address) {
+        return Admission::kOverAddress;
+    }
+    ++mine;
+    ++connections_;
+    return Admission::kAdmitted;
+}
+
+void ServerState::release_connection(const std::string& address) {
+    std::lock_guard lock(connections_mu_);
+    --connections_;
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
 }  // namespace imgpipe::http

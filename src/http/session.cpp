@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "http/blocking_body.h"
+#include "http/body_reader.h"
 #include "http/file_range_sender.h"
 
 namespace imgpipe::http {
@@ -37,12 +38,14 @@ using beast::error_code;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kFirstReadSize = 8 * 1024;
-constexpr uint64_t kDrainLimit = 64 * 1024;
-constexpr size_t kInlineReadStep = 64 * 1024;
 constexpr size_t kResponsePiece = 256 * 1024;
 constexpr uint64_t kLingerLimit = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{2};
-constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Connections refused over a cap: how many may be answered at once, and how long and how much of
+// what they send is discarded after the answer.
+constexpr int kMaxRefusals = 64;
+constexpr std::chrono::seconds kRefusalTimeout{1};
+constexpr uint64_t kRefusalDiscardLimit = 64 * 1024;
 // Logged (and observed) when the client went away before a response could be written; nginx's
 // convention, never sent on the wire.
 constexpr int kClientClosedRequest = 499;
@@ -90,20 +93,45 @@ Result<size_t> read_source(ByteSource& source, std::span<char> buf, const Reques
     return internal_error("response body source threw");
 }
 
-// Runs `fn` on the handler pool and resumes the calling coroutine on its own executor.
+enum class Queueing { kAlways, kUnlessFull };
+
+// Runs `fn` on the handler pool and resumes the calling coroutine on its own executor. With
+// kUnlessFull, returns false without running `fn` when the pool's line is full.
 template <typename Fn>
-awaitable<void> run_on_pool(HandlerPool& pool, Fn fn) {
+awaitable<bool> run_on_pool(HandlerPool& pool, Fn fn, Queueing queueing = Queueing::kAlways) {
     auto ex = co_await asio::this_coro::executor;
+    bool ran = true;
     asio::use_awaitable_t<> token;  // async_initiate wants a non-const lvalue token
     co_await asio::async_initiate<asio::use_awaitable_t<>, void()>(
-        [&pool, ex, &fn](auto handler) {
+        [&pool, ex, &fn, &ran, queueing](auto handler) {
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            pool.submit([shared, ex, &fn] {
+            auto task = [shared, ex, &fn] {
                 fn();
                 asio::post(ex, [shared] { (*shared)(); });
-            });
+            };
+            if (queueing == Queueing::kAlways) {
+                pool.submit(std::move(task));
+            } else if (!pool.try_submit(std::move(task))) {
+                ran = false;
+                asio::post(ex, [shared] { (*shared)(); });
+            }
         },
         token);
+    co_return ran;
+}
+
+// The listener's 503 "busy, retry later" (router.h), ending the connection.
+Response busy_response(const ServerState& state, const Request& req) {
+    Response res;
+    try {
+        res = state.router->busy_response(req);
+    } catch (const std::exception& e) {
+        log::error("busy response threw", {{"request_id", req.request_id}, {"error", e.what()}});
+        res = Response::json_error(503, "SlowDown", "the server is busy; retry later");
+    }
+    res.headers.set("Retry-After", "1");
+    res.close = true;
+    return res;
 }
 
 template <class Body>
@@ -125,16 +153,21 @@ void fill_header(bhttp::response<Body>& r, const Response& res, unsigned version
 
 class Session : public std::enable_shared_from_this<Session> {
   public:
-    Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state)
-        : stream_(std::move(socket)), state_(std::move(state)), opt_(state_->options) {
+    // `remote` was admitted by state->admit_connection(); the session releases it.
+    Session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state, std::string remote)
+        : stream_(std::move(socket)),
+          state_(std::move(state)),
+          opt_(state_->options),
+          remote_(std::move(remote)) {
         error_code ec;
         stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
         // Asynchronous operations are unaffected; the synchronous reads in read_direct() then
         // return would_block instead of waiting.
         stream_.socket().non_blocking(true, ec);
-        auto endpoint = stream_.socket().remote_endpoint(ec);
-        if (!ec) remote_ = endpoint.address().to_string();
     }
+    ~Session() { state_->release_connection(remote_); }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
 
     asio::any_io_executor executor() { return stream_.get_executor(); }
     awaitable<void> run();
@@ -156,13 +189,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   private:
     awaitable<bool> serve_one(bool first);
+    awaitable<Response> dispatch(const Router::Route& route, Request& req, bool& blocking);
     awaitable<Response> run_inline(const Router::Route& route, Request& req);
     awaitable<Response> run_blocking(const Router::Route& route, Request& req);
     awaitable<void> fetch_piece(BlockingBody* body, std::span<char> buf);
-    awaitable<Result<size_t>> read_body_piece(std::span<char> buf);
-    awaitable<Result<size_t>> read_direct(std::span<char> buf);
-    bool body_done() const { return direct_left_ ? *direct_left_ == 0 : parser_->is_done(); }
-    awaitable<bool> drain_body(const Request& req);
     awaitable<bool> write_response(Response& res, const Request& req, bool head, bool blocking,
                                    bool& keep_alive, uint64_t& bytes_out);
     awaitable<bool> write_streamed(bhttp::response<bhttp::buffer_body>& r, Response& res,
@@ -181,16 +211,9 @@ class Session : public std::enable_shared_from_this<Session> {
     uint64_t id_ = 0;
     bool idle_ = false;  // waiting for the first byte of a request: stop() may end it at once
 
-    // The request being served (connections serve one at a time).
-    std::optional<bhttp::request_parser<bhttp::buffer_body>> parser_;
-    bool expect_continue_ = false;
-    bool continue_sent_ = false;
-    bool broken_ = false;    // the connection failed: no response can be written
-    bool poisoned_ = false;  // the body could not be parsed: answer, then close
-    uint64_t body_in_ = 0;
-    // Body bytes still to come when the body is framed by Content-Length: such bodies are read
-    // past the parser (see read_direct). Empty for chunked bodies.
-    std::optional<uint64_t> direct_left_;
+    // The request being served (connections serve one at a time) and its body.
+    std::optional<BodyReader::Parser> parser_;
+    BodyReader body_{stream_, buffer_, opt_};
     uint64_t send_waits_ = 0;  // counts send_file's waits, so a late watchdog hits none
 };
 
@@ -221,9 +244,7 @@ awaitable<bool> Session::serve_one(bool first) {
     // Limits are per route, enforced while reading. Not boost::none: Beast 1.74 compares the
     // length against the optional itself, so "no limit" rejects every body.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
-    expect_continue_ = continue_sent_ = broken_ = poisoned_ = false;
-    body_in_ = 0;
-    direct_left_.reset();
+    body_.reset(*parser_);
 
     error_code ec;
     if (buffer_.size() == 0) {
@@ -279,12 +300,9 @@ awaitable<bool> Session::serve_one(bool first) {
     for (const auto& field : header) {
         req.headers.add(std::string(sv(field.name_string())), std::string(sv(field.value())));
     }
-    if (auto cl = parser_->content_length()) {
-        req.content_length = *cl;
-        if (!parser_->chunked()) direct_left_ = *cl;
-    }
-    expect_continue_ =
-        header.version() >= 11 && iequals(sv(header[bhttp::field::expect]), "100-continue");
+    if (auto cl = parser_->content_length()) req.content_length = *cl;
+    body_.begin(started, header.version() >= 11 &&
+                             iequals(sv(header[bhttp::field::expect]), "100-continue"));
     const bool head = req.method == "HEAD";
 
     Response res;
@@ -296,28 +314,23 @@ awaitable<bool> Session::serve_one(bool first) {
                                 : Response::json_error(404, "NotFound", "no such path");
     } else {
         req.path_params = std::move(match.params);
-        blocking = match.route->execution == Execution::kBlocking;
-        if (blocking) {
-            res = co_await run_blocking(*match.route, req);
-        } else {
-            res = co_await run_inline(*match.route, req);
-        }
+        res = co_await dispatch(*match.route, req, blocking);
     }
     req.body = nullptr;  // the body source belonged to run_inline/run_blocking
 
-    bool keep_alive = header.keep_alive() && !res.close && !state_->stopping && !poisoned_;
-    if (keep_alive && !broken_ && !body_done()) keep_alive = co_await drain_body(req);
+    bool keep_alive = header.keep_alive() && !res.close && !state_->stopping && !body_.poisoned();
+    if (keep_alive && !body_.broken() && !body_.done()) keep_alive = co_await body_.drain(req);
     int status = res.status;
     uint64_t bytes_out = 0;
     bool written = false;
-    if (broken_) {
+    if (body_.broken()) {
         status = kClientClosedRequest;
     } else {
         written = co_await write_response(res, req, head, blocking, keep_alive, bytes_out);
     }
     finish(req, status, bytes_out, started);
     if (written && keep_alive) co_return true;
-    if (written && !body_done() && !poisoned_) co_await linger();
+    if (written && !body_.done() && !body_.poisoned()) co_await linger();
     co_return false;
 }
 
@@ -338,37 +351,59 @@ Response Session::call_handler(const Handler& handler, Request& req) {
     return Response::json_error(500, "InternalError", "internal error");
 }
 
+// Everything before the handler runs on this I/O thread (server.h, "Hostile and slow
+// clients"): the gate, the body cap, then the body (inline) or its prefetch (blocking).
+awaitable<Response> Session::dispatch(const Router::Route& route, Request& req, bool& blocking) {
+    const RouteOptions& options = route.options;
+    blocking = options.execution == Execution::kBlocking;
+    if (options.gate) {
+        std::optional<Response> refused;
+        try {
+            refused = options.gate(req);
+        } catch (const std::exception& e) {
+            log::error("route gate threw", {{"request_id", req.request_id}, {"error", e.what()}});
+            refused = Response::json_error(500, "InternalError", "internal error");
+        }
+        if (refused) co_return std::move(*refused);
+    }
+    const uint64_t cap =
+        blocking ? options.max_body : std::min<uint64_t>(options.max_body, opt_.inline_body_limit);
+    if (req.content_length && *req.content_length > cap) {
+        // Answered before any body byte: draining first would delay the answer until the
+        // client sent (up to 64 KiB of) a body nobody wants.
+        Response res = Response::json_error(413, "PayloadTooLarge", "request body too large");
+        res.close = true;
+        co_return res;
+    }
+    // Beast enforces it on a chunked body, chunk header by chunk header.
+    parser_->body_limit(cap);
+    // Not a conditional expression: g++ 12 miscompiles co_await inside one.
+    Response res;
+    if (blocking) {
+        res = co_await run_blocking(route, req);
+    } else {
+        res = co_await run_inline(route, req);
+    }
+    if (body_.over_cap()) {
+        // Whatever the handler made of its failed read, the client is told why.
+        res = Response::json_error(413, "PayloadTooLarge", "request body too large");
+        res.close = true;
+    }
+    co_return res;
+}
+
 awaitable<Response> Session::run_inline(const Router::Route& route, Request& req) {
+    // The buffer grows with the bytes that arrive, never from the declared length: a client
+    // declaring a big body and sending none costs nothing. The cap was set on the parser and
+    // checked against Content-Length by dispatch().
     std::string body;
-    const size_t limit = opt_.inline_body_limit;
-    if (!body_done()) {
-        if (req.content_length && *req.content_length > limit) {
-            // Answered before any body byte: draining first would delay the answer until the
-            // client sent (up to 64 KiB of) a body nobody wants.
-            Response res = Response::json_error(413, "PayloadTooLarge", "request body too large");
-            res.close = true;
-            co_return res;
-        }
-        // One spare byte past the limit tells a chunked body that is too large from one that
-        // is exactly at it.
-        const size_t cap =
-            req.content_length ? static_cast<size_t>(*req.content_length) : limit + 1;
-        while (!body_done()) {
-            size_t old = body.size();
-            body.resize(std::min(cap, req.content_length ? cap : old + kInlineReadStep));
-            if (body.size() == old) {
-                co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
-            }
-            auto got =
-                co_await read_body_piece(std::span<char>(body.data() + old, body.size() - old));
-            if (!got.is_ok()) {
-                co_return Response::json_error(400, "BadRequest", "malformed request body");
-            }
-            body.resize(old + *got);
-            if (body.size() > limit) {
-                co_return Response::json_error(413, "PayloadTooLarge", "request body too large");
-            }
-        }
+    while (!body_.done()) {
+        const size_t old = body.size();
+        const size_t step = body_.step();
+        body.resize(old + step);
+        auto got = co_await body_.read(std::span<char>(body.data() + old, step));
+        if (!got.is_ok()) co_return body_.failure_response(got.status());
+        body.resize(old + *got);
     }
     StringByteSource source(std::move(body));
     req.body = &source;
@@ -376,149 +411,51 @@ awaitable<Response> Session::run_inline(const Router::Route& route, Request& req
 }
 
 awaitable<Response> Session::run_blocking(const Router::Route& route, Request& req) {
+    std::string prefix;
+    if (route.options.prefetch && !body_.done()) {
+        if (const size_t want = route.options.prefetch(req); want > 0) {
+            if (auto failed = co_await body_.prefetch(want, prefix)) co_return std::move(*failed);
+        }
+    }
     std::unique_ptr<ByteSource> body;
-    if (body_done()) {
-        body = std::make_unique<StringByteSource>(std::string());
+    if (body_.done()) {
+        body = std::make_unique<StringByteSource>(std::move(prefix));
     } else {
         // The fetch runs on the handler thread; the read itself on this session's executor,
         // while serve_one() waits for the handler, so the parser is never used by two at once.
         // `raw` lives in this coroutine's frame, which outlives the handler.
         BlockingBody* raw = nullptr;
-        auto streaming =
-            std::make_unique<BlockingBody>([self = shared_from_this(), &raw](std::span<char> buf) {
+        auto streaming = std::make_unique<BlockingBody>(
+            [self = shared_from_this(), &raw](std::span<char> buf) {
                 asio::co_spawn(self->stream_.get_executor(), self->fetch_piece(raw, buf),
                                asio::detached);
-            });
+            },
+            std::move(prefix));
         raw = streaming.get();
         body = std::move(streaming);
     }
     req.body = body.get();
     Response res;
     const Handler& handler = route.handler;
-    co_await run_on_pool(state_->pool, [&] { res = call_handler(handler, req); });
+    if (!co_await run_on_pool(
+            state_->pool, [&] { res = call_handler(handler, req); }, Queueing::kUnlessFull)) {
+        log::warn("handler queue full: shedding request",
+                  {{"server", opt_.name}, {"request_id", req.request_id}, {"path", req.path}});
+        req.body = nullptr;  // the busy response sees the header, not the body
+        co_return busy_response(*state_, req);
+    }
     co_return res;
 }
 
 awaitable<void> Session::fetch_piece(BlockingBody* body, std::span<char> buf) {
     Result<size_t> got = Status(StatusCode::kAborted, "ClientDisconnected", "body read failed");
     try {
-        got = co_await read_body_piece(buf);
+        got = co_await body_.read(buf);
     } catch (const std::exception& e) {
-        broken_ = true;
+        body_.mark_broken();
         got = Status(StatusCode::kAborted, "ClientDisconnected", e.what());
     }
     body->deliver(std::move(got));
-}
-
-awaitable<Result<size_t>> Session::read_body_piece(std::span<char> buf) {
-    if (poisoned_) co_return invalid_argument("BadRequestBody", "malformed request body");
-    if (broken_) co_return Status(StatusCode::kAborted, "ClientDisconnected", "connection lost");
-    if (body_done()) co_return size_t{0};
-    error_code ec;
-    if (expect_continue_ && !continue_sent_) {
-        continue_sent_ = true;
-        stream_.expires_after(opt_.body_timeout);
-        co_await asio::async_write(stream_, asio::buffer(k100Continue.data(), k100Continue.size()),
-                                   redirect(ec));
-        if (ec) {
-            broken_ = true;
-            co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
-        }
-    }
-    if (direct_left_) co_return co_await read_direct(buf);
-    // Keep filling `buf` while bytes are already waiting (in Beast's buffer or the socket): each
-    // piece costs the handler thread a round trip, so a fast upload should arrive in big pieces,
-    // while a slow client still gets what it sent without waiting for more.
-    auto& body = parser_->get().body();
-    size_t total = 0;
-    while (true) {
-        body.data = buf.data() + total;
-        body.size = buf.size() - total;
-        stream_.expires_after(opt_.body_timeout);
-        co_await bhttp::async_read_some(stream_, buffer_, *parser_, redirect(ec));
-        const size_t n = buf.size() - total - body.size;
-        body.data = nullptr;
-        total += n;
-        body_in_ += n;
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec) {
-            if (&ec.category() == kHttpErrorCategory && ec != bhttp::error::end_of_stream &&
-                ec != bhttp::error::partial_message) {
-                poisoned_ = true;
-            } else {
-                broken_ = true;
-            }
-            // Bytes already read are handed over first; the next read reports the failure.
-            if (total > 0) co_return total;
-            if (poisoned_) {
-                co_return invalid_argument("BadRequestBody",
-                                           "malformed request body: " + ec.message());
-            }
-            if (ec == beast::error::timeout) {
-                co_return Status(StatusCode::kAborted, "BodyTimeout",
-                                 "no request body byte in time");
-            }
-            co_return Status(StatusCode::kAborted, "ClientDisconnected", ec.message());
-        }
-        if (body_done() || total == buf.size()) co_return total;
-        if (total > 0) {
-            error_code avail_ec;
-            if (buffer_.size() == 0 && stream_.socket().available(avail_ec) == 0) {
-                co_return total;
-            }
-        }
-    }
-}
-
-// A Content-Length body needs no parsing, so it is read straight from the socket into the
-// handler's buffer: one copy instead of two (socket → Beast's buffer → body), reads as large as
-// the buffer rather than Beast's 64 KiB, and no timer reset per read. Like the parsed path, it
-// keeps filling `buf` with whatever is already waiting and returns when nothing is.
-awaitable<Result<size_t>> Session::read_direct(std::span<char> buf) {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), *direct_left_));
-    size_t total = 0;
-    if (buffer_.size() > 0) {  // body bytes that arrived with the header
-        total = asio::buffer_copy(asio::buffer(buf.data(), want), buffer_.data());
-        buffer_.consume(total);
-    }
-    error_code ec;
-    if (total == 0) {
-        stream_.expires_after(opt_.body_timeout);
-        total = co_await stream_.async_read_some(asio::buffer(buf.data(), want), redirect(ec));
-    }
-    while (!ec && total < want) {
-        const size_t n =
-            stream_.socket().read_some(asio::buffer(buf.data() + total, want - total), ec);
-        total += n;
-        if (ec == asio::error::would_block) {
-            ec = {};
-            break;
-        }
-    }
-    *direct_left_ -= total;
-    body_in_ += total;
-    if (ec) broken_ = true;  // the next read reports it; bytes already read are handed over
-    if (total > 0) co_return total;
-    if (ec == beast::error::timeout) {
-        co_return Status(StatusCode::kAborted, "BodyTimeout", "no request body byte in time");
-    }
-    co_return Status(StatusCode::kAborted, "ClientDisconnected",
-                     ec ? ec.message() : std::string("connection lost"));
-}
-
-awaitable<bool> Session::drain_body(const Request& req) {
-    // A client still waiting for "100 Continue" may never send the body: closing is the only
-    // way to end the exchange cleanly.
-    if (expect_continue_ && !continue_sent_) co_return false;
-    if (req.content_length && *req.content_length - body_in_ > kDrainLimit) co_return false;
-    std::array<char, 16 * 1024> scratch;
-    uint64_t drained = 0;
-    while (!body_done() && drained <= kDrainLimit) {
-        auto got = co_await read_body_piece(scratch);
-        if (!got.is_ok()) co_return false;
-        drained += *got;
-    }
-    co_return body_done();
 }
 
 awaitable<bool> Session::write_response(Response& res, const Request& req, bool head, bool blocking,
@@ -674,7 +611,7 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
     auto duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     if (state_->observer) {
         try {
-            state_->observer(RequestRecord{&req, status, body_in_, bytes_out, duration});
+            state_->observer(RequestRecord{&req, status, body_.bytes_in(), bytes_out, duration});
         } catch (const std::exception& e) {
             log::error("request observer threw",
                        {{"request_id", req.request_id}, {"error", e.what()}});
@@ -685,7 +622,7 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
                           {"method", req.method},
                           {"path", req.path},
                           {"status", status},
-                          {"bytes_in", body_in_},
+                          {"bytes_in", body_.bytes_in()},
                           {"bytes_out", bytes_out},
                           {"duration_ms", static_cast<double>(duration.count()) / 1000.0},
                           {"request_id", req.request_id},
@@ -694,12 +631,57 @@ void Session::finish(const Request& req, int status, uint64_t bytes_out,
 
 }  // namespace
 
-void start_session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state) {
-    auto session = std::make_shared<Session>(std::move(socket), std::move(state));
+void start_session(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                   std::string remote) {
+    auto session =
+        std::make_shared<Session>(std::move(socket), std::move(state), std::move(remote));
     auto ex = session->executor();
     // The lambda (and so the shared_ptr) lives in co_spawn's frame until run() ends.
     asio::co_spawn(
         ex, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
+}
+
+namespace {
+
+// Writes the busy response to a connection over a cap without reading its request, then
+// half-closes and discards what the client sends for a moment (closing with unread bytes would
+// reset the connection and could destroy the response before the client reads it).
+awaitable<void> refuse(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                       std::string remote) {
+    Request req;
+    req.remote_address = std::move(remote);
+    req.request_id = make_request_id();
+    Response res = busy_response(*state, req);
+    bhttp::response<bhttp::string_body> r;
+    fill_header(r, res, 11, false);
+    r.body() = std::move(res.body);
+    r.content_length(r.body().size());
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(kRefusalTimeout);
+    error_code ec;
+    co_await bhttp::async_write(stream, r, redirect(ec));
+    if (!ec) stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    std::array<char, 4096> scratch;
+    for (uint64_t discarded = 0; !ec && discarded < kRefusalDiscardLimit;) {
+        discarded += co_await stream.async_read_some(asio::buffer(scratch), redirect(ec));
+    }
+    stream.close();
+    --state->refusing;
+}
+
+}  // namespace
+
+void refuse_connection(asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                       std::string remote) {
+    if (state->refusing.fetch_add(1) >= kMaxRefusals) {
+        --state->refusing;
+        error_code ec;
+        socket.close(ec);
+        return;
+    }
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, refuse(std::move(socket), std::move(state), std::move(remote)),
+                   asio::detached);
 }
 
 }  // namespace imgpipe::http

@@ -24,6 +24,9 @@ namespace {
 constexpr uint64_t kMaxObjectSize = uint64_t{5} << 30;
 // What is read after the file (ignored fields, epilogue) so the connection can be reused.
 constexpr uint64_t kMaxTrailingBytes = 64 * 1024;
+// Past the form-field budget, the most MultipartForm reads before it knows the fields are over
+// budget or the file part has begun: one part's header section (16 KiB at most) and a delimiter.
+constexpr size_t kPrefetchSlack = 20 * 1024;
 
 constexpr std::string_view kFilenameVariable = "${filename}";
 
@@ -106,7 +109,7 @@ http::Response PostUpload::run() {
         return fail(boundary.status());
     }
     boundary_ = std::move(*boundary);
-    // Before reading the body, so a client waiting on `Expect: 100-continue` is not invited.
+    // Before reading past the prefetched fields (post_object_prefetch already invited those).
     if (auto bucket = context_.store->head_bucket(bucket_); !bucket) return fail(bucket.status());
 
     auto form =
@@ -306,6 +309,11 @@ http::Response PostUpload::success(const store::ObjectInfo& info) const {
 http::Response post_object(const S3Context& context, http::Request& request,
                            const std::string& bucket) {
     return PostUpload(context, request, bucket).run();
+}
+
+size_t post_object_prefetch(const S3Options& options, const http::Request& request) {
+    if (request.method != "POST" || !request.query.empty()) return 0;
+    return options.max_post_form_bytes + kPrefetchSlack;
 }
 
 }  // namespace imgpipe::s3

@@ -4,8 +4,10 @@
 
 #include "core/log.h"
 #include "s3/cors.h"
+#include "s3/errors.h"
 #include "s3/handlers.h"
 #include "s3/post_object.h"
+#include "s3/xml.h"
 
 namespace imgpipe::s3 {
 namespace {
@@ -176,6 +178,30 @@ http::Response S3Service::handle(http::Request& request) const {
         add_cors_headers(cors_config_for(context_, target.is_ok() ? target->bucket : ""), request,
                          response);
     }
+    return response;
+}
+
+http::RouteOptions S3Service::route_options() const {
+    return http::RouteOptions{
+        .execution = http::Execution::kBlocking,
+        .prefetch =
+            [this](const http::Request& r) { return post_object_prefetch(context_.options, r); },
+    };
+}
+
+http::Response S3Service::busy_response(const http::Request& request) {
+    const S3Error error = *find_s3_error("SlowDown");
+    pugi::xml_document doc;
+    pugi::xml_node root = doc.append_child("Error");
+    append_text(root, "Code", error.code);
+    append_text(root, "Message", error.message);
+    append_text(root, "Resource", http::percent_decode(request.path));
+    append_text(root, "RequestId", request.request_id);
+    http::Response response;
+    response.status = error.http_status;
+    response.headers.set("x-amz-request-id", request.request_id);
+    response.headers.set("Content-Type", "application/xml");
+    response.body = render_xml(doc);
     return response;
 }
 

@@ -5,13 +5,15 @@
 // presigned query; anonymous only for public buckets) before touching the body (so
 // `Expect: 100-continue` is answered only for authorised requests), checks the key's allowed
 // buckets and actions, and hands over to the operation's handler (handlers.h) or to
-// post_object() for browser uploads. Every response carries x-amz-request-id and, for allowed
-// origins, CORS headers.
+// post_object() for browser uploads (authenticated by form fields in the body, which the server
+// prefetches on its I/O thread: see route_options). Every response carries x-amz-request-id and,
+// for allowed origins, CORS headers.
 //
 // Immutable after construction; `handle` is thread-safe (the context's store, verifier and
 // keyring are).
 
 #include "http/request.h"
+#include "http/router.h"
 #include "s3/context.h"
 
 namespace imgpipe::s3 {
@@ -23,6 +25,13 @@ class S3Service {
     explicit S3Service(S3Context context);
 
     http::Response handle(http::Request& request) const;
+
+    // How the s3 listener's router declares `handle` (its fallback): kBlocking, with the body
+    // prefetch a POST Object's form fields need (post_object.h).
+    http::RouteOptions route_options() const;
+    // The listener's busy answer (http::Router::set_busy_response): 503 SlowDown as S3 XML. Not
+    // logged: under a flood it is sent often, and the server logs the refusals itself.
+    static http::Response busy_response(const http::Request& request);
 
     const S3Context& context() const { return context_; }
 

@@ -59,7 +59,12 @@ def log(msg: str) -> None:
 def main() -> int:
     p = argparse.ArgumentParser(description="imgpipe soak (see the module docstring)")
     p.add_argument("--bin", type=Path, default=ROOT / "build" / "src" / "app" / "imgpipe")
+    p.add_argument("--publish", type=Path, metavar="RESULTS_JSON",
+                   help="run nothing: print (and with SOAK_WRITE_DOC=1 write) the figures of a "
+                        "saved results.json, e.g. to merge several runs by hand")
     args = p.parse_args()
+    if args.publish:
+        return publish(args.publish)
     binary = args.bin.resolve()
     if not binary.is_file():
         print(f"soak: no imgpipe binary at {binary}", file=sys.stderr)
@@ -91,7 +96,13 @@ def main() -> int:
         print(f"soak: unknown scenario(s) {unknown}; known: {list(runs)}", file=sys.stderr)
         return 2
     results = []
-    when = datetime.datetime.now(datetime.timezone.utc)
+    revision = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True).stdout.strip() or "unknown"
+    settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
+                        if k.startswith("SOAK_") and k not in ("SOAK_WRITE_DOC", "SOAK_OUT"))
+    meta = {"when": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "revision": revision,
+            "command": (settings + " " if settings else "") + "make soak"}
     for name in wanted:
         log(f"=== {name}")
         try:
@@ -99,20 +110,26 @@ def main() -> int:
         except (scenarios.MountError, RuntimeError, FileNotFoundError) as e:
             print(f"soak: {name} could not run: {e}", file=sys.stderr)
             return 2
-        (out_dir / "results.json").write_text(json.dumps(results, indent=1, default=str))
+        (out_dir / "results.json").write_text(
+            json.dumps({"meta": meta, "results": results}, indent=1, default=str))
         log(f"{name}: {len(results[-1]['failures'])} target(s) missed")
-    revision = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True).stdout.strip() or "unknown"
-    settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
-                        if k.startswith("SOAK_") and k not in ("SOAK_WRITE_DOC", "SOAK_OUT"))
-    command = (settings + " " if settings else "") + "make soak"
-    markdown = report.figures_markdown(results, command, when, revision)
+    shutil.rmtree(work, ignore_errors=True)
+    return publish(out_dir / "results.json")
+
+
+def publish(results_path: Path) -> int:
+    """Prints the figures of a results.json (and writes them into docs/RELIABILITY.md when
+    SOAK_WRITE_DOC=1); 1 if a target was missed."""
+    saved = json.loads(results_path.read_text())
+    meta, results = saved["meta"], saved["results"]
+    markdown = report.figures_markdown(results, meta["command"],
+                                       datetime.datetime.fromisoformat(meta["when"]),
+                                       meta["revision"])
     print(markdown)
-    print(f"\n(all numbers: {out_dir / 'results.json'})")
+    print(f"\n(all numbers: {results_path})")
     if os.environ.get("SOAK_WRITE_DOC") == "1":
         report.write_figures(ROOT / "docs" / "RELIABILITY.md", markdown)
         print("figures written to docs/RELIABILITY.md")
-    shutil.rmtree(work, ignore_errors=True)
     return 1 if any(r["failures"] for r in results) else 0
 
 

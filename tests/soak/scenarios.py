@@ -54,7 +54,7 @@ def _stop(server: SoakServer, failures: list[str]) -> int | None:
 
 def attack(binary: Path, workdir: Path, *, clients: int = 200, baseline_s: float = 30,
            attack_s: float = 60, think_s: float = 1.0, mix: dict[str, int] | None = None,
-           trickle_s: float = 10, warmup_s: float = 5,
+           trickle_s: float = 10, warmup_s: float = 5, after_s: float = 15,
            log=print) -> dict:
     mix = mix or {"post-trickle": 200, "post-stall": 100, "slowloris": 100, "idle": 100}
     failures: list[str] = []
@@ -84,9 +84,12 @@ def attack(binary: Path, workdir: Path, *, clients: int = 200, baseline_s: float
         log(f"attack: {ready} attackers connected; measuring for {attack_s:.0f}s more")
         time.sleep(attack_s)
         a1 = sampler.now()
-        traffic.phase = "after"
         attack_stats = attackers.stop()
         attackers = None
+        # Once the attackers are gone, normal service must be back.
+        traffic.phase = "after"
+        log(f"attack: attackers gone; {after_s:.0f}s of normal traffic alone")
+        time.sleep(after_s)
     finally:
         if attackers is not None:
             attackers.stop()
@@ -106,13 +109,19 @@ def attack(binary: Path, workdir: Path, *, clients: int = 200, baseline_s: float
         if s["failures"]:
             failures.append(f"{s['failures']} of {s['requests']} normal requests failed in the "
                             f"{phase} phase, e.g. {s['first_failures'][:3]}")
+    after = traffic.summary("after")
+    b_all, after_all = base["all"]["p99_ms"], after["all"]["p99_ms"]
+    if not after["requests"] or after_all is None or not b_all or \
+            after_all > ATTACK_RATIO_TARGET * b_all:
+        failures.append(f"after the attack: p99 {_f(after_all)} ms over {after['requests']} "
+                        f"requests vs baseline {_f(b_all)} ms (service not back)")
     if ready < sum(mix.values()):
         failures.append(f"only {ready} of {sum(mix.values())} attackers got connected")
     return {
         "scenario": "attack", "clients": clients, "think_s": think_s, "attackers": mix,
         "trickle_s": trickle_s, "baseline_s": baseline_s, "attack_s": attack_s,
         "baseline": base, "under_attack": under, "p99_ratio": ratios,
-        "after_attack": traffic.summary("after"),
+        "after_attack": after,
         "resources_baseline": sampler.window(b0, b1), "resources_attack": sampler.window(a0, a1),
         "attacker_stats": attack_stats, "keepalive_resends": traffic.resends,
         "server_warnings": server.warnings, "server_errors": server.errors,

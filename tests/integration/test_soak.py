@@ -10,6 +10,7 @@
 - the data dir on a 64 MiB tmpfs filled up: uploads are refused with a clear error (503/507 and
   an S3 error code, not a 500), nothing partial is left (listing = what was acknowledged, no temp
   file, no orphaned object file after a restart), and uploads work again once space is freed.
+  DELETE must work on the full disk, so that space can be freed through the API.
   The tmpfs needs root; if it cannot be mounted the test fails and says why (it never skips).
 """
 
@@ -74,11 +75,33 @@ def test_kill9_during_upload_soak_loses_no_acknowledged_upload(tmp_path):
     assert result["failures"] == [], result["failures"]
 
 
-def test_full_disk_refused_cleanly_and_recovers(tmp_path):
+@pytest.fixture(scope="module")
+def full_disk(tmp_path_factory) -> dict:
+    """One run of the full-disk scenario, shared by the tests below."""
     try:
-        result = scenarios.diskfull(imgpipe_bin(), tmp_path, size="64m")
+        result = scenarios.diskfull(imgpipe_bin(), tmp_path_factory.mktemp("diskfull"),
+                                    size="64m")
     except scenarios.MountError as e:
         pytest.fail(str(e))
     print(result)
-    assert result["first_refusal"] is not None, result
-    assert result["failures"] == [], result["failures"]
+    return result
+
+
+DELETE_REFUSED = "DELETEs refused on the full disk"
+
+
+def test_full_disk_refused_cleanly_and_recovers(full_disk):
+    assert full_disk["first_refusal"] is not None, full_disk
+    assert full_disk["recovery"] and full_disk["orphan_files_after_restart"] == 0, full_disk
+    others = [f for f in full_disk["failures"] if DELETE_REFUSED not in f]
+    assert others == [], others
+
+
+# Today a disk filled to the last byte refuses DELETE too (507: SQLite has no room to record
+# it), so space cannot be freed through the API. The store's free-space watermark (refusing
+# uploads while some space is still free) is the fix; strict, so this fails once it lands and
+# the marker must go.
+@pytest.mark.xfail(strict=True, reason="DELETE refused on a full disk until the store keeps a "
+                                       "free-space watermark (issue 12)")
+def test_full_disk_still_accepts_delete(full_disk):
+    assert full_disk["deleted"] > 0 and full_disk["delete_refusals"] == [], full_disk

@@ -8,13 +8,11 @@ import os
 import platform
 import re
 
+from .scenarios import ATTACK_FDS_SLACK, ATTACK_RSS_PER_CONN_KIB
+
 BEGIN = "<!-- soak-figures:begin -->"
 END = "<!-- soak-figures:end -->"
 
-# Under attack the server holds one socket per attacker: bounded means at most that (plus a
-# little), and at most 256 KiB of memory per attacking connection (its header and body buffers).
-ATTACK_FDS_SLACK = 32
-ATTACK_RSS_PER_CONN_KIB = 256
 
 
 def _f(v, digits: int = 0, unit: str = "") -> str:
@@ -111,8 +109,9 @@ def rows(result: dict) -> list[tuple[str, str, str, str]]:
                     f"after {result['acknowledged_before_full']} uploads: {fr.get('status')} "
                     f"{fr.get('code') or ''} {str(fr.get('message') or fr.get('error') or '')[:60]}"
                     .strip(), _verdict(clear)))
-        partial = [f for f in result["failures"] if f.startswith(
-            ("acknowledged objects", "refused uploads present", "listed but", "temp files"))]
+        partial = [f for f in result["failures"] if any(k in f for k in (
+            "acknowledged objects", "refused uploads present", "listed but", "temp files",
+            "object files", "listing differs"))]
         out.append((s, "no partial object, no temp file left",
                     f"{result['tmp_leftovers']} temp files; " + ("; ".join(partial)[:120]
                                                                  or "listing = acknowledged"),

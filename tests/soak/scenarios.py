@@ -35,6 +35,10 @@ from .traffic import Traffic
 from .uploads import CorpusImage, UploadSoak, load_corpus
 
 ATTACK_RATIO_TARGET = 3.0
+# Under attack the server holds one socket per attacker: bounded means at most that (plus a
+# little), and at most 256 KiB of memory per attacking connection (its header and body buffers).
+ATTACK_FDS_SLACK = 32
+ATTACK_RSS_PER_CONN_KIB = 256
 # "Flat" from minute 1 to the last minute (see procstat.flat).
 FLAT = {"rss_factor": 1.2, "rss_slack_mib": 16, "fds_factor": 1.2, "fds_slack": 16}
 
@@ -109,6 +113,14 @@ def attack(binary: Path, workdir: Path, *, clients: int = 200, baseline_s: float
         if s["failures"]:
             failures.append(f"{s['failures']} of {s['requests']} normal requests failed in the "
                             f"{phase} phase, e.g. {s['first_failures'][:3]}")
+    n = sum(mix.values())
+    rb, ra = sampler.window(b0, b1), sampler.window(a0, a1)
+    if (ra["fds_max"] or 0) > (rb["fds_max"] or 0) + n + ATTACK_FDS_SLACK:
+        failures.append(f"fds under attack {ra['fds_max']} > baseline {rb['fds_max']} + {n} "
+                        f"attackers + {ATTACK_FDS_SLACK}")
+    if (ra["rss_max_mib"] or 0) > (rb["rss_max_mib"] or 0) + n * ATTACK_RSS_PER_CONN_KIB / 1024:
+        failures.append(f"RSS under attack {_f(ra['rss_max_mib'])} MiB > baseline "
+                        f"{_f(rb['rss_max_mib'])} MiB + {ATTACK_RSS_PER_CONN_KIB} KiB x {n}")
     after = traffic.summary("after")
     b_all, after_all = base["all"]["p99_ms"], after["all"]["p99_ms"]
     if not after["requests"] or after_all is None or not b_all or \
@@ -122,7 +134,7 @@ def attack(binary: Path, workdir: Path, *, clients: int = 200, baseline_s: float
         "trickle_s": trickle_s, "baseline_s": baseline_s, "attack_s": attack_s,
         "baseline": base, "under_attack": under, "p99_ratio": ratios,
         "after_attack": after,
-        "resources_baseline": sampler.window(b0, b1), "resources_attack": sampler.window(a0, a1),
+        "resources_baseline": rb, "resources_attack": ra,
         "attacker_stats": attack_stats, "keepalive_resends": traffic.resends,
         "server_warnings": server.warnings, "server_errors": server.errors,
         "server_exit": rc, "failures": failures,

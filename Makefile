@@ -1,6 +1,6 @@
-# The commands: `make run`, `make test` (CI runs exactly this), `make bench` and `make soak`. Each installs
-# what is missing first. `make run` builds only the server, so a clone with nothing beside it
-# runs; `make test` builds everything and needs the test corpus (see README.md, Tests).
+# The commands: `make run`, `make test` (CI runs exactly this), `make bench` and `make soak`.
+# Each installs what is missing first. `make run` builds only the server, so a clone with nothing
+# beside it runs; `make test` builds everything and needs the test corpus (see README.md, Tests).
 BUILD ?= build
 CMAKE_FLAGS ?=
 ARGS ?=

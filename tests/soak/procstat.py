@@ -1,6 +1,7 @@
 """ResourceSampler: samples a process's resident memory (VmRSS in /proc/<pid>/status), its
 thread count (Threads, same file) and its open file descriptors (entries of /proc/<pid>/fd) once
-per interval, from a thread, following the process across restarts (it asks `pid_of()` each time; None means "not running", no sample).
+per interval, from a thread, following the process across restarts (it asks `pid_of()` each
+time; None means "not running", no sample).
 
 Thread-safe: the sampler thread appends, any thread may read the summaries.
 """

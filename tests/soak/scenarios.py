@@ -494,7 +494,8 @@ def _diskfull(binary, mnt, size, max_attempts, failures, log) -> dict:
         failures.append(f"ListObjectsV2 on the full disk answered {listing.status}")
     unexpected = listed_keys - set(stored) - set(deleted)
     if unexpected:
-        failures.append(f"listed but never acknowledged (partial objects): {sorted(unexpected)[:5]}")
+        failures.append(f"listed but never acknowledged (partial objects): "
+                        f"{sorted(unexpected)[:5]}")
     if leftovers:
         failures.append(f"{len(leftovers)} temp files left in {data_dir}/tmp: {leftovers[:3]}")
     if delete_refusals:

@@ -17,6 +17,8 @@ Settings (environment; defaults are the issue's figures):
   SOAK_ATTACK_S      60     the same traffic under attack
   SOAK_THINK_S       1.0    normal clients' mean pause between requests
   SOAK_TRICKLE_S     10     attackers' pause between trickled bytes
+  SOAK_ATTACKER_ADDRS 0     distinct source addresses of the attackers (127.1.x.y; 0: one
+                            per attacker); normal clients always use 127.0.0.1
   SOAK_TMPFS         64m    size of the tmpfs the diskfull scenario fills
   SOAK_OUT           <build>/soak   where results.json and the work dirs go
   SOAK_WRITE_DOC     0      1: write the figures into docs/RELIABILITY.md
@@ -82,7 +84,8 @@ def main() -> int:
             baseline_s=env_float("SOAK_BASELINE_S", 30), attack_s=env_float("SOAK_ATTACK_S", 60),
             think_s=env_float("SOAK_THINK_S", 1.0),
             mix=attacker_mix(int(env_float("SOAK_ATTACKERS", 500))),
-            trickle_s=env_float("SOAK_TRICKLE_S", 10), log=log),
+            trickle_s=env_float("SOAK_TRICKLE_S", 10),
+            source_addrs=int(env_float("SOAK_ATTACKER_ADDRS", 0)), log=log),
         "uploads": lambda: scenarios.uploads(
             binary, work, clients=clients, duration_s=env_float("SOAK_UPLOAD_S", 300), log=log),
         "kill9": lambda: scenarios.kill9(

@@ -14,9 +14,11 @@ SCRIPT = Path(__file__).resolve().parent / "attackers.py"
 
 
 class AttackProcess:
-    def __init__(self, server, mix: dict[str, int], *, trickle_s: float = 10):
+    def __init__(self, server, mix: dict[str, int], *, trickle_s: float = 10,
+                 source_addrs: int = 0):
         self.argv = [sys.executable, str(SCRIPT), "--s3-port", str(server.s3_port),
-                     "--api-port", str(server.api_port), "--trickle-s", str(trickle_s)]
+                     "--api-port", str(server.api_port), "--trickle-s", str(trickle_s),
+                     "--source-addrs", str(source_addrs)]
         for kind in ("post-trickle", "post-stall", "slowloris", "idle"):
             self.argv += [f"--{kind}", str(mix.get(kind, 0))]
         self.proc: subprocess.Popen | None = None

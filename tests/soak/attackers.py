@@ -10,10 +10,14 @@ the normal clients' latency measured in the parent):
                 port), its response read, then the kept-alive connection held silent.
 
 Each attacker reconnects 0.1 s after the server closes its connection, so the pressure stays
-constant. Usage (the soak starts it):
+constant. Attackers connect from loopback addresses other than 127.0.0.1 (127.1.x.y; all of
+127/8 is loopback on Linux), spread over --source-addrs addresses, so that a server limiting
+connections per client address can tell them from the normal clients (which use 127.0.0.1); the
+default, one address per attacker, is the case such a limit cannot help with. Usage (the soak
+starts it):
 
   attackers.py --s3-port P --api-port P [--post-trickle 200 --post-stall 100 --slowloris 100
-               --idle 100 --trickle-s 10]
+               --idle 100 --trickle-s 10 --source-addrs 0]
 
 It prints one line `{"ready": ...}` once every attacker has connected and sent its first bytes,
 and on SIGTERM (or SIGINT) one line of JSON statistics per kind: connections made, connection
@@ -94,13 +98,20 @@ class Attack:
             return f"X-Slow-{n}: {n}\r\n".encode()
         return None  # post-stall and idle send nothing more
 
-    async def one(self, kind: str, index: int) -> None:
+    def source(self, serial: int) -> str:
+        n = self.args.source_addrs or self.total
+        k = serial % max(1, n)
+        return f"127.1.{k // 250}.{k % 250 + 1}"
+
+    async def one(self, kind: str, index: int, serial: int) -> None:
         st = self.stats[kind]
         first = True
+        source = self.source(serial)
         while not self.stopping.is_set():
             port, opening = self.opening(kind, index)
             try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                               local_addr=(source, 0))
             except OSError as e:
                 st.connect_errors[type(e).__name__] += 1
                 await asyncio.sleep(0.5)
@@ -176,7 +187,7 @@ class Attack:
         for kind, count in kinds.items():
             self.stats[kind] = KindStats(attackers=count)
             for i in range(count):
-                tasks.append(asyncio.ensure_future(self.one(kind, i)))
+                tasks.append(asyncio.ensure_future(self.one(kind, i, len(tasks))))
                 if len(tasks) % 50 == 0:
                     await asyncio.sleep(0.05)  # ramp: do not flood the accept backlog at once
         if self.total == 0:
@@ -199,6 +210,8 @@ def main(argv=None) -> None:
     p.add_argument("--slowloris", type=int, default=100)
     p.add_argument("--idle", type=int, default=100)
     p.add_argument("--trickle-s", type=float, default=10.0)
+    p.add_argument("--source-addrs", type=int, default=0,
+                   help="distinct source addresses (0: one per attacker)")
     asyncio.run(Attack(p.parse_args(argv)).run())
 
 

@@ -107,7 +107,7 @@ def rows(result: dict) -> list[tuple[str, str, str, str]]:
                         for f in result["failures"])
         out.append((s, f"full {result['tmpfs']} disk: upload refused with a clear error",
                     f"after {result['acknowledged_before_full']} uploads: {fr.get('status')} "
-                    f"{fr.get('code') or ''} {str(fr.get('message') or fr.get('error') or '')[:60]}"
+                    f"{fr.get('code') or ''} {fr.get('message') or fr.get('error') or ''}"
                     .strip(), _verdict(clear)))
         partial = [f for f in result["failures"] if any(k in f for k in (
             "acknowledged objects", "refused uploads present", "listed but", "temp files",

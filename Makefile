@@ -1,6 +1,6 @@
-# The commands: `make run`, `make test` (CI runs exactly this) and `make bench`. Each installs
-# what is missing first. `make run` builds only the server, so a clone with nothing beside it
-# runs; `make test` builds everything and needs the test corpus (see README.md, Tests).
+# The commands: `make run`, `make test` (CI runs exactly this), `make bench` and `make soak`.
+# Each installs what is missing first. `make run` builds only the server, so a clone with nothing
+# beside it runs; `make test` builds everything and needs the test corpus (see README.md, Tests).
 BUILD ?= build
 CMAKE_FLAGS ?=
 ARGS ?=
@@ -18,7 +18,7 @@ ifneq ($(filter test,$(MAKECMDGOALS)),)
     $(if $(testdata_error),$(error $(testdata_error)))
 endif
 
-.PHONY: all deps configure server build run test bench clean
+.PHONY: all deps configure server build run test bench soak clean
 
 all: build
 
@@ -44,6 +44,11 @@ test: build
 # The benchmark binaries; bench/*/run.sh run them (see README.md, Benchmarks).
 bench: configure
 	@cmake --build $(BUILD) --target bench/all
+
+# The soak (hostile clients, 200 uploaders, kill -9, full disk; minutes): see docs/RELIABILITY.md.
+# Durations and sizes come from SOAK_* variables; SOAK_WRITE_DOC=1 writes the figures there.
+soak: server
+	@bench/soak/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

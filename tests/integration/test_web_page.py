@@ -38,6 +38,7 @@ PICKED = [
 ]
 DROPPED = TESTDATA / "exif-orientation-examples" / "Landscape_6.jpg"
 CORRUPT = TESTDATA / "sharp-fixtures" / "corrupt-header.jpg"
+REFUSED = TESTDATA / "sharp-fixtures" / "Landscape_2.jpg"
 ARABIC = TESTDATA / "sharp-fixtures" / "Portrait_8.jpg"
 LIMIT = 6 << 20
 RAISED_LIMIT = 32 << 20
@@ -100,6 +101,7 @@ def seen(web_server, tmp_path_factory):
         "dropped": str(DROPPED),
         "corrupt": str(CORRUPT),
         "tooLarge": str(make_too_large(work / "large-scan.jpg")),
+        "refused": str(REFUSED),
         "arabic": str(ARABIC),
     }
     proc = subprocess.Popen([node, str(DRIVER), json.dumps(plan)], stdin=subprocess.PIPE,
@@ -116,6 +118,9 @@ def seen(web_server, tmp_path_factory):
             if msg["event"] == "restart":
                 web_server.stop_and_check()
                 web_server.env["IMGPIPE_UPLOAD_MAX_BYTES"] = str(RAISED_LIMIT)
+                if msg.get("rotateKeys"):
+                    fresh = new_server(web_server.data_dir)
+                    web_server.access_key, web_server.secret_key = fresh.access_key, fresh.secret_key
                 web_server.start()
                 restarts += 1
                 proc.stdin.write("go\n")
@@ -128,7 +133,7 @@ def seen(web_server, tmp_path_factory):
     if rc != 0 or result is None:
         pytest.fail(f"the browser run failed (exit {rc}):\n{''.join(stderr)[-6000:]}\n"
                     f"server:\n{web_server.stderr_text()[-3000:]}")
-    assert restarts == 1
+    assert restarts == 2
     result["plan"] = plan
     result["stored"] = stored_originals(web_server)
     (artifacts / "web-run.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
@@ -159,7 +164,8 @@ def check_done(upload: dict, expected: list[tuple[int, int]]) -> None:
     assert upload["error"] == "" and not upload["retryVisible"], upload
     assert upload["progress"] == 100, upload
     seen = upload["progressSeen"]
-    assert seen and seen[-1] == 100 and seen == sorted(seen), seen
+    attempt = seen[len(seen) - seen[::-1].index(0) - 1:] if 0 in seen else seen  # the last one
+    assert attempt and attempt[-1] == 100 and attempt == sorted(attempt), seen
     got = [(v["naturalWidth"], v["naturalHeight"]) for v in upload["variants"]]
     assert [v["name"] for v in upload["variants"]] == [f"{s}x{s}" for s in SIZES], upload
     for (gw, gh), (ew, eh) in zip(got, expected, strict=True):
@@ -212,6 +218,19 @@ def test_corrupt_and_too_large_files_show_their_messages_and_retry_works(seen):
     assert size > LIMIT
 
 
+def test_store_refusal_is_shown_and_retry_succeeds(seen):
+    en = seen["strings"]["en"]
+    refused = seen["refused"]
+    assert refused["state"] == "failed" and refused["retryVisible"], refused
+    # The old keys are unknown to the restarted store: S3's InvalidAccessKeyId, named.
+    assert refused["error"] == en["errStore"].replace("{code}", "InvalidAccessKeyId")
+    check_done(seen["refusedRetried"], [(s, s) for s in SIZES])
+    # Sent twice, once per click: refused, then taken (the store holds it once, checked below).
+    s3 = seen["plan"]["s3"]
+    posts = [r for r in seen["refusalLog"]["requests"] if r["url"].startswith(s3 + "/uploads")]
+    assert [r["method"] for r in posts] == ["POST", "POST"], posts
+
+
 def test_each_file_is_sent_once_straight_to_the_store(seen):
     api, s3 = seen["plan"]["api"], seen["plan"]["s3"]
     requests = seen["englishLog"]["requests"]
@@ -230,7 +249,7 @@ def test_each_file_is_sent_once_straight_to_the_store(seen):
     to_api = [r for r in requests if r["url"].startswith(api) and r["method"] != "GET"]
     assert all(0 < r["bodyBytes"] < 4096 for r in to_api), to_api  # JSON only, never a file
     # The store holds each file once, byte for byte (the Arabic run sent two more).
-    sent_all = [*sent, ARABIC, CORRUPT]
+    sent_all = [*sent, REFUSED, ARABIC, CORRUPT]
     assert sorted(o["etag"] for o in seen["stored"]) == sorted(
         hashlib.md5(p.read_bytes()).hexdigest() for p in sent_all), seen["stored"]
     for log in (seen["englishLog"], seen["arabicLog"]):

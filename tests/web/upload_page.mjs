@@ -5,12 +5,12 @@
 // cannot be driven (an element never appears, a wait times out).
 //
 // Protocol: one JSON object per line. {"event":"restart"} asks the test to restart the server
-// (same ports, larger upload limit) and waits for a line on stdin; the last line is
-// {"event":"result", ...}.
+// (same ports; the first time with a larger upload limit, with "rotateKeys" under new keys) and
+// waits for a line on stdin; the last line is {"event":"result", ...}.
 //
 // Input: the JSON plan in argv[2]:
 //   {api, s3, jsDir, artifacts, picked: [path...], dropped: path, corrupt: path,
-//    tooLarge: path, arabic: path}
+//    tooLarge: path, refused: path, arabic: path}
 import { createRequire } from "node:module";
 import { readFileSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -231,6 +231,43 @@ try {
   delete en.pending;
   result.englishLog = en;
   await context.close();
+
+  // ---------------------------------------------------------------- the store refuses
+  // The server's keys change between the presign and the POST (the POST is held until the
+  // server is back with new keys). Retry presigns again and succeeds. A page of its own: while
+  // a route holds requests, Playwright reports no request sizes, which the log above needs.
+  const refusal = { requests: [], consoleErrors: [], pageErrors: [] };
+  const refusalContext = await browser.newContext({ locale: "en-US" });
+  const page2 = await refusalContext.newPage();
+  record(page2, refusal);
+  await page2.goto(plan.api + "/");
+  await watchProgress(page2);
+  let held = false;
+  await page2.route(`${plan.s3}/uploads`, async (route) => {
+    if (!held) {
+      held = true;
+      emit({ event: "restart", rotateKeys: true });
+      await stdinLines.next();
+    }
+    await route.continue();
+  });
+  await page2.setInputFiles("#files", [plan.refused]);
+  const refusedName = basename(plan.refused);
+  const settledOne = (name) => page2.waitForFunction((n) => {
+    const li = [...document.querySelectorAll("#uploads > li")]
+      .find((e) => e.querySelector("h3").textContent === n);
+    return li && ["done", "failed"].includes(li.dataset.state) &&
+           [...li.querySelectorAll(".variants img")].every((i) => i.complete);
+  }, name, { timeout: WAIT_MS });
+  await settledOne(refusedName);
+  result.refused = (await uploadsState(page2)).find((u) => u.name === refusedName);
+  await page2.locator("#uploads > li", { hasText: refusedName }).locator(".retry").click();
+  await settledOne(refusedName);
+  result.refusedRetried = (await uploadsState(page2)).find((u) => u.name === refusedName);
+  await Promise.all(refusal.pending);
+  delete refusal.pending;
+  result.refusalLog = refusal;
+  await refusalContext.close();
 
   // ---------------------------------------------------------------- Arabic, phone width
   const ar = { requests: [], consoleErrors: [], pageErrors: [] };

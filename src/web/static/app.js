@@ -123,7 +123,8 @@
       return;
     }
     for (const file of files) {
-      const u = { file, variants, state: "queued", percent: 0, error: null, job: null };
+      const u = { file, variants, state: "queued", percent: 0, sent: false, error: null,
+                  job: null };
       u.view = buildView(u);
       uploads.push(u);
       $("uploads").prepend(u.view.root);
@@ -188,6 +189,7 @@
     }
 
     u.percent = 0;
+    u.sent = true;
     setState(u, "uploading");
     const refused = await sendToStore(u, post);
     if (refused) return fail(u, refused);
@@ -294,6 +296,7 @@
     u.error = null;
     u.job = null;
     u.percent = 0;
+    u.sent = false;
     setState(u, "queued");
     await loadConfig();  // the limit may have changed since the page was opened
     enqueue(u);
@@ -324,21 +327,21 @@
       state: el("p", "upload-state"),
       progress: el("progress"),
       percent: el("span", "percent"),
+      progressRow: el("div", "progress-row"),
       error: el("p", "error"),
       retry: el("button", "retry"),
       variants: el("ul", "variants"),
     };
     const head = el("div", "upload-head");
     head.append(v.name, v.size);
-    const row = el("div", "progress-row");
     v.progress.max = 100;
     v.percent.setAttribute("aria-hidden", "true");
-    row.append(v.progress, v.percent);
+    v.progressRow.append(v.progress, v.percent);
     v.retry.type = "button";
     v.retry.addEventListener("click", () => retry(u));
     v.name.textContent = u.file.name;
     v.name.dir = "auto";
-    v.root.append(head, v.state, row, v.error, v.retry, v.variants);
+    v.root.append(head, v.state, v.progressRow, v.error, v.retry, v.variants);
     return v;
   }
 
@@ -369,6 +372,8 @@
     v.state.textContent = t(stateKey, { percent: formatPercent(u.percent),
                                         count: formatNumber(count) });
     renderProgress(u);
+    // A file refused before it was sent has no progress to show.
+    v.progressRow.hidden = u.state === "failed" && !u.sent;
     v.error.hidden = !u.error;
     v.error.textContent = u.error ? errorText(u.error) : "";
     v.retry.hidden = u.state !== "failed";

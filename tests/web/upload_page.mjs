@@ -160,6 +160,9 @@ try {
   const context = await browser.newContext({ locale: "en-US",
                                              viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  // Turns on file-chooser interception now: enabled only on the first wait, it can lose the
+  // race with the key press that opens the chooser.
+  page.on("filechooser", () => {});
   record(page, en);
   const response = await page.goto(plan.api + "/");
   result.pageHeaders = response.headers();

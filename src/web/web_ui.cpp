@@ -68,13 +68,12 @@ http::Response WebUi::handle_file(const http::Request& request) const {
     for (const File& f : files_) {
         if (f.path != request.path) continue;
         http::Response r;
-        r.headers.set("ETag", f.etag);
         if (request.headers.get_or("If-None-Match", "") == f.etag) {
             r.status = 304;
         } else {
             r = http::Response::text(200, std::string(f.body), std::string(f.content_type));
-            r.headers.set("ETag", f.etag);
         }
+        r.headers.set("ETag", f.etag);
         r.headers.set("Cache-Control", "no-cache");
         return with_headers(std::move(r));
     }

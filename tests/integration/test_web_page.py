@@ -4,7 +4,8 @@ computes what the page must show independently (PIL reads the test corpus), and 
 
 Shown: several images picked with the keyboard and one dropped each reach 100 % and show their
 three variants at the right, upright sizes; a corrupt file and a too-large file show their
-messages, and Retry works once the cause is gone (the server restarted with a larger limit); the
+messages (and so does a type the pipeline does not take), and Retry works once the cause is gone
+(the server restarted with a larger limit; the store refused a POST signed with old keys); the
 Arabic page is right-to-left with nothing left in English; axe-core finds no serious or critical
 violation in either language, at 1280 and 375 px; the network log shows each file sent once,
 straight to the S3 endpoint, and no CSP violation. Screenshots go to $IMGPIPE_ARTIFACTS (default:
@@ -38,6 +39,7 @@ PICKED = [
 ]
 DROPPED = TESTDATA / "exif-orientation-examples" / "Landscape_6.jpg"
 CORRUPT = TESTDATA / "sharp-fixtures" / "corrupt-header.jpg"
+UNSUPPORTED = TESTDATA / "sharp-fixtures" / "relax.jp2"  # JPEG 2000
 REFUSED = TESTDATA / "sharp-fixtures" / "Landscape_2.jpg"
 ARABIC = TESTDATA / "sharp-fixtures" / "Portrait_8.jpg"
 LIMIT = 6 << 20
@@ -101,6 +103,7 @@ def seen(web_server, tmp_path_factory):
         "dropped": str(DROPPED),
         "corrupt": str(CORRUPT),
         "tooLarge": str(make_too_large(work / "large-scan.jpg")),
+        "unsupported": str(UNSUPPORTED),
         "refused": str(REFUSED),
         "arabic": str(ARABIC),
     }
@@ -200,7 +203,7 @@ def test_variant_opens_at_full_size_with_dimensions_and_bytes(seen):
     assert v["closed"] and v["focusBack"]
 
 
-def test_corrupt_and_too_large_files_show_their_messages_and_retry_works(seen):
+def test_corrupt_too_large_and_unsupported_files_show_their_messages_and_retry_works(seen):
     en = seen["strings"]["en"]
     before = by_name(seen["beforeRetry"])
     corrupt = before[CORRUPT.name]
@@ -211,6 +214,12 @@ def test_corrupt_and_too_large_files_show_their_messages_and_retry_works(seen):
     assert large["state"] == "failed" and large["retryVisible"]
     assert template_regex(en["errTooLarge"]).fullmatch(large["error"]), large["error"]
     assert large["progress"] == 0 and set(large["progressSeen"]) <= {0}  # refused before sending
+
+    unsupported = before[UNSUPPORTED.name]
+    assert unsupported["state"] == "failed" and unsupported["error"] == en["errUnsupported"]
+    # The last outcome was said to screen readers too.
+    announced = [template_regex(en[k]) for k in en if k.startswith("announce")]
+    assert any(a.fullmatch(seen["announced"]) for a in announced), seen["announced"]
 
     after = by_name(seen["afterRetry"])
     size = Path(seen["plan"]["tooLarge"]).stat().st_size

@@ -10,7 +10,7 @@
 //
 // Input: the JSON plan in argv[2]:
 //   {api, s3, jsDir, artifacts, picked: [path...], dropped: path, corrupt: path,
-//    tooLarge: path, refused: path, arabic: path}
+//    tooLarge: path, unsupported: path, refused: path, arabic: path}
 import { createRequire } from "node:module";
 import { readFileSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -207,10 +207,11 @@ try {
   result.viewer.focusBack = await page.evaluate(
     () => document.activeElement === document.querySelector("#uploads > li .variants button"));
 
-  // A corrupt image and one over the limit.
-  await page.setInputFiles("#files", [plan.corrupt, plan.tooLarge]);
-  await waitSettled(page, plan.picked.length + 3);
+  // A corrupt image, one over the limit and one of a type the pipeline does not take.
+  await page.setInputFiles("#files", [plan.corrupt, plan.tooLarge, plan.unsupported]);
+  await waitSettled(page, plan.picked.length + 4);
   result.beforeRetry = await uploadsState(page);
+  await page.waitForFunction(() => document.getElementById("announcer").textContent !== "");
   result.announced = await page.textContent("#announcer");
   result.axe.push(await axe(page, "en, results and errors, 1280 px"));
   result.screenshots.push(join(plan.artifacts, "web-desktop.png"));

@@ -62,7 +62,7 @@ class Roles final : public RunningRoles {
 
     void print_banner(std::FILE* out) const override {
         if (api_server_) {
-            std::fprintf(out, "upload API            http://%s:%u\n",
+            std::fprintf(out, "upload API            http://%s:%u   (web page: /)\n",
                          config_.api_listen.host.c_str(), api_server_->port());
         }
         if (s3_server_) {

@@ -18,6 +18,7 @@
 #include "s3/access_keyring.h"
 #include "s3/s3_service.h"
 #include "store/local/local_object_store.h"
+#include "web/web_ui.h"
 
 namespace imgpipe::app {
 namespace {
@@ -66,7 +67,7 @@ class Roles final : public RunningRoles {
 
     void print_banner(std::FILE* out) const override {
         if (api_server_) {
-            std::fprintf(out, "upload API            http://%s:%u\n",
+            std::fprintf(out, "upload API            http://%s:%u   (web page: /)\n",
                          config_.api_listen.host.c_str(), api_server_->port());
         }
         if (s3_server_) {
@@ -232,6 +233,9 @@ class Roles final : public RunningRoles {
         auto router = std::make_shared<http::Router>();
         upload_api_->add_routes(*router);
         status_api_->add_routes(*router);
+        web_ui_ = std::make_unique<web::WebUi>(
+            web::WebUiOptions{s3_public_url(), config_.max_upload_bytes});
+        web_ui_->add_routes(*router);
         api_server_ = std::make_unique<http::Server>(
             server_options(config_, "api", config_.api_listen), router);
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
@@ -262,6 +266,7 @@ class Roles final : public RunningRoles {
     std::unique_ptr<sigv4::Verifier> verifier_;
     std::unique_ptr<s3::S3Service> s3_service_;
     std::unique_ptr<api::UploadApi> upload_api_;
+    std::unique_ptr<web::WebUi> web_ui_;
     std::unique_ptr<http::Server> s3_server_;
     std::unique_ptr<http::Server> api_server_;
 };

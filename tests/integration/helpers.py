@@ -51,6 +51,9 @@ class Server:
     binary: Path | None = None  # None: imgpipe_bin()
     roles: str | None = "s3,api"  # None: the server's default (every role)
     env: dict[str, str] = field(default_factory=dict)  # extra settings (IMGPIPE_WORKER_...)
+    # Where to listen; port 0 picks a free one (a test that restarts on the same ports sets them).
+    s3_listen: str = "127.0.0.1:0"
+    api_listen: str = "127.0.0.1:0"
     proc: subprocess.Popen | None = None
     s3_port: int = 0
     api_port: int = 0
@@ -89,7 +92,7 @@ class Server:
         self.s3_port = self.api_port = 0
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--data-dir", str(self.data_dir), "--s3-listen",
-             "127.0.0.1:0", "--api-listen", "127.0.0.1:0", *roles],
+             self.s3_listen, "--api-listen", self.api_listen, *roles],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
         self._reader = threading.Thread(target=self._read_stderr, args=(self.proc,), daemon=True)
         self._reader.start()

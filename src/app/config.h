@@ -40,6 +40,7 @@ struct Config {
     std::vector<std::string> s3_cors_origins = {"*"};
     std::set<std::string> public_read_buckets;
     std::set<std::string> public_write_buckets;
+    std::chrono::milliseconds s3_keepalive_interval{5000};
 
     // Upload API.
     std::vector<std::string> api_cors_origins = {"*"};

@@ -185,6 +185,7 @@ class Roles final : public RunningRoles {
         context.options.public_read_buckets = config_.public_read_buckets;
         context.options.public_write_buckets = config_.public_write_buckets;
         context.options.cors_origins = config_.s3_cors_origins;
+        context.options.keepalive_interval = config_.s3_keepalive_interval;
         s3_service_ = std::make_unique<s3::S3Service>(context);
 
         auto router = std::make_shared<http::Router>();

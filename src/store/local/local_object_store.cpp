@@ -28,13 +28,14 @@ Result<BodyLimits> put_limits(const PutRequest& request) {
 }  // namespace
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::string& data_dir,
-                                                                 FileSystem& fs, Clock& clock) {
+                                                                 FileSystem& fs, Clock& clock,
+                                                                 LocalStoreOptions options) {
     DataLayout layout(data_dir);
     IMGPIPE_RETURN_IF_ERROR(fs.create_dirs(data_dir));
     IMGPIPE_RETURN_IF_ERROR(layout.create_dirs(fs));
     IMGPIPE_ASSIGN_OR_RETURN(auto index, SqliteIndex::open(layout.index_path()));
     std::unique_ptr<LocalObjectStore> store(
-        new LocalObjectStore(std::move(layout), fs, clock, std::move(index)));
+        new LocalObjectStore(std::move(layout), fs, clock, std::move(index), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(store->sweep());
     return store;
 }

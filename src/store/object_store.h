@@ -93,6 +93,7 @@ struct ListRequest {
 };
 
 struct ListResult {
+    // Key, size, ETag and last-modified time: what ListObjects shows (no attributes).
     std::vector<ObjectInfo> objects;
     std::vector<std::string> common_prefixes;
     bool is_truncated = false;

@@ -33,7 +33,11 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::stri
     DataLayout layout(data_dir);
     IMGPIPE_RETURN_IF_ERROR(fs.create_dirs(data_dir));
     IMGPIPE_RETURN_IF_ERROR(layout.create_dirs(fs));
-    IMGPIPE_ASSIGN_OR_RETURN(auto index, SqliteIndex::open(layout.index_path()));
+    SqliteIndexOptions index_options;
+    index_options.reader_connections = options.reader_connections;
+    index_options.on_cursor_row = options.on_listing_row;
+    IMGPIPE_ASSIGN_OR_RETURN(auto index,
+                             SqliteIndex::open(layout.index_path(), std::move(index_options)));
     std::unique_ptr<LocalObjectStore> store(
         new LocalObjectStore(std::move(layout), fs, clock, std::move(index), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(store->sweep());

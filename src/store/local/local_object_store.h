@@ -20,6 +20,7 @@
 // file writes of different puts proceed in parallel).
 
 #include <bitset>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,10 @@ struct LocalStoreOptions {
     // Smallest size of every part of a multipart upload but the last (S3: 5 MiB). Tests lower it
     // to join thousands of parts cheaply.
     uint64_t min_part_size = 5ull << 20;
+    // Read-only index connections: this many lookups and listings run at once.
+    int reader_connections = 4;
+    // Called with each index row a listing steps onto (tests count and pause listings with it).
+    std::function<void(const std::string& key)> on_listing_row;
 };
 
 class LocalObjectStore final : public ObjectStore, public EventOutbox {

@@ -37,8 +37,8 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
 
 Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s,
         c.stmt("SELECT content_type, metadata, headers, initiated_ns FROM multipart_uploads "
@@ -100,8 +100,8 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
 
 Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_id, int after_part,
                                                      int limit) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("SELECT part_number, size, etag, last_modified_ns, data_id FROM "
                         "multipart_parts WHERE upload_id = ?1 AND part_number > ?2 "
@@ -126,8 +126,8 @@ Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_i
 
 Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::string& bucket,
                                                                    const std::string& prefix) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("SELECT key, upload_id, initiated_ns FROM multipart_uploads WHERE bucket = "

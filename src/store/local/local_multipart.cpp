@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "core/log.h"
 #include "store/local/body_writer.h"
 #include "store/local/local_multipart_completion.h"
 #include "store/local/local_object_store.h"
@@ -17,6 +18,8 @@ namespace {
 constexpr uint64_t kMaxPartSize = 5ull << 30;
 constexpr int kMaxPartNumber = 10000;
 constexpr int kMaxListParts = 1000;
+// How often creating an upload looks for abandoned ones (steady-clock nanoseconds).
+constexpr std::chrono::nanoseconds kUploadSweepInterval = std::chrono::minutes(1);
 
 // ETags arrive quoted or not, in either case.
 std::string normalize_etag(std::string etag) {
@@ -38,6 +41,15 @@ Status invalid_part(int number, std::string_view why) {
 
 Result<std::string> LocalObjectStore::create_multipart_upload(const PutRequest& request) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
+    // Uploads left unfinished hold their parts' disk space; new ones are when clients return.
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.steady_now().time_since_epoch())
+            .count();
+    int64_t last = last_upload_sweep_ns_.load();
+    if (now - last >= kUploadSweepInterval.count() &&
+        last_upload_sweep_ns_.compare_exchange_strong(last, now)) {
+        IMGPIPE_RETURN_IF_ERROR(abort_abandoned_uploads().status());
+    }
     UploadRow row;
     row.info = {request.bucket, request.key, DataLayout::new_id(), clock_.now()};
     row.attributes = request.attributes;
@@ -56,6 +68,7 @@ Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const 
         return invalid_argument("InvalidDigest", "Content-MD5 must be 16 bytes");
     }
     IMGPIPE_RETURN_IF_ERROR(index_->get_upload(bucket, key, upload_id).status());
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
 
     std::string id = DataLayout::new_id();
     std::string temp = layout_.temp_path(id);
@@ -83,6 +96,7 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_mu
     const std::string& bucket, const std::string& key, const std::string& upload_id,
     const std::vector<CompletedPart>& parts) {
     IMGPIPE_ASSIGN_OR_RETURN(UploadRow upload, index_->get_upload(bucket, key, upload_id));
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
     if (parts.empty()) {
         return invalid_argument("MalformedXML", "CompleteMultipartUpload lists no parts");
     }
@@ -127,6 +141,26 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_mu
     object.created_by = CreatedBy::kCompleteMultipartUpload;
     return std::unique_ptr<MultipartCompletion>(std::make_unique<LocalMultipartCompletion>(
         *this, upload_id, std::move(chosen), std::move(object)));
+}
+
+Result<int> LocalObjectStore::abort_abandoned_uploads() {
+    const TimePoint cutoff = clock_.now() - options_.abandoned_upload_age;
+    IMGPIPE_ASSIGN_OR_RETURN(auto stale, index_->uploads_initiated_before(cutoff));
+    int aborted = 0;
+    for (const MultipartUploadInfo& upload : stale) {
+        auto data_ids = index_->delete_upload(upload.bucket, upload.key, upload.upload_id);
+        if (!data_ids.is_ok()) {
+            if (data_ids.status().reason() == "NoSuchUpload") continue;  // finished meanwhile
+            return data_ids.status();
+        }
+        remove_part_files(*data_ids);
+        ++aborted;
+    }
+    if (aborted > 0) {
+        log::info("aborted abandoned multipart uploads",
+                  {{"data_dir", layout_.root()}, {"aborted", aborted}});
+    }
+    return aborted;
 }
 
 Status LocalObjectStore::abort_multipart_upload(const std::string& bucket, const std::string& key,

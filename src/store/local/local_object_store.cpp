@@ -41,6 +41,7 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::stri
     std::unique_ptr<LocalObjectStore> store(
         new LocalObjectStore(std::move(layout), fs, clock, std::move(index), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(store->sweep());
+    IMGPIPE_RETURN_IF_ERROR(store->abort_abandoned_uploads().status());
     return store;
 }
 
@@ -78,6 +79,16 @@ Status LocalObjectStore::sweep() {
                   {{"data_dir", layout_.root()}, {"removed", removed}});
     }
     return Status::ok();
+}
+
+Status LocalObjectStore::check_free_space() {
+    if (options_.min_free_bytes == 0) return Status::ok();
+    auto available = fs_.available_bytes(layout_.root());
+    // A file system that cannot say is not refused: the writes themselves report a full disk.
+    if (!available.is_ok() || *available >= options_.min_free_bytes) return Status::ok();
+    return Status(StatusCode::kResourceExhausted, "DiskFull",
+                  "free space " + std::to_string(*available) + " bytes is under the minimum of " +
+                      std::to_string(options_.min_free_bytes));
 }
 
 Status LocalObjectStore::ensure_object_dir(const std::string& id) {
@@ -182,6 +193,7 @@ Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, Byt
 }
 
 Result<ObjectInfo> LocalObjectStore::put_object(const PutRequest& request, ByteSource& body) {
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
     IMGPIPE_ASSIGN_OR_RETURN(BodyLimits limits, put_limits(request));
     return store_object(request, body, limits);
 }
@@ -268,6 +280,7 @@ Status LocalObjectStore::delete_object(const std::string& bucket, const std::str
 Result<ObjectInfo> LocalObjectStore::copy_object(const std::string& src_bucket,
                                                  const std::string& src_key,
                                                  const PutRequest& dest) {
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
     // Streamed rather than hard-linked: the FileSystem port has no link(), and a private copy
     // keeps "one data file (or inline row) per object" true, which the sweep and the
     // unlink-on-replace rely on.

@@ -19,7 +19,9 @@
 // Thread-safe: all methods may be called concurrently (the index serialises its transactions;
 // file writes of different puts proceed in parallel).
 
+#include <atomic>
 #include <bitset>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -46,6 +48,13 @@ struct LocalStoreOptions {
     int reader_connections = 4;
     // Called with each index row a listing steps onto (tests count and pause listings with it).
     std::function<void(const std::string& key)> on_listing_row;
+    // New uploads (put, copy, part, complete) are refused with DiskFull while the data dir's
+    // file system has less free space than this, so that a flood of uploads cannot fill the
+    // disk the index and the running jobs need. 0 turns the check off.
+    uint64_t min_free_bytes = 0;
+    // Multipart uploads neither completed nor aborted this long after they began are aborted
+    // (their parts removed): at open, and on creating an upload (at most once a minute).
+    std::chrono::milliseconds abandoned_upload_age = std::chrono::hours(24);
 };
 
 class LocalObjectStore final : public ObjectStore, public EventOutbox {
@@ -115,6 +124,10 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
           options_(std::move(options)) {}
 
     Status sweep();
+    // DiskFull when the free space is under options_.min_free_bytes.
+    Status check_free_space();
+    // Aborts uploads older than options_.abandoned_upload_age; returns how many.
+    Result<int> abort_abandoned_uploads();
     // Makes sure the fan-out directory for `id` exists and its entry is durable before a data
     // file is renamed into it (once per directory per process).
     Status ensure_object_dir(const std::string& id);
@@ -143,7 +156,8 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     std::unique_ptr<SqliteIndex> index_;
     const LocalStoreOptions options_;
     std::mutex dirs_mu_;
-    std::bitset<256> durable_dirs_;  // GUARDED_BY(dirs_mu_)
+    std::bitset<256> durable_dirs_;                 // GUARDED_BY(dirs_mu_)
+    std::atomic<int64_t> last_upload_sweep_ns_{0};  // steady clock
     ChangeSignal events_committed_;  // notified after each commit that appended an event
 };
 

@@ -149,6 +149,8 @@ class SqliteIndex {
                                             int limit);
     Result<std::vector<MultipartUploadInfo>> list_uploads(const std::string& bucket,
                                                           const std::string& prefix);
+    // Uploads of every bucket begun before `cutoff`, oldest first.
+    Result<std::vector<MultipartUploadInfo>> uploads_initiated_before(TimePoint cutoff);
     // Removes the upload and its parts; returns the parts' data ids. NoSuchUpload.
     Result<std::vector<std::string>> delete_upload(const std::string& bucket,
                                                    const std::string& key,

@@ -145,6 +145,23 @@ Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::st
     }
 }
 
+Result<std::vector<MultipartUploadInfo>> SqliteIndex::uploads_initiated_before(TimePoint cutoff) {
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, c.stmt("SELECT bucket, key, upload_id, initiated_ns FROM multipart_uploads "
+                        "WHERE initiated_ns < ?1 ORDER BY initiated_ns"));
+    SqliteStatement::Use use(*s);
+    s->bind_int64(1, to_nanos(cutoff));
+    std::vector<MultipartUploadInfo> out;
+    for (;;) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+        if (!row) return out;
+        out.push_back({s->column_text(0), s->column_blob(1), s->column_text(2),
+                       from_nanos(s->column_int64(3))});
+    }
+}
+
 Status SqliteIndex::require_upload(Connection& c, const std::string& upload_id,
                                    const std::string& bucket, const std::string& key) {
     IMGPIPE_ASSIGN_OR_RETURN(

@@ -32,6 +32,12 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"s3.cors_origins", "*", "Origins allowed to use the S3 endpoint from a browser"},
     {"s3.public_read_buckets", "", "Buckets anyone may read"},
     {"s3.public_write_buckets", "", "Buckets anyone may POST into"},
+    {"s3.keepalive_interval", "5s",
+     "A CompleteMultipartUpload still running after this answers 200 and sends a space this often"},
+    {"store.min_free_bytes", "256MiB",
+     "Uploads are refused (507 InsufficientStorage) while the data dir has less free space"},
+    {"store.abandoned_upload_age", "24h",
+     "Multipart uploads neither completed nor aborted this long are aborted, parts removed"},
     {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
     {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
     {"upload.max_variants", "8", "Most variants a client may request"},
@@ -142,6 +148,10 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.s3_cors_origins = s.get_list("s3.cors_origins", c.s3_cors_origins);
     c.public_read_buckets = to_set(s.get_list("s3.public_read_buckets", {}));
     c.public_write_buckets = to_set(s.get_list("s3.public_write_buckets", {}));
+    c.s3_keepalive_interval = s.get_duration("s3.keepalive_interval", c.s3_keepalive_interval);
+    c.store_min_free_bytes = s.get_byte_size("store.min_free_bytes", c.store_min_free_bytes);
+    c.store_abandoned_upload_age =
+        s.get_duration("store.abandoned_upload_age", c.store_abandoned_upload_age);
     c.max_upload_bytes = s.get_byte_size("upload.max_bytes", c.max_upload_bytes);
     c.upload_expiry = s.get_duration("upload.expiry", c.upload_expiry);
     c.max_variants = static_cast<int>(s.get_int("upload.max_variants", 8, 1, 8));

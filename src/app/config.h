@@ -40,6 +40,9 @@ struct Config {
     std::vector<std::string> s3_cors_origins = {"*"};
     std::set<std::string> public_read_buckets;
     std::set<std::string> public_write_buckets;
+    std::chrono::milliseconds s3_keepalive_interval{5000};
+    uint64_t store_min_free_bytes = 256ull << 20;
+    std::chrono::milliseconds store_abandoned_upload_age = std::chrono::hours(24);
 
     // Upload API.
     std::vector<std::string> api_cors_origins = {"*"};

@@ -46,6 +46,11 @@ Status write_file(const std::string& path, const RootCredentials& c) {
     std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return io_error("cannot create " + tmp);
+    // O_TRUNC keeps the mode of a leftover temp file; the secret must be the owner's alone.
+    if (::fchmod(fd, 0600) != 0) {
+        ::close(fd);
+        return io_error("cannot restrict " + tmp + " to its owner");
+    }
     std::string text = "access_key=" + c.access_key + "\nsecret_key=" + c.secret_key + "\n";
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
               ::fsync(fd) == 0;
@@ -59,11 +64,22 @@ Status write_file(const std::string& path, const RootCredentials& c) {
 
 }  // namespace
 
+std::string credentials_path(const std::string& data_dir) { return data_dir + "/credentials"; }
+
+Result<RootCredentials> read_credentials(const std::string& data_dir) {
+    const std::string path = credentials_path(data_dir);
+    if (!std::filesystem::exists(path)) {
+        return not_found("NoCredentials", "no credentials in " + data_dir + " (" + path +
+                                              " is missing; `imgpipe serve` creates it)");
+    }
+    return read_file(path);
+}
+
 Result<RootCredentials> load_or_create_credentials(const std::string& data_dir,
                                                    const std::string& access_key,
                                                    const std::string& secret_key) {
     if (!access_key.empty()) return RootCredentials{access_key, secret_key, false, true};
-    std::string path = data_dir + "/credentials";
+    std::string path = credentials_path(data_dir);
     if (std::filesystem::exists(path)) return read_file(path);
     RootCredentials c;
     c.access_key = "IMGP" + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");

@@ -47,7 +47,10 @@ class Roles final : public RunningRoles {
         : config_(config), credentials_(credentials), clock_(clock) {}
 
     Status start(FileSystem& fs) {
-        auto store = store::LocalObjectStore::open(config_.data_dir, fs, clock_);
+        store::LocalStoreOptions options;
+        options.min_free_bytes = config_.store_min_free_bytes;
+        options.abandoned_upload_age = config_.store_abandoned_upload_age;
+        auto store = store::LocalObjectStore::open(config_.data_dir, fs, clock_, options);
         if (!store) return store.status().with_context("opening the store");
         store_ = std::move(*store);
         for (const auto& bucket : {config_.source_bucket, config_.dest_bucket}) {
@@ -75,17 +78,16 @@ class Roles final : public RunningRoles {
                          s3_public_url().c_str(), config_.source_bucket.c_str(),
                          config_.dest_bucket.c_str());
         }
-        if (credentials_.generated) {
-            std::fprintf(out, "access key            %s\nsecret key            %s\n",
-                         credentials_.access_key.c_str(), credentials_.secret_key.c_str());
-            std::fprintf(out, "                      (printed once; stored in %s/credentials)\n",
-                         config_.data_dir.c_str());
-        } else if (credentials_.from_config) {
+        // Never the secret: service managers keep this output (journald, docker logs).
+        if (credentials_.from_config) {
             std::fprintf(out, "access key            %s   (from the configuration)\n",
                          credentials_.access_key.c_str());
         } else {
-            std::fprintf(out, "access key            %s   (secret in %s/credentials)\n",
-                         credentials_.access_key.c_str(), config_.data_dir.c_str());
+            std::fprintf(out,
+                         "access key            %s   (secret in %s/credentials, mode 0600;\n"
+                         "                      `imgpipe keys show --data-dir %s` prints it)\n",
+                         credentials_.access_key.c_str(), config_.data_dir.c_str(),
+                         config_.data_dir.c_str());
         }
         std::fflush(out);
     }
@@ -191,6 +193,7 @@ class Roles final : public RunningRoles {
         context.options.public_read_buckets = config_.public_read_buckets;
         context.options.public_write_buckets = config_.public_write_buckets;
         context.options.cors_origins = config_.s3_cors_origins;
+        context.options.keepalive_interval = config_.s3_keepalive_interval;
         s3_service_ = std::make_unique<s3::S3Service>(context);
 
         auto router = std::make_shared<http::Router>();

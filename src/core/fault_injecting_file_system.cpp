@@ -50,6 +50,7 @@ void FaultInjectingFileSystem::clear() {
     std::lock_guard lock(mu_);
     for (auto& fault : faults_) fault.reset();
     budget_.reset();
+    available_.reset();
 }
 
 int FaultInjectingFileSystem::injected_failures() const {
@@ -114,5 +115,18 @@ Result<std::vector<std::string>> FaultInjectingFileSystem::list_dir(const std::s
 }
 
 bool FaultInjectingFileSystem::exists(const std::string& path) { return base_.exists(path); }
+
+void FaultInjectingFileSystem::set_available_bytes(uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    available_ = bytes;
+}
+
+Result<uint64_t> FaultInjectingFileSystem::available_bytes(const std::string& path) {
+    {
+        std::lock_guard lock(mu_);
+        if (available_) return *available_;
+    }
+    return base_.available_bytes(path);
+}
 
 }  // namespace imgpipe

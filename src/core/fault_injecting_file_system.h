@@ -32,7 +32,9 @@ class FaultInjectingFileSystem final : public FileSystem {
     void fail_all(Op op, std::string path_filter = "");
     // Appends may write `bytes` more bytes in total; the one crossing it fails with DiskFull.
     void set_disk_budget(uint64_t bytes);
-    // Removes every armed fault and the disk budget.
+    // available_bytes reports `bytes` (a disk nearly full, say) instead of asking the base.
+    void set_available_bytes(uint64_t bytes);
+    // Removes every armed fault, the disk budget and the faked free space.
     void clear();
     // How many failures have been injected so far.
     int injected_failures() const;
@@ -45,6 +47,7 @@ class FaultInjectingFileSystem final : public FileSystem {
     Status create_dirs(const std::string& path) override;
     Result<std::vector<std::string>> list_dir(const std::string& path) override;
     bool exists(const std::string& path) override;
+    Result<uint64_t> available_bytes(const std::string& path) override;
 
   private:
     class File;
@@ -60,9 +63,10 @@ class FaultInjectingFileSystem final : public FileSystem {
 
     FileSystem& base_;
     mutable std::mutex mu_;
-    std::optional<Fault> faults_[5];  // GUARDED_BY(mu_), indexed by Op
-    std::optional<uint64_t> budget_;  // GUARDED_BY(mu_)
-    int injected_ = 0;                // GUARDED_BY(mu_)
+    std::optional<Fault> faults_[5];     // GUARDED_BY(mu_), indexed by Op
+    std::optional<uint64_t> budget_;     // GUARDED_BY(mu_)
+    std::optional<uint64_t> available_;  // GUARDED_BY(mu_)
+    int injected_ = 0;                   // GUARDED_BY(mu_)
 };
 
 }  // namespace imgpipe

@@ -59,6 +59,12 @@ class FileSystem {
     // Names (not paths) of the entries of a directory; kNotFound if it does not exist.
     virtual Result<std::vector<std::string>> list_dir(const std::string& path) = 0;
     virtual bool exists(const std::string& path) = 0;
+    // Bytes an unprivileged writer may still use on the file system holding `path` (statvfs
+    // f_bavail * f_frsize). IoError when it cannot be asked. The default knows nothing:
+    // kUnimplemented.
+    virtual Result<uint64_t> available_bytes(const std::string& path) {
+        return Status(StatusCode::kUnimplemented, "Unimplemented", "available_bytes of " + path);
+    }
 };
 
 // The process-wide real file system.

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -234,6 +235,12 @@ class PosixFileSystem final : public FileSystem {
     bool exists(const std::string& path) override {
         struct stat st {};
         return ::stat(path.c_str(), &st) == 0;
+    }
+
+    Result<uint64_t> available_bytes(const std::string& path) override {
+        struct statvfs st {};
+        if (::statvfs(path.c_str(), &st) != 0) return errno_status(errno, "statvfs", path);
+        return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
     }
 };
 

@@ -4,6 +4,7 @@
 // without a server. The context is built once at startup and is read-only afterwards; the objects
 // it points to are thread-safe.
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct S3Options {
     std::vector<std::string> cors_origins = {"*"};
     // Largest form-field section of a POST Object upload (AWS: 20 KB).
     size_t max_post_form_bytes = 20 * 1024;
+    // A CompleteMultipartUpload still joining parts after this long is answered 200 at once and
+    // then sends a space every interval until its result (see KeepAliveBody): far below the 60 s
+    // read timeout of the AWS SDKs.
+    std::chrono::milliseconds keepalive_interval{5000};
 };
 
 struct S3Context {

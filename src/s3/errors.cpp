@@ -139,6 +139,9 @@ constexpr std::array kTable = {
         {"XAmzContentSHA256Mismatch", 400,
          "The provided 'x-amz-content-sha256' header does not match what was computed."}},
     // Internal reasons from the store and core, answered with the nearest S3 error.
+    // A full disk (or one under the store's free-space watermark) has no AWS code. 507 as MinIO
+    // answers it (XMinioStorageFull) rather than 503 SlowDown: SDKs retry 503s with backoff,
+    // which cannot help until an operator frees space, and the code says what is wrong.
     Row{"DiskFull",
         {"InsufficientStorage", 507,
          "The server does not have enough storage space to complete the request."}},

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "s3/handlers.h"
+#include "s3/keepalive_body.h"
 #include "s3/xml.h"
 
 namespace imgpipe::s3 {
@@ -97,20 +98,43 @@ http::Response complete_multipart_upload(const S3Context& context, S3Call& call)
     if (!body) return call.fail(body.status());
     auto parts = parse_completed_parts(*body);
     if (!parts) return call.fail(parts.status());
-    auto info = context.store->complete_multipart_upload(call.target.bucket, call.target.key,
-                                                         upload_id, *parts);
-    if (!info) return call.fail(info.status());
+    // Errors found by the checks get their own status; only the joining runs after the 200.
+    auto started = context.store->start_complete_multipart_upload(
+        call.target.bucket, call.target.key, upload_id, *parts);
+    if (!started) return call.fail(started.status());
+    std::shared_ptr<store::MultipartCompletion> completion = std::move(started).value();
 
     const std::string host = call.request.headers.get_or("Host", "localhost");
-    pugi::xml_document doc;
-    pugi::xml_node root = append_result_root(doc, "CompleteMultipartUploadResult");
-    append_text(root, "Location",
-                "http://" + host + "/" + call.target.bucket + "/" +
-                    sigv4::uri_encode(call.target.key, true));
-    append_text(root, "Bucket", call.target.bucket);
-    append_text(root, "Key", call.target.key);
-    append_text(root, "ETag", quote_etag(info->etag));
-    return xml_response(doc);
+    const std::string location = "http://" + host + "/" + call.target.bucket + "/" +
+                                 sigv4::uri_encode(call.target.key, true);
+    auto render = [location, target = call.target, resource = call.resource,
+                   request_id = call.request.request_id](const Result<store::ObjectInfo>& info) {
+        if (!info) return error_response(info.status(), resource, request_id).body;
+        pugi::xml_document doc;
+        pugi::xml_node root = append_result_root(doc, "CompleteMultipartUploadResult");
+        append_text(root, "Location", location);
+        append_text(root, "Bucket", target.bucket);
+        append_text(root, "Key", target.key);
+        append_text(root, "ETag", quote_etag(info->etag));
+        return render_xml(doc);
+    };
+    const auto interval = context.options.keepalive_interval;
+    if (auto done = completion->run_for(interval)) {
+        if (!*done) return call.fail(done->status());
+        http::Response response = empty_response(200);
+        response.headers.set("Content-Type", "application/xml");
+        response.body = render(*done);
+        return response;
+    }
+    http::Response response = empty_response(200);
+    response.headers.set("Content-Type", "application/xml");
+    response.source = std::make_unique<KeepAliveBody>(
+        [completion, render, interval]() -> std::optional<std::string> {
+            auto done = completion->run_for(interval);
+            if (!done) return std::nullopt;
+            return render(*done).substr(kXmlProlog.size());
+        });
+    return response;
 }
 
 http::Response abort_multipart_upload(const S3Context& context, S3Call& call) {

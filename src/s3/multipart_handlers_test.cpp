@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "s3/s3_test_fixture.h"
 
 namespace imgpipe::s3::testing {
@@ -142,6 +144,56 @@ TEST_F(MultipartHandlersTest, AbortRemovesUpload) {
     EXPECT_EQ(get("/photos/k?uploadId=" + id).error_code(), "NoSuchUpload");
     EXPECT_EQ(send({.method = "DELETE", .target = "/photos/k?uploadId=" + id}).error_code(),
               "NoSuchUpload");
+}
+
+// Past the keep-alive interval the answer is a 200 at once, then whitespace while the parts are
+// joined, then the result: one well-formed document however long the wait.
+TEST_F(MultipartHandlersTest, LongCompleteSendsWhitespaceThenTheResult) {
+    options_.keepalive_interval = std::chrono::milliseconds(0);  // the clock stands still:
+    rebuild_service();                                           // one step per slice
+    const std::string id = create_upload("slow.bin");
+    Reply p1 = upload_part("slow.bin", id, 1, std::string(5 << 20, 'a'));
+    Reply p2 = upload_part("slow.bin", id, 2, "tail");
+    ASSERT_EQ(p2.status, 200) << p2.body;
+    Reply done =
+        complete("slow.bin", id,
+                 "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                     p1.header("ETag") + "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" +
+                     p2.header("ETag") + "</ETag></Part></CompleteMultipartUpload>");
+    ASSERT_EQ(done.status, 200) << done.body;
+    EXPECT_FALSE(done.content_length.has_value());
+    const std::string prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    ASSERT_EQ(done.body.substr(0, prolog.size()), prolog);
+    // Create the file, open and copy five buffers of part 1, then part 2, fsync: a space each.
+    const size_t spaces = done.body.find_first_not_of(' ', prolog.size()) - prolog.size();
+    EXPECT_GE(spaces, 8u) << done.body;
+    EXPECT_EQ(done.body.compare(prolog.size() + spaces, 30, "<CompleteMultipartUploadResult"), 0)
+        << done.body;
+    pugi::xml_node result = done.xml();
+    EXPECT_STREQ(result.name(), "CompleteMultipartUploadResult");
+    EXPECT_EQ(std::string(result.child_value("ETag")).substr(33), "-2\"");
+    Reply object = get("/photos/slow.bin");
+    EXPECT_EQ(object.body.size(), (5u << 20) + 4);
+}
+
+// A failure after the 200 can only be told in the body: an <Error> document, as AWS does.
+TEST_F(MultipartHandlersTest, FailureAfterTheStatusIsAnErrorDocument) {
+    options_.keepalive_interval = std::chrono::milliseconds(0);
+    rebuild_service();
+    const std::string id = create_upload("lost.bin");
+    Reply p1 = upload_part("lost.bin", id, 1, "only part");
+    ASSERT_EQ(p1.status, 200) << p1.body;
+    // The part's file vanishes after the checks (the index still names it).
+    for (const auto& entry : std::filesystem::directory_iterator(dir_ / "parts")) {
+        std::filesystem::remove(entry.path());
+    }
+    Reply done = complete("lost.bin", id,
+                          "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
+                              p1.header("ETag") + "</ETag></Part></CompleteMultipartUpload>");
+    EXPECT_EQ(done.status, 200);
+    EXPECT_EQ(done.error_code(), "InvalidPart") << done.body;
+    EXPECT_EQ(get("/photos/lost.bin").error_code(), "NoSuchKey");
+    EXPECT_TRUE(std::filesystem::is_empty(dir_ / "tmp"));
 }
 
 }  // namespace

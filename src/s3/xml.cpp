@@ -19,7 +19,7 @@ pugi::xml_node append_text(pugi::xml_node parent, std::string_view name, std::st
 
 std::string render_xml(const pugi::xml_document& doc) {
     std::ostringstream out;
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    out << kXmlProlog;
     doc.save(out, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
     return out.str();
 }

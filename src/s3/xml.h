@@ -16,6 +16,8 @@
 namespace imgpipe::s3 {
 
 inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+// What every rendered document starts with.
+inline constexpr std::string_view kXmlProlog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 // A document whose root `name` carries xmlns=kS3Namespace.
 pugi::xml_node append_result_root(pugi::xml_document& doc, std::string_view name);

@@ -80,10 +80,10 @@ class FaultInjectingStore final : public ObjectStore {
         return base_.upload_part(bucket, key, upload_id, part_number, body,
                                  std::move(expected_md5));
     }
-    Result<ObjectInfo> complete_multipart_upload(const std::string& bucket, const std::string& key,
-                                                 const std::string& upload_id,
-                                                 const std::vector<CompletedPart>& parts) override {
-        return base_.complete_multipart_upload(bucket, key, upload_id, parts);
+    Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
+        const std::string& bucket, const std::string& key, const std::string& upload_id,
+        const std::vector<CompletedPart>& parts) override {
+        return base_.start_complete_multipart_upload(bucket, key, upload_id, parts);
     }
     Status abort_multipart_upload(const std::string& bucket, const std::string& key,
                                   const std::string& upload_id) override {

@@ -104,6 +104,7 @@ struct ListRequest {
 };
 
 struct ListResult {
+    // Key, size, ETag and last-modified time: what ListObjects shows (no attributes).
     std::vector<ObjectInfo> objects;
     std::vector<std::string> common_prefixes;
     bool is_truncated = false;
@@ -134,6 +135,22 @@ struct ListPartsResult {
     std::vector<PartInfo> parts;
     bool is_truncated = false;
     int next_part_number_marker = 0;
+};
+
+// A CompleteMultipartUpload under way (ObjectStore::start_complete_multipart_upload). Joining
+// gigabytes of parts takes a while, so the work is done in slices the caller drives: the S3 edge
+// sends whitespace between slices so that clients' read timeouts do not fire. Nothing is visible
+// until the last slice commits; destroying an unfinished completion abandons it (no object, the
+// upload and its parts kept, no stray data). Used by one thread at a time.
+class MultipartCompletion {
+  public:
+    virtual ~MultipartCompletion() = default;
+    // Works for about `budget` (at least one step, however small the budget), then returns
+    // nullopt while work remains, or the outcome once finished: the object, or the errors of
+    // ObjectStore::complete_multipart_upload (plus NoSuchUpload when the upload was aborted
+    // meanwhile, InvalidPart when a part was replaced meanwhile, IoError/DiskFull).
+    // REQUIRES: no earlier call returned an outcome.
+    virtual std::optional<Result<ObjectInfo>> run_for(std::chrono::milliseconds budget) = 0;
 };
 
 class ObjectStore {
@@ -188,12 +205,17 @@ class ObjectStore {
                                          const std::string& upload_id, int part_number,
                                          ByteSource& body,
                                          std::optional<std::string> expected_md5) = 0;
-    // Joins the listed parts into the object (ETag "md5-of-md5s-N") and removes the upload.
-    // NoSuchUpload, InvalidPart (unknown part or ETag mismatch), InvalidPartOrder (not
+    // Checks a CompleteMultipartUpload and returns the work of joining the listed parts into
+    // the object (ETag "md5-of-md5s-N") and removing the upload; nothing is joined or opened
+    // yet. NoSuchUpload, InvalidPart (unknown part or ETag mismatch), InvalidPartOrder (not
     // ascending), EntityTooSmall (a part other than the last under 5 MiB).
-    virtual Result<ObjectInfo> complete_multipart_upload(
+    virtual Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
         const std::string& bucket, const std::string& key, const std::string& upload_id,
         const std::vector<CompletedPart>& parts) = 0;
+    // start_complete_multipart_upload run to its end in one call.
+    Result<ObjectInfo> complete_multipart_upload(const std::string& bucket, const std::string& key,
+                                                 const std::string& upload_id,
+                                                 const std::vector<CompletedPart>& parts);
     // NoSuchUpload.
     virtual Status abort_multipart_upload(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) = 0;

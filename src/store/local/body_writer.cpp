@@ -147,23 +147,4 @@ std::optional<ByteSource::FileRange> FileRangeSource::file_range() const {
     return FileRange{fd, offset_, remaining_};
 }
 
-Result<size_t> ConcatFileSource::read(std::span<char> buf) {
-    while (index_ < files_.size()) {
-        const ReadableFile& file = *files_[index_];
-        if (offset_ < file.size()) {
-            size_t want =
-                static_cast<size_t>(std::min<uint64_t>(buf.size(), file.size() - offset_));
-            IMGPIPE_ASSIGN_OR_RETURN(size_t n, file.read_at(offset_, buf.first(want)));
-            if (n == 0) {
-                return Status(StatusCode::kDataLoss, "DataLoss", "stored part file is truncated");
-            }
-            offset_ += n;
-            return n;
-        }
-        ++index_;
-        offset_ = 0;
-    }
-    return size_t{0};
-}
-
 }  // namespace imgpipe::store

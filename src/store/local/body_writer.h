@@ -6,9 +6,9 @@
 // on a BackgroundAppender while the next buffer is read and hashed), computing MD5 and enforcing
 // the size limits as it goes: it stops reading as soon as max_size is crossed. On success the file
 // is fsynced and closed; on any failure it is removed. publish_file renames such a file into place
-// and fsyncs the directory. FileRangeSource and ConcatFileSource are ByteSources over stored files;
-// holding the open file keeps its bytes readable even after a newer put unlinks it. Functions are
-// thread-safe; each ByteSource is used by one thread at a time.
+// and fsyncs the directory. FileRangeSource is a ByteSource over a stored file; holding the open
+// file keeps its bytes readable even after a newer put unlinks it. Functions are thread-safe;
+// each ByteSource is used by one thread at a time.
 
 #include <openssl/evp.h>
 
@@ -79,19 +79,6 @@ class FileRangeSource final : public ByteSource {
     std::unique_ptr<ReadableFile> file_;
     uint64_t offset_;
     uint64_t remaining_;
-};
-
-// The whole of several files, one after another.
-class ConcatFileSource final : public ByteSource {
-  public:
-    explicit ConcatFileSource(std::vector<std::unique_ptr<ReadableFile>> files)
-        : files_(std::move(files)) {}
-    Result<size_t> read(std::span<char> buf) override;
-
-  private:
-    std::vector<std::unique_ptr<ReadableFile>> files_;
-    size_t index_ = 0;
-    uint64_t offset_ = 0;
 };
 
 }  // namespace imgpipe::store

@@ -1,21 +1,25 @@
 // LocalObjectStore's multipart upload: each part is a file under parts/ named by a fresh id and
-// indexed in multipart_parts; completing streams the chosen parts, in order, into one new object
-// file (never through memory) and commits the object row, its event and the removal of the
-// upload in one transaction. Part files are unlinked only after that commit.
+// indexed in multipart_parts. Completing checks the request here, then hands the joining to a
+// LocalMultipartCompletion, which streams the chosen parts, in order, into one new object file
+// (never through memory) and commits the object row, its event and the removal of the upload
+// in one transaction. Part files are unlinked only after that commit.
 
 #include <map>
 
+#include "core/log.h"
 #include "store/local/body_writer.h"
+#include "store/local/local_multipart_completion.h"
 #include "store/local/local_object_store.h"
 #include "store/names.h"
 
 namespace imgpipe::store {
 namespace {
 
-constexpr uint64_t kMinPartSize = 5ull << 20;  // every part but the last (S3)
 constexpr uint64_t kMaxPartSize = 5ull << 30;
 constexpr int kMaxPartNumber = 10000;
 constexpr int kMaxListParts = 1000;
+// How often creating an upload looks for abandoned ones (steady-clock nanoseconds).
+constexpr std::chrono::nanoseconds kUploadSweepInterval = std::chrono::minutes(1);
 
 // ETags arrive quoted or not, in either case.
 std::string normalize_etag(std::string etag) {
@@ -37,6 +41,15 @@ Status invalid_part(int number, std::string_view why) {
 
 Result<std::string> LocalObjectStore::create_multipart_upload(const PutRequest& request) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));
+    // Uploads left unfinished hold their parts' disk space; new ones are when clients return.
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.steady_now().time_since_epoch())
+            .count();
+    int64_t last = last_upload_sweep_ns_.load();
+    if (now - last >= kUploadSweepInterval.count() &&
+        last_upload_sweep_ns_.compare_exchange_strong(last, now)) {
+        IMGPIPE_RETURN_IF_ERROR(abort_abandoned_uploads().status());
+    }
     UploadRow row;
     row.info = {request.bucket, request.key, DataLayout::new_id(), clock_.now()};
     row.attributes = request.attributes;
@@ -55,6 +68,7 @@ Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const 
         return invalid_argument("InvalidDigest", "Content-MD5 must be 16 bytes");
     }
     IMGPIPE_RETURN_IF_ERROR(index_->get_upload(bucket, key, upload_id).status());
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
 
     std::string id = DataLayout::new_id();
     std::string temp = layout_.temp_path(id);
@@ -78,10 +92,11 @@ Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const 
     return row.info;
 }
 
-Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
+Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_multipart_upload(
     const std::string& bucket, const std::string& key, const std::string& upload_id,
     const std::vector<CompletedPart>& parts) {
     IMGPIPE_ASSIGN_OR_RETURN(UploadRow upload, index_->get_upload(bucket, key, upload_id));
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
     if (parts.empty()) {
         return invalid_argument("MalformedXML", "CompleteMultipartUpload lists no parts");
     }
@@ -94,7 +109,8 @@ Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
     std::map<int, PartRow> by_number;
     for (auto& part : stored) by_number.emplace(part.info.part_number, std::move(part));
 
-    std::vector<std::unique_ptr<ReadableFile>> files;
+    std::vector<PartRow> chosen;
+    chosen.reserve(parts.size());
     Md5 md5_of_md5s;
     for (size_t i = 0; i < parts.size(); ++i) {
         auto it = by_number.find(parts[i].part_number);
@@ -103,7 +119,7 @@ Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
         if (normalize_etag(parts[i].etag) != part.info.etag) {
             return invalid_part(part.info.part_number, "ETag does not match");
         }
-        if (i + 1 < parts.size() && part.info.size < kMinPartSize) {
+        if (i + 1 < parts.size() && part.info.size < options_.min_part_size) {
             return invalid_argument("EntityTooSmall",
                                     "part " + std::to_string(part.info.part_number) +
                                         " is smaller than 5 MiB and not the last part");
@@ -111,42 +127,40 @@ Result<ObjectInfo> LocalObjectStore::complete_multipart_upload(
         auto digest = from_hex(part.info.etag);
         if (!digest) return internal_error("stored part ETag is not hex");
         md5_of_md5s.update(*digest);
-        auto file = fs_.open_file(layout_.part_path(part.data_id));
-        if (!file.is_ok()) {
-            // Replaced by a concurrent upload_part of the same number: the ETag check above
-            // passed against the old row, so ask the client to retry with the new one.
-            if (file.status().code() == StatusCode::kNotFound) {
-                return invalid_part(part.info.part_number, "replaced while completing");
-            }
-            return file.status();
+        chosen.push_back(part);
+    }
+
+    ObjectRow object;
+    object.info = {bucket,
+                   key,
+                   0,
+                   to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()),
+                   clock_.now(),
+                   upload.attributes};
+    object.data_id = DataLayout::new_id();
+    object.created_by = CreatedBy::kCompleteMultipartUpload;
+    return std::unique_ptr<MultipartCompletion>(std::make_unique<LocalMultipartCompletion>(
+        *this, upload_id, std::move(chosen), std::move(object)));
+}
+
+Result<int> LocalObjectStore::abort_abandoned_uploads() {
+    const TimePoint cutoff = clock_.now() - options_.abandoned_upload_age;
+    IMGPIPE_ASSIGN_OR_RETURN(auto stale, index_->uploads_initiated_before(cutoff));
+    int aborted = 0;
+    for (const MultipartUploadInfo& upload : stale) {
+        auto data_ids = index_->delete_upload(upload.bucket, upload.key, upload.upload_id);
+        if (!data_ids.is_ok()) {
+            if (data_ids.status().reason() == "NoSuchUpload") continue;  // finished meanwhile
+            return data_ids.status();
         }
-        files.push_back(std::move(file).value());
+        remove_part_files(*data_ids);
+        ++aborted;
     }
-
-    std::string id = DataLayout::new_id();
-    std::string temp = layout_.temp_path(id);
-    ConcatFileSource source(std::move(files));
-    BodyLimits limits;
-    limits.compute_md5 = false;  // the multipart ETag is the MD5 of the part MD5s
-    IMGPIPE_ASSIGN_OR_RETURN(WrittenBody written, write_body(fs_, temp, source, limits));
-    std::string path = layout_.object_path(id);
-    IMGPIPE_RETURN_IF_ERROR(publish_object(temp, id));
-
-    ObjectRow row;
-    row.info = {bucket,       key,
-                written.size, to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()),
-                clock_.now(), upload.attributes};
-    row.data_id = id;
-    row.created_by = CreatedBy::kCompleteMultipartUpload;
-    auto done = index_->complete_upload(upload_id, row);
-    if (!done.is_ok()) {
-        (void)fs_.remove(path);
-        return done.status();
+    if (aborted > 0) {
+        log::info("aborted abandoned multipart uploads",
+                  {{"data_dir", layout_.root()}, {"aborted", aborted}});
     }
-    events_committed_.notify();
-    if (!done->replaced_data_id.empty()) remove_object_file(done->replaced_data_id);
-    remove_part_files(done->part_data_ids);
-    return std::move(row.info);
+    return aborted;
 }
 
 Status LocalObjectStore::abort_multipart_upload(const std::string& bucket, const std::string& key,

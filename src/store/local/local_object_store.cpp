@@ -28,14 +28,20 @@ Result<BodyLimits> put_limits(const PutRequest& request) {
 }  // namespace
 
 Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::string& data_dir,
-                                                                 FileSystem& fs, Clock& clock) {
+                                                                 FileSystem& fs, Clock& clock,
+                                                                 LocalStoreOptions options) {
     DataLayout layout(data_dir);
     IMGPIPE_RETURN_IF_ERROR(fs.create_dirs(data_dir));
     IMGPIPE_RETURN_IF_ERROR(layout.create_dirs(fs));
-    IMGPIPE_ASSIGN_OR_RETURN(auto index, SqliteIndex::open(layout.index_path()));
+    SqliteIndexOptions index_options;
+    index_options.reader_connections = options.reader_connections;
+    index_options.on_cursor_row = options.on_listing_row;
+    IMGPIPE_ASSIGN_OR_RETURN(auto index,
+                             SqliteIndex::open(layout.index_path(), std::move(index_options)));
     std::unique_ptr<LocalObjectStore> store(
-        new LocalObjectStore(std::move(layout), fs, clock, std::move(index)));
+        new LocalObjectStore(std::move(layout), fs, clock, std::move(index), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(store->sweep());
+    IMGPIPE_RETURN_IF_ERROR(store->abort_abandoned_uploads().status());
     return store;
 }
 
@@ -73,6 +79,16 @@ Status LocalObjectStore::sweep() {
                   {{"data_dir", layout_.root()}, {"removed", removed}});
     }
     return Status::ok();
+}
+
+Status LocalObjectStore::check_free_space() {
+    if (options_.min_free_bytes == 0) return Status::ok();
+    auto available = fs_.available_bytes(layout_.root());
+    // A file system that cannot say is not refused: the writes themselves report a full disk.
+    if (!available.is_ok() || *available >= options_.min_free_bytes) return Status::ok();
+    return Status(StatusCode::kResourceExhausted, "DiskFull",
+                  "free space " + std::to_string(*available) + " bytes is under the minimum of " +
+                      std::to_string(options_.min_free_bytes));
 }
 
 Status LocalObjectStore::ensure_object_dir(const std::string& id) {
@@ -193,6 +209,7 @@ Result<ObjectInfo> LocalObjectStore::store_object(const PutRequest& request, Byt
 }
 
 Result<ObjectInfo> LocalObjectStore::put_object(const PutRequest& request, ByteSource& body) {
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
     IMGPIPE_ASSIGN_OR_RETURN(BodyLimits limits, put_limits(request));
     return store_object(request, body, limits);
 }
@@ -279,6 +296,7 @@ Status LocalObjectStore::delete_object(const std::string& bucket, const std::str
 Result<ObjectInfo> LocalObjectStore::copy_object(const std::string& src_bucket,
                                                  const std::string& src_key,
                                                  const PutRequest& dest) {
+    IMGPIPE_RETURN_IF_ERROR(check_free_space());
     // Streamed rather than hard-linked: the FileSystem port has no link(), and a private copy
     // keeps "one data file (or inline row) per object" true, which the sweep and the
     // unlink-on-replace rely on.

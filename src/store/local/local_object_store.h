@@ -13,12 +13,16 @@
 // object or the new one, never a mix (a reader that already opened the old file keeps reading
 // it), and a failure at any step leaves the old object (or none) visible and no stray file. A
 // crash can leave only unreferenced files, which `open` sweeps. Multipart parts are files under
-// parts/; completing an upload concatenates them by streaming into a new object file.
+// parts/; completing an upload concatenates them, one part file open at a time, into a new object
+// file, in slices the caller drives (LocalMultipartCompletion).
 //
 // Thread-safe: all methods may be called concurrently (the index serialises its transactions;
 // file writes of different puts proceed in parallel).
 
+#include <atomic>
 #include <bitset>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +40,23 @@
 
 namespace imgpipe::store {
 
+struct LocalStoreOptions {
+    // Smallest size of every part of a multipart upload but the last (S3: 5 MiB). Tests lower it
+    // to join thousands of parts cheaply.
+    uint64_t min_part_size = 5ull << 20;
+    // Read-only index connections: this many lookups and listings run at once.
+    int reader_connections = 4;
+    // Called with each index row a listing steps onto (tests count and pause listings with it).
+    std::function<void(const std::string& key)> on_listing_row;
+    // New uploads (put, copy, part, complete) are refused with DiskFull while the data dir's
+    // file system has less free space than this, so that a flood of uploads cannot fill the
+    // disk the index and the running jobs need. 0 turns the check off.
+    uint64_t min_free_bytes = 0;
+    // Multipart uploads neither completed nor aborted this long after they began are aborted
+    // (their parts removed): at open, and on creating an upload (at most once a minute).
+    std::chrono::milliseconds abandoned_upload_age = std::chrono::hours(24);
+};
+
 class LocalObjectStore final : public ObjectStore, public EventOutbox {
   public:
     // Objects up to this size live in the index. SQLite's measurements put the break-even
@@ -47,7 +68,8 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     // temp files, data files no index row names, parts of unknown uploads. `fs` and `clock` must
     // outlive the store. IoError/DiskFull when the directory or the index cannot be set up.
     static Result<std::unique_ptr<LocalObjectStore>> open(const std::string& data_dir,
-                                                          FileSystem& fs, Clock& clock);
+                                                          FileSystem& fs, Clock& clock,
+                                                          LocalStoreOptions options = {});
 
     Status create_bucket(const std::string& bucket) override;
     Status delete_bucket(const std::string& bucket) override;
@@ -71,9 +93,10 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
                                  const std::string& upload_id, int part_number, ByteSource& body,
                                  std::optional<std::string> expected_md5) override;
-    Result<ObjectInfo> complete_multipart_upload(const std::string& bucket, const std::string& key,
-                                                 const std::string& upload_id,
-                                                 const std::vector<CompletedPart>& parts) override;
+    // Joins the parts one at a time (one part file open at once, whatever the part count).
+    Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
+        const std::string& bucket, const std::string& key, const std::string& upload_id,
+        const std::vector<CompletedPart>& parts) override;
     Status abort_multipart_upload(const std::string& bucket, const std::string& key,
                                   const std::string& upload_id) override;
     Result<ListPartsResult> list_parts(const std::string& bucket, const std::string& key,
@@ -92,11 +115,21 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     const DataLayout& layout() const { return layout_; }
 
   private:
+    friend class LocalMultipartCompletion;
+
     LocalObjectStore(DataLayout layout, FileSystem& fs, Clock& clock,
-                     std::unique_ptr<SqliteIndex> index)
-        : layout_(std::move(layout)), fs_(fs), clock_(clock), index_(std::move(index)) {}
+                     std::unique_ptr<SqliteIndex> index, LocalStoreOptions options)
+        : layout_(std::move(layout)),
+          fs_(fs),
+          clock_(clock),
+          index_(std::move(index)),
+          options_(std::move(options)) {}
 
     Status sweep();
+    // DiskFull when the free space is under options_.min_free_bytes.
+    Status check_free_space();
+    // Aborts uploads older than options_.abandoned_upload_age; returns how many.
+    Result<int> abort_abandoned_uploads();
     // Makes sure the fan-out directory for `id` exists and its entry is durable before a data
     // file is renamed into it (once per directory per process).
     Status ensure_object_dir(const std::string& id);
@@ -123,8 +156,10 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     FileSystem& fs_;
     Clock& clock_;
     std::unique_ptr<SqliteIndex> index_;
+    const LocalStoreOptions options_;
     std::mutex dirs_mu_;
-    std::bitset<256> durable_dirs_;  // GUARDED_BY(dirs_mu_)
+    std::bitset<256> durable_dirs_;                 // GUARDED_BY(dirs_mu_)
+    std::atomic<int64_t> last_upload_sweep_ns_{0};  // steady clock
     ChangeSignal events_committed_;  // notified after each commit that appended an event
 };
 

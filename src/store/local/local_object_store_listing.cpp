@@ -1,8 +1,9 @@
-// LocalObjectStore::list_objects: ListObjects semantics done as a few key-range queries on the
-// index instead of loading a bucket. Each query asks for only as many rows as can still be
-// returned (plus one, to know whether the listing is truncated); when a key rolls up into a
-// common prefix, the next query seeks past every key under that prefix, so a "directory" with a
-// million keys costs one row, not a million.
+// LocalObjectStore::list_objects: ListObjects semantics done as one walk of an index cursor
+// instead of loading a bucket. The cursor steps one row per entry returned (plus one, to know
+// whether the listing is truncated); when a key rolls up into a common prefix, the cursor seeks
+// past every key under that prefix, so a "directory" with a million keys costs one row, not a
+// million. Listed objects carry key, size, ETag and last-modified time only (what ListObjects
+// shows), so no row's attributes are decoded.
 
 #include "store/local/local_object_store.h"
 
@@ -46,34 +47,30 @@ Result<ListResult> LocalObjectStore::list_objects(const ListRequest& request) {
         lower = std::max(lower, bound);
     }
 
+    // One cursor, stepped once per entry returned (plus one to learn whether more follow);
+    // a common prefix costs one seek past every key under it, however many there are.
+    IMGPIPE_ASSIGN_OR_RETURN(auto cursor, index_->scan_objects(request.bucket, upper));
+    IMGPIPE_RETURN_IF_ERROR(cursor->seek(lower));
     int emitted = 0;
-    bool done = false;
-    while (!done && lower < upper) {
-        const int batch = max_keys - emitted + 1;
-        IMGPIPE_ASSIGN_OR_RETURN(auto rows,
-                                 index_->scan_objects(request.bucket, lower, upper, batch));
-        if (rows.empty()) break;
-        bool reseek = false;
-        for (auto& row : rows) {
-            std::string common = common_prefix_of(row.info.key, prefix, delimiter);
-            if (emitted == max_keys) {
-                out.is_truncated = true;
-                done = true;
-                break;
-            }
-            ++emitted;
-            if (!common.empty()) {
-                lower = prefix_upper_bound(common);
-                out.next_start_after = common;
-                out.common_prefixes.push_back(std::move(common));
-                reseek = true;
-                break;
-            }
-            lower = row.info.key + '\0';
-            out.next_start_after = row.info.key;
-            out.objects.push_back(std::move(row.info));
+    while (lower < upper) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool row, cursor->next());
+        if (!row) break;
+        if (emitted == max_keys) {
+            out.is_truncated = true;
+            break;
         }
-        if (!reseek && static_cast<int>(rows.size()) < batch) break;  // range exhausted
+        ++emitted;
+        std::string key = cursor->key();
+        std::string common = common_prefix_of(key, prefix, delimiter);
+        if (common.empty()) {
+            out.objects.push_back(cursor->info());
+            out.next_start_after = std::move(key);
+            continue;
+        }
+        lower = prefix_upper_bound(common);
+        out.next_start_after = common;
+        out.common_prefixes.push_back(std::move(common));
+        IMGPIPE_RETURN_IF_ERROR(cursor->seek(lower));
     }
     return out;
 }

@@ -158,13 +158,15 @@ std::string prefix_upper_bound(const std::string& prefix) {
     return upper;
 }
 
-Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path) {
+Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path,
+                                                       SqliteIndexOptions options) {
     IMGPIPE_ASSIGN_OR_RETURN(auto writer, SqliteDb::open(path));
     IMGPIPE_RETURN_IF_ERROR(writer->exec(kSchema));
     IMGPIPE_RETURN_IF_ERROR(add_inline_column_if_missing(*writer));
-    IMGPIPE_ASSIGN_OR_RETURN(auto reader, SqliteDb::open(path));
-    IMGPIPE_RETURN_IF_ERROR(reader->exec("PRAGMA query_only=ON"));
-    return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(writer), std::move(reader)));
+    const int readers = options.reader_connections;
+    std::unique_ptr<SqliteIndex> index(new SqliteIndex(std::move(writer), std::move(options)));
+    IMGPIPE_RETURN_IF_ERROR(index->readers_.open(path, readers));
+    return index;
 }
 
 Status SqliteIndex::require_bucket(Connection& c, const std::string& bucket) {
@@ -222,8 +224,8 @@ Status SqliteIndex::delete_bucket(const std::string& name) {
 }
 
 Result<std::string> SqliteIndex::get_bucket_cors(const std::string& bucket) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT cors_xml FROM bucket_cors WHERE name = ?1"));
     SqliteStatement::Use use(*s);
@@ -252,8 +254,8 @@ Status SqliteIndex::put_bucket_cors(const std::string& bucket, const std::string
 }
 
 Result<BucketInfo> SqliteIndex::get_bucket(const std::string& name) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT created_ns FROM buckets WHERE name = ?1"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, name);
@@ -263,8 +265,8 @@ Result<BucketInfo> SqliteIndex::get_bucket(const std::string& name) {
 }
 
 Result<std::vector<BucketInfo>> SqliteIndex::list_buckets() {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT name, created_ns FROM buckets ORDER BY name"));
     SqliteStatement::Use use(*s);
     std::vector<BucketInfo> out;
@@ -277,8 +279,8 @@ Result<std::vector<BucketInfo>> SqliteIndex::list_buckets() {
 
 Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::string& key,
                                           bool with_inline_bytes) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     static const std::string sql = std::string("SELECT ") + kSelectObjectColumns +
                                    " FROM objects WHERE bucket = ?1 AND key = ?2";
     // One statement, so the row and its bytes come from the same snapshot.
@@ -476,31 +478,48 @@ Result<std::string> SqliteIndex::delete_object(const std::string& bucket, const 
     return removed;
 }
 
-Result<std::vector<ObjectRow>> SqliteIndex::scan_objects(const std::string& bucket,
-                                                         const std::string& lower,
-                                                         const std::string& upper, int limit) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
-    static const std::string sql =
-        std::string("SELECT ") + kSelectObjectColumns +
-        " FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key LIMIT ?4";
-    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt(sql.c_str()));
-    SqliteStatement::Use use(*s);
-    s->bind_text(1, bucket);
-    s->bind_blob(2, lower);
-    s->bind_blob(3, upper);
-    s->bind_int64(4, limit);
-    std::vector<ObjectRow> out;
-    for (;;) {
-        IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
-        if (!row) return out;
-        out.push_back(read_object_row(*s, bucket));
-    }
+Result<std::unique_ptr<ObjectCursor>> SqliteIndex::scan_objects(const std::string& bucket,
+                                                                const std::string& upper) {
+    auto lease = readers_.acquire();
+    // Only what a listing shows: the attributes' JSON is neither read nor decoded.
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, lease->stmt("SELECT key, size, etag, last_modified_ns FROM objects "
+                             "WHERE bucket = ?1 AND key >= ?2 AND key < ?3 ORDER BY key"));
+    const auto* on_row = options_.on_cursor_row ? &options_.on_cursor_row : nullptr;
+    return std::unique_ptr<ObjectCursor>(
+        new ObjectCursor(std::move(lease), s, bucket, upper, on_row));
+}
+
+Status ObjectCursor::seek(const std::string& lower) {
+    use_.reset();  // resets the statement
+    use_.emplace(*s_);
+    s_->bind_text(1, bucket_);
+    s_->bind_blob(2, lower);
+    s_->bind_blob(3, upper_);
+    return Status::ok();
+}
+
+Result<bool> ObjectCursor::next() {
+    IMGPIPE_ASSIGN_OR_RETURN(bool row, s_->step());
+    if (row && on_row_ != nullptr) (*on_row_)(s_->column_blob(0));
+    return row;
+}
+
+std::string ObjectCursor::key() const { return s_->column_blob(0); }
+
+ObjectInfo ObjectCursor::info() const {
+    ObjectInfo info;
+    info.bucket = bucket_;
+    info.key = s_->column_blob(0);
+    info.size = static_cast<uint64_t>(s_->column_int64(1));
+    info.etag = s_->column_text(2);
+    info.last_modified = from_nanos(s_->column_int64(3));
+    return info;
 }
 
 Result<std::vector<ObjectEvent>> SqliteIndex::read_events(int64_t after_seq, int limit) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s,
         c.stmt("SELECT seq, event_name, bucket, key, size, etag, time_ns FROM object_events "
@@ -528,8 +547,8 @@ Status SqliteIndex::delete_events_through(int64_t seq) {
 }
 
 Result<bool> SqliteIndex::object_data_referenced(const std::string& data_id) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT 1 FROM objects WHERE data_id = ?1 LIMIT 1"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, data_id);
@@ -537,8 +556,8 @@ Result<bool> SqliteIndex::object_data_referenced(const std::string& data_id) {
 }
 
 Result<bool> SqliteIndex::part_data_referenced(const std::string& data_id) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(auto* s,
                              c.stmt("SELECT 1 FROM multipart_parts WHERE data_id = ?1 LIMIT 1"));
     SqliteStatement::Use use(*s);

@@ -9,10 +9,12 @@
 // are no longer referenced, and the caller deletes those files after the commit. The bytes of
 // inline objects (ObjectRow::data_inline) live in its `object_data` table and come and go with
 // their rows.
-// Thread-safe: two connections (one for changes, one for reads), each used under its own mutex.
+// Thread-safe: one connection for changes, used under its mutex, and a small pool of read-only
+// connections (SqliteReaderPool), each read borrowing one, so reads run in parallel.
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "core/sqlite_db.h"
+#include "store/local/sqlite_reader_pool.h"
 #include "store/object_event.h"
 #include "store/object_store.h"
 
@@ -59,6 +62,44 @@ struct CompletedUpload {
 Status check_condition(const WriteCondition& condition,
                        const std::optional<std::string>& current_etag);
 
+struct SqliteIndexOptions {
+    int reader_connections = 4;
+    // Called with each row an ObjectCursor steps onto (tests count and pause listings with it).
+    std::function<void(const std::string& key)> on_cursor_row;
+};
+
+// A walk through the object rows of one bucket below an upper bound, in key order, on one
+// borrowed reader connection (held until the cursor is destroyed). It steps the index only as
+// far as asked and reads only the columns a listing shows. Used by one thread.
+class ObjectCursor {
+  public:
+    // Positions before the first key >= lower: one indexed seek.
+    Status seek(const std::string& lower);
+    // Steps onto the next row; false past the last one. REQUIRES: seek() was called.
+    Result<bool> next();
+    // The current row's key; its key, size, ETag and last-modified time (no attributes).
+    // REQUIRES: next() returned true.
+    std::string key() const;
+    ObjectInfo info() const;
+
+  private:
+    friend class SqliteIndex;
+    ObjectCursor(SqliteReaderPool::Lease lease, SqliteStatement* statement, std::string bucket,
+                 std::string upper, const std::function<void(const std::string&)>* on_row)
+        : lease_(std::move(lease)),
+          s_(statement),
+          bucket_(std::move(bucket)),
+          upper_(std::move(upper)),
+          on_row_(on_row) {}
+
+    SqliteReaderPool::Lease lease_;
+    SqliteStatement* s_;  // owned by the leased connection's cache
+    std::string bucket_;
+    std::string upper_;
+    const std::function<void(const std::string&)>* on_row_;
+    std::optional<SqliteStatement::Use> use_;  // resets the statement when done
+};
+
 // The smallest byte string greater than every string starting with `prefix`; for an empty or
 // all-0xFF prefix, a string greater than any valid key.
 std::string prefix_upper_bound(const std::string& prefix);
@@ -66,7 +107,8 @@ std::string prefix_upper_bound(const std::string& prefix);
 class SqliteIndex {
   public:
     // Opens or creates the database and its schema.
-    static Result<std::unique_ptr<SqliteIndex>> open(const std::string& path);
+    static Result<std::unique_ptr<SqliteIndex>> open(const std::string& path,
+                                                     SqliteIndexOptions options = {});
 
     // kAlreadyExists/BucketAlreadyOwnedByYou.
     Status create_bucket(const std::string& name, TimePoint created);
@@ -93,9 +135,9 @@ class SqliteIndex {
     // the key did not exist (no event then). NoSuchBucket.
     Result<std::string> delete_object(const std::string& bucket, const std::string& key,
                                       TimePoint now);
-    // Rows of `bucket` with lower <= key < upper in byte order, at most `limit`.
-    Result<std::vector<ObjectRow>> scan_objects(const std::string& bucket, const std::string& lower,
-                                                const std::string& upper, int limit);
+    // A cursor over the rows of `bucket` with key < upper; seek() it before stepping.
+    Result<std::unique_ptr<ObjectCursor>> scan_objects(const std::string& bucket,
+                                                       const std::string& upper);
 
     Result<std::vector<ObjectEvent>> read_events(int64_t after_seq, int limit);
     Status delete_events_through(int64_t seq);
@@ -116,6 +158,8 @@ class SqliteIndex {
                                             int limit);
     Result<std::vector<MultipartUploadInfo>> list_uploads(const std::string& bucket,
                                                           const std::string& prefix);
+    // Uploads of every bucket begun before `cutoff`, oldest first.
+    Result<std::vector<MultipartUploadInfo>> uploads_initiated_before(TimePoint cutoff);
     // Removes the upload and its parts; returns the parts' data ids. NoSuchUpload.
     Result<std::vector<std::string>> delete_upload(const std::string& bucket,
                                                    const std::string& key,
@@ -127,9 +171,9 @@ class SqliteIndex {
   private:
     using Connection = SqliteConnection;
 
-    SqliteIndex(std::unique_ptr<SqliteDb> writer, std::unique_ptr<SqliteDb> reader) {
+    SqliteIndex(std::unique_ptr<SqliteDb> writer, SqliteIndexOptions options)
+        : options_(std::move(options)) {
         writer_.db = std::move(writer);
-        reader_.db = std::move(reader);
     }
 
     // REQUIRES: c.mu held.
@@ -156,10 +200,11 @@ class SqliteIndex {
     // Commits `batch` in one transaction. REQUIRES: writer_.mu held.
     void commit_group(const std::vector<PendingCommit*>& batch);
 
-    // Changes go through writer_; lookups and listings through reader_, so in WAL mode a read
-    // sees the last commit without waiting behind another commit's fsync.
+    const SqliteIndexOptions options_;
+    // Changes go through writer_; lookups and listings through readers_, so in WAL mode a read
+    // sees the last commit without waiting behind another commit's fsync or another read.
     Connection writer_;
-    Connection reader_;
+    SqliteReaderPool readers_;
 
     std::mutex group_mu_;
     std::condition_variable group_cv_;

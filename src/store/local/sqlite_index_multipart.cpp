@@ -37,8 +37,8 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
 
 Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::string& key,
                                           const std::string& upload_id) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s,
         c.stmt("SELECT content_type, metadata, headers, initiated_ns FROM multipart_uploads "
@@ -100,8 +100,8 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
 
 Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_id, int after_part,
                                                      int limit) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("SELECT part_number, size, etag, last_modified_ns, data_id FROM "
                         "multipart_parts WHERE upload_id = ?1 AND part_number > ?2 "
@@ -126,8 +126,8 @@ Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_i
 
 Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::string& bucket,
                                                                    const std::string& prefix) {
-    Connection& c = reader_;
-    std::lock_guard lock(c.mu);
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("SELECT key, upload_id, initiated_ns FROM multipart_uploads WHERE bucket = "
@@ -142,6 +142,23 @@ Result<std::vector<MultipartUploadInfo>> SqliteIndex::list_uploads(const std::st
         if (!row) return out;
         out.push_back(
             {bucket, s->column_blob(0), s->column_text(1), from_nanos(s->column_int64(2))});
+    }
+}
+
+Result<std::vector<MultipartUploadInfo>> SqliteIndex::uploads_initiated_before(TimePoint cutoff) {
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, c.stmt("SELECT bucket, key, upload_id, initiated_ns FROM multipart_uploads "
+                        "WHERE initiated_ns < ?1 ORDER BY initiated_ns"));
+    SqliteStatement::Use use(*s);
+    s->bind_int64(1, to_nanos(cutoff));
+    std::vector<MultipartUploadInfo> out;
+    for (;;) {
+        IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+        if (!row) return out;
+        out.push_back({s->column_text(0), s->column_blob(1), s->column_text(2),
+                       from_nanos(s->column_int64(3))});
     }
 }
 

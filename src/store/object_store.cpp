@@ -1,0 +1,16 @@
+#include "store/object_store.h"
+
+namespace imgpipe::store {
+
+Result<ObjectInfo> ObjectStore::complete_multipart_upload(const std::string& bucket,
+                                                          const std::string& key,
+                                                          const std::string& upload_id,
+                                                          const std::vector<CompletedPart>& parts) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto completion,
+                             start_complete_multipart_upload(bucket, key, upload_id, parts));
+    for (;;) {
+        if (auto done = completion->run_for(std::chrono::hours(1))) return std::move(*done);
+    }
+}
+
+}  // namespace imgpipe::store

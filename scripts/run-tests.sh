@@ -99,7 +99,9 @@ configure_and_build() {
 
 # Sanitizer builds: -O1 (what the sanitizers' docs advise) and line tables only (-g1, enough for
 # symbolised stacks) compile the Beast translation units in about half the time of -O2 -g.
-san_flags=(-DIMGPIPE_BENCH=OFF -DIMGPIPE_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Warnings fail the main build (make test's -DIMGPIPE_WERROR=ON); here they stay warnings, since
+# gcc's sanitizer modes add their own (-Wtsan on fences inside Boost.Asio, for one).
+san_flags=(-DIMGPIPE_BENCH=OFF -DIMGPIPE_WERROR=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 
 # --- ctest -----------------------------------------------------------------------------------

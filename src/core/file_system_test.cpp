@@ -1,7 +1,7 @@
 #include "core/file_system.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
+#include <cstdlib>
 
 #include <filesystem>
 

@@ -1,8 +1,8 @@
 #include "core/file_system.h"
 
 #include <gtest/gtest.h>
-#include <cstdlib>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/fault_injecting_file_system.h"

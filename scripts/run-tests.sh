@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ unit tests (ctest) and then the real-client integration tests (pytest,
-# with Debian's python3, against BUILD_DIR/src/app/imgpipe). Both runners always run, even if the
-# first fails; each runner's summary line is repeated at the end; exit status is non-zero if
-# anything failed.
+# Runs everything CI checks, in stages, each of which always runs even if an earlier one failed:
+#   ctest   the C++ unit tests of BUILD_DIR, two at a time
+#   asan    every ctest suite again, built with AddressSanitizer + UndefinedBehaviorSanitizer
+#           (BUILD_DIR-asan)
+#   tsan    the concurrency-heavy suites (http, store, queue, pipeline, webhook) built with
+#           ThreadSanitizer (BUILD_DIR-tsan; suppressions: scripts/tsan.supp)
+#   fuzz    every libFuzzer target (clang, BUILD_DIR-fuzz): its seed corpus replayed, then
+#           FUZZ_SECONDS (default 20) of fuzzing; a crash fails the stage and its input is kept
+#           in the log folder named in the output, to be added to fuzz/corpus/<target>/
+#   tidy    clang-tidy (.clang-tidy) over every translation unit (scripts/tidy.py, cached)
+#   format  clang-format --dry-run over every C++ file
+#   pytest  the real-client integration tests (Debian's python3) against BUILD_DIR's imgpipe
+# The summary at the end gives each stage's result; exit status is non-zero if any failed.
+# SKIP="tsan fuzz" (a space-separated list of stage names) leaves stages out, for quick local
+# runs; CI sets nothing.
 #
 # The test corpus (IMGPIPE_TESTDATA, default ../shared/testdata beside the repository) is checked
 # first: without it the script stops at once with one line saying so.
@@ -22,68 +33,221 @@ fi
 build_dir=$1
 shift
 export IMGPIPE_BIN="${IMGPIPE_BIN:-$(realpath -m "$build_dir")/src/app/imgpipe}"
+fuzz_seconds=${FUZZ_SECONDS:-20}
+skip=" ${SKIP:-} "
+
+logs=$(mktemp -d)
+keep_logs=0
+trap '[ "$keep_logs" -eq 1 ] || rm -rf "$logs"' EXIT
+
+declare -A result    # stage -> "pass ..." / "FAIL ..."
+stages=(ctest asan tsan fuzz tidy format pytest)
+started=$SECONDS
+stage_start=0
+begin() {
+    echo
+    echo "==> $1 ($(date -u +%H:%M:%S))"
+    stage_start=$SECONDS
+}
+# finish STAGE RC DETAIL
+finish() {
+    local took=$((SECONDS - stage_start))
+    if [ "$2" -eq 0 ]; then result[$1]="pass  ${took}s  $3"; else result[$1]="FAIL  ${took}s  $3"; fi
+}
+skipped() { [[ "$skip" == *" $1 "* ]] && result[$1]="skipped (SKIP)"; }
 
 # ctest lists a binary's tests just before running them (PRE_TEST) and keeps that list until the
 # binary is rebuilt, but the parameterised tests are one per corpus case: forget the lists, so
 # they are made again against this corpus.
 forget_test_lists() { find "$1" -name '*\]_tests.cmake' -delete 2>/dev/null || true; }
 
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+# run_ctest DIR LOG [ctest args]: exit status, and the summary line in $ctest_line.
+run_ctest() {
+    local dir=$1 log=$2
+    shift 2
+    forget_test_lists "$dir"
+    ctest --test-dir "$dir" --output-on-failure -j2 "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    ctest_line=$(grep -E "tests passed|No tests were found" "$log" | tail -1)
+    if [ -z "$ctest_line" ] || grep -q "No tests were found" "$log"; then
+        ctest_line="${ctest_line:-no summary} (exit $rc)"
+        [ "$rc" -ne 0 ] || rc=1
+    fi
+    return "$rc"
+}
 
-echo "==> ctest ($build_dir)"
-forget_test_lists "$build_dir"
-ctest --test-dir "$build_dir" --output-on-failure -j2 2>&1 | tee "$logs/ctest"
-ctest_rc=${PIPESTATUS[0]}
-ctest_summary=$(grep -E "tests passed|No tests were found" "$logs/ctest" | tail -1)
-if [ -z "$ctest_summary" ]; then
-    ctest_summary="ctest produced no summary (exit $ctest_rc)"
-    [ "$ctest_rc" -ne 0 ] || ctest_rc=1
+# configure_and_build DIR LOG CMAKE_ARGS... -- TARGETS...: only the named targets (all if none).
+configure_and_build() {
+    local dir=$1 log=$2
+    shift 2
+    local args=() targets=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do args+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    targets=("$@")
+    {
+        cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null &&
+            if [ ${#targets[@]} -gt 0 ]; then
+                cmake --build "$dir" -j2 --target "${targets[@]}"
+            else
+                cmake --build "$dir" -j2
+            fi
+    } >"$log" 2>&1
+    local rc=$?
+    [ "$rc" -eq 0 ] || tail -40 "$log"
+    return "$rc"
+}
+
+# Sanitizer builds: -O1 (what the sanitizers' docs advise) and line tables only (-g1, enough for
+# symbolised stacks) compile the Beast translation units in about half the time of -O2 -g.
+# Warnings fail the main build (make test's -DIMGPIPE_WERROR=ON); here they stay warnings, since
+# gcc's sanitizer modes add their own (-Wtsan on fences inside Boost.Asio, for one).
+san_flags=(-DIMGPIPE_BENCH=OFF -DIMGPIPE_WERROR=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
+
+# --- ctest -----------------------------------------------------------------------------------
+begin ctest
+run_ctest "$build_dir" "$logs/ctest"
+rc=$?
+finish ctest "$rc" "$ctest_line"
+
+# --- asan: every suite under ASan + UBSan -----------------------------------------------------
+if ! skipped asan; then
+    begin "asan: every ctest suite under ASan+UBSan (${build_dir}-asan)"
+    asan_dir="${build_dir}-asan"
+    if configure_and_build "$asan_dir" "$logs/asan-build" -DIMGPIPE_SANITIZE=ON "${san_flags[@]}"; then
+        # detect_leaks: a leak fails the suite. halt_on_error and print_stacktrace make a UBSan
+        # finding fail its test with a stack.
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+            run_ctest "$asan_dir" "$logs/asan"
+        rc=$?
+        finish asan "$rc" "$ctest_line"
+    else
+        finish asan 1 "build failed"
+    fi
 fi
-if grep -q "No tests were found" "$logs/ctest"; then
-    ctest_rc=1
+
+# --- tsan: the concurrency-heavy suites under ThreadSanitizer --------------------------------
+if ! skipped tsan; then
+    begin "tsan: http, store, queue, pipeline, webhook suites under TSan (${build_dir}-tsan)"
+    tsan_dir="${build_dir}-tsan"
+    tsan_bins=(src/http/http_test src/store/store_test src/queue/queue_test
+        src/pipeline/pipeline_test src/pipeline/webhook_test)
+    if configure_and_build "$tsan_dir" "$logs/tsan-build" -DIMGPIPE_SANITIZE=thread "${san_flags[@]}" -- \
+        http_test store_test queue_test pipeline_test webhook_test; then
+        # Run the binaries themselves (ctest would also list the suites this build skipped), two
+        # at a time. halt_on_error: the first race fails the binary, with both stacks.
+        tsan_fail=0
+        export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp"
+        printf '%s\n' "${tsan_bins[@]}" |
+            xargs -P2 -I{} sh -c 'n=$(basename {}); "$0/{}" --gtest_brief=1 >"$1/tsan-$n" 2>&1;
+                echo "$?" >"$1/tsan-$n.rc"' "$tsan_dir" "$logs"
+        passed=0
+        for b in "${tsan_bins[@]}"; do
+            n=$(basename "$b")
+            if [ "$(cat "$logs/tsan-$n.rc" 2>/dev/null)" = "0" ]; then
+                passed=$((passed + 1))
+            else
+                tsan_fail=1
+                echo "--- $n under TSan failed:"
+                grep -E -A40 "WARNING: ThreadSanitizer|FAILED|Failure" "$logs/tsan-$n" | head -120
+            fi
+        done
+        finish tsan "$tsan_fail" "$passed of ${#tsan_bins[@]} binaries clean"
+    else
+        finish tsan 1 "build failed"
+    fi
 fi
 
-# The image corpus again under AddressSanitizer + UndefinedBehaviorSanitizer: only the targets
-# it needs, in a build dir of their own.
-asan_dir="${build_dir}-asan"
-echo "==> image corpus under ASan+UBSan ($asan_dir)"
-{
-    cmake -S . -B "$asan_dir" -G Ninja -DIMGPIPE_SANITIZE=ON -DIMGPIPE_BENCH=OFF >/dev/null &&
-        cmake --build "$asan_dir" --target imaging_corpus_test &&
-        forget_test_lists "$asan_dir" &&
-        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-            ctest --test-dir "$asan_dir" -R CorpusTest --output-on-failure
-} 2>&1 | tee "$logs/asan"
-asan_rc=${PIPESTATUS[0]}
-asan_summary=$(grep -E "tests passed" "$logs/asan" | tail -1)
-[ -n "$asan_summary" ] || { asan_summary="no summary (exit $asan_rc)"; [ "$asan_rc" -ne 0 ] || asan_rc=1; }
+# --- fuzz: every libFuzzer target, corpus replay then a fixed time ---------------------------
+if ! skipped fuzz; then
+    begin "fuzz: libFuzzer targets, ${fuzz_seconds}s each (${build_dir}-fuzz)"
+    fuzz_dir="${build_dir}-fuzz"
+    fuzz_targets=(aws_chunked multipart post_policy image_job)
+    if CC=clang CXX=clang++ configure_and_build "$fuzz_dir" "$logs/fuzz-build" \
+        -DIMGPIPE_FUZZ=ON -DIMGPIPE_TESTS=OFF -DIMGPIPE_BENCH=OFF -- \
+        "${fuzz_targets[@]/#/fuzz_}"; then
+        fuzz_fail=0
+        passed=0
+        for t in "${fuzz_targets[@]}"; do
+            # New inputs go to a scratch folder; the committed seeds (and, for image_job, the
+            # test corpus, read in place) are read only.
+            mkdir -p "$logs/fuzz-$t-new"
+            seeds=("fuzz/corpus/$t")
+            if [ "$t" = image_job ]; then
+                seeds=("$IMGPIPE_TESTDATA/jpeg-decoder-tests" "$IMGPIPE_TESTDATA/imagetestsuite-jpg"
+                    "$IMGPIPE_TESTDATA/libjpeg-turbo" "$IMGPIPE_TESTDATA/pngsuite")
+            fi
+            export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+            # Every seed once, each file named (so none is skipped for time), then the fuzzing.
+            find "${seeds[@]}" -type f ! -name '*.md' -print0 |
+                xargs -0 "$fuzz_dir/fuzz/fuzz_$t" -timeout=30 -rss_limit_mb=2560 \
+                    -artifact_prefix="$logs/fuzz-$t-" >"$logs/fuzz-$t-replay" 2>&1
+            frc=$?
+            if [ "$frc" -ne 0 ]; then
+                cat "$logs/fuzz-$t-replay" >"$logs/fuzz-$t"
+            else
+                "$fuzz_dir/fuzz/fuzz_$t" -max_total_time="$fuzz_seconds" -timeout=30 \
+                    -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$logs/fuzz-$t-" \
+                    "$logs/fuzz-$t-new" "${seeds[@]}" >"$logs/fuzz-$t" 2>&1
+                frc=$?
+            fi
+            runs=$(grep -E "^stat::number_of_executed_units" "$logs/fuzz-$t" | awk '{print $2}')
+            if [ "$frc" -eq 0 ]; then
+                passed=$((passed + 1))
+                echo "fuzz_$t: ${runs:-?} runs, clean"
+            else
+                fuzz_fail=1
+                keep_logs=1
+                echo "fuzz_$t FAILED (exit $frc); crash input kept as:"
+                ls "$logs"/fuzz-"$t"-crash-* "$logs"/fuzz-"$t"-leak-* "$logs"/fuzz-"$t"-timeout-* \
+                    "$logs"/fuzz-"$t"-oom-* 2>/dev/null
+                grep -E -B2 -A30 "ERROR: |runtime error|==ERROR" "$logs/fuzz-$t" | head -60
+            fi
+        done
+        finish fuzz "$fuzz_fail" "$passed of ${#fuzz_targets[@]} targets clean"
+    else
+        finish fuzz 1 "build failed"
+    fi
+fi
 
-# Formatting is part of the bar: every C++ file as .clang-format says.
-echo "==> clang-format check"
+# --- tidy ------------------------------------------------------------------------------------
+if ! skipped tidy; then
+    begin "tidy: clang-tidy over every translation unit"
+    /usr/bin/python3 scripts/tidy.py "$build_dir" -j2 2>&1 | tee "$logs/tidy"
+    rc=${PIPESTATUS[0]}
+    finish tidy "$rc" "$(tail -1 "$logs/tidy")"
+fi
+
+# --- format ----------------------------------------------------------------------------------
+begin "format: clang-format check"
 unformatted=$(git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep -c "error:" || true)
-format_rc=0
 if [ "$unformatted" -ne 0 ]; then
     git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep "error:" | head -20
-    format_rc=1
 fi
+finish format "$([ "$unformatted" -eq 0 ] && echo 0 || echo 1)" "$unformatted unformatted diagnostics"
 
-echo "==> pytest tests/integration (IMGPIPE_BIN=$IMGPIPE_BIN)"
+# --- pytest ----------------------------------------------------------------------------------
+begin "pytest tests/integration (IMGPIPE_BIN=$IMGPIPE_BIN)"
 /usr/bin/python3 -m pytest tests/integration -p no:cacheprovider -rfEs "$@" 2>&1 |
     tee "$logs/pytest"
-pytest_rc=${PIPESTATUS[0]}
-pytest_summary=$(grep -E "^=+ .*(passed|failed|error|skipped|no tests ran).* =+$" "$logs/pytest" |
+rc=${PIPESTATUS[0]}
+pytest_line=$(grep -E "^=+ .*(passed|failed|error|skipped|no tests ran).* =+$" "$logs/pytest" |
     tail -1)
-[ -n "$pytest_summary" ] || pytest_summary="pytest produced no summary (exit $pytest_rc)"
+[ -n "$pytest_line" ] || { pytest_line="no summary (exit $rc)"; [ "$rc" -ne 0 ] || rc=1; }
+finish pytest "$rc" "$pytest_line"
 
+# --- summary ---------------------------------------------------------------------------------
 echo
-echo "==> summary"
-echo "ctest:  $ctest_summary"
-echo "asan:   $asan_summary"
-echo "format: $unformatted unformatted diagnostics"
-echo "pytest: $pytest_summary"
-if [ "$ctest_rc" -ne 0 ] || [ "$pytest_rc" -ne 0 ] || [ "$asan_rc" -ne 0 ] || [ "$format_rc" -ne 0 ]; then
-    echo "FAILED (ctest exit $ctest_rc, asan exit $asan_rc, format exit $format_rc, pytest exit $pytest_rc)"
+echo "==> summary ($(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s)"
+failed=()
+for s in "${stages[@]}"; do
+    printf '%-7s %s\n' "$s:" "${result[$s]:-not run}"
+    [[ "${result[$s]:-}" == FAIL* ]] && failed+=("$s")
+done
+if [ ${#failed[@]} -gt 0 ]; then
+    [ "$keep_logs" -eq 1 ] && echo "logs kept in $logs"
+    echo "FAILED: ${failed[*]}"
     exit 1
 fi
-echo "ALL TESTS PASSED"
+echo "ALL STAGES PASSED"

@@ -1,8 +1,8 @@
 #include "core/file_system.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "core/fault_injecting_file_system.h"

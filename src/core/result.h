@@ -43,8 +43,11 @@ class [[nodiscard]] Result {
 #define IMGPIPE_CONCAT_INNER_(a, b) a##b
 #define IMGPIPE_CONCAT_(a, b) IMGPIPE_CONCAT_INNER_(a, b)
 // IMGPIPE_ASSIGN_OR_RETURN(auto x, f()): assigns the value of a Result or returns its Status.
+// `lhs` is a declaration ("auto x"), so it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define IMGPIPE_ASSIGN_OR_RETURN(lhs, expr)                         \
     auto IMGPIPE_CONCAT_(imgpipe_result_, __LINE__) = (expr);       \
     if (!IMGPIPE_CONCAT_(imgpipe_result_, __LINE__).is_ok())        \
         return IMGPIPE_CONCAT_(imgpipe_result_, __LINE__).status(); \
     lhs = std::move(IMGPIPE_CONCAT_(imgpipe_result_, __LINE__)).value()
+// NOLINTEND(bugprone-macro-parentheses)

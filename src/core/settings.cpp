@@ -14,7 +14,7 @@ bool parse_u64(std::string_view s, uint64_t& out) {
     return ec == std::errc() && p == s.data() + s.size();
 }
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
     auto b = s.find_first_not_of(" \t");
     auto e = s.find_last_not_of(" \t");
     return b == std::string::npos ? "" : s.substr(b, e - b + 1);

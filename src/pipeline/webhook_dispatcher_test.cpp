@@ -399,17 +399,16 @@ TEST_F(WebhookDispatcherTest, StopAbandonsAttemptInFlightAndStartResumes) {
     receiver.hold();
     ASSERT_TRUE(receiver.start().is_ok());
     WebhookOptions options = options_for({receiver.url()});
-    options.timeout = 60s;
+    // An hour: if stop() waited for the attempt instead of abandoning it, the test would hang
+    // until ctest's timeout ends it, so no timing assertion is needed.
+    options.timeout = 3600s;
     auto dispatcher = open(options);
     ASSERT_NE(dispatcher, nullptr);
     ASSERT_TRUE(dispatcher->enqueue({{"img-1", "ImageProcessed", "{}"}}).is_ok());
     dispatcher->start();
     ASSERT_TRUE(eventually([&] { return receiver.waiting() == 1; }));
 
-    auto before = std::chrono::steady_clock::now();
     dispatcher->stop();
-    // Far less than the 60 s attempt timeout: the attempt was abandoned, not waited for.
-    EXPECT_LT(std::chrono::steady_clock::now() - before, 10s);
     dispatcher->stop();                // idempotent
     EXPECT_EQ(row("{}").attempts, 0);  // an abandoned attempt is not a failure
     EXPECT_EQ(pending(*dispatcher), 1);

@@ -46,6 +46,9 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
     if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
         return std::nullopt;
     }
+    // A nanosecond system_clock time point holds only the years ~1678-2262 (the fuzzer found
+    // year 1013 overflowing); no real policy expires outside these.
+    if (year < 1900 || year > 2200) return std::nullopt;
     size_t pos = 19;
     long long millis = 0;
     if (s[pos] == '.') {

@@ -160,6 +160,21 @@ class Server:
         return self.proc.pid
 
 
+def wait_until(condition, what: str, timeout: float = 30):
+    """Polls `condition()` until it returns something truthy, which it returns; fails the test
+    naming `what` (a string, or a function giving one, called then) after `timeout` seconds. For
+    waiting on a state the test can observe, instead of sleeping and hoping."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting until "
+                                 f"{what() if callable(what) else what}")
+        time.sleep(0.01)
+
+
 def new_server(data_dir: Path, **options) -> Server:
     """A server with fresh credentials; options are Server fields (binary, roles, env)."""
     return Server(data_dir=data_dir, access_key="AKIT" + secrets.token_hex(8).upper(),

@@ -102,7 +102,9 @@ Result<OpenedImage> open_header(const ImageInput& input) {
                              ((space == VIPS_INTERPRETATION_sRGB && header.bands() == 3) ||
                               (space == VIPS_INTERPRETATION_B_W && header.bands() == 1));
     } catch (const vips::VError& e) {
-        return corrupt_image(std::string("cannot read the image header: ") + e.what());
+        // A valid file of a kind libjpeg cannot read (12-bit, lossless) is unsupported, not
+        // corrupt, whether libvips finds that out from the header or while decoding.
+        return decode_failure(std::string("the image header: ") + e.what());
     }
     if (opened.info.width < 1 || opened.info.height < 1) {
         return corrupt_image("the image header declares an empty image");

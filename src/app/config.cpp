@@ -56,6 +56,9 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"notify.urls", "", "Webhook URLs that get every image event (comma-separated)"},
     {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header"},
     {"notify.retry_backoff", "1s", "First redelivery delay of a webhook; doubles up to 5m"},
+    {"metrics.listen", "",
+     "Own listener for /metrics, /healthz and /readyz (e.g. 127.0.0.1:9464); they are on the "
+     "API port too"},
     {"http.io_threads", "2", "I/O threads per listener"},
     {"http.handler_threads", "64", "Concurrent blocking requests per listener"},
     {"http.header_timeout", "30s", "Time allowed to send request headers"},
@@ -152,6 +155,13 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.notify_urls = s.get_list("notify.urls", {});
     c.notify_secret = s.get_string("notify.secret", "");
     c.notify_backoff = s.get_duration("notify.retry_backoff", c.notify_backoff);
+    if (auto m = s.get_string("metrics.listen", ""); !m.empty()) {
+        if (auto hp = parse_host_port(m)) {
+            c.metrics_listen = *hp;
+        } else {
+            s.add_error("metrics.listen: '" + m + "' is not HOST:PORT");
+        }
+    }
     c.io_threads = static_cast<int>(s.get_int("http.io_threads", 2, 1, 64));
     c.handler_threads = static_cast<int>(s.get_int("http.handler_threads", 64, 1, 1024));
     c.header_timeout = s.get_duration("http.header_timeout", c.header_timeout);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,6 +70,9 @@ struct Config {
     std::vector<std::string> notify_urls;
     std::string notify_secret;
     std::chrono::milliseconds notify_backoff = std::chrono::seconds(1);
+
+    // The ops listener (/metrics, /healthz, /readyz); none: they are on the API listener only.
+    std::optional<HostPort> metrics_listen;
 
     // HTTP servers.
     int io_threads = 2;

@@ -33,9 +33,8 @@ double max_fds() {
     return limit.rlim_cur == RLIM_INFINITY ? -1 : static_cast<double>(limit.rlim_cur);
 }
 
-const double kStartTime = std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+const double kStartTime =
+    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 
 std::vector<GaugeSample> one(double value) { return {GaugeSample{{}, value}}; }
 

@@ -154,7 +154,10 @@ CounterFamily& Registry::counter(const std::string& name, const std::string& hel
     auto family = std::make_unique<CounterFamily>();
     family->label_names_ = label_names;
     CounterFamily* raw = family.get();
+    const bool unlabelled = label_names.empty();
     declare({name, help, "counter", std::move(label_names), raw, nullptr, nullptr});
+    // An unlabelled series exists from the start (0), so a rate() over it has a first point.
+    if (unlabelled) raw->with({});
     std::lock_guard lock(mu_);
     counter_families_.push_back(std::move(family));
     return *raw;
@@ -170,7 +173,9 @@ HistogramFamily& Registry::histogram(const std::string& name, const std::string&
     family->label_names_ = label_names;
     family->bounds_ = std::move(bounds);
     HistogramFamily* raw = family.get();
+    const bool unlabelled = label_names.empty();
     declare({name, help, "histogram", std::move(label_names), nullptr, raw, nullptr});
+    if (unlabelled) raw->with({});
     std::lock_guard lock(mu_);
     histogram_families_.push_back(std::move(family));
     return *raw;

@@ -87,7 +87,8 @@ std::vector<double> latency_buckets_seconds();
 
 class Registry {
   public:
-    // `name` ends in `_total`. The family lives as long as the registry.
+    // `name` ends in `_total`. The family lives as long as the registry. A family without labels
+    // has its one series from the start, at 0 (histograms too).
     CounterFamily& counter(const std::string& name, const std::string& help,
                            std::vector<std::string> label_names = {});
     // `bounds` ascending; +Inf is implied.

@@ -49,8 +49,9 @@ TEST(RegistryTest, LabelValuesAreEscaped) {
 TEST(RegistryTest, GaugesAreReadAtRenderTime) {
     Registry r;
     double depth = 1;
-    r.gauge("x_queue_messages", "Depth.", {"state"},
-            [&] { return std::vector<GaugeSample>{{{"ready"}, depth}, {{"dead"}, 0}}; });
+    r.gauge("x_queue_messages", "Depth.", {"state"}, [&] {
+        return std::vector<GaugeSample>{{{"ready"}, depth}, {{"dead"}, 0}};
+    });
     EXPECT_NE(r.render().find("x_queue_messages{state=\"ready\"} 1\n"), std::string::npos);
     depth = 5;
     EXPECT_NE(r.render().find("x_queue_messages{state=\"ready\"} 5\n"), std::string::npos);

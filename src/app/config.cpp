@@ -14,18 +14,20 @@ extern char** environ;
 namespace imgpipe::app {
 
 const std::vector<SettingDoc> kSettingDocs = {
-    {"data_dir", "./data", "Where objects, the SQLite index and credentials live (--data-dir)"},
-    {"roles", "api,s3,worker", "Roles this process runs (--roles)"},
-    {"log.level", "info", "debug, info, warn or error"},
-    {"access_key", "(generated)", "Access key of the embedded store (IMGPIPE_ACCESS_KEY)"},
-    {"secret_key", "(generated)", "Secret key of the embedded store (IMGPIPE_SECRET_KEY)"},
+    {"data_dir", "./data", "Where objects, the SQLite index and credentials live", "--data-dir"},
+    {"roles", "api,s3,worker", "Roles this process runs", "--roles"},
+    {"log.level", "info", "debug, info, warn or error", "--log-level"},
+    {"access_key", "(generated)", "Access key of the embedded store"},
+    {"secret_key", "(generated)",
+     "Secret key of the embedded store; generated once into <data_dir>/credentials when unset", "",
+     true},
     {"buckets.source", "uploads", "Bucket uploads go to (also SOURCE_BUCKET)"},
     {"buckets.dest", "resized", "Bucket variants go to (also DEST_BUCKET)"},
-    {"api.listen", "127.0.0.1:8080", "Upload API address; port 0 picks one (--api-listen)"},
+    {"api.listen", "127.0.0.1:8080", "Upload API address; port 0 picks one", "--api-listen"},
     {"api.cors_origins", "*", "Origins allowed to call the API (comma-separated)"},
     {"api.rate_limit", "50", "Upload API requests per second per client"},
     {"api.rate_burst", "100", "Upload API burst per client"},
-    {"s3.listen", "127.0.0.1:9000", "S3 endpoint address; port 0 picks one (--s3-listen)"},
+    {"s3.listen", "127.0.0.1:9000", "S3 endpoint address; port 0 picks one", "--s3-listen"},
     {"s3.region", "us-east-1", "Region the S3 endpoint signs and verifies for"},
     {"s3.domains", "localhost", "Domains for virtual-hosted-style requests (<bucket>.<domain>)"},
     {"s3.public_url", "http://<s3.listen>", "S3 endpoint URL as browsers reach it"},
@@ -54,7 +56,7 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
     {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
     {"notify.urls", "", "Webhook URLs that get every image event (comma-separated)"},
-    {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header"},
+    {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header", "", true},
     {"notify.retry_backoff", "1s", "First redelivery delay of a webhook; doubles up to 5m"},
     {"metrics.listen", "",
      "Own listener for /metrics, /healthz and /readyz (e.g. 127.0.0.1:9464); they are on the "
@@ -100,8 +102,7 @@ std::set<std::string> to_set(const std::vector<std::string>& v) { return {v.begi
 
 }  // namespace
 
-Result<Config> load_config(const ConfigInputs& inputs) {
-    Settings s;
+Status layer_settings(const ConfigInputs& inputs, Settings& s) {
     if (!inputs.config_file.empty()) IMGPIPE_RETURN_IF_ERROR(s.load_toml_file(inputs.config_file));
     for (const auto& doc : kSettingDocs) {
         if (auto it = inputs.env.find(env_name(doc.key)); it != inputs.env.end()) {
@@ -116,6 +117,12 @@ Result<Config> load_config(const ConfigInputs& inputs) {
         s.set_env("buckets.dest", it->second);
     }
     for (const auto& [k, v] : inputs.flags) s.set_flag(k, v);
+    return Status::ok();
+}
+
+Result<Config> load_config(const ConfigInputs& inputs) {
+    Settings s;
+    IMGPIPE_RETURN_IF_ERROR(layer_settings(inputs, s));
 
     Config c;
     c.data_dir = s.get_string("data_dir", c.data_dir);

@@ -1,10 +1,11 @@
 // imgpipe: the one binary. `imgpipe serve` runs the roles; `imgpipe resize` runs the image engine
-// on files; `imgpipe jobs` looks at and retries resize jobs. Each subcommand registers itself and,
-// when chosen, leaves the action to run.
+// on files; `imgpipe jobs` looks at and retries resize jobs; `imgpipe config` shows the settings.
+// Each subcommand registers itself and, when chosen, leaves the action to run.
 
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "app/config_command.h"
 #include "app/jobs_command.h"
 #include "app/resize_command.h"
 #include "app/serve_command.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
     imgpipe::app::add_serve_command(app, action);
     imgpipe::app::add_resize_command(app, action);
     imgpipe::app::add_jobs_command(app, action);
+    imgpipe::app::add_config_command(app, action);
     CLI11_PARSE(app, argc, argv);
     return action ? action() : 0;
 }

@@ -18,7 +18,7 @@ ifneq ($(filter test,$(MAKECMDGOALS)),)
     $(if $(testdata_error),$(error $(testdata_error)))
 endif
 
-.PHONY: all deps configure server build run test bench clean
+.PHONY: all deps configure server build run test bench docs clean
 
 all: build
 
@@ -44,6 +44,12 @@ test: build
 # The benchmark binaries; bench/*/run.sh run them (see README.md, Benchmarks).
 bench: configure
 	@cmake --build $(BUILD) --target bench/all
+
+# The architecture picture in README.md, from its Graphviz source.
+docs: docs/architecture.svg
+
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< -o $@
 
 clean:
 	rm -rf $(BUILD)

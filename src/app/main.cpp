@@ -7,6 +7,7 @@
 
 #include "app/config_command.h"
 #include "app/jobs_command.h"
+#include "app/keys_command.h"
 #include "app/resize_command.h"
 #include "app/serve_command.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     imgpipe::app::add_resize_command(app, action);
     imgpipe::app::add_jobs_command(app, action);
     imgpipe::app::add_config_command(app, action);
+    imgpipe::app::add_keys_command(app, action);
     CLI11_PARSE(app, argc, argv);
     return action ? action() : 0;
 }

@@ -5,6 +5,7 @@
 
 #include "api/status_api.h"
 #include "api/upload_api.h"
+#include "app/key_watcher.h"
 #include "app/ops_routes.h"
 #include "app/readiness.h"
 #include "app/service_metrics.h"
@@ -55,8 +56,11 @@ class Roles final : public RunningRoles {
             if (!st.is_ok() && st.code() != StatusCode::kAlreadyExists) return st;
         }
 
-        IMGPIPE_RETURN_IF_ERROR(
-            keyring_.add(s3::AccessKey{credentials_.access_key, credentials_.secret_key}));
+        // The root key and those of <data_dir>/keys.json, followed while the server runs.
+        key_watcher_ = std::make_unique<KeyWatcher>(
+            config_.data_dir, s3::AccessKey{credentials_.access_key, credentials_.secret_key},
+            keyring_);
+        IMGPIPE_RETURN_IF_ERROR(key_watcher_->start());
         verifier_ = std::make_unique<sigv4::Verifier>(keyring_);
         IMGPIPE_RETURN_IF_ERROR(open_pipeline());
         readiness_ = std::make_unique<Readiness>(config_.data_dir, fs, queue_.get());
@@ -115,6 +119,7 @@ class Roles final : public RunningRoles {
         if (relay_) relay_->stop();
         if (webhooks_) webhooks_->stop();
         if (ops_server_) ops_server_->stop();
+        if (key_watcher_) key_watcher_->stop();
     }
 
   private:
@@ -300,6 +305,7 @@ class Roles final : public RunningRoles {
     std::unique_ptr<api::StatusApi> status_api_;
     std::unique_ptr<Readiness> readiness_;
     s3::AccessKeyring keyring_;
+    std::unique_ptr<KeyWatcher> key_watcher_;
     std::unique_ptr<sigv4::Verifier> verifier_;
     std::unique_ptr<s3::S3Service> s3_service_;
     std::unique_ptr<api::UploadApi> upload_api_;

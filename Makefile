@@ -4,6 +4,7 @@
 BUILD ?= build
 CMAKE_FLAGS ?=
 ARGS ?=
+QUICK ?= 0
 # What configuring needs first; `make server DEPS=` builds without installing anything.
 DEPS ?= deps
 # ccache (used when installed) keys on paths relative to the checkout, so a clone in another
@@ -18,7 +19,7 @@ ifneq ($(filter test,$(MAKECMDGOALS)),)
     $(if $(testdata_error),$(error $(testdata_error)))
 endif
 
-.PHONY: all deps configure server build run test bench soak clean
+.PHONY: all deps configure server build run test bench soak docs clean
 
 all: build
 
@@ -41,9 +42,17 @@ run: server
 test: build
 	@scripts/run-tests.sh $(BUILD)
 
-# The benchmark binaries; bench/*/run.sh run them (see README.md, Benchmarks).
+# Every benchmark under bench/ in one go, written to docs/BENCHMARKS.md (see README.md,
+# Benchmarks). `make bench QUICK=1`: smallest sizes, to check the run itself.
 bench: configure
 	@cmake --build $(BUILD) --target bench/all
+	@QUICK=$(QUICK) scripts/bench-all.sh $(BUILD)
+
+# The architecture picture in README.md, from its Graphviz source.
+docs: docs/architecture.svg
+
+docs/architecture.svg: docs/architecture.dot
+	dot -Tsvg $< -o $@
 
 # The soak (hostile clients, 200 uploaders, kill -9, full disk; minutes): see docs/RELIABILITY.md.
 # Durations and sizes come from SOAK_* variables; SOAK_WRITE_DOC=1 writes the figures there.

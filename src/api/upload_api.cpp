@@ -11,7 +11,6 @@ namespace imgpipe::api {
 namespace {
 
 constexpr std::string_view kUploadMethods = "POST, OPTIONS";
-constexpr std::array<std::string_view, 2> kUploadPaths = {"/upload-image", "/v1/uploads"};
 
 PresignOptions presign_options(const UploadApiOptions& o) {
     PresignOptions p;

@@ -16,10 +16,12 @@
 // (CPU only: no I/O beyond the already-read body). src/app builds one UploadApi from the
 // configuration and adds its routes to the API router. Thread-safe after construction.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/cors.h"
@@ -29,6 +31,9 @@
 #include "http/router.h"
 
 namespace imgpipe::api {
+
+// The paths clients POST to for an upload policy (the seed's, then the versioned one).
+inline constexpr std::array<std::string_view, 2> kUploadPaths = {"/upload-image", "/v1/uploads"};
 
 struct UploadApiOptions {
     std::string bucket = "uploads";

@@ -14,18 +14,20 @@ extern char** environ;
 namespace imgpipe::app {
 
 const std::vector<SettingDoc> kSettingDocs = {
-    {"data_dir", "./data", "Where objects, the SQLite index and credentials live (--data-dir)"},
-    {"roles", "api,s3,worker", "Roles this process runs (--roles)"},
-    {"log.level", "info", "debug, info, warn or error"},
-    {"access_key", "(generated)", "Access key of the embedded store (IMGPIPE_ACCESS_KEY)"},
-    {"secret_key", "(generated)", "Secret key of the embedded store (IMGPIPE_SECRET_KEY)"},
+    {"data_dir", "./data", "Where objects, the SQLite index and credentials live", "--data-dir"},
+    {"roles", "api,s3,worker", "Roles this process runs", "--roles"},
+    {"log.level", "info", "debug, info, warn or error", "--log-level"},
+    {"access_key", "(generated)", "Access key of the embedded store"},
+    {"secret_key", "(generated)",
+     "Secret key of the embedded store; generated once into <data_dir>/credentials when unset", "",
+     true},
     {"buckets.source", "uploads", "Bucket uploads go to (also SOURCE_BUCKET)"},
     {"buckets.dest", "resized", "Bucket variants go to (also DEST_BUCKET)"},
-    {"api.listen", "127.0.0.1:8080", "Upload API address; port 0 picks one (--api-listen)"},
+    {"api.listen", "127.0.0.1:8080", "Upload API address; port 0 picks one", "--api-listen"},
     {"api.cors_origins", "*", "Origins allowed to call the API (comma-separated)"},
     {"api.rate_limit", "50", "Upload API requests per second per client"},
     {"api.rate_burst", "100", "Upload API burst per client"},
-    {"s3.listen", "127.0.0.1:9000", "S3 endpoint address; port 0 picks one (--s3-listen)"},
+    {"s3.listen", "127.0.0.1:9000", "S3 endpoint address; port 0 picks one", "--s3-listen"},
     {"s3.region", "us-east-1", "Region the S3 endpoint signs and verifies for"},
     {"s3.domains", "localhost", "Domains for virtual-hosted-style requests (<bucket>.<domain>)"},
     {"s3.public_url", "http://<s3.listen>", "S3 endpoint URL as browsers reach it"},
@@ -60,8 +62,11 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
     {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
     {"notify.urls", "", "Webhook URLs that get every image event (comma-separated)"},
-    {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header"},
+    {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header", "", true},
     {"notify.retry_backoff", "1s", "First redelivery delay of a webhook; doubles up to 5m"},
+    {"metrics.listen", "",
+     "Own listener for /metrics, /healthz and /readyz (e.g. 127.0.0.1:9464); they are on the "
+     "API port too"},
     {"http.io_threads", "2", "I/O threads per listener"},
     {"http.handler_threads", "64", "Concurrent blocking requests per listener"},
     {"http.header_timeout", "30s", "Time allowed to send request headers"},
@@ -112,8 +117,7 @@ std::set<std::string> to_set(const std::vector<std::string>& v) { return {v.begi
 
 }  // namespace
 
-Result<Config> load_config(const ConfigInputs& inputs) {
-    Settings s;
+Status layer_settings(const ConfigInputs& inputs, Settings& s) {
     if (!inputs.config_file.empty()) IMGPIPE_RETURN_IF_ERROR(s.load_toml_file(inputs.config_file));
     for (const auto& doc : kSettingDocs) {
         if (auto it = inputs.env.find(env_name(doc.key)); it != inputs.env.end()) {
@@ -128,6 +132,12 @@ Result<Config> load_config(const ConfigInputs& inputs) {
         s.set_env("buckets.dest", it->second);
     }
     for (const auto& [k, v] : inputs.flags) s.set_flag(k, v);
+    return Status::ok();
+}
+
+Result<Config> load_config(const ConfigInputs& inputs) {
+    Settings s;
+    IMGPIPE_RETURN_IF_ERROR(layer_settings(inputs, s));
 
     Config c;
     c.data_dir = s.get_string("data_dir", c.data_dir);
@@ -171,6 +181,13 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.notify_urls = s.get_list("notify.urls", {});
     c.notify_secret = s.get_string("notify.secret", "");
     c.notify_backoff = s.get_duration("notify.retry_backoff", c.notify_backoff);
+    if (auto m = s.get_string("metrics.listen", ""); !m.empty()) {
+        if (auto hp = parse_host_port(m)) {
+            c.metrics_listen = *hp;
+        } else {
+            s.add_error("metrics.listen: '" + m + "' is not HOST:PORT");
+        }
+    }
     c.io_threads = static_cast<int>(s.get_int("http.io_threads", 2, 1, 64));
     c.handler_threads = static_cast<int>(s.get_int("http.handler_threads", 64, 1, 1024));
     c.header_timeout = s.get_duration("http.header_timeout", c.header_timeout);

@@ -3,11 +3,12 @@
 // precedence, built-in defaults, a TOML file (--config), environment variables (IMGPIPE_<KEY>
 // with dots as underscores, e.g. IMGPIPE_S3_LISTEN; also the seed's SOURCE_BUCKET and
 // DEST_BUCKET) and command-line flags. load_config() reports all errors at once. The table of
-// settings in README.md mirrors kSettingDocs.
+// settings in README.md is generated from kSettingDocs (config_report.h; a test compares them).
 
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -73,6 +74,9 @@ struct Config {
     std::string notify_secret;
     std::chrono::milliseconds notify_backoff = std::chrono::seconds(1);
 
+    // The ops listener (/metrics, /healthz, /readyz); none: they are on the API listener only.
+    std::optional<HostPort> metrics_listen;
+
     // HTTP servers.
     int io_threads = 2;
     int handler_threads = 64;
@@ -91,6 +95,8 @@ struct SettingDoc {
     const char* key;
     const char* default_value;
     const char* description;
+    const char* flag = "";  // the `imgpipe serve` flag setting it, if any
+    bool secret = false;    // never printed (config print shows it redacted)
 };
 // One row per setting, for --help-config and README.
 extern const std::vector<SettingDoc> kSettingDocs;
@@ -113,5 +119,9 @@ struct ConfigInputs {
 
 // kInvalidArgument (reason "InvalidConfig") listing every problem, one per line.
 Result<Config> load_config(const ConfigInputs& inputs);
+
+// Fills `settings` with the layers of `inputs` (file, environment, flags), as load_config reads
+// them. An error when the file cannot be read or parsed.
+Status layer_settings(const ConfigInputs& inputs, Settings& settings);
 
 }  // namespace imgpipe::app

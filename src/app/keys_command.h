@@ -1,8 +1,10 @@
 #pragma once
-// `imgpipe keys show [--data-dir DIR] [--config FILE]`: prints the embedded store's root access
-// key and secret key, as `access_key=...` and `secret_key=...` lines — the configured ones when
-// set (IMGPIPE_ACCESS_KEY / IMGPIPE_SECRET_KEY, --config), else those `imgpipe serve` generated
-// into <data_dir>/credentials. The secret appears only here, never in the server's output.
+// `imgpipe keys create --buckets B[,B] --actions read|write|admin[,...]`, `keys list` and
+// `keys revoke ID`, on a data dir's key file (key_file.h). A running server applies the change
+// within a fraction of a second. `imgpipe keys show [--data-dir DIR] [--config FILE]` prints the
+// embedded store's root access key and secret key (`access_key=...`, `secret_key=...`): the
+// configured ones when set, else those `imgpipe serve` generated into <data_dir>/credentials.
+// The root secret appears only there, never in the server's output.
 
 #include <CLI/CLI.hpp>
 #include <functional>

@@ -1,11 +1,12 @@
 // imgpipe: the one binary. `imgpipe serve` runs the roles; `imgpipe resize` runs the image engine
-// on files; `imgpipe jobs` looks at and retries resize jobs; `imgpipe keys show` prints the
-// store's root credentials. Each subcommand registers itself and,
-// when chosen, leaves the action to run.
+// on files; `imgpipe jobs` looks at and retries resize jobs; `imgpipe config` shows the settings;
+// `imgpipe keys` shows the root credentials and manages access keys. Each subcommand registers
+// itself and, when chosen, leaves the action to run.
 
 #include <CLI/CLI.hpp>
 #include <functional>
 
+#include "app/config_command.h"
 #include "app/jobs_command.h"
 #include "app/keys_command.h"
 #include "app/resize_command.h"
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     imgpipe::app::add_serve_command(app, action);
     imgpipe::app::add_resize_command(app, action);
     imgpipe::app::add_jobs_command(app, action);
+    imgpipe::app::add_config_command(app, action);
     imgpipe::app::add_keys_command(app, action);
     CLI11_PARSE(app, argc, argv);
     return action ? action() : 0;

@@ -5,6 +5,10 @@
 
 #include "api/status_api.h"
 #include "api/upload_api.h"
+#include "app/key_watcher.h"
+#include "app/ops_routes.h"
+#include "app/readiness.h"
+#include "app/service_metrics.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "imaging/vips/vips_image_processor.h"
@@ -47,6 +51,9 @@ class Roles final : public RunningRoles {
         : config_(config), credentials_(credentials), clock_(clock) {}
 
     Status start(FileSystem& fs) {
+        UploadTargets uploads{config_.source_bucket, config_.s3_domains, {}};
+        for (auto path : api::kUploadPaths) uploads.presign_paths.emplace(path);
+        metrics_ = std::make_unique<ServiceMetrics>(std::move(uploads));
         store::LocalStoreOptions options;
         options.min_free_bytes = config_.store_min_free_bytes;
         options.abandoned_upload_age = config_.store_abandoned_upload_age;
@@ -58,13 +65,20 @@ class Roles final : public RunningRoles {
             if (!st.is_ok() && st.code() != StatusCode::kAlreadyExists) return st;
         }
 
-        IMGPIPE_RETURN_IF_ERROR(
-            keyring_.add(s3::AccessKey{credentials_.access_key, credentials_.secret_key}));
+        // The root key and those of <data_dir>/keys.json, followed while the server runs.
+        key_watcher_ = std::make_unique<KeyWatcher>(
+            config_.data_dir, s3::AccessKey{credentials_.access_key, credentials_.secret_key},
+            keyring_);
+        IMGPIPE_RETURN_IF_ERROR(key_watcher_->start());
         verifier_ = std::make_unique<sigv4::Verifier>(keyring_);
         IMGPIPE_RETURN_IF_ERROR(open_pipeline());
+        readiness_ = std::make_unique<Readiness>(config_.data_dir, fs, queue_.get());
+        metrics_->watch_queue(*queue_, clock_);
+        metrics_->watch_jobs(*jobs_);
         if (config_.roles.count("worker")) IMGPIPE_RETURN_IF_ERROR(start_workers());
         if (config_.roles.count("s3")) IMGPIPE_RETURN_IF_ERROR(start_s3());
         if (config_.roles.count("api")) IMGPIPE_RETURN_IF_ERROR(start_api());
+        if (config_.metrics_listen) IMGPIPE_RETURN_IF_ERROR(start_ops());
         return Status::ok();
     }
 
@@ -72,6 +86,10 @@ class Roles final : public RunningRoles {
         if (api_server_) {
             std::fprintf(out, "upload API            http://%s:%u   (web page: /)\n",
                          config_.api_listen.host.c_str(), api_server_->port());
+        }
+        if (ops_server_) {
+            std::fprintf(out, "metrics               http://%s:%u/metrics\n",
+                         config_.metrics_listen->host.c_str(), ops_server_->port());
         }
         if (s3_server_) {
             std::fprintf(out, "S3 endpoint           %s   (buckets: %s -> %s)\n",
@@ -92,15 +110,24 @@ class Roles final : public RunningRoles {
         std::fflush(out);
     }
 
-    // Listeners first (no new uploads or streams), then the workers finish their jobs, then
-    // the relay and the webhooks, which may still have events of those jobs to pass on.
+    // The drain (DESIGN.md §8): /readyz turns 503 at once, so a balancer stops sending. The
+    // listeners stop accepting and finish their in-flight requests (each within
+    // http.drain_timeout) while, at the same time, the workers stop claiming and finish the jobs
+    // they run; what is still queued stays in the queue for the next start. Then the relay and
+    // the webhooks, which may still have events of those requests and jobs to pass on, and the
+    // ops listener last, so /readyz and /metrics answer throughout.
     void stop() override {
+        if (readiness_) readiness_->set_draining();
         if (status_api_) status_api_->stop();
-        if (api_server_) api_server_->stop();
-        if (s3_server_) s3_server_->stop();
-        if (workers_) workers_->stop();
+        std::vector<std::thread> stopping;
+        if (api_server_) stopping.emplace_back([this] { api_server_->stop(); });
+        if (s3_server_) stopping.emplace_back([this] { s3_server_->stop(); });
+        if (workers_) stopping.emplace_back([this] { workers_->stop(); });
+        for (auto& t : stopping) t.join();
         if (relay_) relay_->stop();
         if (webhooks_) webhooks_->stop();
+        if (ops_server_) ops_server_->stop();
+        if (key_watcher_) key_watcher_->stop();
     }
 
   private:
@@ -148,6 +175,7 @@ class Roles final : public RunningRoles {
             hooks.urls = config_.notify_urls;
             hooks.secret = config_.notify_secret;
             hooks.initial_backoff = config_.notify_backoff;
+            hooks.on_attempt = metrics_->webhook_observer();
             auto webhooks =
                 pipeline::WebhookDispatcher::open(config_.data_dir + "/pipeline.db", hooks, clock_);
             if (!webhooks) return webhooks.status().with_context("opening the webhooks");
@@ -174,8 +202,10 @@ class Roles final : public RunningRoles {
             pipeline::RunnerPorts{*store_, *processor_, *jobs_, *queue_, *image_ids_,
                                   webhooks_.get(), clock_},
             job);
-        pipeline::WorkerOptions workers{2 * config_.worker_concurrency, config_.worker_lease};
+        pipeline::WorkerOptions workers{2 * config_.worker_concurrency, config_.worker_lease,
+                                        metrics_->job_observer()};
         workers_ = std::make_unique<pipeline::WorkerPool>(*queue_, *runner_, clock_, workers);
+        metrics_->watch_workers(*workers_);
         workers_->start();
         log::info("workers started", {{"concurrency", config_.worker_concurrency}});
         return Status::ok();
@@ -200,8 +230,9 @@ class Roles final : public RunningRoles {
         router->set_fallback([svc = s3_service_.get()](http::Request& r) { return svc->handle(r); },
                              s3_service_->route_options());
         router->set_busy_response(&s3::S3Service::busy_response);
-        s3_server_ = std::make_unique<http::Server>(
-            server_options(config_, "s3", config_.s3_listen), router);
+        s3_server_ =
+            std::make_unique<http::Server>(server_options(config_, "s3", config_.s3_listen), router,
+                                           metrics_->request_observer("s3", router));
         IMGPIPE_RETURN_IF_ERROR(s3_server_->start());
         log_listening("s3", config_.s3_listen.host, s3_server_->port());
         return Status::ok();
@@ -239,10 +270,28 @@ class Roles final : public RunningRoles {
         web_ui_ = std::make_unique<web::WebUi>(
             web::WebUiOptions{s3_public_url(), config_.max_upload_bytes});
         web_ui_->add_routes(*router);
-        api_server_ = std::make_unique<http::Server>(
-            server_options(config_, "api", config_.api_listen), router);
+        add_ops_routes(*router, *metrics_, *readiness_, /*with_healthz=*/false);
+        api_server_ =
+            std::make_unique<http::Server>(server_options(config_, "api", config_.api_listen),
+                                           router, metrics_->request_observer("api", router));
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
         log_listening("api", config_.api_listen.host, api_server_->port());
+        return Status::ok();
+    }
+
+    // The ops listener: metrics and probes on their own port, for a worker-only process and
+    // for scrapers that should not reach the upload API. No access log: scrapes every few
+    // seconds would drown the requests that matter.
+    Status start_ops() {
+        auto router = std::make_shared<http::Router>();
+        add_ops_routes(*router, *metrics_, *readiness_, /*with_healthz=*/true);
+        http::ServerOptions options = server_options(config_, "metrics", *config_.metrics_listen);
+        options.access_log = false;
+        options.handler_threads = 4;
+        ops_server_ = std::make_unique<http::Server>(options, router,
+                                                     metrics_->request_observer("metrics", router));
+        IMGPIPE_RETURN_IF_ERROR(ops_server_->start());
+        log_listening("metrics", config_.metrics_listen->host, ops_server_->port());
         return Status::ok();
     }
 
@@ -254,6 +303,8 @@ class Roles final : public RunningRoles {
     Config config_;
     RootCredentials credentials_;
     Clock& clock_;
+    // First: everything below reports to it, and its gauges read the ports below.
+    std::unique_ptr<ServiceMetrics> metrics_;
     std::unique_ptr<store::LocalObjectStore> store_;
     std::unique_ptr<queue::EventQueue> queue_;
     std::unique_ptr<queue::JobStore> jobs_;
@@ -265,13 +316,16 @@ class Roles final : public RunningRoles {
     std::unique_ptr<pipeline::JobRunner> runner_;
     std::unique_ptr<pipeline::WorkerPool> workers_;
     std::unique_ptr<api::StatusApi> status_api_;
+    std::unique_ptr<Readiness> readiness_;
     s3::AccessKeyring keyring_;
+    std::unique_ptr<KeyWatcher> key_watcher_;
     std::unique_ptr<sigv4::Verifier> verifier_;
     std::unique_ptr<s3::S3Service> s3_service_;
     std::unique_ptr<api::UploadApi> upload_api_;
     std::unique_ptr<web::WebUi> web_ui_;
     std::unique_ptr<http::Server> s3_server_;
     std::unique_ptr<http::Server> api_server_;
+    std::unique_ptr<http::Server> ops_server_;
 };
 
 }  // namespace

@@ -149,6 +149,13 @@ std::optional<std::pair<std::string, std::string>> Settings::lookup(const std::s
     return std::nullopt;
 }
 
+std::string Settings::origin(const std::string& key) const {
+    if (flags_.count(key)) return "flag";
+    if (env_.count(key)) return "environment";
+    if (file_.count(key)) return "file " + file_origin_;
+    return "default";
+}
+
 std::optional<std::string> Settings::raw(const std::string& key) {
     auto v = lookup(key);
     if (!v) return std::nullopt;

@@ -41,6 +41,9 @@ class Settings {
     void set_flag(const std::string& key, const std::string& value) { flags_[key] = value; }
 
     std::optional<std::string> raw(const std::string& key);
+    // Which layer `key`'s value comes from: "flag", "environment", "file <path>", or "default"
+    // when no layer sets it. Does not count as asking for the key.
+    std::string origin(const std::string& key) const;
 
     std::string get_string(const std::string& key, const std::string& def);
     int64_t get_int(const std::string& key, int64_t def, int64_t min, int64_t max);

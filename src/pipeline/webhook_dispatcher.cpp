@@ -185,6 +185,10 @@ Status SqliteWebhookDispatcher::deliver(const WebhookRow& row) {
     }
     WebhookSender::PostResult result = sender_->post(row.url, headers, row.body);
     if (result.outcome == WebhookSender::Outcome::kAborted) return Status::ok();
+    if (options_.on_attempt) {
+        options_.on_attempt(result.outcome == WebhookSender::Outcome::kDelivered ? "delivered"
+                                                                                 : "failed");
+    }
     if (result.outcome == WebhookSender::Outcome::kDelivered) {
         Status removed = outbox_->remove(row.id);
         if (!removed.is_ok()) {

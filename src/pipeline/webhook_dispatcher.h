@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct WebhookOptions {
     std::chrono::milliseconds timeout{10'000};  // per attempt, connect + answer
     std::chrono::milliseconds initial_backoff{1'000};
     std::chrono::milliseconds max_backoff{5 * 60'000};
+    // Called after each attempt with "delivered" or "failed" (a retry follows), on the delivery
+    // thread (metrics). May be null.
+    std::function<void(const char* outcome)> on_attempt;
 };
 
 struct WebhookEvent {

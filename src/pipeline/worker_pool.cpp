@@ -74,7 +74,14 @@ Result<bool> WorkerPool::work_once() {
         std::lock_guard lock(inflight_mu_);
         inflight_[message.lease] = message;
     }
+    busy_.fetch_add(1, std::memory_order_relaxed);
+    const auto started = clock_.steady_now();
     RunResult result = runner_.run(records->front(), message.deliveries, message.published);
+    busy_.fetch_sub(1, std::memory_order_relaxed);
+    if (options_.observer) {
+        options_.observer(JobRecord{result.outcome, clock_.steady_now() - started,
+                                    records->front().time, clock_.now()});
+    }
     {
         std::lock_guard lock(inflight_mu_);
         inflight_.erase(message.lease);

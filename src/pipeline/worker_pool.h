@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -25,12 +26,22 @@
 
 namespace imgpipe::pipeline {
 
+// What a worker reports after each job it ran (for metrics), on the worker thread: keep it cheap.
+struct JobRecord {
+    RunResult::Outcome outcome;
+    std::chrono::steady_clock::duration busy;        // this run
+    std::chrono::system_clock::time_point created;   // the object's creation (the event's time)
+    std::chrono::system_clock::time_point finished;  // the clock's now() after the run
+};
+using JobObserver = std::function<void(const JobRecord&)>;
+
 struct WorkerOptions {
     // Jobs at once. Twice the runner's CPU slots: half of them read originals or wait for the
     // disk to take variants while the others use the cores.
     int threads = 4;
     // How long a claim holds a message without a heartbeat before it is delivered again.
     std::chrono::milliseconds lease{30'000};
+    JobObserver observer;  // may be null
 };
 
 class WorkerPool {
@@ -49,6 +60,10 @@ class WorkerPool {
     // loop body, callable directly by tests.
     Result<bool> work_once();
 
+    // Threads running a job now, and the number of threads.
+    int busy() const { return busy_.load(std::memory_order_relaxed); }
+    int threads() const { return options_.threads; }
+
   private:
     void run();
     // Extends the leases of the running jobs every third of a lease until stop().
@@ -62,6 +77,7 @@ class WorkerPool {
     const Clock& clock_;
     const WorkerOptions options_;
     std::atomic<bool> stopping_{false};
+    std::atomic<int> busy_{0};
     std::vector<std::thread> threads_;
     std::thread heartbeat_;
     std::mutex inflight_mu_;

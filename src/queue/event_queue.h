@@ -96,6 +96,9 @@ class EventQueue {
     virtual Status requeue(const std::string& id) = 0;
 
     virtual Result<QueueStats> stats() = 0;
+    // When the oldest message still to be settled (ready, delayed or leased; not dead) was
+    // published: how far behind the consumers are. nullopt when there is none.
+    virtual Result<std::optional<TimePoint>> oldest_published() = 0;
 
     // Makes every publish so far survive power loss (a process crash never loses one). Until
     // it returns, a publisher keeps its own copy of what it published (the local store's

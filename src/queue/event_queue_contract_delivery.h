@@ -26,6 +26,28 @@ TEST_P(EventQueueContractTest, EmptyQueueHasNothingToClaim) {
     EXPECT_TRUE(dead().empty());
 }
 
+TEST_P(EventQueueContractTest, OldestPublishedIsTheOldestUnsettledMessage) {
+    auto oldest = [&] {
+        auto r = queue().oldest_published();
+        EXPECT_TRUE(r.is_ok()) << r.status().to_string();
+        return r.is_ok() ? *r : std::nullopt;
+    };
+    EXPECT_EQ(oldest(), std::nullopt);
+    const TimePoint first = now();
+    publish("first");
+    clock_.advance(1s);
+    const TimePoint second = now();
+    publish("second");
+    EXPECT_EQ(oldest(), first);
+    QueueMessage m = claim();
+    EXPECT_EQ(oldest(), first) << "a leased message is not settled yet";
+    ASSERT_TRUE(queue().ack(m).is_ok());
+    EXPECT_EQ(oldest(), second);
+    QueueMessage n = claim();
+    ASSERT_TRUE(queue().bury(n, "Gave up").is_ok());
+    EXPECT_EQ(oldest(), std::nullopt) << "dead letters are not waiting for a consumer";
+}
+
 TEST_P(EventQueueContractTest, ClaimsInPublishOrder) {
     for (const char* id : {"c", "a", "b", "d"}) publish(id);
     EXPECT_EQ(drain(), (std::vector<std::string>{"c", "a", "b", "d"}));

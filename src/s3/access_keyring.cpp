@@ -1,6 +1,7 @@
 #include "s3/access_keyring.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace imgpipe::s3 {
 
@@ -17,7 +18,23 @@ Status AccessKeyring::add(AccessKey key) {
         return invalid_argument("InvalidArgument", "access key id and secret must not be empty");
     }
     std::string id = key.access_key_id;
+    std::unique_lock lock(mu_);
     keys_[id] = std::move(key);
+    return Status::ok();
+}
+
+Status AccessKeyring::replace_all(std::vector<AccessKey> keys) {
+    std::map<std::string, AccessKey, std::less<>> next;
+    for (auto& key : keys) {
+        if (key.access_key_id.empty() || key.secret_key.empty()) {
+            return invalid_argument("InvalidArgument",
+                                    "access key id and secret must not be empty");
+        }
+        std::string id = key.access_key_id;
+        next[id] = std::move(key);
+    }
+    std::unique_lock lock(mu_);
+    keys_.swap(next);
     return Status::ok();
 }
 
@@ -32,6 +49,7 @@ bool AccessKeyring::covers(const AccessKey& key, std::string_view bucket) {
 }
 
 std::optional<std::string> AccessKeyring::secret_for(std::string_view access_key_id) const {
+    std::shared_lock lock(mu_);
     const AccessKey* key = find(access_key_id);
     if (key == nullptr) return std::nullopt;
     return key->secret_key;
@@ -39,6 +57,7 @@ std::optional<std::string> AccessKeyring::secret_for(std::string_view access_key
 
 bool AccessKeyring::allows(std::string_view access_key_id, std::string_view bucket,
                            Action action) const {
+    std::shared_lock lock(mu_);
     const AccessKey* key = find(access_key_id);
     if (key == nullptr) return false;
     if (bucket.empty()) return true;
@@ -46,6 +65,7 @@ bool AccessKeyring::allows(std::string_view access_key_id, std::string_view buck
 }
 
 bool AccessKeyring::may_see_bucket(std::string_view access_key_id, std::string_view bucket) const {
+    std::shared_lock lock(mu_);
     const AccessKey* key = find(access_key_id);
     return key != nullptr && covers(*key, bucket);
 }

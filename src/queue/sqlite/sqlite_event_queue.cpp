@@ -274,6 +274,21 @@ Result<QueueStats> SqliteEventQueue::stats() {
     return QueueStats{s->column_int64(0), s->column_int64(1), s->column_int64(2)};
 }
 
+Result<std::optional<TimePoint>> SqliteEventQueue::oldest_published() {
+    std::lock_guard lock(reader_.mu);
+    // A lease at max_deliveries that ran out is dead in all but name (stats() counts it so).
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, reader_.stmt("SELECT MIN(published_ns) FROM queue_messages WHERE state <> 'dead' "
+                              "AND NOT (state = 'leased' AND visible_at_ns <= ?1 AND "
+                              "deliveries >= ?2)"));
+    SqliteStatement::Use use(*s);
+    s->bind_int64(1, now_ns());
+    s->bind_int64(2, options_.max_deliveries);
+    IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+    if (!row || s->column_is_null(0)) return std::optional<TimePoint>();
+    return std::optional<TimePoint>(from_nanos(s->column_int64(0)));
+}
+
 Result<std::optional<TimePoint>> SqliteEventQueue::next_visible_at() {
     std::lock_guard lock(reader_.mu);
     // A lease at max_deliveries is included: when it runs out, a claim must move it to the

@@ -55,6 +55,7 @@ class SqliteEventQueue final : public EventQueue {
     // Counts as the next claim would see the queue: a lease that ran out is ready again, or
     // dead if it was the last delivery allowed.
     Result<QueueStats> stats() override;
+    Result<std::optional<TimePoint>> oldest_published() override;
     Status sync() override;
     // Also the end of a lease at max_deliveries: the claim after it makes a dead letter.
     Result<std::optional<TimePoint>> next_visible_at() override;

@@ -14,12 +14,12 @@ export CCACHE_NOHASHDIR ?= 1
 
 # No corpus: `make test` stops before installing or building, with one line saying where it
 # looked and which variable to set.
-ifneq ($(filter test,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-full,$(MAKECMDGOALS)),)
     testdata_error := $(shell scripts/check-testdata.sh 2>&1 >/dev/null)
     $(if $(testdata_error),$(error $(testdata_error)))
 endif
 
-.PHONY: all deps configure server build run test bench soak docs clean
+.PHONY: all deps configure server build run test test-full bench soak docs clean
 
 all: build
 
@@ -41,6 +41,11 @@ run: server
 
 test: build
 	@scripts/run-tests.sh $(BUILD)
+
+# Every stage: ASan+UBSan over every suite, TSan, the fuzzers and clang-tidy as well (see
+# scripts/run-tests.sh; not yet part of `make test`).
+test-full: build
+	@STAGES=full scripts/run-tests.sh $(BUILD)
 
 # Every benchmark under bench/ in one go, written to docs/BENCHMARKS.md (see README.md,
 # Benchmarks). `make bench QUICK=1`: smallest sizes, to check the run itself.

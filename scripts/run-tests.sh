@@ -15,6 +15,11 @@
 # SKIP="tsan fuzz" (a space-separated list of stage names) leaves stages out, for quick local
 # runs; CI sets nothing.
 #
+# STAGES=full (`make test-full`) runs every stage as described. Without it (what `make test` and
+# CI run today) asan covers only the image corpus, and tsan, fuzz and tidy are reported as not
+# run: they were written in one session on a machine too loaded to finish their first build, so
+# they join `make test` once each has run clean (issue 12); their findings need triage first.
+#
 # The test corpus (IMGPIPE_TESTDATA, default ../shared/testdata beside the repository) is checked
 # first: without it the script stops at once with one line saying so.
 #
@@ -35,6 +40,8 @@ shift
 export IMGPIPE_BIN="${IMGPIPE_BIN:-$(realpath -m "$build_dir")/src/app/imgpipe}"
 fuzz_seconds=${FUZZ_SECONDS:-20}
 skip=" ${SKIP:-} "
+full=0
+[ "${STAGES:-}" = full ] && full=1
 
 logs=$(mktemp -d)
 keep_logs=0
@@ -54,7 +61,15 @@ finish() {
     local took=$((SECONDS - stage_start))
     if [ "$2" -eq 0 ]; then result[$1]="pass  ${took}s  $3"; else result[$1]="FAIL  ${took}s  $3"; fi
 }
-skipped() { [[ "$skip" == *" $1 "* ]] && result[$1]="skipped (SKIP)"; }
+skipped() {
+    if [[ "$skip" == *" $1 "* ]]; then
+        result[$1]="skipped (SKIP)"
+    elif [ "$full" -eq 0 ] && [[ " tsan fuzz tidy " == *" $1 "* ]]; then
+        result[$1]="not run (STAGES=full runs it)"
+    else
+        return 1
+    fi
+}
 
 # ctest lists a binary's tests just before running them (PRE_TEST) and keeps that list until the
 # binary is rebuilt, but the parameterised tests are one per corpus case: forget the lists, so
@@ -112,14 +127,21 @@ finish ctest "$rc" "$ctest_line"
 
 # --- asan: every suite under ASan + UBSan -----------------------------------------------------
 if ! skipped asan; then
-    begin "asan: every ctest suite under ASan+UBSan (${build_dir}-asan)"
+    asan_targets=()
+    asan_filter=()
+    if [ "$full" -eq 0 ]; then
+        asan_targets=(-- imaging_corpus_test)
+        asan_filter=(-R CorpusTest)
+    fi
+    begin "asan: ${asan_targets[1]:-every ctest suite} under ASan+UBSan (${build_dir}-asan)"
     asan_dir="${build_dir}-asan"
-    if configure_and_build "$asan_dir" "$logs/asan-build" -DIMGPIPE_SANITIZE=ON "${san_flags[@]}"; then
+    if configure_and_build "$asan_dir" "$logs/asan-build" -DIMGPIPE_SANITIZE=ON "${san_flags[@]}" \
+        "${asan_targets[@]}"; then
         # detect_leaks: a leak fails the suite. halt_on_error and print_stacktrace make a UBSan
         # finding fail its test with a stack.
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-            run_ctest "$asan_dir" "$logs/asan"
+            run_ctest "$asan_dir" "$logs/asan" "${asan_filter[@]}"
         rc=$?
         finish asan "$rc" "$ctest_line"
     else

@@ -97,11 +97,7 @@ def test_full_disk_refused_cleanly_and_recovers(full_disk):
     assert others == [], others
 
 
-# Today a disk filled to the last byte refuses DELETE too (507: SQLite has no room to record
-# it), so space cannot be freed through the API. The store's free-space watermark (refusing
-# uploads while some space is still free) is the fix; strict, so this fails once it lands and
-# the marker must go.
-@pytest.mark.xfail(strict=True, reason="DELETE refused on a full disk until the store keeps a "
-                                       "free-space watermark (issue 12)")
+# Uploads stop at the store's free-space watermark, so the index keeps room to record deletes
+# and space can be freed through the API.
 def test_full_disk_still_accepts_delete(full_disk):
     assert full_disk["deleted"] > 0 and full_disk["delete_refusals"] == [], full_disk

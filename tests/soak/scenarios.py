@@ -331,7 +331,10 @@ def diskfull(binary: Path, workdir: Path, *, size: str = "64m", max_attempts: in
 
 def _diskfull(binary, mnt, size, max_attempts, failures, log) -> dict:
     data_dir = mnt / "data"
-    server = SoakServer(data_dir, binary=binary, roles="api,s3")
+    # The store refuses uploads below its free-space watermark; scaled to the small disk, so that
+    # uploads are refused while the index still has room to record deletes.
+    server = SoakServer(data_dir, binary=binary, roles="api,s3",
+                        env={"IMGPIPE_STORE_MIN_FREE_BYTES": str(8 << 20)})
     server.start()
     corpus = [c for c in load_corpus() if len(c.data) > 500_000]
     # Once big uploads are refused, small ones squeeze into what is left, so that the last

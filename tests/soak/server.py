@@ -51,9 +51,11 @@ class SoakServer:
         self.secret_key = secrets.token_urlsafe(30)
         self.s3_port = free_port()
         self.api_port = free_port()
-        # Every client of a soak comes from 127.0.0.1: the per-address rate limit of the upload
-        # API would otherwise throttle 200 simulated browsers as if they were one.
-        self.env = {"IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000"}
+        # Every normal client of a soak comes from 127.0.0.1: the per-address rate limit of the
+        # upload API and the per-address connection cap would otherwise treat 200 simulated
+        # browsers as one (as behind a proxy, where the cap is off too).
+        self.env = {"IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000",
+                    "IMGPIPE_HTTP_MAX_CONNECTIONS_PER_ADDRESS": "0"}
         self.env.update(env or {})
         self.proc: subprocess.Popen | None = None
         self.log_tail: collections.deque[str] = collections.deque(maxlen=log_keep)

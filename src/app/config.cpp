@@ -81,7 +81,8 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"http.max_connections", "512", "Open connections per listener; more are refused (0: no cap)"},
     {"http.max_connections_per_address", "64",
      "Open connections per listener from one client address (0: no cap; behind a proxy)"},
-    {"http.drain_timeout", "30s", "Longest wait for in-flight requests on shutdown"},
+    {"http.drain_timeout", "30s",
+     "Longest wait for in-flight requests and running jobs on shutdown"},
 };
 
 queue::QueueOptions queue_options(const Config& config) {

@@ -2,13 +2,16 @@
 
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "core/time_text.h"
 
@@ -53,6 +56,33 @@ Status write_keys(const std::string& data_dir, const std::vector<StoredKey>& key
     }
     return Status::ok();
 }
+
+// Holds an exclusive flock on <data_dir>/keys.json.lock: a change reads the file, edits it and
+// writes it back, and two `imgpipe keys` commands doing that at once would lose one's edit.
+class KeyFileLock {
+  public:
+    static Result<KeyFileLock> acquire(const std::string& data_dir) {
+        const std::string path = keys_path(data_dir) + ".lock";
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) return io_error("cannot open " + path);
+        while (::flock(fd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                ::close(fd);
+                return io_error("cannot lock " + path);
+            }
+        }
+        return KeyFileLock(fd);
+    }
+    KeyFileLock(KeyFileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    KeyFileLock& operator=(KeyFileLock&&) = delete;
+    ~KeyFileLock() {
+        if (fd_ >= 0) ::close(fd_);  // releases the lock
+    }
+
+  private:
+    explicit KeyFileLock(int fd) : fd_(fd) {}
+    int fd_;
+};
 
 }  // namespace
 
@@ -103,6 +133,7 @@ Result<StoredKey> create_key(const std::string& data_dir, const std::vector<std:
         return invalid_argument("InvalidArgument", "a key needs at least one bucket and action");
     }
     for (const auto& a : actions) IMGPIPE_RETURN_IF_ERROR(s3::parse_action(a).status());
+    IMGPIPE_ASSIGN_OR_RETURN(KeyFileLock lock, KeyFileLock::acquire(data_dir));
     IMGPIPE_ASSIGN_OR_RETURN(auto keys, read_keys(data_dir));
     StoredKey key{"IMGK" + random_text(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
                   random_text(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
@@ -119,6 +150,7 @@ Result<StoredKey> create_key(const std::string& data_dir, const std::vector<std:
 }
 
 Status revoke_key(const std::string& data_dir, const std::string& id) {
+    IMGPIPE_ASSIGN_OR_RETURN(KeyFileLock lock, KeyFileLock::acquire(data_dir));
     IMGPIPE_ASSIGN_OR_RETURN(auto keys, read_keys(data_dir));
     for (auto& k : keys) {
         if (k.id != id) continue;

@@ -5,9 +5,9 @@
 // restart: create the new key, move clients over while both work, revoke the old one. A revoked
 // key stays in the file (marked, with its time) so that `keys list` shows the history.
 //
-// Writes are atomic (temp file, fsync, rename), so a reader sees the old file or the new one.
-// Two `imgpipe keys` commands racing on one data dir may lose one's change: run them one at a
-// time.
+// Writes are atomic (temp file, fsync, rename), so a reader sees the old file or the new one;
+// changes hold a lock file (keys.json.lock), so `imgpipe keys` commands run at once each keep
+// their change.
 
 #include <string>
 #include <vector>

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "app/key_file.h"
 #include "app/readiness.h"
@@ -65,6 +68,24 @@ TEST(KeyFileTest, CreateListRevoke) {
     EXPECT_EQ(revoke_key(dir.path(), "NOPE").reason(), "NoSuchKey");
     EXPECT_EQ(create_key(dir.path(), {"uploads"}, {"fly"}).status().code(),
               StatusCode::kInvalidArgument);
+}
+
+TEST(KeyFileTest, ChangesMadeAtOnceAreAllKept) {
+    // Each thread opens the lock file itself, as separate `imgpipe keys` processes would.
+    TempDir dir;
+    constexpr int kWriters = 8;
+    std::vector<std::thread> writers;
+    std::atomic<int> failed{0};
+    for (int i = 0; i < kWriters; ++i) {
+        writers.emplace_back([&] {
+            if (!create_key(dir.path(), {"uploads"}, {"write"}).is_ok()) ++failed;
+        });
+    }
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(failed, 0);
+    auto keys = read_keys(dir.path());
+    ASSERT_TRUE(keys.is_ok()) << keys.status().to_string();
+    EXPECT_EQ(keys->size(), static_cast<size_t>(kWriters));
 }
 
 TEST(KeyFileTest, ABrokenFileIsAnErrorNotAnEmptyKeyring) {

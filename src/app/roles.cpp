@@ -116,18 +116,24 @@ class Roles final : public RunningRoles {
     // they run; what is still queued stays in the queue for the next start. Then the relay and
     // the webhooks, which may still have events of those requests and jobs to pass on, and the
     // ops listener last, so /readyz and /metrics answer throughout.
-    void stop() override {
+    bool stop() override {
         if (readiness_) readiness_->set_draining();
         if (status_api_) status_api_->stop();
         std::vector<std::thread> stopping;
         if (api_server_) stopping.emplace_back([this] { api_server_->stop(); });
         if (s3_server_) stopping.emplace_back([this] { s3_server_->stop(); });
-        if (workers_) stopping.emplace_back([this] { workers_->stop(); });
+        bool workers_ended = true;
+        if (workers_) {
+            stopping.emplace_back([this, &workers_ended] {
+                workers_ended = workers_->stop_within(config_.drain_timeout);
+            });
+        }
         for (auto& t : stopping) t.join();
         if (relay_) relay_->stop();
         if (webhooks_) webhooks_->stop();
         if (ops_server_) ops_server_->stop();
         if (key_watcher_) key_watcher_->stop();
+        return workers_ended;
     }
 
   private:

@@ -1,7 +1,7 @@
 #pragma once
-// Roles: the running parts of `imgpipe serve` (the S3 endpoint, the upload API; the worker
-// later), built from the configuration over the concrete implementations. Owns everything it
-// starts; stop() drains the listeners and returns when all threads have ended.
+// Roles: the running parts of `imgpipe serve` (the S3 endpoint, the upload API, the workers),
+// built from the configuration over the concrete implementations. Owns everything it starts;
+// stop() drains them.
 
 #include <cstdio>
 #include <memory>
@@ -19,7 +19,10 @@ class RunningRoles {
     virtual ~RunningRoles() = default;
     // Where everything is, for people (DESIGN.md §1).
     virtual void print_banner(std::FILE* out) const = 0;
-    virtual void stop() = 0;
+    // The drain (DESIGN.md §8), within http.drain_timeout. True when every thread has ended;
+    // false when running jobs were cut short at the timeout and handed back to the queue: their
+    // threads still run, so the caller must end the process without destroying this object.
+    virtual bool stop() = 0;
 };
 
 // Opens the store, makes sure the configured buckets exist and starts the listeners of the

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -85,7 +86,13 @@ int run_serve(const ServeFlags& flags) {
     int sig = 0;
     sigwait(&signals, &sig);
     log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    (*roles)->stop();
+    if (!(*roles)->stop()) {
+        // Jobs still running past the drain timeout were handed back to the queue; their
+        // threads use what the roles own, so nothing is destroyed: the process just ends.
+        log::info("stopped", {{"jobs_handed_back", true}});
+        log::flush();
+        std::_Exit(0);
+    }
     log::info("stopped");
     log::flush();
     return 0;

@@ -33,6 +33,10 @@ class ByteSource {
         uint64_t length;
     };
     virtual std::optional<FileRange> file_range() const { return std::nullopt; }
+
+    // The bytes left to read, when known without reading (a body already in memory): lets a
+    // consumer skip what only large bodies need, such as a thread to overlap their writes.
+    virtual std::optional<uint64_t> known_size() const { return std::nullopt; }
 };
 
 // A ByteSource over an in-memory string (small bodies, tests). `max_read` caps each read, so
@@ -47,6 +51,7 @@ class StringByteSource final : public ByteSource {
         pos_ += n;
         return n;
     }
+    std::optional<uint64_t> known_size() const override { return data_.size() - pos_; }
 
   private:
     std::string data_;

@@ -19,7 +19,18 @@ WorkerPool::WorkerPool(queue::EventQueue& queue, JobRunner& runner, const Clock&
 WorkerPool::~WorkerPool() { stop(); }
 
 void WorkerPool::start() {
-    for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run(); });
+    {
+        std::lock_guard lock(inflight_mu_);
+        running_threads_ = options_.threads;
+    }
+    for (int i = 0; i < options_.threads; ++i) {
+        threads_.emplace_back([this] {
+            run();
+            std::lock_guard lock(inflight_mu_);
+            --running_threads_;
+            threads_done_cv_.notify_all();
+        });
+    }
     heartbeat_ = std::thread([this] { heartbeat(); });
 }
 
@@ -29,7 +40,35 @@ void WorkerPool::stop() {
         if (t.joinable()) t.join();
     }
     threads_.clear();
-    // Only now: the jobs that were running kept their leases until they ended.
+    stop_heartbeat();  // only now: the jobs that were running kept their leases until they ended
+}
+
+bool WorkerPool::stop_within(std::chrono::milliseconds grace) {
+    stopping_ = true;
+    std::vector<queue::QueueMessage> cut;
+    {
+        std::unique_lock lock(inflight_mu_);
+        if (!threads_done_cv_.wait_for(lock, grace, [this] { return running_threads_ == 0; })) {
+            for (const auto& [lease, message] : inflight_) cut.push_back(message);
+        }
+    }
+    if (cut.empty()) {
+        stop();
+        return true;
+    }
+    stop_heartbeat();
+    for (const auto& message : cut) {
+        // Visible at once: the next start (or another process's workers) runs it again.
+        Status st = queue_.release(message, std::chrono::milliseconds(0), "Drained");
+        log::warn("job cut short by the drain timeout, handed back to the queue",
+                  {{"message_id", message.id}, {"error", st.is_ok() ? "" : st.to_string()}});
+    }
+    for (auto& t : threads_) t.detach();
+    threads_.clear();
+    return false;
+}
+
+void WorkerPool::stop_heartbeat() {
     {
         std::lock_guard lock(inflight_mu_);
         heartbeat_stopping_ = true;

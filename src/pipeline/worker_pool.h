@@ -55,6 +55,12 @@ class WorkerPool {
     // Stops claiming and returns once every running job has finished (each bounded by the job
     // timeout). Idempotent.
     void stop();
+    // Stops claiming and waits up to `grace` for the running jobs. Returns true if they all
+    // ended (the pool is stopped, as by stop()). Otherwise hands the messages of those still
+    // running back to the queue, visible at once, so the next start runs them, and returns
+    // false: their threads still run, and the caller must end the process without destroying
+    // the pool or what its jobs use (a job's work is idempotent, so it is safe to cut short).
+    bool stop_within(std::chrono::milliseconds grace);
 
     // Claims and runs one message if one is visible; returns whether it did. The threads'
     // loop body, callable directly by tests.
@@ -66,8 +72,9 @@ class WorkerPool {
 
   private:
     void run();
-    // Extends the leases of the running jobs every third of a lease until stop().
+    // Extends the leases of the running jobs every third of a lease until stop_heartbeat().
     void heartbeat();
+    void stop_heartbeat();
     // Sleeps until work may be there: a publish in this process since generation `seen`, the
     // next retry or lease expiry, or at most a second (publishes from other processes, stop()).
     void idle_wait(uint64_t seen);
@@ -78,11 +85,14 @@ class WorkerPool {
     const WorkerOptions options_;
     std::atomic<bool> stopping_{false};
     std::atomic<int> busy_{0};
+
     std::vector<std::thread> threads_;
     std::thread heartbeat_;
     std::mutex inflight_mu_;
     std::condition_variable heartbeat_cv_;  // wakes the heartbeat to stop
     bool heartbeat_stopping_ = false;       // GUARDED_BY(inflight_mu_)
+    int running_threads_ = 0;  // of threads_, those not out of run(); GUARDED_BY(inflight_mu_)
+    std::condition_variable threads_done_cv_;  // signalled as each thread leaves run()
     // The running jobs' messages by lease (a message re-claimed here has a new one).
     std::map<std::string, queue::QueueMessage> inflight_;  // GUARDED_BY(inflight_mu_)
 };

@@ -4,12 +4,15 @@
   restart) and the process exits 0; the ops listener's /readyz answers 503 meanwhile;
 - 20 uploads whose jobs are queued or running at SIGTERM: exit 0, some job still unfinished
   then (handed back to the queue), and after a restart every job ends `done` with its variants
-  stored as recorded — nothing lost, no job's outcome differing between runs.
+  stored as recorded — nothing lost, no job's outcome differing between runs;
+- a job still running when http.drain_timeout runs out is cut short: exit 0 at the timeout, its
+  message handed back, and after a restart it ends `done` with every variant.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import http.client
 import signal
 import time
@@ -127,3 +130,28 @@ def test_sigterm_with_20_queued_jobs_loses_none(server):
         for v in job["variants"]:
             head = client.head_object(Bucket=v["bucket"], Key=v["key"])
             assert head["ContentLength"] == v["bytes"], (key, v)
+
+
+def test_a_job_running_past_the_drain_timeout_is_handed_back(tmp_path):
+    # Eight 2000-pixel WebP variants of a 6 MP photo: seconds of work, against a 300 ms drain.
+    srv = new_server(tmp_path / "data", roles=None,
+                     env={"IMGPIPE_HTTP_DRAIN_TIMEOUT": "300ms",
+                          "IMGPIPE_WORKER_CONCURRENCY": "1"})
+    srv.start()
+    variants = [{"width": 2000 - i, "height": 1600, "fit": "inside", "format": "webp"}
+                for i in range(8)]
+    client = s3(srv)
+    client.put_object(Bucket="uploads", Key="slow.jpg", Body=PHOTO.read_bytes(),
+                      ContentType="image/jpeg", Metadata={"variants": json.dumps(variants)})
+    image_id = image_id_for(srv, "uploads", "slow.jpg")
+    wait_for_state(srv, image_id, states=("processing",))
+    rc = srv.stop()
+    assert rc == 0, srv.stderr_text()
+    assert any('"jobs_handed_back":true' in line for line in srv.log_lines), srv.stderr_text()
+
+    srv.start()
+    job = wait_for_state(srv, image_id, timeout=120)
+    assert job["state"] == "done", job
+    assert [v["name"] for v in job["variants"]] == [f"{v['width']}x1600" for v in variants]
+    assert {(v["width"], v["height"]) for v in job["variants"]} == {(1960, 1600)}  # 2725x2225 inside
+    srv.stop_and_check()

@@ -216,21 +216,35 @@ Result<ObjectInfo> LocalObjectStore::put_object(const PutRequest& request, ByteS
 
 std::vector<Result<ObjectInfo>> LocalObjectStore::put_objects(std::span<const PutRequest> requests,
                                                               std::span<ByteSource* const> bodies) {
-    // The bodies are written side by side (large ones wait on their own fsyncs), then every
-    // row that was written is committed in one transaction: one fsync for all.
-    auto written = side_by_side(requests.size(), [&](size_t i) -> Result<ObjectRow> {
+    // Bodies that may need a file are written side by side (each waits on its own fsync);
+    // those known to go inline are only hashed, on this thread. Then every row that was written
+    // is committed in one transaction: one fsync for all.
+    auto write = [&](size_t i) -> Result<ObjectRow> {
         IMGPIPE_ASSIGN_OR_RETURN(BodyLimits limits, put_limits(requests[i]));
         return write_object(requests[i], *bodies[i], limits);
-    });
+    };
+    std::vector<std::optional<Result<ObjectRow>>> written(requests.size());
+    std::vector<size_t> to_files;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        auto size = bodies[i]->known_size();
+        if (size && *size <= kInlineLimit) {
+            written[i] = write(i);
+        } else {
+            to_files.push_back(i);
+        }
+    }
+    auto filed = side_by_side(to_files.size(), [&](size_t j) { return write(to_files[j]); });
+    for (size_t j = 0; j < to_files.size(); ++j) written[to_files[j]] = std::move(filed[j]);
+
     std::vector<ObjectRow> rows;
     for (auto& w : written) {
-        if (w.is_ok()) rows.push_back(std::move(w).value());
+        if (w->is_ok()) rows.push_back(std::move(*w).value());
     }
     auto committed = commit_objects(std::move(rows));
     std::vector<Result<ObjectInfo>> results;
     auto next = committed.begin();
     for (auto& w : written) {
-        results.push_back(w.is_ok() ? std::move(*next++) : Result<ObjectInfo>(w.status()));
+        results.push_back(w->is_ok() ? std::move(*next++) : Result<ObjectInfo>(w->status()));
     }
     return results;
 }

@@ -27,6 +27,17 @@ def image_id_for(server, bucket: str, key: str) -> str:
     return base64.urlsafe_b64encode(mac).decode()[:22]
 
 
+def s3_client(server, secret: str | None = None, **config):
+    """boto3 (the python running the tests) against the server's S3 endpoint, path-style, with
+    its root credentials (or `secret` in their place); `config` goes to botocore's Config."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id=server.access_key,
+                        aws_secret_access_key=secret or server.secret_key,
+                        config=Config(s3={"addressing_style": "path"}, **config))
+
+
 def api(server, path: str) -> str:
     assert server.api_port, "the server has no api listener"
     return f"http://127.0.0.1:{server.api_port}{path}"

@@ -23,7 +23,7 @@ import requests
 
 from helpers import STOP_TIMEOUT_S, TESTDATA, imgpipe_bin, new_server, run
 from ops_client import ops_url
-from pipeline_client import image_id_for, wait_for_state
+from pipeline_client import image_id_for, s3_client, wait_for_state
 
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 BIG = 200 << 20
@@ -41,15 +41,6 @@ def server(tmp_path):
         srv.stop_and_check()
 
 
-def s3(server):
-    import boto3
-    from botocore.config import Config
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=server.access_key,
-                        aws_secret_access_key=server.secret_key,
-                        config=Config(s3={"addressing_style": "path"}))
-
-
 def wait_for_log(server, msg: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not any(f'"msg":"{msg}"' in line for line in server.log_lines):
@@ -63,8 +54,8 @@ def chunk(i: int) -> bytes:
 
 
 def test_sigterm_during_a_200_mib_upload_lets_it_finish(server):
-    s3(server).create_bucket(Bucket="big")
-    url = s3(server).generate_presigned_url(
+    s3_client(server).create_bucket(Bucket="big")
+    url = s3_client(server).generate_presigned_url(
         "put_object", Params={"Bucket": "big", "Key": "blob.bin"}, ExpiresIn=600)
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
@@ -96,7 +87,7 @@ def test_sigterm_during_a_200_mib_upload_lets_it_finish(server):
     assert proc.wait(STOP_TIMEOUT_S) == 0, server.stderr_text()
     server.proc = None
     server.start()
-    head = s3(server).head_object(Bucket="big", Key="blob.bin")
+    head = s3_client(server).head_object(Bucket="big", Key="blob.bin")
     assert head["ContentLength"] == BIG
     assert head["ETag"] == f'"{md5.hexdigest()}"'
 
@@ -111,7 +102,7 @@ def states_at_rest(data_dir) -> list[str]:
 def test_sigterm_with_20_queued_jobs_loses_none(server):
     data = PHOTO.read_bytes()
     keys = [f"drain/{i:02d}.jpg" for i in range(20)]
-    client = s3(server)
+    client = s3_client(server)
     for key in keys:
         client.put_object(Bucket="uploads", Key=key, Body=data, ContentType="image/jpeg")
     rc = server.stop()
@@ -122,7 +113,7 @@ def test_sigterm_with_20_queued_jobs_loses_none(server):
     assert states.count("done") < 20, "every job finished before SIGTERM: nothing was handed back"
 
     server.start()
-    client = s3(server)  # the new process listens on a new port
+    client = s3_client(server)  # the new process listens on a new port
     for key in keys:
         job = wait_for_state(server, image_id_for(server, "uploads", key), timeout=120)
         assert job["state"] == "done", job
@@ -140,7 +131,7 @@ def test_a_job_running_past_the_drain_timeout_is_handed_back(tmp_path):
     srv.start()
     variants = [{"width": 2000 - i, "height": 1600, "fit": "inside", "format": "webp"}
                 for i in range(8)]
-    client = s3(srv)
+    client = s3_client(srv)
     client.put_object(Bucket="uploads", Key="slow.jpg", Body=PHOTO.read_bytes(),
                       ContentType="image/jpeg", Metadata={"variants": json.dumps(variants)})
     image_id = image_id_for(srv, "uploads", "slow.jpg")

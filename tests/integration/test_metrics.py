@@ -18,7 +18,7 @@ import requests
 
 from helpers import TESTDATA, new_server, run
 from ops_client import ops_url, scrape, scrape_text, value, wait_for_sample
-from pipeline_client import api, image_id_for, wait_for_state
+from pipeline_client import api, image_id_for, s3_client, wait_for_state
 
 SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"
 
@@ -33,16 +33,6 @@ def server(tmp_path_factory):
         srv.stop_and_check()
 
 
-def s3(server, secret: str | None = None):
-    import boto3
-    from botocore.config import Config
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=server.access_key,
-                        aws_secret_access_key=secret or server.secret_key,
-                        config=Config(s3={"addressing_style": "path"},
-                                      retries={"max_attempts": 1}))
-
-
 def promtool_check(text: str) -> None:
     res = run(["promtool", "check", "metrics"], input_bytes=text.encode(), check=False)
     assert res.returncode == 0 and not res.stdout.strip(), \
@@ -53,7 +43,7 @@ def test_promtool_accepts_metrics_before_and_after_traffic(server):
     promtool_check(scrape_text(server))
     requests.get(api(server, "/healthz"), timeout=10)
     requests.get(api(server, "/images/nope"), timeout=10)
-    s3(server).list_buckets()
+    s3_client(server, retries={"max_attempts": 1}).list_buckets()
     text = scrape_text(server)
     assert "imgpipe_http_requests_total{" in text
     promtool_check(text)
@@ -71,9 +61,9 @@ def test_counters_move_with_requests_uploads_and_jobs(server):
 
     keys = [f"metrics/{i}.jpg" for i in range(3)]
     for key in keys:
-        s3(server).put_object(Bucket="uploads", Key=key, Body=data, ContentType="image/jpeg")
+        s3_client(server, retries={"max_attempts": 1}).put_object(Bucket="uploads", Key=key, Body=data, ContentType="image/jpeg")
     with pytest.raises(Exception):
-        s3(server, secret="wrong-secret-000000").put_object(Bucket="uploads", Key="x.jpg",
+        s3_client(server, secret="wrong-secret-000000", retries={"max_attempts": 1}).put_object(Bucket="uploads", Key="x.jpg",
                                                              Body=b"x")
     for key in keys:
         assert wait_for_state(server, image_id_for(server, "uploads", key))["state"] == "done"

@@ -25,8 +25,8 @@ import pytest
 import requests
 
 from helpers import TESTDATA, client_env, image_tool, imgpipe_bin, new_server, run
-from pipeline_client import (api, fetch_variants, image_id_for, image_size, sse_events,
-                             sse_stream, status, wait_for_state, wait_until_known)
+from pipeline_client import (api, fetch_variants, image_id_for, image_size, s3_client,
+                             sse_events, sse_stream, status, wait_for_state, wait_until_known)
 
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 SMALL = TESTDATA / "exif-orientation-examples" / "Landscape_1.jpg"  # 1800x1200
@@ -41,15 +41,6 @@ def server(tmp_path_factory):
     yield srv
     if srv.proc is not None:
         srv.stop_and_check()
-
-
-def s3(server):
-    import boto3
-    from botocore.config import Config
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=server.access_key,
-                        aws_secret_access_key=server.secret_key,
-                        config=Config(s3={"addressing_style": "path"}))
 
 
 def presign(server, body: dict) -> dict:
@@ -91,7 +82,7 @@ def test_seed_flow_post_makes_three_variants(server):
     assert_seed_variants(job, answer["key"])
     # The variants are in the destination bucket under exactly those keys, and nothing else of
     # this image is.
-    listed = s3(server).list_objects_v2(Bucket="resized")
+    listed = s3_client(server).list_objects_v2(Bucket="resized")
     keys = {o["Key"] for o in listed.get("Contents", []) if answer["id"] in o["Key"]}
     assert keys == {f"resized-{s}x{s}/{answer['key']}" for s in (400, 200, 100)}
 
@@ -108,7 +99,7 @@ def test_put_with_awscli(server, aws):
 
 
 def test_copy_object_makes_a_job_for_the_copy(server):
-    client = s3(server)
+    client = s3_client(server)
     client.put_object(Bucket="uploads", Key="copies/source.jpg", Body=SMALL.read_bytes(),
                       ContentType="image/jpeg")
     wait_for_state(server, image_id_for(server, "uploads", "copies/source.jpg"))
@@ -119,7 +110,7 @@ def test_copy_object_makes_a_job_for_the_copy(server):
 
 
 def test_multipart_upload_makes_a_job(server):
-    client = s3(server)
+    client = s3_client(server)
     # Two parts (the first at S3's 5 MiB minimum): the photo, then padding after its end of
     # image, which JPEG decoders ignore.
     data = PHOTO.read_bytes()
@@ -170,7 +161,7 @@ def test_client_chosen_formats_and_fits(server):
                                   "hash#tag.jpg", "ünïcödé 猫.jpg"])
 def test_awkward_keys_work_end_to_end(server, name):
     key = f"awkward/{name}"
-    s3(server).put_object(Bucket="uploads", Key=key, Body=SMALL.read_bytes(),
+    s3_client(server).put_object(Bucket="uploads", Key=key, Body=SMALL.read_bytes(),
                           ContentType="image/jpeg")
     job = wait_for_state(server, image_id_for(server, "uploads", key))
     assert job["key"] == key
@@ -260,7 +251,7 @@ def test_delete_removes_original_and_variants(server):
     job = wait_for_state(server, answer["id"])
     resp = requests.delete(api(server, f"/images/{answer['id']}"), timeout=10)
     assert resp.status_code == 204, resp.text
-    client = s3(server)
+    client = s3_client(server)
     import botocore.exceptions
     for bucket, key in [("uploads", answer["key"])] + [(v["bucket"], v["key"])
                                                        for v in job["variants"]]:
@@ -283,7 +274,7 @@ def test_unknown_image_is_a_json_404(server, path):
 def test_variants_do_not_trigger_jobs(server):
     """Nothing written to the destination bucket becomes a job (no trigger loop). Events are
     relayed in commit order, so once a later upload's job exists the earlier event was seen."""
-    client = s3(server)
+    client = s3_client(server)
     client.put_object(Bucket="resized", Key="manual/x.jpg", Body=SMALL.read_bytes())
     client.put_object(Bucket="uploads", Key="sentinel/after.jpg", Body=SMALL.read_bytes())
     wait_until_known(server, image_id_for(server, "uploads", "sentinel/after.jpg"))

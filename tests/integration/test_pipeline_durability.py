@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from helpers import TESTDATA, imgpipe_bin, new_server, run
-from pipeline_client import api, image_id_for, status, wait_for_state
+from pipeline_client import api, image_id_for, s3_client, status, wait_for_state
 
 PHONE = TESTDATA / "phone-photos" / "Xiaomi_Mi_9T_KeyError.jpg"  # 12 MP, EXIF 6
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
@@ -58,16 +58,6 @@ def servers():
             srv.proc.wait()
 
 
-def s3(server):
-    import boto3
-    from botocore.config import Config
-    return boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
-                        aws_access_key_id=server.access_key,
-                        aws_secret_access_key=server.secret_key,
-                        config=Config(s3={"addressing_style": "path"},
-                                      max_pool_connections=16))
-
-
 def jobs_list(server, *args: str) -> list[list[str]]:
     out = run([imgpipe_bin(), "jobs", "list", "--limit", "100000", "--data-dir",
                server.data_dir, *args]).stdout.decode()
@@ -92,7 +82,7 @@ def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path, servers):
     server = servers(tmp_path / "data", roles=None,
                         env={"IMGPIPE_WORKER_CONCURRENCY": "2", "IMGPIPE_WORKER_LEASE": "2s"})
     server.start()
-    client = s3(server)
+    client = s3_client(server, max_pool_connections=16)
     keys = [f"crash/{i:02d}.jpg" for i in range(20)]
     data = PHONE.read_bytes()
     with ThreadPoolExecutor(4) as pool:
@@ -111,7 +101,7 @@ def test_kill9_with_20_jobs_in_flight_loses_nothing(tmp_path, servers):
     assert not [row for row in jobs_list(server) if row[1] != "done"]
 
     # Each output exactly once, and the bytes `imgpipe resize` makes of the same file.
-    client = s3(server)  # the restarted server listens on new ports
+    client = s3_client(server, max_pool_connections=16)  # the restarted server listens on new ports
     reference = tmp_path / "reference"
     run([imgpipe_bin(), "resize", str(PHONE), "--out", str(reference)])
     listed = client.list_objects_v2(Bucket="resized", Prefix="resized-")["Contents"]
@@ -153,7 +143,7 @@ def test_kill9_mid_upload_leaves_nothing(tmp_path, servers):
     assert not any(tmp_dir.iterdir()), "the partial upload was swept"
     import botocore.exceptions
     with pytest.raises(botocore.exceptions.ClientError):
-        s3(server).head_object(Bucket="uploads", Key=answer["key"])
+        s3_client(server, max_pool_connections=16).head_object(Bucket="uploads", Key=answer["key"])
     assert status(server, answer["id"]).status_code == 404
     assert jobs_list(server) == []
     server.stop_and_check()
@@ -206,7 +196,7 @@ def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path
         "IMGPIPE_NOTIFY_URLS": receiver.url, "IMGPIPE_NOTIFY_SECRET": secret,
         "IMGPIPE_NOTIFY_RETRY_BACKOFF": "200ms"})
     server.start()
-    client = s3(server)
+    client = s3_client(server, max_pool_connections=16)
     client.put_object(Bucket="uploads", Key="hooks/a.jpg", Body=SMALL.read_bytes())
     wait_for_state(server, image_id_for(server, "uploads", "hooks/a.jpg"))
     deadline = time.monotonic() + 30
@@ -214,7 +204,7 @@ def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path
         assert time.monotonic() < deadline
         time.sleep(0.01)
     server.restart()
-    client = s3(server)
+    client = s3_client(server, max_pool_connections=16)
     client.put_object(Bucket="uploads", Key="hooks/b.jpg", Body=SMALL.read_bytes())
     wait_for_state(server, image_id_for(server, "uploads", "hooks/b.jpg"))
     deadline = time.monotonic() + 60
@@ -253,7 +243,7 @@ def test_webhooks_arrive_signed_in_order_despite_failures_and_a_restart(tmp_path
 def test_500_uploads_faster_than_the_workers_all_end_done_in_bounded_memory(tmp_path, servers):
     server = servers(tmp_path / "data", roles=None, env={"IMGPIPE_WORKER_CONCURRENCY": "2"})
     server.start()
-    client = s3(server)
+    client = s3_client(server, max_pool_connections=16)
     data = PHOTO.read_bytes()
     keys = [f"backlog/{i:03d}.jpg" for i in range(500)]
     peak = [rss_mib(server.pid)]

@@ -8,9 +8,10 @@
 // with the exact size given by plan_variant() (variant_geometry.h), upright (EXIF orientation
 // applied once), in sRGB, 8-bit, alpha flattened on the variant's background when the output
 // format has no alpha, first frame only, and with no metadata at all in the output (no EXIF, GPS,
-// XMP, ICC, comments). Limits are checked from the header before anything is decoded.
-// Failures are values with the reasons of imaging_errors.h; bad input never crashes or hangs
-// past the deadline.
+// XMP, ICC, comments). From the same decoded image, a placeholder (ThumbHash and dominant
+// colour, placeholder.h) of the upright picture. Limits are checked from the header before anything
+// is decoded. Failures are values with the reasons of imaging_errors.h; bad input never crashes or
+// hangs past the deadline.
 //
 // Thread safety: implementations are thread-safe; any number of jobs may run at once.
 
@@ -22,6 +23,7 @@
 
 #include "core/result.h"
 #include "imaging/image_format.h"
+#include "imaging/placeholder.h"
 #include "imaging/resize_spec.h"
 #include "imaging/variant_geometry.h"
 
@@ -62,6 +64,7 @@ struct ProcessedImage {
     ImageInfo source;
     Size decoded;                   // the size decoded after shrink-on-load, before orientation
     std::vector<Variant> variants;  // in ResizeSpec order
+    Placeholder placeholder;        // empty thumbhash when it could not be made
 };
 
 using Deadline = std::chrono::steady_clock::time_point;

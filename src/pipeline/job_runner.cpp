@@ -167,6 +167,10 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
     made.original.width = upright.width;
     made.original.height = upright.height;
     made.original.format = std::string(imaging::format_name(processed->source.format));
+    made.original.thumbhash = processed->placeholder.thumbhash;
+    made.original.dominant_color = processed->placeholder.thumbhash.empty()
+                                       ? ""
+                                       : imaging::hex_colour(processed->placeholder.dominant);
 
     // An upload of the same key since this run started makes its variants stale: storing them
     // now could overwrite the newer ones.
@@ -202,7 +206,8 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         const store::ObjectInfo& info = *stored[i];
         const imaging::Variant& v = processed->variants[i];
         made.variants.push_back({v.name, info.bucket, info.key, v.width, v.height, info.size,
-                                 std::string(imaging::format_name(v.format)), v.content_type});
+                                 std::string(imaging::format_name(v.format)), v.content_type,
+                                 info.etag});
         S3EventRecord created;
         created.event_name = "ObjectCreated:Put";
         created.time = info.last_modified;

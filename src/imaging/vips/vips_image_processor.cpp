@@ -13,6 +13,7 @@
 #include "imaging/vips/jpeg_codec.h"
 #include "imaging/vips/load_step.h"
 #include "imaging/vips/orient_step.h"
+#include "imaging/vips/placeholder_step.h"
 #include "imaging/vips/raw_pixels.h"
 #include "imaging/vips/resize_step.h"
 #include "imaging/vips/vips_runtime.h"
@@ -195,6 +196,12 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
     for (auto& variant : made) {
         if (!variant->is_ok()) return variant->status();
         result.variants.push_back(std::move(*variant).value());
+    }
+    try {
+        result.placeholder = vips_impl::placeholder_of(decoded.image, opened.info.orientation);
+    } catch (const vips::VError&) {
+        // The variants are what the job is for; a page without a placeholder still works.
+        vips_error_clear();
     }
     return result;
 }

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,10 @@ struct ProcessedImage {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
+// Told of each variant as soon as it is encoded: its index in the ResizeSpec and the variant
+// (valid until process() returns). Called from the thread that made it; calls may overlap.
+using VariantReady = std::function<void(size_t index, const Variant& variant)>;
+
 class ImageProcessor {
   public:
     virtual ~ImageProcessor() = default;
@@ -84,8 +89,12 @@ class ImageProcessor {
     // UnsupportedFormat / CorruptImage as probe() or when decoding fails; ImageTooLarge when
     // the header exceeds `limits`; DeadlineExceeded when `deadline` (on the processor's clock)
     // passes before all variants are encoded — checked between steps and during pixel work.
+    // First variant first: AVIF variants (slow to encode) are made after all the others, and
+    // `on_ready` (when set) hears of each variant as soon as it is made, so a caller can store
+    // the others while the AVIF ones still encode.
     virtual Result<ProcessedImage> process(std::string_view bytes, const ResizeSpec& spec,
-                                           const Limits& limits, Deadline deadline) const = 0;
+                                           const Limits& limits, Deadline deadline,
+                                           const VariantReady& on_ready = nullptr) const = 0;
     // Same, reading the image from a file.
     virtual Result<ProcessedImage> process_file(const std::string& path, const ResizeSpec& spec,
                                                 const Limits& limits, Deadline deadline) const = 0;

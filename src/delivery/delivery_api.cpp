@@ -15,6 +15,7 @@ namespace {
 
 constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr int kReadAttempts = 3;
+constexpr size_t kMaxResolved = 100'000;
 
 Status no_such_image() { return not_found("NoSuchImage", "no image has this id"); }
 Status no_such_variant() {
@@ -79,13 +80,6 @@ std::vector<const queue::VariantResult*> formats_of(const queue::Job& job,
 
 }  // namespace
 
-struct DeliveryApi::Choice {
-    std::string bucket;
-    std::string key;
-    std::string etag;  // required ETag (a content-addressed URL), "" for any
-    bool vary_accept = false;
-};
-
 DeliveryApi::DeliveryApi(DeliveryOptions options, queue::JobStore& jobs, store::ObjectStore& store,
                          OnDemandRenderer& renderer)
     : options_(std::move(options)),
@@ -105,6 +99,16 @@ void DeliveryApi::add_routes(http::Router& router) {
 http::Response DeliveryApi::handle_get(http::Request& request) {
     const std::string id = request.path_params["id"];
     auto target = parse_target(request.path_params["variant"]);
+    // A content-addressed URL names fixed bytes: where they were found is kept, so repeated
+    // requests (a CDN's misses, browsers) skip the job look-up; serve() still checks the ETag.
+    if (target && !target->etag.empty()) {
+        if (auto known = resolved(id + '/' + target->name)) {
+            known->etag = target->etag;
+            http::Response r = serve(request, *known);
+            cors_.apply(request, r);
+            return r;
+        }
+    }
     Result<queue::Job> job = pipeline::is_image_id(id) ? jobs_.get(id) : no_such_image();
     if (!job.is_ok() && job.status().code() == StatusCode::kNotFound) job = no_such_image();
     if (job.is_ok() && !target) job = no_such_variant();
@@ -112,12 +116,27 @@ http::Response DeliveryApi::handle_get(http::Request& request) {
     http::Response r;
     if (choice.is_ok()) {
         choice->etag = target->etag;
+        if (!target->etag.empty() && !choice->vary_accept)
+            remember(id + '/' + target->name, *choice);
         r = serve(request, *choice);
     } else {
         r = error(choice.status(), request.request_id);
     }
     cors_.apply(request, r);
     return r;
+}
+
+std::optional<DeliveryApi::Choice> DeliveryApi::resolved(const std::string& name) {
+    std::lock_guard lock(mu_);
+    auto it = resolved_.find(name);
+    if (it == resolved_.end()) return std::nullopt;
+    return it->second;
+}
+
+void DeliveryApi::remember(const std::string& name, const Choice& choice) {
+    std::lock_guard lock(mu_);
+    if (resolved_.size() >= kMaxResolved) resolved_.clear();  // crude, but bounded
+    resolved_[name] = choice;
 }
 
 Result<DeliveryApi::Choice> DeliveryApi::choose(const http::Request& request, const queue::Job& job,
@@ -163,25 +182,27 @@ Result<DeliveryApi::Choice> DeliveryApi::choose(const http::Request& request, co
 http::Response DeliveryApi::serve(const http::Request& request, const Choice& choice) {
     const bool with_body = request.method != "HEAD";
     for (int attempt = 1;; ++attempt) {
-        auto info = store_.head_object(choice.bucket, choice.key);
-        if (!info.is_ok() && info.status().code() == StatusCode::kNotFound) {
+        // Opened whole first: the common answer (200, the whole variant) then costs one look-up.
+        auto reader = store_.get_object(choice.bucket, choice.key, std::nullopt);
+        if (!reader.is_ok() && reader.status().code() == StatusCode::kNotFound) {
             return error(no_such_variant(), request.request_id);
         }
-        if (!info.is_ok()) return error(info.status(), request.request_id);
+        if (!reader.is_ok()) return error(reader.status(), request.request_id);
+        const store::ObjectInfo info = reader->info;
         // A content-addressed URL whose content was replaced names nothing any more.
-        if (!choice.etag.empty() && info->etag != choice.etag) {
+        if (!choice.etag.empty() && info.etag != choice.etag) {
             return error(not_found("NoSuchVariant", "this version of the variant was replaced"),
                          request.request_id);
         }
         http::Response r;
-        r.headers.set("ETag", s3::quote_etag(info->etag));
-        r.headers.set("Last-Modified", s3::http_date(info->last_modified));
+        r.headers.set("ETag", s3::quote_etag(info.etag));
+        r.headers.set("Last-Modified", s3::http_date(info.last_modified));
         r.headers.set("Cache-Control",
                       choice.etag.empty()
                           ? "public, max-age=" + std::to_string(options_.alias_max_age.count())
                           : std::string(kImmutable));
         if (choice.vary_accept) r.headers.add("Vary", "Accept");
-        switch (s3::evaluate_preconditions(request.headers, info->etag, info->last_modified)) {
+        switch (s3::evaluate_preconditions(request.headers, info.etag, info.last_modified)) {
             case s3::Precondition::kNotModified:
                 r.status = 304;
                 return r;
@@ -193,15 +214,15 @@ http::Response DeliveryApi::serve(const http::Request& request, const Choice& ch
             case s3::Precondition::kProceed:
                 break;
         }
-        r.headers.set("Content-Type", info->attributes.content_type.empty()
+        r.headers.set("Content-Type", info.attributes.content_type.empty()
                                           ? "application/octet-stream"
-                                          : info->attributes.content_type);
+                                          : info.attributes.content_type);
         r.headers.set("Accept-Ranges", "bytes");
-        auto range = s3::resolve_range(request.headers.get("Range"), info->size);
+        auto range = s3::resolve_range(request.headers.get("Range"), info.size);
         if (!range.is_ok()) {
             http::Response bad =
                 http::Response::json_error(416, "InvalidRange", "the range is not satisfiable");
-            bad.headers.set("Content-Range", "bytes */" + std::to_string(info->size));
+            bad.headers.set("Content-Range", "bytes */" + std::to_string(info.size));
             bad.headers.set("Cache-Control", "no-store");
             return bad;
         }
@@ -209,19 +230,21 @@ http::Response DeliveryApi::serve(const http::Request& request, const Choice& ch
         if (*range) {
             r.headers.set("Content-Range", "bytes " + std::to_string((*range)->first) + "-" +
                                                std::to_string((*range)->last) + "/" +
-                                               std::to_string(info->size));
+                                               std::to_string(info.size));
             r.content_length = (*range)->last - (*range)->first + 1;
         } else {
-            r.content_length = info->size;
+            r.content_length = info.size;
         }
         if (!with_body) return r;
-        auto reader = store_.get_object(choice.bucket, choice.key, *range);
-        if (!reader.is_ok()) return error(reader.status(), request.request_id);
-        // Replaced between head and get: the range and conditions were for the old object.
-        if (reader->info.etag != info->etag && attempt < kReadAttempts) continue;
-        if (reader->info.etag != info->etag) {
-            return error(Status(StatusCode::kUnavailable, "SlowDown", "replaced during GET"),
-                         request.request_id);
+        if (*range) {
+            reader = store_.get_object(choice.bucket, choice.key, *range);
+            if (!reader.is_ok()) return error(reader.status(), request.request_id);
+            // Replaced meanwhile: the range and conditions were for the old object.
+            if (reader->info.etag != info.etag && attempt < kReadAttempts) continue;
+            if (reader->info.etag != info.etag) {
+                return error(Status(StatusCode::kUnavailable, "SlowDown", "replaced during GET"),
+                             request.request_id);
+            }
         }
         r.source = std::move(reader->body);
         return r;

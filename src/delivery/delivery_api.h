@@ -19,7 +19,10 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "api/cors.h"
 #include "delivery/on_demand_renderer.h"
@@ -48,7 +51,15 @@ class DeliveryApi {
     http::Response handle_get(http::Request& request);
 
   private:
-    struct Choice;  // which stored object answers a request, and how it may be cached
+    // Which stored object answers a request, and how it may be cached.
+    struct Choice {
+        std::string bucket;
+        std::string key;
+        std::string etag;  // required ETag (a content-addressed URL), "" for any
+        bool vary_accept = false;
+    };
+    std::optional<Choice> resolved(const std::string& name);
+    void remember(const std::string& name, const Choice& choice);
     Result<Choice> choose(const http::Request& request, const queue::Job& job,
                           const std::string& name);
     http::Response serve(const http::Request& request, const Choice& choice);
@@ -58,6 +69,9 @@ class DeliveryApi {
     store::ObjectStore& store_;
     OnDemandRenderer& renderer_;
     api::CorsPolicy cors_;
+    std::mutex mu_;
+    // "id/name" of content-addressed URLs served → where; cleared when it grows past a bound.
+    std::unordered_map<std::string, Choice> resolved_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace imgpipe::delivery

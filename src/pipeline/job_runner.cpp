@@ -220,7 +220,11 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
                                        ? ""
                                        : imaging::hex_colour(processed->placeholder.dominant);
 
-    IMGPIPE_RETURN_IF_ERROR(still_current());
+    if (Status st = still_current(); !st.is_ok()) {
+        // What was stored early may have overwritten a later upload's variants.
+        if (!early.stored_objects().empty()) rerun_if_overwritten(job);
+        return st;
+    }
     std::vector<size_t> late;
     std::vector<const imaging::Variant*> late_variants;
     for (size_t i = 0; i < processed->variants.size(); ++i) {

@@ -27,11 +27,13 @@ if [ "$QUICK" = 1 ]; then
     s3=(env IMGPIPE_BIN="$BUILD/src/app/imgpipe" bench/s3/run.sh --quick)
     imaging=(env BUILD_DIR="$BUILD" bench/imaging/run.sh --iterations 1 --chart "$chart")
     pipeline=(env ROUNDS=2 SAT_IMAGES=4 bench/pipeline/run.sh "$BUILD")
+    delivery=(env DURATION=2s ROUNDS=2 bench/delivery/run.sh "$BUILD")
 else
     api=(bench/api/run.sh "$BUILD")
     s3=(env IMGPIPE_BIN="$BUILD/src/app/imgpipe" bench/s3/run.sh)
     imaging=(env BUILD_DIR="$BUILD" bench/imaging/run.sh)
     pipeline=(bench/pipeline/run.sh "$BUILD")
+    delivery=(bench/delivery/run.sh "$BUILD")
 fi
 
 run_bench() {  # name, command...
@@ -49,6 +51,7 @@ run_bench api "${api[@]}"
 run_bench s3 "${s3[@]}"
 run_bench imaging "${imaging[@]}"
 run_bench pipeline "${pipeline[@]}"
+run_bench delivery "${delivery[@]}"
 
 section() {  # name, title, baselines
     local name=$1 title=$2 baselines=$3
@@ -109,5 +112,6 @@ section() {  # name, title, baselines
         echo
     fi
     section pipeline "Pipeline" "upload alone + bare \`imgpipe resize\` (end to end); \`imgpipe resize\` on 2 threads (saturation)"
+    section delivery "Delivery" "nginx serving the same file (cached GETs); bare \`imgpipe resize\` (on-demand render); the same uploads without AVIF (time to first variant)"
 } >"$OUT"
 echo "bench: wrote $OUT" >&2

@@ -14,6 +14,8 @@ packages=(
     # tests
     libgtest-dev libgmock-dev libbenchmark-dev redis-server awscli python3-boto3 python3-pil
     python3-pytest python3-requests curl jq chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
+    # benchmarks: the delivery benchmark's baseline (bench/delivery)
+    nginx-light
     # operations: promtool and the Prometheus text parser, systemd-analyze, Graphviz (docs)
     prometheus python3-prometheus-client systemd graphviz
 )

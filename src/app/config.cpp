@@ -61,6 +61,14 @@ const std::vector<SettingDoc> kSettingDocs = {
      "Largest image (pixels of one frame), checked before decoding"},
     {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
     {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
+    {"delivery.alias_max_age", "60s",
+     "Cache-Control max-age of /i/{id}/{name} (content-addressed name@etag URLs: 1 year, "
+     "immutable)"},
+    {"delivery.signing_key", "",
+     "HMAC-SHA256 key of signed on-demand size URLs (?sig=); empty: only presets render", "", true},
+    {"delivery.presets", "",
+     "Named sizes rendered on first request without a signature (NAME=WxH[:fit][:format]...)"},
+    {"delivery.render_concurrency", "2", "On-demand renders running at once"},
     {"notify.urls", "", "Webhook URLs that get every image event (comma-separated)"},
     {"notify.secret", "", "HMAC-SHA256 key of the X-Imgpipe-Signature header", "", true},
     {"notify.retry_backoff", "1s", "First redelivery delay of a webhook; doubles up to 5m"},
@@ -99,6 +107,19 @@ std::map<std::string, std::string> process_environment() {
     return env;
 }
 
+Result<imaging::VariantSpec> parse_preset(const std::string& preset) {
+    const size_t eq = preset.find('=');
+    if (eq == std::string::npos || eq == 0) {
+        return invalid_argument("InvalidConfig", "'" + preset + "' is not NAME=WxH[:fit]...");
+    }
+    auto spec = imaging::parse_variant_spec(preset.substr(eq + 1));
+    if (!spec.is_ok()) return spec.status();
+    spec->name = preset.substr(0, eq);
+    imaging::ResizeSpec one{{*spec}};
+    IMGPIPE_RETURN_IF_ERROR(imaging::validate(one));
+    return one.variants.front();
+}
+
 std::string env_name(const std::string& key) {
     std::string out = "IMGPIPE_";
     for (char c : key) out += c == '.' ? '_' : static_cast<char>(std::toupper(c));
@@ -115,6 +136,12 @@ bool valid_bucket_name(const std::string& name) {
 }
 
 std::set<std::string> to_set(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+// "" when `preset` is NAME=SPEC with a valid variant spec, else what is wrong.
+std::string check_preset(const std::string& preset) {
+    auto parsed = parse_preset(preset);
+    return parsed.is_ok() ? "" : parsed.status().message();
+}
 
 }  // namespace
 
@@ -179,6 +206,11 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.max_pixels = s.get_int("worker.max_pixels", c.max_pixels, 1, 1'000'000'000'000);
     c.max_source_bytes = s.get_byte_size("worker.max_source_bytes", c.max_source_bytes);
     c.cache_control = s.get_string("worker.cache_control", c.cache_control);
+    c.delivery_alias_max_age = s.get_duration("delivery.alias_max_age", c.delivery_alias_max_age);
+    c.delivery_signing_key = s.get_string("delivery.signing_key", "");
+    c.delivery_presets = s.get_list("delivery.presets", {});
+    c.delivery_render_concurrency =
+        static_cast<int>(s.get_int("delivery.render_concurrency", 2, 1, 256));
     c.notify_urls = s.get_list("notify.urls", {});
     c.notify_secret = s.get_string("notify.secret", "");
     c.notify_backoff = s.get_duration("notify.retry_backoff", c.notify_backoff);
@@ -234,6 +266,9 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     }
     if (auto bad = pipeline::check_output_key_template(c.output_key_template); !bad.empty()) {
         s.add_error("worker.output_key " + bad);
+    }
+    for (const auto& preset : c.delivery_presets) {
+        if (auto bad = check_preset(preset); !bad.empty()) s.add_error("delivery.presets: " + bad);
     }
     if (c.url_expiry < std::chrono::seconds(1) || c.url_expiry > std::chrono::hours(24 * 7)) {
         s.add_error("api.url_expiry must be between 1s and 7d");

@@ -15,6 +15,7 @@
 
 #include "core/result.h"
 #include "core/settings.h"
+#include "imaging/resize_spec.h"
 #include "queue/sqlite/sqlite_event_queue.h"
 
 namespace imgpipe::app {
@@ -69,6 +70,13 @@ struct Config {
     uint64_t max_source_bytes = 256ull << 20;
     std::string cache_control = "public, max-age=86400";
 
+    // Delivery (/i/{id}/...): Cache-Control max-age of the mutable alias URLs, the key of signed
+    // on-demand sizes ("" → none rendered), named presets ("NAME=WxH[:fit]..."), renders at once.
+    std::chrono::milliseconds delivery_alias_max_age = std::chrono::seconds(60);
+    std::string delivery_signing_key;
+    std::vector<std::string> delivery_presets;
+    int delivery_render_concurrency = 2;
+
     // Outgoing webhooks.
     std::vector<std::string> notify_urls;
     std::string notify_secret;
@@ -107,6 +115,10 @@ queue::QueueOptions queue_options(const Config& config);
 
 // This process's environment variables, for ConfigInputs::env.
 std::map<std::string, std::string> process_environment();
+
+// A delivery preset "NAME=WxH[:fit]..." as the variant it renders (named NAME);
+// kInvalidArgument when malformed.
+Result<imaging::VariantSpec> parse_preset(const std::string& preset);
 
 // The environment variable read for `key`: "s3.listen" → "IMGPIPE_S3_LISTEN".
 std::string env_name(const std::string& key);

@@ -10,6 +10,7 @@
 #include "app/readiness.h"
 #include "app/service_metrics.h"
 #include "core/log.h"
+#include "delivery/delivery_api.h"
 #include "http/server.h"
 #include "imaging/vips/vips_image_processor.h"
 #include "pipeline/event_ingress.h"
@@ -270,9 +271,12 @@ class Roles final : public RunningRoles {
         status.max_streams = std::max(1, config_.handler_threads / 2);
         status_api_ = std::make_unique<api::StatusApi>(status, *jobs_, *store_, clock_);
 
+        IMGPIPE_RETURN_IF_ERROR(start_delivery());
+
         auto router = std::make_shared<http::Router>();
         upload_api_->add_routes(*router);
         status_api_->add_routes(*router);
+        delivery_api_->add_routes(*router);
         web_ui_ = std::make_unique<web::WebUi>(
             web::WebUiOptions{s3_public_url(), config_.max_upload_bytes});
         web_ui_->add_routes(*router);
@@ -282,6 +286,45 @@ class Roles final : public RunningRoles {
                                            router, metrics_->request_observer("api", router));
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
         log_listening("api", config_.api_listen.host, api_server_->port());
+        return Status::ok();
+    }
+
+    // The image origin of the API port (/i/{id}/...), rendering sizes not made at upload with
+    // the workers' engine (its own when this process runs no workers).
+    Status start_delivery() {
+        if (!processor_) {
+            auto processor = imaging::VipsImageProcessor::create({.vips_concurrency = 1});
+            if (!processor) return processor.status();
+            processor_ = std::move(*processor);
+        }
+        delivery::RendererOptions render;
+        render.dest_bucket = config_.dest_bucket;
+        render.output_key_template = config_.output_key_template;
+        render.image_limits.max_pixels = config_.max_pixels;
+        render.max_source_bytes = config_.max_source_bytes;
+        render.timeout = config_.job_timeout;
+        render.cache_control = config_.cache_control;
+        render.max_concurrent = config_.delivery_render_concurrency;
+        renderer_ =
+            std::make_unique<delivery::OnDemandRenderer>(*store_, *processor_, clock_, render);
+        metrics_->registry().counter_reader(
+            "imgpipe_delivery_renders_total",
+            "Variants rendered on request (signed sizes and presets) and stored.",
+            [r = renderer_.get()] {
+                return std::vector<metrics::GaugeSample>{{{}, static_cast<double>(r->renders())}};
+            });
+        delivery::DeliveryOptions options;
+        options.alias_max_age =
+            std::chrono::duration_cast<std::chrono::seconds>(config_.delivery_alias_max_age);
+        options.signing_key = config_.delivery_signing_key;
+        for (const auto& text : config_.delivery_presets) {
+            auto preset = parse_preset(text);
+            if (!preset) return preset.status();  // load_config validated it already
+            options.presets[preset->name] = *preset;
+        }
+        options.cors_origins = config_.api_cors_origins;
+        delivery_api_ =
+            std::make_unique<delivery::DeliveryApi>(options, *jobs_, *store_, *renderer_);
         return Status::ok();
     }
 
@@ -322,6 +365,8 @@ class Roles final : public RunningRoles {
     std::unique_ptr<pipeline::JobRunner> runner_;
     std::unique_ptr<pipeline::WorkerPool> workers_;
     std::unique_ptr<api::StatusApi> status_api_;
+    std::unique_ptr<delivery::OnDemandRenderer> renderer_;
+    std::unique_ptr<delivery::DeliveryApi> delivery_api_;
     std::unique_ptr<Readiness> readiness_;
     s3::AccessKeyring keyring_;
     std::unique_ptr<KeyWatcher> key_watcher_;

@@ -8,20 +8,23 @@
 // with the exact size given by plan_variant() (variant_geometry.h), upright (EXIF orientation
 // applied once), in sRGB, 8-bit, alpha flattened on the variant's background when the output
 // format has no alpha, first frame only, and with no metadata at all in the output (no EXIF, GPS,
-// XMP, ICC, comments). Limits are checked from the header before anything is decoded.
-// Failures are values with the reasons of imaging_errors.h; bad input never crashes or hangs
-// past the deadline.
+// XMP, ICC, comments). From the same decoded image, a placeholder (ThumbHash and dominant
+// colour, placeholder.h) of the upright picture. Limits are checked from the header before anything
+// is decoded. Failures are values with the reasons of imaging_errors.h; bad input never crashes or
+// hangs past the deadline.
 //
 // Thread safety: implementations are thread-safe; any number of jobs may run at once.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
 #include "imaging/image_format.h"
+#include "imaging/placeholder.h"
 #include "imaging/resize_spec.h"
 #include "imaging/variant_geometry.h"
 
@@ -62,9 +65,14 @@ struct ProcessedImage {
     ImageInfo source;
     Size decoded;                   // the size decoded after shrink-on-load, before orientation
     std::vector<Variant> variants;  // in ResizeSpec order
+    Placeholder placeholder;        // empty thumbhash when it could not be made
 };
 
 using Deadline = std::chrono::steady_clock::time_point;
+
+// Told of each variant as soon as it is encoded: its index in the ResizeSpec and the variant
+// (valid until process() returns). Called from the thread that made it; calls may overlap.
+using VariantReady = std::function<void(size_t index, const Variant& variant)>;
 
 class ImageProcessor {
   public:
@@ -81,8 +89,12 @@ class ImageProcessor {
     // UnsupportedFormat / CorruptImage as probe() or when decoding fails; ImageTooLarge when
     // the header exceeds `limits`; DeadlineExceeded when `deadline` (on the processor's clock)
     // passes before all variants are encoded — checked between steps and during pixel work.
+    // First variant first: AVIF variants (slow to encode) are made after all the others, and
+    // `on_ready` (when set) hears of each variant as soon as it is made, so a caller can store
+    // the others while the AVIF ones still encode.
     virtual Result<ProcessedImage> process(std::string_view bytes, const ResizeSpec& spec,
-                                           const Limits& limits, Deadline deadline) const = 0;
+                                           const Limits& limits, Deadline deadline,
+                                           const VariantReady& on_ready = nullptr) const = 0;
     // Same, reading the image from a file.
     virtual Result<ProcessedImage> process_file(const std::string& path, const ResizeSpec& spec,
                                                 const Limits& limits, Deadline deadline) const = 0;

@@ -317,6 +317,7 @@ Status validate(ResizeSpec& spec, const SpecLimits& limits) {
                           " variants are allowed, got " + std::to_string(spec.variants.size()));
     }
     std::set<std::string> names;
+    std::set<std::string> formats_of_boxes;  // "WxH.format" of every variant so far
     for (auto& v : spec.variants) {
         const std::string box = std::to_string(v.width) + "x" + std::to_string(v.height);
         if (v.width < 1 || v.width > limits.max_side || v.height < 1 ||
@@ -330,7 +331,14 @@ Status validate(ResizeSpec& spec, const SpecLimits& limits) {
         if (!is_output_format(v.format)) {
             return spec_error("variant " + box + ": output format must be jpeg, png, webp or avif");
         }
-        if (v.name.empty()) v.name = box;
+        // A second box of the same size in another format is the same variant in that format:
+        // "400x400.webp", which the delivery endpoint offers by content negotiation.
+        const std::string box_format = box + "." + std::string(format_name(v.format));
+        if (v.name.empty()) {
+            // (The same box in the same format twice stays a duplicate.)
+            v.name = names.count(box) && !formats_of_boxes.count(box_format) ? box_format : box;
+        }
+        formats_of_boxes.insert(box_format);
         if (!valid_name(v.name)) {
             return spec_error("variant name \"" + v.name +
                               "\" must be 1-64 characters of A-Z a-z 0-9 . _ -");

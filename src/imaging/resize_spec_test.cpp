@@ -77,7 +77,14 @@ TEST(ResizeSpecTest, NamesDefaultToBoxAndMustBeUniqueAndSafe) {
     auto spec = parse_resize_spec({"400x400", "200x100:webp"});
     ASSERT_TRUE(spec.is_ok());
     EXPECT_EQ(spec->variants[1].name, "200x100");
-    EXPECT_FALSE(parse_resize_spec({"400x400", "400x400:webp"}).is_ok());
+    // The same box in another format is that variant in that format; in the same one, a
+    // duplicate.
+    auto formats = parse_resize_spec({"400x400", "400x400:webp", "400x400:avif"});
+    ASSERT_TRUE(formats.is_ok());
+    EXPECT_EQ(formats->variants[1].name, "400x400.webp");
+    EXPECT_EQ(formats->variants[2].name, "400x400.avif");
+    EXPECT_FALSE(parse_resize_spec({"400x400", "400x400"}).is_ok());
+    EXPECT_FALSE(parse_resize_spec({"400x400:webp", "400x400", "400x400:webp"}).is_ok());
     EXPECT_FALSE(parse_resize_spec({"4x4:name=../etc"}).is_ok());
     EXPECT_FALSE(parse_resize_spec({"4x4:name=a/b"}).is_ok());
     EXPECT_TRUE(parse_resize_spec({"4x4:name=small_1.v2"}).is_ok());

@@ -23,6 +23,11 @@ json job_json(const queue::Job& job, const VariantUrl& url) {
                          {"height", job.original.height},
                          {"format", job.original.format}};
     }
+    if (!job.original.thumbhash.empty()) {
+        // What a page shows until a variant loads (base64url ThumbHash, dominant colour).
+        j["placeholder"] = {{"thumbhash", job.original.thumbhash},
+                            {"dominantColor", job.original.dominant_color}};
+    }
     if (job.state == queue::JobState::kDone) {
         json variants = json::array();
         for (const auto& v : job.variants) {
@@ -30,6 +35,11 @@ json job_json(const queue::Job& job, const VariantUrl& url) {
                        {"bytes", v.bytes},   {"format", v.format}, {"contentType", v.content_type},
                        {"bucket", v.bucket}, {"key", v.key}};
             if (url) vj["url"] = url(v);
+            if (!v.etag.empty()) {
+                // The content-addressed delivery URL on the API port (cacheable for a year).
+                vj["etag"] = v.etag;
+                vj["deliveryPath"] = "/i/" + job.id + "/" + v.name + "@" + v.etag;
+            }
             variants.push_back(std::move(vj));
         }
         j["variants"] = std::move(variants);

@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "imaging/image_format.h"
+#include "pipeline/early_variants.h"
 #include "pipeline/event_ingress.h"
 #include "pipeline/job_errors.h"
 #include "pipeline/job_json.h"
@@ -155,54 +156,93 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
     }
 
     IMGPIPE_ASSIGN_OR_RETURN(std::string bytes, read_all(*reader->body, options_.max_source_bytes));
+    // An upload of the same key since this run started makes its variants stale: storing them
+    // now could overwrite the newer ones.
+    // (Or the image was deleted meanwhile: then nothing is to be stored either.)
+    auto still_current = [&]() -> Status {
+        auto current = jobs_.get(job.id);
+        if (!current.is_ok() && current.status().code() != StatusCode::kNotFound) {
+            return current.status();
+        }
+        if (!current.is_ok() || current->sequencer != job.sequencer ||
+            current->state != queue::JobState::kProcessing) {
+            return Status(StatusCode::kAborted, std::string(kSuperseded),
+                          "a later upload took over");
+        }
+        return Status::ok();
+    };
+    auto put_all = [&](const std::vector<size_t>& indexes,
+                       const std::vector<const imaging::Variant*>& variants) {
+        std::vector<store::PutRequest> puts;
+        for (size_t k = 0; k < indexes.size(); ++k) {
+            const imaging::Variant& v = *variants[k];
+            store::PutRequest& put = puts.emplace_back();
+            put.bucket = options_.dest_bucket;
+            put.key = output_key(options_.output_key_template, spec.variants[indexes[k]], job.key,
+                                 image_id);
+            put.attributes.content_type = v.content_type;
+            put.attributes.headers["cache-control"] = options_.cache_control;
+            put.attributes.metadata["image-id"] = image_id;
+            put.attributes.metadata["variant"] = v.name;
+        }
+        // All at once: the store overlaps their writes and may commit them together.
+        std::vector<StringByteSource> bodies;
+        bodies.reserve(variants.size());
+        for (const auto* v : variants) bodies.emplace_back(v->bytes);
+        std::vector<ByteSource*> body_ptrs;
+        for (auto& b : bodies) body_ptrs.push_back(&b);
+        return store_.put_objects(puts, body_ptrs);
+    };
+    // First variant first: the variants other than AVIF are stored while the AVIF ones encode.
+    EarlyVariants early(spec, [&](const auto& indexes, const auto& variants) {
+        if (!still_current().is_ok()) return std::vector<Result<store::ObjectInfo>>{};
+        return put_all(indexes, variants);
+    });
     cpu_slots_.acquire();
     auto t_read = clock_.steady_now();
     auto deadline = t_read + options_.job_timeout;
-    auto processed = processor_.process(bytes, spec, options_.image_limits, deadline);
+    auto processed =
+        processor_.process(bytes, spec, options_.image_limits, deadline, early.on_ready());
     made.process_ms =
         std::chrono::duration<double, std::milli>(clock_.steady_now() - t_read).count();
     cpu_slots_.release();
-    if (!processed.is_ok()) return processed.status();
+    if (!processed.is_ok()) {
+        // A failed job leaves no variants behind, not even those stored early.
+        for (const auto& o : early.stored_objects()) (void)store_.delete_object(o.bucket, o.key);
+        return processed.status();
+    }
     imaging::Size upright = processed->source.upright();
     made.original.width = upright.width;
     made.original.height = upright.height;
     made.original.format = std::string(imaging::format_name(processed->source.format));
+    made.original.thumbhash = processed->placeholder.thumbhash;
+    made.original.dominant_color = processed->placeholder.thumbhash.empty()
+                                       ? ""
+                                       : imaging::hex_colour(processed->placeholder.dominant);
 
-    // An upload of the same key since this run started makes its variants stale: storing them
-    // now could overwrite the newer ones.
-    // (Or the image was deleted meanwhile: then nothing is to be stored either.)
-    auto current = jobs_.get(job.id);
-    if (!current.is_ok() && current.status().code() != StatusCode::kNotFound) {
-        return current.status();
+    if (Status st = still_current(); !st.is_ok()) {
+        // What was stored early may have overwritten a later upload's variants.
+        if (!early.stored_objects().empty()) rerun_if_overwritten(job);
+        return st;
     }
-    if (!current.is_ok() || current->sequencer != job.sequencer ||
-        current->state != queue::JobState::kProcessing) {
-        return Status(StatusCode::kAborted, std::string(kSuperseded), "a later upload took over");
-    }
-    std::vector<store::PutRequest> puts;
+    std::vector<size_t> late;
+    std::vector<const imaging::Variant*> late_variants;
     for (size_t i = 0; i < processed->variants.size(); ++i) {
-        const imaging::Variant& v = processed->variants[i];
-        store::PutRequest& put = puts.emplace_back();
-        put.bucket = options_.dest_bucket;
-        put.key = output_key(options_.output_key_template, spec.variants[i], job.key, image_id);
-        put.attributes.content_type = v.content_type;
-        put.attributes.headers["cache-control"] = options_.cache_control;
-        put.attributes.metadata["image-id"] = image_id;
-        put.attributes.metadata["variant"] = v.name;
+        if (early.stored(i) != nullptr) continue;
+        late.push_back(i);
+        late_variants.push_back(&processed->variants[i]);
     }
-    // All at once: the store overlaps their writes and may commit them together.
-    std::vector<StringByteSource> bodies;
-    bodies.reserve(processed->variants.size());
-    for (const auto& v : processed->variants) bodies.emplace_back(v.bytes);
-    std::vector<ByteSource*> body_ptrs;
-    for (auto& b : bodies) body_ptrs.push_back(&b);
-    auto stored = store_.put_objects(puts, body_ptrs);
-    for (size_t i = 0; i < stored.size(); ++i) {
-        if (!stored[i].is_ok()) return stored[i].status();
-        const store::ObjectInfo& info = *stored[i];
+    auto stored_late =
+        late.empty() ? std::vector<Result<store::ObjectInfo>>{} : put_all(late, late_variants);
+    for (size_t i = 0, j = 0; i < processed->variants.size(); ++i) {
+        const Result<store::ObjectInfo>& stored =
+            early.stored(i) != nullptr ? *early.stored(i) : stored_late[j++];
+        if (!stored.is_ok()) return stored.status();
+        const store::ObjectInfo& info = *stored;
         const imaging::Variant& v = processed->variants[i];
         made.variants.push_back({v.name, info.bucket, info.key, v.width, v.height, info.size,
-                                 std::string(imaging::format_name(v.format)), v.content_type});
+                                 std::string(imaging::format_name(v.format)), v.content_type,
+                                 info.etag});
         S3EventRecord created;
         created.event_name = "ObjectCreated:Put";
         created.time = info.last_modified;

@@ -44,6 +44,9 @@ struct VariantResult {
     uint64_t bytes = 0;
     std::string format;        // "jpeg", "webp", ...
     std::string content_type;  // "image/jpeg"
+    // The stored object's ETag (unquoted MD5 hex): names this exact content in the delivery
+    // URL /i/{id}/{name}@{etag}. Empty for jobs recorded before it was kept.
+    std::string etag;
     friend bool operator==(const VariantResult&, const VariantResult&) = default;
 };
 
@@ -53,6 +56,10 @@ struct OriginalInfo {
     int width = 0;  // upright, after EXIF orientation
     int height = 0;
     std::string format;
+    // The placeholder a page shows until a variant loads (imaging/placeholder.h): base64url
+    // ThumbHash bytes and "#rrggbb"; empty when none was made.
+    std::string thumbhash;
+    std::string dominant_color;
     friend bool operator==(const OriginalInfo&, const OriginalInfo&) = default;
 };
 

@@ -6,7 +6,10 @@ Shown: several images picked with the keyboard and one dropped each reach 100 % 
 three variants at the right, upright sizes; a corrupt file and a too-large file show their
 messages (and so does a type the pipeline does not take), and Retry works once the cause is gone
 (the server restarted with a larger limit; the store refused a POST signed with old keys); the
-Arabic page is right-to-left with nothing left in English; axe-core finds no serious or critical
+Arabic page is right-to-left with nothing left in English; while the variants' GETs are held
+back, each variant's place shows the image's placeholder (a canvas the size of the variant whose
+mean colour is the original's, Pillow), with the variant hidden, and once they arrive the
+variants show and the placeholders are hidden; axe-core finds no serious or critical
 violation in either language, at 1280 and 375 px; the network log shows each file sent once,
 straight to the S3 endpoint, and no CSP violation. Screenshots go to $IMGPIPE_ARTIFACTS (default:
 a pytest temp dir), printed at the end.
@@ -42,6 +45,7 @@ CORRUPT = TESTDATA / "sharp-fixtures" / "corrupt-header.jpg"
 UNSUPPORTED = TESTDATA / "sharp-fixtures" / "relax.jp2"  # JPEG 2000
 REFUSED = TESTDATA / "sharp-fixtures" / "Landscape_2.jpg"
 ARABIC = TESTDATA / "sharp-fixtures" / "Portrait_8.jpg"
+PLACEHOLDER = TESTDATA / "sharp-fixtures" / "flowers.jpeg"
 LIMIT = 6 << 20
 RAISED_LIMIT = 32 << 20
 SIZES = [400, 200, 100]
@@ -106,6 +110,7 @@ def seen(web_server, tmp_path_factory):
         "unsupported": str(UNSUPPORTED),
         "refused": str(REFUSED),
         "arabic": str(ARABIC),
+        "placeholder": str(PLACEHOLDER),
     }
     proc = subprocess.Popen([node, str(DRIVER), json.dumps(plan)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -258,7 +263,7 @@ def test_each_file_is_sent_once_straight_to_the_store(seen):
     to_api = [r for r in requests if r["url"].startswith(api) and r["method"] != "GET"]
     assert all(0 < r["bodyBytes"] < 4096 for r in to_api), to_api  # JSON only, never a file
     # The store holds each file once, byte for byte (the Arabic run sent two more).
-    sent_all = [*sent, REFUSED, ARABIC, CORRUPT]
+    sent_all = [*sent, REFUSED, ARABIC, CORRUPT, PLACEHOLDER]  # and the placeholder run one
     assert sorted(o["etag"] for o in seen["stored"]) == sorted(
         hashlib.md5(p.read_bytes()).hexdigest() for p in sent_all), seen["stored"]
     for log in (seen["englishLog"], seen["arabicLog"]):
@@ -302,3 +307,26 @@ def test_keyboard_focus_is_visible(seen):
     focus = seen["pickFocus"]
     assert focus["focusVisible"] and focus["outlineStyle"] != "none", focus
     assert all(Path(p).stat().st_size > 0 for p in seen["screenshots"])
+
+
+def test_placeholders_show_until_each_variant_loads(seen):
+    ph = seen["placeholder"]
+    assert ph["heldRequests"] >= 1  # the page asked for the variants, which were held back
+    with Image.open(PLACEHOLDER) as im:
+        small = ImageOps.exif_transpose(im).convert("RGB").resize((32, 32), Image.BOX)
+    pixels = list(small.getdata())
+    original_mean = [sum(p[c] for p in pixels) / len(pixels) for c in range(3)]
+    assert len(ph["whileLoading"]) == len(SIZES)
+    for frame in ph["whileLoading"]:
+        assert frame["hasCanvas"] and frame["canvasVisible"], frame
+        assert not frame["imgComplete"] and frame["imgOpacity"] == "0", frame
+        # Drawn small (at most 32 px), shown at the variant's size.
+        assert max(frame["canvasSize"]) <= 32, frame
+        assert [round(v) for v in frame["canvasBox"]] == [round(v) for v in frame["imgBox"]]
+        # The placeholder's colour is the picture's: mean within 20 of 255 per channel.
+        assert all(abs(a - b) < 20 for a, b in zip(frame["canvasMean"], original_mean)), (
+            frame["canvasMean"], original_mean)
+        assert frame["background"].startswith("rgb("), frame
+    for frame in ph["loaded"]:
+        assert frame["imgComplete"] and frame["imgOpacity"] == "1", frame
+        assert not frame["canvasVisible"], frame

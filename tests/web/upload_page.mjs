@@ -10,7 +10,7 @@
 //
 // Input: the JSON plan in argv[2]:
 //   {api, s3, jsDir, artifacts, picked: [path...], dropped: path, corrupt: path,
-//    tooLarge: path, unsupported: path, refused: path, arabic: path}
+//    tooLarge: path, unsupported: path, refused: path, arabic: path, placeholder: path}
 import { createRequire } from "node:module";
 import { readFileSync, mkdirSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -88,7 +88,7 @@ async function uploadsState(page) {
     retryVisible: !li.querySelector(".retry").hidden,
     variants: [...li.querySelectorAll(".variants img")].map((img) => ({
       name: img.dataset.name, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
-      src: img.src, caption: img.parentElement.querySelector(".caption").textContent,
+      src: img.src, caption: img.closest("button").querySelector(".caption").textContent,
     })),
   })));
 }
@@ -308,6 +308,63 @@ try {
   delete ar.pending;
   result.arabicLog = ar;
   await phone.close();
+
+  // ---------------------------------------------------------------- placeholders
+  // The variants' GETs are held back, so the page must show each image's placeholder until they
+  // arrive; then the variants replace them.
+  const phContext = await browser.newContext({ locale: "en-US",
+                                               viewport: { width: 1280, height: 900 } });
+  const phPage = await phContext.newPage();
+  const heldVariants = [];
+  let holding = true;
+  await phPage.route((url) => url.pathname.startsWith("/resized/"), (route) => {
+    if (holding) heldVariants.push(route);
+    else route.continue();
+  });
+  await phPage.goto(plan.api + "/");
+  await phPage.waitForFunction(() => document.getElementById("limit").textContent !== "");
+  await phPage.setInputFiles("#files", [plan.placeholder]);
+  await phPage.waitForFunction(() => {
+    const li = document.querySelector("#uploads > li");
+    return li && li.dataset.state === "done" && li.querySelectorAll(".variants img").length > 0;
+  }, null, { timeout: WAIT_MS });
+  const frames = () => phPage.evaluate(() =>
+    [...document.querySelectorAll("#uploads > li .variants .frame")].map((frame) => {
+      const canvas = frame.querySelector("canvas.placeholder");
+      const img = frame.querySelector("img");
+      let mean = null;
+      if (canvas) {
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        mean = [0, 0, 0];
+        for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) mean[c] += data[i + c];
+        mean = mean.map((m) => m / (data.length / 4));
+      }
+      const box = (e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
+      return {
+        hasCanvas: !!canvas,
+        canvasVisible: !!canvas && getComputedStyle(canvas).visibility === "visible",
+        canvasBox: canvas ? box(canvas) : null,
+        canvasSize: canvas ? [canvas.width, canvas.height] : null,
+        canvasMean: mean,
+        background: getComputedStyle(frame).backgroundColor,
+        imgOpacity: getComputedStyle(img).opacity,
+        imgBox: box(img),
+        imgComplete: img.complete && img.naturalWidth > 0,
+      };
+    }));
+  result.placeholder = { whileLoading: await frames() };
+  result.screenshots.push(join(plan.artifacts, "web-placeholders-loading.png"));
+  await phPage.screenshot({ path: result.screenshots.at(-1), fullPage: true });
+  result.placeholder.heldRequests = heldVariants.length;
+  holding = false;
+  for (const route of heldVariants) await route.continue();
+  await phPage.waitForFunction(() =>
+    [...document.querySelectorAll("#uploads > li .variants .frame")]
+      .every((f) => f.classList.contains("loaded")), null, { timeout: WAIT_MS });
+  result.placeholder.loaded = await frames();
+  result.screenshots.push(join(plan.artifacts, "web-placeholders-loaded.png"));
+  await phPage.screenshot({ path: result.screenshots.at(-1), fullPage: true });
+  await phContext.close();
 } finally {
   await browser.close();
 }

@@ -13,6 +13,7 @@
 #include "imaging/vips/jpeg_codec.h"
 #include "imaging/vips/load_step.h"
 #include "imaging/vips/orient_step.h"
+#include "imaging/vips/placeholder_step.h"
 #include "imaging/vips/raw_pixels.h"
 #include "imaging/vips/resize_step.h"
 #include "imaging/vips/vips_runtime.h"
@@ -112,6 +113,52 @@ Result<Variant> make_variant(const vips::VImage& source, const CascadeStep& step
     }
 }
 
+// Makes the variants `indexes` of `spec` from `decoded` into `made` (by spec index), following
+// a cascade plan of those variants, on up to `threads` threads; hands each one made to
+// `on_ready` (when set) from the thread that made it.
+void make_stage(const vips::VImage& decoded, const ImageInfo& info, const ResizeSpec& spec,
+                const std::vector<size_t>& indexes, DeadlineGuard& guard, int max_threads,
+                const VariantReady& on_ready, std::vector<std::optional<Result<Variant>>>& made) {
+    std::vector<Window> windows;
+    for (const size_t i : indexes) {
+        const VariantSpec& v = spec.variants[i];
+        windows.push_back(
+            vips_impl::stored_window(plan_variant(info.upright(), v), v, info.orientation));
+    }
+    const std::vector<CascadeStep> steps =
+        vips_impl::plan_cascade({decoded.width(), decoded.height()}, windows);
+    const std::vector<std::vector<size_t>> chains = vips_impl::chains_of(steps);
+    std::vector<vips::VImage> stages(steps.size());
+    // Chains are independent reads of the decoded image: each thread takes the next.
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t c = next++; c < chains.size(); c = next++) {
+            for (const size_t i : chains[c]) {
+                const CascadeStep& step = steps[i];
+                const size_t index = indexes[step.variant];
+                if (step.source >= 0) {
+                    const auto& from =
+                        made[indexes[steps[static_cast<size_t>(step.source)].variant]];
+                    if (!from->is_ok()) {
+                        made[index] = from->status();
+                        continue;
+                    }
+                }
+                const vips::VImage& source =
+                    step.source < 0 ? decoded : stages[static_cast<size_t>(step.source)];
+                made[index] = make_variant(source, step, info, spec.variants[index],
+                                           step.feeds_later, guard, stages[i]);
+                if (on_ready && made[index]->is_ok()) on_ready(index, **made[index]);
+            }
+        }
+    };
+    const size_t threads = std::min<size_t>(std::max(1, max_threads), chains.size());
+    std::vector<std::thread> helpers;
+    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+    for (auto& helper : helpers) helper.join();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<VipsImageProcessor>> VipsImageProcessor::create(Options options,
@@ -132,19 +179,21 @@ Result<ImageInfo> VipsImageProcessor::probe_file(const std::string& path) const 
 }
 
 Result<ProcessedImage> VipsImageProcessor::process(std::string_view bytes, const ResizeSpec& spec,
-                                                   const Limits& limits, Deadline deadline) const {
-    return run({.bytes = bytes}, spec, limits, deadline);
+                                                   const Limits& limits, Deadline deadline,
+                                                   const VariantReady& on_ready) const {
+    return run({.bytes = bytes}, spec, limits, deadline, on_ready);
 }
 
 Result<ProcessedImage> VipsImageProcessor::process_file(const std::string& path,
                                                         const ResizeSpec& spec,
                                                         const Limits& limits,
                                                         Deadline deadline) const {
-    return run({.path = path}, spec, limits, deadline);
+    return run({.path = path}, spec, limits, deadline, nullptr);
 }
 
 Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const ResizeSpec& spec,
-                                               const Limits& limits, Deadline deadline) const {
+                                               const Limits& limits, Deadline deadline,
+                                               const VariantReady& on_ready) const {
     DeadlineGuard guard(clock_, deadline);
     IMGPIPE_RETURN_IF_ERROR(guard.check("load"));
     IMGPIPE_ASSIGN_OR_RETURN(auto opened, vips_impl::open_header(input));
@@ -156,45 +205,28 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
     result.source = opened.info;
     result.decoded = decoded.size;
     const size_t n = spec.variants.size();
-    std::vector<Window> windows;
-    for (const auto& v : spec.variants) {
-        windows.push_back(vips_impl::stored_window(plan_variant(opened.info.upright(), v), v,
-                                                   opened.info.orientation));
-    }
-    const std::vector<CascadeStep> steps = vips_impl::plan_cascade(decoded.size, windows);
-    const std::vector<std::vector<size_t>> chains = vips_impl::chains_of(steps);
     std::vector<std::optional<Result<Variant>>> made(n);
-    std::vector<vips::VImage> stages(steps.size());
-    // Chains are independent reads of the decoded image: each thread takes the next.
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t c = next++; c < chains.size(); c = next++) {
-            for (const size_t i : chains[c]) {
-                const CascadeStep& step = steps[i];
-                const VariantSpec& v = spec.variants[step.variant];
-                if (step.source >= 0) {
-                    const auto& from = made[steps[static_cast<size_t>(step.source)].variant];
-                    if (!from->is_ok()) {
-                        made[step.variant] = from->status();
-                        continue;
-                    }
-                }
-                const vips::VImage& source =
-                    step.source < 0 ? decoded.image : stages[static_cast<size_t>(step.source)];
-                made[step.variant] =
-                    make_variant(source, step, opened.info, v, step.feeds_later, guard, stages[i]);
-            }
-        }
-    };
-    const size_t threads = std::min<size_t>(std::max(1, options_.variant_threads), chains.size());
-    std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
-    work();
-    for (auto& helper : helpers) helper.join();
+    // First variant first: AVIF (slow to encode) in a second stage, after every other variant
+    // is made and handed to `on_ready`. Each stage cascades within itself.
+    std::vector<size_t> stages[2];
+    for (size_t i = 0; i < n; ++i) {
+        stages[spec.variants[i].format == ImageFormat::kAvif ? 1 : 0].push_back(i);
+    }
+    for (const auto& stage : stages) {
+        if (stage.empty()) continue;
+        make_stage(decoded.image, opened.info, spec, stage, guard, options_.variant_threads,
+                   on_ready, made);
+    }
 
     for (auto& variant : made) {
         if (!variant->is_ok()) return variant->status();
         result.variants.push_back(std::move(*variant).value());
+    }
+    try {
+        result.placeholder = vips_impl::placeholder_of(decoded.image, opened.info.orientation);
+    } catch (const vips::VError&) {
+        // The variants are what the job is for; a page without a placeholder still works.
+        vips_error_clear();
     }
     return result;
 }

@@ -38,14 +38,16 @@ class VipsImageProcessor final : public ImageProcessor {
     Result<ImageInfo> probe(std::string_view bytes) const override;
     Result<ImageInfo> probe_file(const std::string& path) const override;
     Result<ProcessedImage> process(std::string_view bytes, const ResizeSpec& spec,
-                                   const Limits& limits, Deadline deadline) const override;
+                                   const Limits& limits, Deadline deadline,
+                                   const VariantReady& on_ready = nullptr) const override;
     Result<ProcessedImage> process_file(const std::string& path, const ResizeSpec& spec,
                                         const Limits& limits, Deadline deadline) const override;
 
   private:
     VipsImageProcessor(Options options, const Clock& clock) : options_(options), clock_(clock) {}
     Result<ProcessedImage> run(const vips_impl::ImageInput& input, const ResizeSpec& spec,
-                               const Limits& limits, Deadline deadline) const;
+                               const Limits& limits, Deadline deadline,
+                               const VariantReady& on_ready) const;
 
     const Options options_;
     const Clock& clock_;

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include "core/clock.h"
 #include "imaging/imaging_errors.h"
@@ -82,6 +84,28 @@ TEST(VipsImageProcessorTest, MemoryAndFileInputsGiveIdenticalBytes) {
     for (size_t i = 0; i < from_file.variants.size(); ++i) {
         EXPECT_EQ(from_memory->variants[i].bytes, from_file.variants[i].bytes);
     }
+}
+
+TEST(VipsImageProcessorTest, AvifVariantsAreMadeAfterTheOthers) {
+    // First variant first: whatever the order asked for and however many threads, every other
+    // variant is handed over before the first AVIF one is.
+    auto parallel = VipsImageProcessor::create({.variant_threads = 2});
+    ASSERT_TRUE(parallel.is_ok());
+    const ResizeSpec spec = spec_of({"400x400:avif", "400x400", "200x200:webp", "100x100:avif"});
+    std::mutex mu;
+    std::vector<size_t> order;
+    auto out = (*parallel)->process(
+        read_bytes(testdata("sharp-fixtures/2569067123_aca715a2ee_o.jpg")), spec, Limits{},
+        seconds_from_now(60), [&](size_t index, const Variant& v) {
+            std::lock_guard lock(mu);
+            EXPECT_EQ(v.name, spec.variants[index].name);
+            order.push_back(index);
+        });
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    ASSERT_EQ(order.size(), 4u);
+    EXPECT_EQ(std::set<size_t>(order.begin(), order.begin() + 2), (std::set<size_t>{1, 2}));
+    EXPECT_EQ(std::set<size_t>(order.begin() + 2, order.end()), (std::set<size_t>{0, 3}));
+    EXPECT_EQ(out->variants[0].format, ImageFormat::kAvif);  // results still in spec order
 }
 
 TEST(VipsImageProcessorTest, ParallelVariantsMatchSequential) {

@@ -10,7 +10,7 @@ namespace imgpipe::queue::sqlite {
 #define IMGPIPE_JOB_COLUMNS                                                             \
     "id, bucket, key, etag, size, sequencer, event, state, attempts, error_code, "      \
     "error_message, original_bytes, original_width, original_height, original_format, " \
-    "variants, created_ns, updated_ns, version"
+    "variants, created_ns, updated_ns, version, placeholder"
 
 // One IMMEDIATE transaction (see the queue's schema). jobs_by_updated serves list();
 // jobs_by_state serves list(state) and counts() from the index alone. A rowid table, not WITHOUT
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     variants TEXT NOT NULL,
     created_ns INTEGER NOT NULL,
     updated_ns INTEGER NOT NULL,
-    version INTEGER NOT NULL
+    version INTEGER NOT NULL,
+    placeholder TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_by_updated ON jobs (updated_ns DESC, id);
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, updated_ns DESC, id);
@@ -52,14 +53,45 @@ const char* const kListJobsInState = "SELECT " IMGPIPE_JOB_COLUMNS
 const char* const kUpsertJobRow =
     "INSERT INTO jobs (" IMGPIPE_JOB_COLUMNS
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19) ON CONFLICT (id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key, "
+    "?19, ?20) ON CONFLICT (id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key, "
     "etag = excluded.etag, size = excluded.size, sequencer = excluded.sequencer, "
     "event = excluded.event, state = excluded.state, attempts = excluded.attempts, "
     "error_code = excluded.error_code, error_message = excluded.error_message, "
     "original_bytes = excluded.original_bytes, original_width = excluded.original_width, "
     "original_height = excluded.original_height, original_format = excluded.original_format, "
     "variants = excluded.variants, created_ns = excluded.created_ns, "
-    "updated_ns = excluded.updated_ns, version = excluded.version";
+    "updated_ns = excluded.updated_ns, version = excluded.version, "
+    "placeholder = excluded.placeholder";
+
+Status add_missing_columns(SqliteDb& db) {
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto has, db.prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'placeholder'"));
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, has.step());
+    if (found) return Status::ok();
+    // A table made before placeholders were kept.
+    return db.exec("ALTER TABLE jobs ADD COLUMN placeholder TEXT NOT NULL DEFAULT ''");
+}
+
+namespace {
+
+// The placeholder column: {"thumbhash": ..., "dominantColor": ...}, or "" for none.
+std::string placeholder_to_json(const OriginalInfo& original) {
+    if (original.thumbhash.empty()) return "";
+    return nlohmann::json{{"thumbhash", original.thumbhash},
+                          {"dominantColor", original.dominant_color}}
+        .dump();
+}
+
+void placeholder_from_json(const std::string& text, OriginalInfo& original) {
+    if (text.empty()) return;
+    // A placeholder is a nicety: an unreadable one is left out rather than the job lost.
+    auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_object()) return;
+    original.thumbhash = parsed.value("thumbhash", std::string());
+    original.dominant_color = parsed.value("dominantColor", std::string());
+}
+
+}  // namespace
 
 #undef IMGPIPE_JOB_COLUMNS
 
@@ -73,7 +105,8 @@ std::string variants_to_json(const std::vector<VariantResult>& variants) {
                        {"height", v.height},
                        {"bytes", v.bytes},
                        {"format", v.format},
-                       {"content_type", v.content_type}});
+                       {"content_type", v.content_type},
+                       {"etag", v.etag}});
     }
     // Keys are not guaranteed UTF-8; replacing a bad byte beats throwing mid-commit.
     return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -92,7 +125,8 @@ Result<std::vector<VariantResult>> variants_from_json(const std::string& json) {
                            v.at("key").get<std::string>(), v.at("width").get<int>(),
                            v.at("height").get<int>(), v.at("bytes").get<uint64_t>(),
                            v.at("format").get<std::string>(),
-                           v.at("content_type").get<std::string>()});
+                           v.at("content_type").get<std::string>(),
+                           v.value("etag", std::string())});
         }
         return out;
     } catch (const nlohmann::json::exception& e) {
@@ -127,6 +161,7 @@ Result<Job> read_job_row(const SqliteStatement& s) {
     job.created = from_nanos(s.column_int64(16));
     job.updated = from_nanos(s.column_int64(17));
     job.version = s.column_int64(18);
+    placeholder_from_json(s.column_text(19), job.original);
     return job;
 }
 
@@ -150,6 +185,7 @@ void bind_job_row(SqliteStatement& s, const Job& job) {
     s.bind_int64(17, to_nanos(job.created));
     s.bind_int64(18, to_nanos(job.updated));
     s.bind_int64(19, job.version);
+    s.bind_text(20, placeholder_to_json(job.original));
 }
 
 }  // namespace imgpipe::queue::sqlite

@@ -17,6 +17,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(const std::string& 
     IMGPIPE_RETURN_IF_ERROR(
         store->writer_.open(db_path, SqliteDb::Sync::kNormal, /*query_only=*/false));
     IMGPIPE_RETURN_IF_ERROR(store->writer_.db->exec(sqlite::kJobsSchema));
+    IMGPIPE_RETURN_IF_ERROR(sqlite::add_missing_columns(*store->writer_.db));
     IMGPIPE_RETURN_IF_ERROR(
         store->reader_.open(db_path, SqliteDb::Sync::kNormal, /*query_only=*/true));
     return store;

@@ -399,8 +399,12 @@
         img.width = variant.width;
         img.height = variant.height;
         img.dataset.name = variant.name;
+        const frame = placeholderFrame(u.job.placeholder);
+        // Until the variant has loaded, its placeholder shows in its place.
+        img.addEventListener("load", () => frame.classList.add("loaded"));
+        frame.append(img);
         const caption = el("span", "caption");
-        button.append(img, caption);
+        button.append(frame, caption);
         button.addEventListener("click", () => openViewer(u, variant));
         item.append(button);
         list.append(item);
@@ -412,6 +416,22 @@
                                             captionText(variant));
       button.lastChild.textContent = captionText(variant);
     });
+  }
+
+  // A frame that shows the image's placeholder (ThumbHash drawn into a canvas, the dominant
+  // colour behind it) under the variant until the variant loads. A canvas, not a data: URL: the
+  // page's CSP allows images only from itself and the store.
+  function placeholderFrame(placeholder) {
+    const frame = el("span", "frame");
+    if (!placeholder) return frame;
+    frame.style.backgroundColor = placeholder.dominantColor;
+    const canvas = window.imgpipeThumbHash.toCanvas(placeholder.thumbhash);
+    if (canvas) {
+      canvas.className = "placeholder";
+      canvas.setAttribute("aria-hidden", "true");
+      frame.append(canvas);
+    }
+    return frame;
   }
 
   function captionText(variant) {

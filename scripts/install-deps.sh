@@ -14,6 +14,8 @@ packages=(
     # tests
     libgtest-dev libgmock-dev libbenchmark-dev redis-server awscli python3-boto3 python3-pil
     python3-pytest python3-requests curl jq chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
+    # a single-node Ceph cluster (mon, memstore OSD, radosgw) as the external S3 store in tests
+    ceph-mon ceph-osd radosgw ceph-common
     # operations: promtool and the Prometheus text parser, systemd-analyze, Graphviz (docs)
     prometheus python3-prometheus-client systemd graphviz
 )

@@ -27,8 +27,10 @@ stop_cluster() {
         local pid
         pid=$(cat "$pidfile" 2>/dev/null || true)
         [ -n "$pid" ] || continue
+        # The data is in memory and thrown away: a daemon slow to shut down (the OSD takes
+        # seconds) is killed after a second.
         kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 20); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.05
         done

@@ -23,10 +23,16 @@ class RgwCluster {
         static RgwCluster* cluster = [] {
             auto* c = new RgwCluster();
             if (!c->start()) {
+                c->stop();  // whatever did start
                 delete c;
                 return static_cast<RgwCluster*>(nullptr);
             }
-            std::atexit([] { get()->stop(); });
+            running() = c;
+            // Stops the daemons and removes the cluster's directory when the binary exits.
+            std::atexit([] {
+                running()->stop();
+                delete running();
+            });
             return c;
         }();
         if (cluster == nullptr) ADD_FAILURE() << "the Ceph RGW test cluster did not start";
@@ -45,6 +51,10 @@ class RgwCluster {
     }
 
   private:
+    static RgwCluster*& running() {
+        static RgwCluster* cluster = nullptr;
+        return cluster;
+    }
     static std::string script() {
         return std::string(IMGPIPE_SOURCE_DIR) + "/tests/cluster/ceph-rgw.sh";
     }

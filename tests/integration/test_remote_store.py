@@ -156,3 +156,19 @@ def test_ingress_refuses_strangers_and_garbage(server):
     bad = requests.post(url, data=b"not json", timeout=10,
                         headers={"Authorization": "Bearer " + token(server)})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "InvalidEvent", bad.text
+
+
+def test_ingress_takes_basic_auth_and_opaque_data(server):
+    url = api(server, "/events/s3")
+    # A record for another bucket: accepted and skipped (no job), so nothing else is disturbed.
+    record = {"eventSource": "minio:s3", "eventName": "ObjectCreated:Put",
+              "s3": {"bucket": {"name": "elsewhere"}, "object": {"key": "x.jpg"}}}
+    good = requests.post(url, json={"Records": [record]}, auth=("any-user", token(server)),
+                         timeout=10)
+    assert good.status_code == 200, good.text
+    assert good.json() == {"records": 1, "jobs": 0}
+    wrong = requests.post(url, json={"Records": [record]}, auth=("any-user", "nope"), timeout=10)
+    assert wrong.status_code == 401
+    opaque = requests.post(url, json={"Records": [dict(record, opaqueData=token(server))]},
+                           timeout=10)
+    assert opaque.status_code == 200, opaque.text

@@ -16,6 +16,8 @@ packages=(
     python3-pytest python3-requests curl jq chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
     # benchmarks: the delivery benchmark's baseline (bench/delivery)
     nginx-light
+    # a single-node Ceph cluster (mon, memstore OSD, radosgw) as the external S3 store in tests
+    ceph-mon ceph-osd radosgw ceph-common
     # operations: promtool and the Prometheus text parser, systemd-analyze, Graphviz (docs)
     prometheus python3-prometheus-client systemd graphviz
 )

@@ -9,8 +9,10 @@
 namespace imgpipe::api {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, int>, 14> kTable = {{
+constexpr std::array<std::pair<std::string_view, int>, 16> kTable = {{
     {"InvalidJson", 400},
+    {"InvalidEvent", 400},
+    {"Unauthorized", 401},
     {"InvalidRequest", 400},
     {"InvalidFilename", 400},
     {"InvalidSize", 400},

@@ -15,7 +15,8 @@
 namespace imgpipe::api {
 
 // The HTTP status for a reason: InvalidJson, InvalidRequest, InvalidFilename, InvalidSize,
-// InvalidVariants, ContentTypeMismatch → 400; CorsNotAllowed → 403; NotFound, NoSuchImage → 404;
+// InvalidVariants, ContentTypeMismatch, InvalidEvent → 400; Unauthorized → 401;
+// CorsNotAllowed → 403; NotFound, NoSuchImage → 404;
 // MethodNotAllowed → 405;
 // EntityTooLarge, RequestTooLarge → 413; UnsupportedMediaType → 415; TooManyRequests → 429;
 // anything else → 500.

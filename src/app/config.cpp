@@ -40,6 +40,21 @@ const std::vector<SettingDoc> kSettingDocs = {
      "Uploads are refused (507 InsufficientStorage) while the data dir has less free space"},
     {"store.abandoned_upload_age", "24h",
      "Multipart uploads neither completed nor aborted this long are aborted, parts removed"},
+    {"store.url", "local",
+     "Where objects live: local (the data dir) or an S3 service, s3+http(s)://HOST[:PORT]",
+     "--store"},
+    {"store.region", "us-east-1", "Region the remote store signs for", "--store-region"},
+    {"store.virtual_hosted", "false",
+     "Address the remote store virtual-hosted-style (BUCKET.HOST) instead of path-style",
+     "--store-virtual-hosted"},
+    {"store.access_key", "", "Access key of the remote store (else AWS_ACCESS_KEY_ID)"},
+    {"store.secret_key", "", "Secret key of the remote store (else AWS_SECRET_ACCESS_KEY)", "",
+     true},
+    {"api.ingress_token", "",
+     "Bearer token the remote store's notifications to POST /events/s3 must carry",
+     "--ingress-token", true},
+    {"api.ingress_url", "(api.listen)",
+     "URL a remote store sends its notifications to (http://HOST:PORT/events/s3)"},
     {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
     {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
     {"upload.max_variants", "8", "Most variants a client may request"},
@@ -159,6 +174,12 @@ Status layer_settings(const ConfigInputs& inputs, Settings& s) {
     if (auto it = inputs.env.find("DEST_BUCKET"); it != inputs.env.end()) {
         s.set_env("buckets.dest", it->second);
     }
+    // The names AWS tools use, below imgpipe's own.
+    for (const auto& [aws, key] : {std::pair{"AWS_ACCESS_KEY_ID", "store.access_key"},
+                                   std::pair{"AWS_SECRET_ACCESS_KEY", "store.secret_key"}}) {
+        auto it = inputs.env.find(aws);
+        if (it != inputs.env.end() && !inputs.env.count(env_name(key))) s.set_env(key, it->second);
+    }
     for (const auto& [k, v] : inputs.flags) s.set_flag(k, v);
     return Status::ok();
 }
@@ -190,6 +211,13 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.store_min_free_bytes = s.get_byte_size("store.min_free_bytes", c.store_min_free_bytes);
     c.store_abandoned_upload_age =
         s.get_duration("store.abandoned_upload_age", c.store_abandoned_upload_age);
+    c.store_url = s.get_string("store.url", c.store_url);
+    c.store_region = s.get_string("store.region", c.store_region);
+    c.store_virtual_hosted = s.get_bool("store.virtual_hosted", false);
+    c.store_access_key = s.get_string("store.access_key", "");
+    c.store_secret_key = s.get_string("store.secret_key", "");
+    c.ingress_token = s.get_string("api.ingress_token", "");
+    c.ingress_url = s.get_string("api.ingress_url", "");
     c.max_upload_bytes = s.get_byte_size("upload.max_bytes", c.max_upload_bytes);
     c.upload_expiry = s.get_duration("upload.expiry", c.upload_expiry);
     c.max_variants = static_cast<int>(s.get_int("upload.max_variants", 8, 1, 8));
@@ -250,6 +278,28 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     }
     if (!c.access_key.empty() && (c.access_key.size() < 3 || c.secret_key.size() < 8)) {
         s.add_error("access_key needs at least 3 characters and secret_key at least 8");
+    }
+    if (c.remote_store()) {
+        if (c.store_url.rfind("s3+http://", 0) != 0 && c.store_url.rfind("s3+https://", 0) != 0) {
+            s.add_error("store.url: '" + c.store_url +
+                        "' is neither local nor s3+http(s)://HOST[:PORT]");
+        }
+        if (c.store_access_key.empty() || c.store_secret_key.empty()) {
+            s.add_error(
+                "store.url: a remote store needs store.access_key and store.secret_key "
+                "(IMGPIPE_STORE_ACCESS_KEY/IMGPIPE_STORE_SECRET_KEY or AWS_ACCESS_KEY_ID/"
+                "AWS_SECRET_ACCESS_KEY)");
+        }
+        if (c.roles.count("s3")) {
+            s.add_error(
+                "roles: the s3 role serves the local store; with store.url remote, run "
+                "api and worker roles");
+        }
+        if (c.roles.count("api") && c.ingress_token.empty()) {
+            s.add_error(
+                "api.ingress_token: required with a remote store, so that its "
+                "notifications reach POST /events/s3");
+        }
     }
     if (c.max_upload_bytes == 0 || c.max_upload_bytes > (5ull << 30)) {
         s.add_error("upload.max_bytes must be between 1 byte and 5GiB");

@@ -45,6 +45,18 @@ struct Config {
     std::chrono::milliseconds s3_keepalive_interval{5000};
     uint64_t store_min_free_bytes = 256ull << 20;
     std::chrono::milliseconds store_abandoned_upload_age = std::chrono::hours(24);
+    // Where objects live (DESIGN.md §7): "local" (the embedded store in the data dir) or an
+    // S3-compatible service, "s3+http(s)://HOST[:PORT]", with its credentials and region.
+    std::string store_url = "local";
+    bool store_virtual_hosted = false;
+    std::string store_region = "us-east-1";
+    std::string store_access_key;
+    std::string store_secret_key;
+    // Bearer token of POST /events/s3 (an external store's notifications); "" disables it.
+    std::string ingress_token;
+    // The URL the remote store posts notifications to; "" → this api node's listen address.
+    std::string ingress_url;
+    bool remote_store() const { return store_url != "local"; }
 
     // Upload API.
     std::vector<std::string> api_cors_origins = {"*"};

@@ -45,6 +45,32 @@ TEST(ConfigTest, EveryErrorIsReportedAtOnce) {
     }
 }
 
+TEST(ConfigTest, RemoteStoreTakesAwsCredentialsAndNeedsItsSettings) {
+    ConfigInputs in;
+    in.env = {{"AWS_ACCESS_KEY_ID", "AKIDAWS"},
+              {"AWS_SECRET_ACCESS_KEY", "aws-secret"},
+              {"IMGPIPE_STORE_SECRET_KEY", "imgpipe-secret"}};
+    in.flags = {{"store.url", "s3+https://rgw.example:7480"},
+                {"roles", "api,worker"},
+                {"api.ingress_token", "tok"}};
+    auto c = load_config(in);
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    EXPECT_TRUE(c->remote_store());
+    EXPECT_EQ(c->store_access_key, "AKIDAWS");
+    EXPECT_EQ(c->store_secret_key, "imgpipe-secret");  // imgpipe's own name wins
+
+    ConfigInputs bad;
+    bad.flags = {{"store.url", "ftp://rgw"}, {"roles", "api,s3"}};
+    auto refused = load_config(bad);
+    ASSERT_FALSE(refused.is_ok());
+    const std::string m = refused.status().message();
+    for (const char* needle : {"neither local nor", "store.access_key", "the s3 role serves",
+                               "api.ingress_token: required"}) {
+        EXPECT_NE(m.find(needle), std::string::npos) << needle << " missing in:\n" << m;
+    }
+    EXPECT_TRUE(load_config({}).value().remote_store() == false);
+}
+
 TEST(ConfigTest, EnvNamesFollowKeys) {
     EXPECT_EQ(env_name("s3.public_url"), "IMGPIPE_S3_PUBLIC_URL");
     EXPECT_EQ(env_name("data_dir"), "IMGPIPE_DATA_DIR");

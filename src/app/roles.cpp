@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "api/event_ingress_api.h"
 #include "api/status_api.h"
 #include "api/upload_api.h"
 #include "app/key_watcher.h"
@@ -23,6 +24,8 @@
 #include "s3/access_keyring.h"
 #include "s3/s3_service.h"
 #include "store/local/local_object_store.h"
+#include "store/s3/bucket_notifications.h"
+#include "store/s3/s3_object_store.h"
 #include "web/web_ui.h"
 
 namespace imgpipe::app {
@@ -55,12 +58,7 @@ class Roles final : public RunningRoles {
         UploadTargets uploads{config_.source_bucket, config_.s3_domains, {}};
         for (auto path : api::kUploadPaths) uploads.presign_paths.emplace(path);
         metrics_ = std::make_unique<ServiceMetrics>(std::move(uploads));
-        store::LocalStoreOptions options;
-        options.min_free_bytes = config_.store_min_free_bytes;
-        options.abandoned_upload_age = config_.store_abandoned_upload_age;
-        auto store = store::LocalObjectStore::open(config_.data_dir, fs, clock_, options);
-        if (!store) return store.status().with_context("opening the store");
-        store_ = std::move(*store);
+        IMGPIPE_RETURN_IF_ERROR(open_store(fs));
         for (const auto& bucket : {config_.source_bucket, config_.dest_bucket}) {
             Status st = store_->create_bucket(bucket);
             if (!st.is_ok() && st.code() != StatusCode::kAlreadyExists) return st;
@@ -149,6 +147,60 @@ class Roles final : public RunningRoles {
     // that opens the store relays: the workers' own puts (into the destination bucket) leave
     // outbox events too, which the relay skips and deletes. Several relays on one data dir
     // publish the same events under the same message ids, which the queue takes once.
+    Status open_store(FileSystem& fs) {
+        if (config_.remote_store()) {
+            store::s3::S3ClientOptions options;
+            IMGPIPE_RETURN_IF_ERROR(store::s3::parse_store_url(config_.store_url, options));
+            options.virtual_hosted = config_.store_virtual_hosted;
+            options.credentials = {config_.store_access_key, config_.store_secret_key,
+                                   config_.store_region, "s3"};
+            remote_store_ = std::make_unique<store::s3::S3ObjectStore>(options);
+            store_ = remote_store_.get();
+            return Status::ok();
+        }
+        store::LocalStoreOptions options;
+        options.min_free_bytes = config_.store_min_free_bytes;
+        options.abandoned_upload_age = config_.store_abandoned_upload_age;
+        auto store = store::LocalObjectStore::open(config_.data_dir, fs, clock_, options);
+        if (!store) return store.status().with_context("opening the store");
+        local_store_ = std::move(*store);
+        store_ = local_store_.get();
+        return Status::ok();
+    }
+
+    // The public URL of the store browsers upload to and read variants from: the remote store,
+    // or the s3 role's endpoint.
+    std::string store_public_url() const {
+        if (!remote_store_) return s3_public_url();
+        const auto& o = remote_store_->options();
+        return o.scheme + "://" + o.authority();
+    }
+    std::string bucket_public_url(const std::string& bucket) const {
+        if (remote_store_ && remote_store_->options().virtual_hosted) {
+            const auto& o = remote_store_->options();
+            return o.scheme + "://" + bucket + "." + o.authority();
+        }
+        return store_public_url() + "/" + bucket;
+    }
+
+    // A remote store's object-created events go to this node's POST /events/s3: the topic and
+    // the source bucket's notification are (re)made at start-up.
+    Status setup_notifications() {
+        std::string endpoint = config_.ingress_url;
+        if (endpoint.empty()) {
+            HostPort hp = config_.api_listen;
+            hp.port = api_server_->port();
+            endpoint = "http://" + hp.to_string() + "/events/s3";
+        }
+        auto arn = store::s3::setup_bucket_notifications(
+            remote_store_->http(),
+            {config_.source_bucket, "imgpipe-object-created", endpoint, config_.ingress_token});
+        if (!arn) return arn.status().with_context("setting up the store's notifications");
+        log::info("store notifications set up",
+                  {{"topic", *arn}, {"bucket", config_.source_bucket}});
+        return Status::ok();
+    }
+
     Status open_pipeline() {
         const std::string db = config_.data_dir + "/pipeline.db";
         auto queue = queue::SqliteEventQueue::open(db, clock_, queue_options(config_));
@@ -162,9 +214,12 @@ class Roles final : public RunningRoles {
                                                           credentials_.secret_key);
         ingress_ = std::make_unique<pipeline::EventIngress>(*queue_, *jobs_, *image_ids_,
                                                             config_.source_bucket);
-        relay_ =
-            std::make_unique<pipeline::OutboxRelay>(*store_, *queue_, *ingress_, config_.region);
-        relay_->start();
+        // A remote store sends its events to POST /events/s3 instead.
+        if (local_store_) {
+            relay_ = std::make_unique<pipeline::OutboxRelay>(*local_store_, *queue_, *ingress_,
+                                                             config_.region);
+            relay_->start();
+        }
         return Status::ok();
     }
 
@@ -220,7 +275,7 @@ class Roles final : public RunningRoles {
 
     Status start_s3() {
         s3::S3Context context;
-        context.store = store_.get();
+        context.store = store_;
         context.credentials = &keyring_;
         context.keyring = &keyring_;
         context.verifier = verifier_.get();
@@ -248,10 +303,10 @@ class Roles final : public RunningRoles {
     Status start_api() {
         api::UploadApiOptions options;
         options.bucket = config_.source_bucket;
-        options.bucket_url = s3_public_url() + "/" + config_.source_bucket;
-        options.region = config_.region;
-        options.access_key = credentials_.access_key;
-        options.secret_key = credentials_.secret_key;
+        options.bucket_url = bucket_public_url(config_.source_bucket);
+        options.region = remote_store_ ? config_.store_region : config_.region;
+        options.access_key = remote_store_ ? config_.store_access_key : credentials_.access_key;
+        options.secret_key = remote_store_ ? config_.store_secret_key : credentials_.secret_key;
         options.expiry = std::chrono::duration_cast<std::chrono::seconds>(config_.upload_expiry);
         options.max_upload_bytes = config_.max_upload_bytes;
         options.max_variants = config_.max_variants;
@@ -261,10 +316,10 @@ class Roles final : public RunningRoles {
         upload_api_ = std::make_unique<api::UploadApi>(options, clock_);
 
         api::StatusApiOptions status;
-        status.s3_public_url = s3_public_url();
-        status.region = config_.region;
-        status.access_key = credentials_.access_key;
-        status.secret_key = credentials_.secret_key;
+        status.s3_public_url = store_public_url();
+        status.region = remote_store_ ? config_.store_region : config_.region;
+        status.access_key = remote_store_ ? config_.store_access_key : credentials_.access_key;
+        status.secret_key = remote_store_ ? config_.store_secret_key : credentials_.secret_key;
         status.dest_public_read = config_.public_read_buckets.count(config_.dest_bucket) > 0;
         status.url_expiry = std::chrono::duration_cast<std::chrono::seconds>(config_.url_expiry);
         status.cors_origins = config_.api_cors_origins;
@@ -278,14 +333,20 @@ class Roles final : public RunningRoles {
         status_api_->add_routes(*router);
         delivery_api_->add_routes(*router);
         web_ui_ = std::make_unique<web::WebUi>(
-            web::WebUiOptions{s3_public_url(), config_.max_upload_bytes});
+            web::WebUiOptions{store_public_url(), config_.max_upload_bytes});
         web_ui_->add_routes(*router);
+        if (!config_.ingress_token.empty()) {
+            event_api_ = std::make_unique<api::EventIngressApi>(
+                api::EventIngressApiOptions{config_.ingress_token}, *ingress_);
+            event_api_->add_routes(*router);
+        }
         add_ops_routes(*router, *metrics_, *readiness_, /*with_healthz=*/false);
         api_server_ =
             std::make_unique<http::Server>(server_options(config_, "api", config_.api_listen),
                                            router, metrics_->request_observer("api", router));
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
         log_listening("api", config_.api_listen.host, api_server_->port());
+        if (remote_store_) IMGPIPE_RETURN_IF_ERROR(setup_notifications());
         return Status::ok();
     }
 
@@ -354,7 +415,9 @@ class Roles final : public RunningRoles {
     Clock& clock_;
     // First: everything below reports to it, and its gauges read the ports below.
     std::unique_ptr<ServiceMetrics> metrics_;
-    std::unique_ptr<store::LocalObjectStore> store_;
+    std::unique_ptr<store::LocalObjectStore> local_store_;    // --store local
+    std::unique_ptr<store::s3::S3ObjectStore> remote_store_;  // --store s3+http(s)://
+    store::ObjectStore* store_ = nullptr;                     // the one of the two
     std::unique_ptr<queue::EventQueue> queue_;
     std::unique_ptr<queue::JobStore> jobs_;
     std::unique_ptr<pipeline::ImageIds> image_ids_;
@@ -373,6 +436,7 @@ class Roles final : public RunningRoles {
     std::unique_ptr<sigv4::Verifier> verifier_;
     std::unique_ptr<s3::S3Service> s3_service_;
     std::unique_ptr<api::UploadApi> upload_api_;
+    std::unique_ptr<api::EventIngressApi> event_api_;
     std::unique_ptr<web::WebUi> web_ui_;
     std::unique_ptr<http::Server> s3_server_;
     std::unique_ptr<http::Server> api_server_;

@@ -25,6 +25,10 @@ struct ServeFlags {
     std::string s3_listen;
     std::string roles;
     std::string log_level;
+    std::string store;
+    std::string store_region;
+    bool store_virtual_hosted = false;
+    std::string ingress_token;
 };
 
 // Blocks the shutdown signals in every thread (threads inherit the mask), so that the main
@@ -51,6 +55,10 @@ int run_serve(const ServeFlags& flags) {
     if (!flags.s3_listen.empty()) inputs.flags["s3.listen"] = flags.s3_listen;
     if (!flags.roles.empty()) inputs.flags["roles"] = flags.roles;
     if (!flags.log_level.empty()) inputs.flags["log.level"] = flags.log_level;
+    if (!flags.store.empty()) inputs.flags["store.url"] = flags.store;
+    if (!flags.store_region.empty()) inputs.flags["store.region"] = flags.store_region;
+    if (flags.store_virtual_hosted) inputs.flags["store.virtual_hosted"] = "true";
+    if (!flags.ingress_token.empty()) inputs.flags["api.ingress_token"] = flags.ingress_token;
     auto config = load_config(inputs);
     if (!config) {
         std::fprintf(stderr, "imgpipe: invalid configuration:\n%s\n",
@@ -113,6 +121,14 @@ void add_serve_command(CLI::App& app, std::function<int()>& action) {
     serve->add_option("--roles", flags->roles,
                       "Comma-separated roles: api,s3,worker (default all)");
     serve->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+    serve->add_option("--store", flags->store,
+                      "local (default) or an S3 service: s3+http(s)://HOST[:PORT]");
+    serve->add_option("--store-region", flags->store_region,
+                      "Region of the remote store (default us-east-1)");
+    serve->add_flag("--store-virtual-hosted", flags->store_virtual_hosted,
+                    "Address the remote store as BUCKET.HOST");
+    serve->add_option("--ingress-token", flags->ingress_token,
+                      "Bearer token of POST /events/s3 (a remote store's notifications)");
     serve->callback([flags, &action] { action = [flags] { return run_serve(*flags); }; });
 }
 

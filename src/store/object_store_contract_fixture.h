@@ -25,6 +25,9 @@ class ObjectStoreHarness {
     virtual ObjectStore& store() = 0;
     // The bucket name to use for `base`; remote stores may need globally unique names.
     virtual std::string bucket_name(const std::string& base) { return base; }
+    // False for a service that refuses a CompleteMultipartUpload leaving out uploaded parts
+    // (Ceph RGW 16), which S3 allows.
+    virtual bool completes_with_skipped_parts() const { return true; }
 };
 
 struct ObjectStoreContractParam {

@@ -100,7 +100,13 @@ TEST_P(ObjectStoreContractTest, CompleteRejectsBadPartLists) {
     EXPECT_EQ(complete({{1, p1->etag}, {2, p2->etag}, {3, p3->etag}}), "EntityTooSmall");
     EXPECT_EQ(head_reason("bad"), "NoSuchKey");
 
-    // None of that consumed the upload; a valid list still completes (parts may be skipped).
+    // None of that consumed the upload; a valid list still completes (parts may be skipped,
+    // except on Ceph RGW, which refuses any list that leaves out an uploaded part).
+    if (!harness_->completes_with_skipped_parts()) {
+        EXPECT_EQ(complete({{1, p1->etag}, {3, p3->etag}}), "InvalidPart");
+        EXPECT_TRUE(store().abort_multipart_upload(bucket(), "bad", *id).is_ok());
+        return;
+    }
     auto done =
         store().complete_multipart_upload(bucket(), "bad", *id, {{1, p1->etag}, {3, p3->etag}});
     ASSERT_TRUE(done.is_ok()) << done.status().to_string();

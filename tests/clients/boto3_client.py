@@ -414,6 +414,87 @@ def scenario_list(bucket: str, workdir: str) -> dict:
     return {"ok": True}
 
 
+def scenario_delete_bucket_uploads(bucket: str, workdir: str) -> dict:
+    """DeleteBucket on a bucket holding only multipart uploads in progress aborts them and
+    deletes the bucket, as S3 does; objects still make it BucketNotEmpty."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="pending.bin")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="pending.bin", UploadId=uid, PartNumber=1, Body=b"p" * 100)
+    s3.put_object(Bucket=bucket, Key="object", Body=b"x")
+    expect(error_code(s3.delete_bucket, Bucket=bucket), "BucketNotEmpty", "objects remain")
+    s3.delete_object(Bucket=bucket, Key="object")
+    expect(s3.delete_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"], 204,
+           "delete a bucket with only an upload in progress")
+    expect(error_code(s3.head_bucket, Bucket=bucket), "404", "bucket gone")
+    s3.create_bucket(Bucket=bucket)
+    expect(s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []), [],
+           "a new bucket of that name has no uploads")
+    expect(error_code(s3.list_parts, Bucket=bucket, Key="pending.bin", UploadId=uid),
+           "NoSuchUpload", "the upload went with the bucket")
+    s3.delete_bucket(Bucket=bucket)
+    return {"ok": True}
+
+
+def _with_headers(s3, operation: str, headers: dict, fn, *args, **kwargs):
+    """Calls fn with extra request headers added before signing (for parameters an older botocore
+    does not model)."""
+    def add_headers(request, **_):
+        for name, value in headers.items():
+            request.headers[name] = value
+
+    s3.meta.events.register_first(f"before-sign.s3.{operation}", add_headers)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        s3.meta.events.unregister(f"before-sign.s3.{operation}", add_headers)
+
+
+def scenario_complete_conditional_retry(bucket: str, workdir: str) -> dict:
+    """CompleteMultipartUpload with If-None-Match: * / If-Match (412 keeps the upload), and a
+    retried completion (the SDK timed out and sends it again) answers the same result."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    key = "mp/conditional.bin"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"existing")
+    current = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    data = random_bytes(1000, 7)
+    etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=data)["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+
+    def complete(**headers):
+        return _with_headers(s3, "CompleteMultipartUpload", headers, s3.complete_multipart_upload,
+                             Bucket=bucket, Key=key, UploadId=uid, MultipartUpload=parts)
+
+    expect(error_code(complete, **{"If-None-Match": "*"}), "PreconditionFailed",
+           "If-None-Match: * on an existing key")
+    expect(error_code(complete, **{"If-Match": '"' + "0" * 32 + '"'}), "PreconditionFailed",
+           "If-Match with another ETag")
+    expect(len(s3.list_parts(Bucket=bucket, Key=key, UploadId=uid)["Parts"]), 1,
+           "the upload survives a failed condition")
+    done = complete(**{"If-Match": current})
+    expected = hashlib.md5(hashlib.md5(data).digest()).hexdigest() + "-1"
+    expect(done["ETag"], f'"{expected}"', "completed ETag")
+    again = complete(**{"If-Match": current})
+    expect(again["ETag"], done["ETag"], "retried completion")
+    expect(again["Key"], key, "retried completion key")
+    expect(s3.get_object(Bucket=bucket, Key=key)["Body"].read(), data, "completed content")
+    expect(error_code(s3.complete_multipart_upload, Bucket=bucket, Key=key, UploadId=uid,
+                      MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"' + "1" * 32 + '"'}]}),
+           "NoSuchUpload", "a completion with other parts is no retry")
+
+    fresh = "mp/fresh.bin"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=fresh)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key=fresh, UploadId=uid, PartNumber=1, Body=b"new")["ETag"]
+    _with_headers(s3, "CompleteMultipartUpload", {"If-None-Match": "*"},
+                  s3.complete_multipart_upload, Bucket=bucket, Key=fresh, UploadId=uid,
+                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    expect(s3.get_object(Bucket=bucket, Key=fresh)["Body"].read(), b"new",
+           "If-None-Match: * creates a new key")
+    return {"ok": True}
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
              if name.startswith("scenario_")}
 

@@ -221,3 +221,31 @@ def test_missing_key_is_no_such_key(cli, workdir):
               check=False)
     assert res.returncode != 0
     assert b"404" in res.stderr or b"Not Found" in res.stderr, res.stderr
+
+
+def test_rb_removes_a_bucket_left_with_an_upload_in_progress(cli):
+    # An interrupted `aws s3 cp` leaves its multipart upload behind; `aws s3 rb` must still work.
+    bucket = cli.bucket + "-rb"
+    cli("s3", "mb", f"s3://{bucket}")
+    upload = cli.json("s3api", "create-multipart-upload", "--bucket", bucket, "--key", "big.bin")
+    assert upload["UploadId"]
+    cli("s3", "rb", f"s3://{bucket}")
+    res = cli("s3api", "head-bucket", "--bucket", bucket, check=False)
+    assert res.returncode != 0 and b"404" in res.stderr, res.stderr
+
+
+def test_complete_multipart_upload_retried(cli, workdir):
+    # `aws s3api complete-multipart-upload` sent twice (a timed-out first attempt) succeeds twice.
+    key = "retry/complete.bin"
+    uid = cli.json("s3api", "create-multipart-upload", "--bucket", cli.bucket,
+                   "--key", key)["UploadId"]
+    part = write_random(workdir / f"{cli.bucket}-part.bin", 4096, seed=9)
+    etag = cli.json("s3api", "upload-part", "--bucket", cli.bucket, "--key", key, "--upload-id",
+                    uid, "--part-number", "1", "--body", str(part))["ETag"]
+    parts = json.dumps({"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    args = ("s3api", "complete-multipart-upload", "--bucket", cli.bucket, "--key", key,
+            "--upload-id", uid, "--multipart-upload", parts)
+    first = cli.json(*args)
+    second = cli.json(*args)
+    expected = hashlib.md5(hashlib.md5(part.read_bytes()).digest()).hexdigest() + "-1"
+    assert first["ETag"] == second["ETag"] == f'"{expected}"', (first, second)

@@ -39,6 +39,17 @@ class LocalObjectStoreTest : public ::testing::Test {
     std::unique_ptr<LocalObjectStore> store_;
 };
 
+TEST_F(LocalObjectStoreTest, DeleteBucketRemovesThePartFilesOfItsUploads) {
+    ASSERT_TRUE(store_->create_bucket("doomed").is_ok());
+    auto id = store_->create_multipart_upload({"doomed", "k"});
+    ASSERT_TRUE(id.is_ok());
+    StringByteSource part(std::string(1000, 'p'));
+    ASSERT_TRUE(store_->upload_part("doomed", "k", *id, 1, part, std::nullopt).is_ok());
+    ASSERT_EQ(files_under(data_, "parts").size(), 1u);
+    ASSERT_TRUE(store_->delete_bucket("doomed").is_ok());
+    EXPECT_TRUE(files_under(data_, "parts").empty());
+}
+
 TEST_F(LocalObjectStoreTest, OutboxRecordsEveryVisibleChange) {
     ASSERT_TRUE(put_string(*store_, "uploads", "put", "1").is_ok());
     ASSERT_TRUE(put_string(*store_, "uploads", "post", "22", CreatedBy::kPost).is_ok());

@@ -67,6 +67,16 @@ CREATE TABLE IF NOT EXISTS multipart_parts (
     PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS parts_by_data_id ON multipart_parts (data_id);
+CREATE TABLE IF NOT EXISTS completed_uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    parts TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    completed_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_ns);
 COMMIT;
 )sql";
 
@@ -195,32 +205,51 @@ Status SqliteIndex::create_bucket(const std::string& name, TimePoint created) {
     return Status::ok();
 }
 
-Status SqliteIndex::delete_bucket(const std::string& name) {
+Result<std::vector<std::string>> SqliteIndex::delete_bucket(const std::string& name) {
     Connection& c = writer_;
     std::lock_guard lock(c.mu);
     SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, name));
-    IMGPIPE_ASSIGN_OR_RETURN(auto* used,
-                             c.stmt("SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL "
-                                    "SELECT 1 FROM multipart_uploads WHERE bucket = ?1 LIMIT 1"));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* used, c.stmt("SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1"));
     {
         SqliteStatement::Use use(*used);
         used->bind_text(1, name);
         IMGPIPE_ASSIGN_OR_RETURN(bool not_empty, used->step());
         if (not_empty) {
-            return {StatusCode::kFailedPrecondition, "BucketNotEmpty",
-                    "bucket " + name + " still holds objects or uploads"};
+            return Status(StatusCode::kFailedPrecondition, "BucketNotEmpty",
+                          "bucket " + name + " still holds objects");
         }
     }
+    // As S3: uploads still in progress go with the bucket (they are not contents a client can
+    // see in a listing, and a bucket they kept alive could never be deleted by `aws s3 rb`).
+    std::vector<std::string> upload_ids;
+    {
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto* s, c.stmt("SELECT upload_id FROM multipart_uploads WHERE bucket = ?1"));
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, name);
+        for (;;) {
+            IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+            if (!row) break;
+            upload_ids.push_back(s->column_text(0));
+        }
+    }
+    std::vector<std::string> part_data_ids;
+    for (const std::string& id : upload_ids) {
+        IMGPIPE_ASSIGN_OR_RETURN(auto data_ids, delete_parts_locked(id));
+        part_data_ids.insert(part_data_ids.end(), data_ids.begin(), data_ids.end());
+    }
     for (const char* sql :
-         {"DELETE FROM buckets WHERE name = ?1", "DELETE FROM bucket_cors WHERE name = ?1"}) {
+         {"DELETE FROM buckets WHERE name = ?1", "DELETE FROM bucket_cors WHERE name = ?1",
+          "DELETE FROM completed_uploads WHERE bucket = ?1"}) {
         IMGPIPE_ASSIGN_OR_RETURN(auto* del, c.stmt(sql));
         SqliteStatement::Use use(*del);
         del->bind_text(1, name);
         IMGPIPE_RETURN_IF_ERROR(del->run());
     }
-    return txn.commit();
+    IMGPIPE_RETURN_IF_ERROR(txn.commit());
+    return part_data_ids;
 }
 
 Result<std::string> SqliteIndex::get_bucket_cors(const std::string& bucket) {

@@ -146,4 +146,13 @@ http::Response get_acl(const S3Context& context, S3Call& call) {
     return xml_response(doc);
 }
 
+http::Response get_object_tagging(const S3Context& context, S3Call& call) {
+    auto object = context.store->head_object(call.target.bucket, call.target.key);
+    if (!object) return call.fail(object.status());
+    pugi::xml_document doc;
+    pugi::xml_node root = append_result_root(doc, "Tagging");
+    root.append_child("TagSet");
+    return xml_response(doc);
+}
+
 }  // namespace imgpipe::s3

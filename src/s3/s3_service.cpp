@@ -56,6 +56,8 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
         case Operation::kGetBucketAcl:
         case Operation::kGetObjectAcl:
             return get_acl(context, call);
+        case Operation::kGetObjectTagging:
+            return get_object_tagging(context, call);
         case Operation::kListObjectsV1:
             return list_objects_v1(context, call);
         case Operation::kListObjectsV2:
@@ -86,6 +88,8 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return create_multipart_upload(context, call);
         case Operation::kUploadPart:
             return upload_part(context, call);
+        case Operation::kUploadPartCopy:
+            return upload_part_copy(context, call);
         case Operation::kCompleteMultipartUpload:
             return complete_multipart_upload(context, call);
         case Operation::kAbortMultipartUpload:

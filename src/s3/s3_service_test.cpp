@@ -214,7 +214,8 @@ TEST_F(S3ServiceAuthTest, MethodsAndPostsThatAreNotOperations) {
                        .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}});
     EXPECT_EQ(post.status, 412);
     EXPECT_EQ(post.error_code(), "PreconditionFailed");
-    EXPECT_EQ(get("/photos/k?tagging").status, 501);
+    EXPECT_EQ(send({.method = "PUT", .target = "/photos/k?tagging", .body = "<Tagging/>"}).status,
+              501);
     Reply bad_bucket = get("/a/k");
     EXPECT_EQ(bad_bucket.error_code(), "InvalidBucketName");
     EXPECT_EQ(bad_bucket.header("x-amz-request-id"), "req-test-1");

@@ -54,6 +54,10 @@ struct ObjectInfo {
     std::string etag;  // unquoted: 32 hex (MD5) or "<hex>-<parts>" for multipart
     TimePoint last_modified;
     ObjectAttributes attributes;
+    // For an object made by CompleteMultipartUpload, the size of each of its parts in order
+    // (what GetObject/HeadObject ?partNumber= address); empty for other objects, and where the
+    // store does not know them. Not filled in listings.
+    std::vector<uint64_t> part_sizes;
 };
 
 // A conditional write (S3's If-None-Match / If-Match on PutObject and

@@ -495,6 +495,101 @@ def scenario_complete_conditional_retry(bucket: str, workdir: str) -> dict:
     return {"ok": True}
 
 
+def scenario_part_copy(bucket: str, workdir: str) -> dict:
+    """UploadPartCopy (whole source and x-amz-copy-source-range), GetObject/HeadObject
+    PartNumber with PartsCount, and the managed copy (boto3's s3.copy: multipart over 8 MiB)."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    other = bucket + "-dst"
+    s3.create_bucket(Bucket=other)
+    p1, p2 = random_bytes(5 * MiB, 11), random_bytes(MiB + 5, 12)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="src.bin")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="src.bin", UploadId=uid, PartNumber=n,
+                            Body=body)["ETag"] for n, body in ((1, p1), (2, p2))]
+    s3.complete_multipart_upload(Bucket=bucket, Key="src.bin", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]})
+
+    head = s3.head_object(Bucket=bucket, Key="src.bin", PartNumber=1)
+    expect(head["ContentLength"], len(p1), "HEAD part 1 length")
+    expect(head["PartsCount"], 2, "PartsCount")
+    got = s3.get_object(Bucket=bucket, Key="src.bin", PartNumber=2)
+    expect(got["ResponseMetadata"]["HTTPStatusCode"], 206, "GET part status")
+    expect(got["ContentRange"], f"bytes {len(p1)}-{len(p1) + len(p2) - 1}/{len(p1) + len(p2)}",
+           "GET part Content-Range")
+    assert got["Body"].read() == p2, "GET part 2 bytes"
+    expect(error_code(s3.get_object, Bucket=bucket, Key="src.bin", PartNumber=3),
+           "InvalidPartNumber", "part past the last")
+    s3.put_object(Bucket=bucket, Key="plain.bin", Body=b"plain bytes")
+    plain = s3.get_object(Bucket=bucket, Key="plain.bin", PartNumber=1)
+    expect(plain["Body"].read(), b"plain bytes", "part 1 of a single-part object")
+    assert "PartsCount" not in plain, plain
+
+    uid = s3.create_multipart_upload(Bucket=other, Key="joined.bin")["UploadId"]
+    first = s3.upload_part_copy(Bucket=other, Key="joined.bin", UploadId=uid, PartNumber=1,
+                                CopySource={"Bucket": bucket, "Key": "src.bin"},
+                                CopySourceRange=f"bytes=0-{5 * MiB - 1}")
+    expect(first["CopyPartResult"]["ETag"], f'"{md5(p1)}"', "ranged part copy ETag")
+    second = s3.upload_part_copy(Bucket=other, Key="joined.bin", UploadId=uid, PartNumber=2,
+                                 CopySource={"Bucket": bucket, "Key": "plain.bin"})
+    expect(error_code(s3.upload_part_copy, Bucket=other, Key="joined.bin", UploadId=uid,
+                      PartNumber=3, CopySource={"Bucket": bucket, "Key": "plain.bin"},
+                      CopySourceRange="bytes=5-100"), "InvalidArgument", "range past the end")
+    s3.complete_multipart_upload(Bucket=other, Key="joined.bin", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+                  {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket=other, Key="joined.bin")["Body"].read() == p1 + b"plain bytes"
+
+    cfg = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
+    s3.copy({"Bucket": bucket, "Key": "src.bin"}, other, "managed.bin", Config=cfg)
+    copied = s3.head_object(Bucket=other, Key="managed.bin")
+    assert copied["ETag"].endswith('-2"'), copied["ETag"]
+    assert s3.get_object(Bucket=other, Key="managed.bin")["Body"].read() == p1 + p2
+    return {"ok": True}
+
+
+def scenario_refused_features(bucket: str, workdir: str) -> dict:
+    """Versioning, object lock, SSE, lifecycle, tagging, bucket policies and public canned ACLs
+    are refused with 501 NotImplemented, never silently ignored; reads that have a truthful
+    answer (no tags, versioning never enabled) are answered."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    refused = {
+        "PutObject SSE": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
+                                               ServerSideEncryption="AES256"),
+        "PutObject tags": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
+                                                Tagging="a=b"),
+        "PutObject public-read": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
+                                                       ACL="public-read"),
+        "CreateMultipartUpload SSE": lambda: s3.create_multipart_upload(
+            Bucket=bucket, Key="k2", ServerSideEncryption="AES256"),
+        "PutObjectTagging": lambda: s3.put_object_tagging(
+            Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}),
+        "PutBucketVersioning": lambda: s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+        "PutBucketLifecycleConfiguration": lambda: s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": [{
+                "ID": "x", "Status": "Enabled", "Filter": {"Prefix": ""},
+                "Expiration": {"Days": 1}}]}),
+        "PutBucketPolicy": lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": []})),
+        "PutBucketEncryption": lambda: s3.put_bucket_encryption(
+            Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
+        "PutObjectLockConfiguration": lambda: s3.put_object_lock_configuration(
+            Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}),
+        "CreateBucket with object lock": lambda: s3.create_bucket(
+            Bucket=bucket + "-lock", ObjectLockEnabledForBucket=True),
+    }
+    for what, call in refused.items():
+        expect(error_code(call), "NotImplemented", what)
+    expect(error_code(s3.head_object, Bucket=bucket, Key="k2"), "404", "nothing was stored")
+    expect(s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"], [], "an object has no tags")
+    expect(s3.get_bucket_versioning(Bucket=bucket).get("Status"), None, "versioning never on")
+    s3.put_object(Bucket=bucket, Key="k3", Body=b"x", ACL="private")  # the default: accepted
+    return {"ok": True}
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
              if name.startswith("scenario_")}
 

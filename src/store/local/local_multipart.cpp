@@ -161,6 +161,7 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete(
     std::vector<PartRow> chosen;
     chosen.reserve(parts.size());
     Md5 md5_of_md5s;
+    std::vector<uint64_t> part_sizes;
     for (size_t i = 0; i < parts.size(); ++i) {
         auto it = by_number.find(parts[i].part_number);
         if (it == by_number.end()) return invalid_part(parts[i].part_number, "not uploaded");
@@ -176,6 +177,7 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete(
         auto digest = from_hex(part.info.etag);
         if (!digest) return internal_error("stored part ETag is not hex");
         md5_of_md5s.update(*digest);
+        part_sizes.push_back(part.info.size);
         chosen.push_back(part);
     }
 
@@ -194,6 +196,7 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete(
                    to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()),
                    clock_.now(),
                    upload.attributes};
+    object.info.part_sizes = std::move(part_sizes);
     object.data_id = DataLayout::new_id();
     object.created_by = CreatedBy::kCompleteMultipartUpload;
     object.condition = request.condition;

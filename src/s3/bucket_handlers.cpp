@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "s3/bucket_cors_cache.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
 
@@ -82,6 +83,7 @@ http::Response head_bucket(const S3Context& context, S3Call& call) {
 
 http::Response delete_bucket(const S3Context& context, S3Call& call) {
     Status status = context.store->delete_bucket(call.target.bucket);
+    if (context.cors_cache) context.cors_cache->invalidate(call.target.bucket);
     if (!status.is_ok()) return call.fail(status);
     return empty_response(204);
 }
@@ -141,6 +143,15 @@ http::Response get_acl(const S3Context& context, S3Call& call) {
             },
             "READ");
     }
+    return xml_response(doc);
+}
+
+http::Response get_object_tagging(const S3Context& context, S3Call& call) {
+    auto object = context.store->head_object(call.target.bucket, call.target.key);
+    if (!object) return call.fail(object.status());
+    pugi::xml_document doc;
+    pugi::xml_node root = append_result_root(doc, "Tagging");
+    root.append_child("TagSet");
     return xml_response(doc);
 }
 

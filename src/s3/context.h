@@ -2,9 +2,10 @@
 // S3Context: everything an S3 endpoint handler needs, handed in by src/app. Handlers are free
 // functions `http::Response f(const S3Context&, http::Request&, ...)` so they can be tested
 // without a server. The context is built once at startup and is read-only afterwards; the objects
-// it points to are thread-safe.
+// it points to are thread-safe (the CORS cache changes inside, under its own lock).
 
 #include <chrono>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 namespace imgpipe::s3 {
 
 class AccessKeyring;
+class BucketCorsCache;
 
 struct S3Options {
     std::string region = "us-east-1";
@@ -41,6 +43,8 @@ struct S3Context {
     const Clock* clock = nullptr;
     // Per-key allowed buckets and actions; null lets every verified key do everything.
     const AccessKeyring* keyring = nullptr;
+    // Buckets' parsed CORS rules; S3Service makes one when none is given.
+    std::shared_ptr<BucketCorsCache> cors_cache;
     S3Options options;
 };
 

@@ -1,3 +1,5 @@
+#include <charconv>
+
 #include "s3/conditions.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
@@ -38,20 +40,96 @@ Result<CopySource> parse_copy_source(std::string_view header) {
     return source;
 }
 
-}  // namespace
+// x-amz-copy-source-range: "bytes=first-last", both given, within the source object.
+Result<std::optional<store::ByteRange>> copy_source_range(const http::Headers& headers,
+                                                          uint64_t source_size) {
+    auto value = headers.get("x-amz-copy-source-range");
+    if (!value) return std::optional<store::ByteRange>();
+    auto bad = [&] {
+        return invalid_argument("InvalidArgument",
+                                "Range specified is not valid for source object of size: " +
+                                    std::to_string(source_size));
+    };
+    std::string_view v = *value;
+    if (!v.starts_with("bytes=")) return bad();
+    v.remove_prefix(6);
+    auto dash = v.find('-');
+    if (dash == std::string_view::npos || dash == 0 || dash + 1 == v.size()) return bad();
+    uint64_t first = 0;
+    uint64_t last = 0;
+    auto parse = [](std::string_view text, uint64_t& out) {
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+        return ec == std::errc() && ptr == text.data() + text.size();
+    };
+    if (!parse(v.substr(0, dash), first) || !parse(v.substr(dash + 1), last)) return bad();
+    if (first > last || last >= source_size) return bad();
+    return std::optional(store::ByteRange{first, last});
+}
 
-http::Response copy_object(const S3Context& context, S3Call& call) {
-    const http::Headers& headers = call.request.headers;
-    auto source = parse_copy_source(headers.get_or("x-amz-copy-source", ""));
+// The copy source of `call`, which the caller may read; the error response otherwise.
+Result<CopySource> readable_copy_source(const S3Context& context, const S3Call& call,
+                                        http::Response& failure) {
+    auto source = parse_copy_source(call.request.headers.get_or("x-amz-copy-source", ""));
     if (!source) {
         // Our own InvalidArgument messages are written for the client; others are not.
         const bool own = source.status().reason() == "InvalidArgument";
-        return call.fail(source.status(), {.message = own ? source.status().message() : ""});
+        failure = call.fail(source.status(), {.message = own ? source.status().message() : ""});
+        return source.status();
     }
     if (!is_allowed(context, call, source->bucket, Action::kRead)) {
-        return call.fail(Status(StatusCode::kPermissionDenied, "AccessDenied",
-                                "no read access to copy source bucket " + source->bucket));
+        Status denied(StatusCode::kPermissionDenied, "AccessDenied",
+                      "no read access to copy source bucket " + source->bucket);
+        failure = call.fail(denied);
+        return denied;
     }
+    return source;
+}
+
+}  // namespace
+
+http::Response upload_part_copy(const S3Context& context, S3Call& call) {
+    const http::Headers& headers = call.request.headers;
+    auto part_number = int_param(call, "partNumber", 0, 1, 10000, false);
+    if (!part_number) {
+        return call.fail("InvalidArgument", StatusCode::kInvalidArgument,
+                         "Part number must be an integer between 1 and 10000, inclusive");
+    }
+    http::Response failure;
+    auto source = readable_copy_source(context, call, failure);
+    if (!source) return failure;
+    const std::string upload_id = call.query.get_or("uploadId", "");
+    // The upload first: a copy into an unknown upload reads nothing.
+    auto known =
+        context.store->list_parts(call.target.bucket, call.target.key, upload_id, 10000, 1);
+    if (!known) return call.fail(known.status());
+
+    auto src = context.store->head_object(source->bucket, source->key);
+    if (!src) return call.fail(src.status());
+    if (evaluate_preconditions(headers, src->etag, src->last_modified, "x-amz-copy-source-") !=
+        Precondition::kProceed) {
+        return call.fail(Status(StatusCode::kFailedPrecondition, "PreconditionFailed",
+                                "copy source conditions failed"));
+    }
+    auto range = copy_source_range(headers, src->size);
+    if (!range) return call.fail(range.status(), {.message = range.status().message()});
+    auto reader = context.store->get_object(source->bucket, source->key, *range);
+    if (!reader) return call.fail(reader.status());
+    auto part = context.store->upload_part(call.target.bucket, call.target.key, upload_id,
+                                           *part_number, *reader->body, std::nullopt);
+    if (!part) return call.fail(part.status());
+
+    pugi::xml_document doc;
+    pugi::xml_node root = append_result_root(doc, "CopyPartResult");
+    append_text(root, "LastModified", iso8601(part->last_modified));
+    append_text(root, "ETag", quote_etag(part->etag));
+    return xml_response(doc);
+}
+
+http::Response copy_object(const S3Context& context, S3Call& call) {
+    const http::Headers& headers = call.request.headers;
+    http::Response failure;
+    auto source = readable_copy_source(context, call, failure);
+    if (!source) return failure;
     const std::string directive = headers.get_or("x-amz-metadata-directive", "COPY");
     if (directive != "COPY" && directive != "REPLACE") {
         return call.fail("InvalidArgument", StatusCode::kInvalidArgument,

@@ -1,5 +1,6 @@
 // GetBucketCors, PutBucketCors, DeleteBucketCors: a bucket's CORS configuration, validated and
 // normalised by s3/cors and kept by the store with the bucket.
+#include "s3/bucket_cors_cache.h"
 #include "s3/cors.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
@@ -33,12 +34,14 @@ http::Response put_bucket_cors(const S3Context& context, S3Call& call) {
     auto config = parse_cors_config(*body);
     if (!config) return call.fail(config.status(), {.message = config.status().message()});
     Status stored = context.store->put_bucket_cors(call.target.bucket, render_cors_config(*config));
+    if (context.cors_cache) context.cors_cache->invalidate(call.target.bucket);
     if (!stored.is_ok()) return call.fail(stored);
     return empty_response(200);
 }
 
 http::Response delete_bucket_cors(const S3Context& context, S3Call& call) {
     Status stored = context.store->put_bucket_cors(call.target.bucket, "");
+    if (context.cors_cache) context.cors_cache->invalidate(call.target.bucket);
     if (!stored.is_ok()) return call.fail(stored);
     return empty_response(204);
 }

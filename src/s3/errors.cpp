@@ -38,6 +38,10 @@ constexpr std::array kTable = {
         {"BucketAlreadyOwnedByYou", 409,
          "Your previous request to create the named bucket succeeded and you already own it."}},
     Row{"BucketNotEmpty", {"BucketNotEmpty", 409, "The bucket you tried to delete is not empty"}},
+    Row{"ConditionalRequestConflict",
+        {"ConditionalRequestConflict", 409,
+         "The conditional request cannot succeed due to a conflicting operation against this "
+         "resource."}},
     Row{"EntityTooLarge",
         {"EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size"}},
     Row{"EntityTooSmall",
@@ -65,6 +69,8 @@ constexpr std::array kTable = {
     Row{"InvalidPartOrder",
         {"InvalidPartOrder", 400,
          "The list of parts was not in ascending order. Parts must be ordered by part number."}},
+    Row{"InvalidPartNumber",
+        {"InvalidPartNumber", 416, "The requested partnumber is not satisfiable"}},
     Row{"InvalidPolicyDocument",
         {"InvalidPolicyDocument", 400,
          "The content of the form does not meet the conditions specified in the policy "

@@ -21,6 +21,8 @@ http::Response get_bucket_versioning(const S3Context& context, S3Call& call);
 // A fixed private ACL (owner FULL_CONTROL; AllUsers READ on public-read buckets) for the
 // bucket, or the object when the call has a key.
 http::Response get_acl(const S3Context& context, S3Call& call);
+// Objects have no tags (setting them is NotImplemented): an empty TagSet for an object.
+http::Response get_object_tagging(const S3Context& context, S3Call& call);
 // cors_handlers.cpp
 http::Response get_bucket_cors(const S3Context& context, S3Call& call);
 http::Response put_bucket_cors(const S3Context& context, S3Call& call);
@@ -32,12 +34,16 @@ http::Response list_objects_v2(const S3Context& context, S3Call& call);
 // Versioning is never enabled: every current object is listed as its only version, "null".
 http::Response list_object_versions(const S3Context& context, S3Call& call);
 
-// Objects.
+// Objects. GetObject/HeadObject with ?partNumber=N serve part N of a multipart object (206,
+// x-amz-mp-parts-count); part 1 of any other object is the whole object.
 http::Response put_object(const S3Context& context, S3Call& call);
 http::Response get_object(const S3Context& context, S3Call& call);
 http::Response head_object(const S3Context& context, S3Call& call);
 http::Response delete_object(const S3Context& context, S3Call& call);
 http::Response copy_object(const S3Context& context, S3Call& call);
+// copy_handler.cpp too: a part of a multipart upload copied from an object (or a byte range of
+// it, x-amz-copy-source-range).
+http::Response upload_part_copy(const S3Context& context, S3Call& call);
 http::Response delete_objects(const S3Context& context, S3Call& call);
 
 // Multipart uploads.

@@ -98,9 +98,11 @@ http::Response complete_multipart_upload(const S3Context& context, S3Call& call)
     if (!body) return call.fail(body.status());
     auto parts = parse_completed_parts(*body);
     if (!parts) return call.fail(parts.status());
+    auto condition = write_condition(call.request.headers);
+    if (!condition) return call.fail(condition.status());
     // Errors found by the checks get their own status; only the joining runs after the 200.
-    auto started = context.store->start_complete_multipart_upload(
-        call.target.bucket, call.target.key, upload_id, *parts);
+    auto started = context.store->start_complete(
+        {call.target.bucket, call.target.key, upload_id, std::move(*parts), *condition});
     if (!started) return call.fail(started.status());
     std::shared_ptr<store::MultipartCompletion> completion = std::move(started).value();
 

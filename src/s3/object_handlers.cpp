@@ -21,9 +21,50 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kOverride
     {"response-content-encoding", "Content-Encoding"},
 }};
 
+constexpr int kMaxPartNumber = 10000;
+
+// The bytes of part `number` (1-based) of the object: its part boundaries for a multipart
+// object; part 1 is the whole object otherwise. InvalidPartNumber (416) past the last part.
+Result<std::optional<store::ByteRange>> part_range(const store::ObjectInfo& info, int number) {
+    const std::vector<uint64_t>& sizes = info.part_sizes;
+    const size_t count = sizes.empty() ? 1 : sizes.size();
+    if (static_cast<size_t>(number) > count) {
+        return Status(StatusCode::kOutOfRange, "InvalidPartNumber",
+                      "part " + std::to_string(number) + " of " + std::to_string(count));
+    }
+    if (sizes.empty()) {
+        if (info.size == 0) return std::optional<store::ByteRange>();
+        return std::optional(store::ByteRange{0, info.size - 1});
+    }
+    uint64_t first = 0;
+    for (int i = 0; i + 1 < number; ++i) first += sizes[i];
+    const uint64_t size = sizes[number - 1];
+    if (size == 0) return std::optional<store::ByteRange>();
+    return std::optional(store::ByteRange{first, first + size - 1});
+}
+
+// The range a GET/HEAD asks for: its Range header, or its ?partNumber= (not both).
+Result<std::optional<store::ByteRange>> requested_range(const S3Call& call,
+                                                        const store::ObjectInfo& info) {
+    if (!call.query.has("partNumber")) {
+        return resolve_range(call.request.headers.get("Range"), info.size);
+    }
+    if (call.request.headers.has("Range")) {
+        return invalid_argument("InvalidRequest",
+                                "Cannot specify both Range header and partNumber query parameter");
+    }
+    IMGPIPE_ASSIGN_OR_RETURN(int number,
+                             int_param(call, "partNumber", 1, 1, kMaxPartNumber, false));
+    return part_range(info, number);
+}
+
 http::Response object_response(const S3Call& call, const store::ObjectInfo& info,
                                std::optional<store::ByteRange> range) {
+    // A part is a ranged answer even when it is the whole object, as S3 answers it.
     http::Response response = empty_response(range ? 206 : 200);
+    if (call.query.has("partNumber") && !info.part_sizes.empty()) {
+        response.headers.set("x-amz-mp-parts-count", std::to_string(info.part_sizes.size()));
+    }
     add_object_headers(response, info);
     for (const auto& [param, header] : kOverrides) {
         if (auto value = call.query.get(param)) response.headers.set(header, *value);
@@ -59,10 +100,15 @@ http::Response serve_object(const S3Context& context, const S3Call& call, bool w
             case Precondition::kProceed:
                 break;
         }
-        auto range = resolve_range(call.request.headers.get("Range"), info->size);
+        auto range = requested_range(call, *info);
         if (!range) {
-            http::Response response = call.fail(range.status());
-            response.headers.set("Content-Range", "bytes */" + std::to_string(info->size));
+            const std::string reason = range.status().reason();
+            const bool own = reason == "InvalidRequest" || reason == "InvalidArgument";
+            http::Response response =
+                call.fail(range.status(), {.message = own ? range.status().message() : ""});
+            if (reason == "InvalidRange") {
+                response.headers.set("Content-Range", "bytes */" + std::to_string(info->size));
+            }
             return response;
         }
         if (!with_body) return object_response(call, *info, *range);

@@ -70,6 +70,31 @@ bool has_unsupported(const QueryParams& query) {
                        [&](const char* name) { return query.has(name); });
 }
 
+// Request headers that ask for features this store does not have: refused with NotImplemented
+// rather than ignored, so that no client believes its objects are encrypted, locked or tagged.
+bool asks_unsupported_feature(const http::Headers& headers) {
+    for (const auto& [name, value] : headers.entries()) {
+        std::string lower = to_lower(name);
+        if (lower.starts_with("x-amz-server-side-encryption") ||
+            lower.starts_with("x-amz-copy-source-server-side-encryption") ||
+            lower.starts_with("x-amz-object-lock-") || lower == "x-amz-tagging" ||
+            lower.starts_with("x-amz-grant-") ||
+            (lower == "x-amz-bucket-object-lock-enabled" && to_lower(value) == "true")) {
+            return true;
+        }
+        // Canned ACLs other than the owner's own access would make objects or buckets public,
+        // which only the server's configuration does here.
+        if (lower == "x-amz-acl") {
+            std::string acl = to_lower(value);
+            if (acl != "private" && acl != "bucket-owner-full-control" &&
+                acl != "bucket-owner-read") {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool is_form_upload(const http::Headers& headers) {
     std::string type = to_lower(headers.get_or("Content-Type", ""));
     return type.rfind("multipart/form-data", 0) == 0;
@@ -99,7 +124,10 @@ Operation classify_bucket(std::string_view method, const QueryParams& q,
         return Operation::kMethodNotAllowed;
     }
     if (has_unsupported(q)) return Operation::kNotImplemented;
-    if (method == "PUT") return Operation::kCreateBucket;
+    if (method == "PUT") {
+        return asks_unsupported_feature(headers) ? Operation::kNotImplemented
+                                                 : Operation::kCreateBucket;
+    }
     if (method == "HEAD") return Operation::kHeadBucket;
     if (method == "DELETE") return Operation::kDeleteBucket;
     return Operation::kMethodNotAllowed;
@@ -107,10 +135,12 @@ Operation classify_bucket(std::string_view method, const QueryParams& q,
 
 Operation classify_object(std::string_view method, const QueryParams& q,
                           const http::Headers& headers) {
+    if ((method == "PUT" || method == "POST") && asks_unsupported_feature(headers)) {
+        return Operation::kNotImplemented;
+    }
     if (method == "PUT") {
         if (q.has("uploadId") && q.has("partNumber")) {
-            // UploadPartCopy is not supported.
-            return headers.has("x-amz-copy-source") ? Operation::kNotImplemented
+            return headers.has("x-amz-copy-source") ? Operation::kUploadPartCopy
                                                     : Operation::kUploadPart;
         }
         if (has_unsupported(q)) return Operation::kNotImplemented;
@@ -125,11 +155,15 @@ Operation classify_object(std::string_view method, const QueryParams& q,
     if (method == "GET" || method == "HEAD") {
         if (method == "GET" && q.has("uploadId")) return Operation::kListParts;
         if (method == "GET" && q.has("acl")) return Operation::kGetObjectAcl;
-        // GET ?versionId=null addresses the current (only) version.
+        // Objects never have tags; awscli asks before every multipart copy.
+        if (method == "GET" && q.has("tagging")) return Operation::kGetObjectTagging;
+        // GET ?versionId=null addresses the current (only) version; ?partNumber= one part.
         if (q.get_or("versionId", "null") != "null") return Operation::kNotImplemented;
-        bool other = std::any_of(
-            kUnsupportedSubresources.begin(), kUnsupportedSubresources.end(),
-            [&](const char* name) { return std::string_view(name) != "versionId" && q.has(name); });
+        bool other = std::any_of(kUnsupportedSubresources.begin(), kUnsupportedSubresources.end(),
+                                 [&](const char* name) {
+                                     std::string_view n(name);
+                                     return n != "versionId" && n != "partNumber" && q.has(name);
+                                 });
         if (other) return Operation::kNotImplemented;
         return method == "GET" ? Operation::kGetObject : Operation::kHeadObject;
     }
@@ -237,6 +271,7 @@ Action action_for(Operation op) {
         case Operation::kDeleteObject:
         case Operation::kCreateMultipartUpload:
         case Operation::kUploadPart:
+        case Operation::kUploadPartCopy:
         case Operation::kCompleteMultipartUpload:
         case Operation::kAbortMultipartUpload:
             return Action::kWrite;
@@ -293,10 +328,14 @@ std::string_view operation_name(Operation op) {
             return "DeleteObject";
         case Operation::kGetObjectAcl:
             return "GetObjectAcl";
+        case Operation::kGetObjectTagging:
+            return "GetObjectTagging";
         case Operation::kCreateMultipartUpload:
             return "CreateMultipartUpload";
         case Operation::kUploadPart:
             return "UploadPart";
+        case Operation::kUploadPartCopy:
+            return "UploadPartCopy";
         case Operation::kCompleteMultipartUpload:
             return "CompleteMultipartUpload";
         case Operation::kAbortMultipartUpload:

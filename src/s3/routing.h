@@ -71,13 +71,17 @@ enum class Operation {
     kHeadObject,
     kDeleteObject,
     kGetObjectAcl,
+    kGetObjectTagging,
     kCreateMultipartUpload,
     kUploadPart,
+    kUploadPartCopy,
     kCompleteMultipartUpload,
     kAbortMultipartUpload,
     kListParts,
     kCorsPreflight,
-    kNotImplemented,  // a subresource this store does not support (?policy, ?tagging...)
+    // A subresource this store does not support (?policy, ?lifecycle, PUT ?versioning...) or a
+    // header asking for a feature it does not have (SSE, object lock, tags).
+    kNotImplemented,
     kMethodNotAllowed,
 };
 

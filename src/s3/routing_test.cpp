@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace imgpipe::s3 {
 namespace {
 
@@ -112,7 +116,9 @@ TEST(RoutingTest, ClassifiesObjectOperations) {
     http::Headers copy;
     copy.add("x-amz-copy-source", "/src/k");
     EXPECT_EQ(op("PUT", "b", "k", "", copy), Operation::kCopyObject);
-    EXPECT_EQ(op("PUT", "b", "k", "partNumber=1&uploadId=u", copy), Operation::kNotImplemented);
+    EXPECT_EQ(op("PUT", "b", "k", "partNumber=1&uploadId=u", copy), Operation::kUploadPartCopy);
+    EXPECT_EQ(op("GET", "b", "k", "partNumber=2"), Operation::kGetObject);
+    EXPECT_EQ(op("HEAD", "b", "k", "partNumber=1"), Operation::kHeadObject);
     EXPECT_EQ(op("PUT", "b", "k", "partNumber=1&uploadId=u"), Operation::kUploadPart);
     EXPECT_EQ(op("GET", "b", "k", ""), Operation::kGetObject);
     EXPECT_EQ(op("GET", "b", "k", "versionId=null"), Operation::kGetObject);
@@ -125,8 +131,42 @@ TEST(RoutingTest, ClassifiesObjectOperations) {
     EXPECT_EQ(op("DELETE", "b", "k", "uploadId=u"), Operation::kAbortMultipartUpload);
     EXPECT_EQ(op("GET", "b", "k", "uploadId=u"), Operation::kListParts);
     EXPECT_EQ(op("GET", "b", "k", "acl"), Operation::kGetObjectAcl);
-    EXPECT_EQ(op("GET", "b", "k", "tagging"), Operation::kNotImplemented);
+    EXPECT_EQ(op("GET", "b", "k", "tagging"), Operation::kGetObjectTagging);
+    EXPECT_EQ(op("PUT", "b", "k", "tagging"), Operation::kNotImplemented);
+    EXPECT_EQ(op("DELETE", "b", "k", "tagging"), Operation::kNotImplemented);
     EXPECT_EQ(op("POST", "b", "k", ""), Operation::kMethodNotAllowed);
+}
+
+TEST(RoutingTest, FeaturesThisStoreLacksAreRefusedNotIgnored) {
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"x-amz-server-side-encryption", "AES256"},
+             {"X-Amz-Server-Side-Encryption-Customer-Algorithm", "AES256"},
+             {"x-amz-object-lock-mode", "GOVERNANCE"},
+             {"x-amz-tagging", "a=b"},
+             {"x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"},
+             {"x-amz-acl", "public-read"}}) {
+        http::Headers headers;
+        headers.add(name, value);
+        EXPECT_EQ(op("PUT", "b", "k", "", headers), Operation::kNotImplemented) << name;
+        EXPECT_EQ(op("POST", "b", "k", "uploads", headers), Operation::kNotImplemented) << name;
+    }
+    http::Headers private_acl;
+    private_acl.add("x-amz-acl", "private");
+    EXPECT_EQ(op("PUT", "b", "k", "", private_acl), Operation::kPutObject);
+    EXPECT_EQ(op("PUT", "b", "", "", private_acl), Operation::kCreateBucket);
+    http::Headers lock;
+    lock.add("x-amz-bucket-object-lock-enabled", "true");
+    EXPECT_EQ(op("PUT", "b", "", "", lock), Operation::kNotImplemented);
+    for (const char* sub :
+         {"versioning", "lifecycle", "policy", "encryption", "object-lock", "tagging", "acl"}) {
+        EXPECT_EQ(op("PUT", "b", "", sub), Operation::kNotImplemented) << sub;
+    }
+    for (const char* sub : {"lifecycle", "policy", "encryption", "object-lock", "tagging"}) {
+        EXPECT_EQ(op("GET", "b", "", sub), Operation::kNotImplemented) << sub;
+    }
+    for (const char* sub : {"retention", "legal-hold"}) {
+        EXPECT_EQ(op("PUT", "b", "k", sub), Operation::kNotImplemented) << sub;
+    }
 }
 
 TEST(RoutingTest, ActionsPerOperation) {

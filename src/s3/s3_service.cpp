@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "core/log.h"
+#include "s3/bucket_cors_cache.h"
 #include "s3/cors.h"
 #include "s3/errors.h"
 #include "s3/handlers.h"
@@ -56,6 +56,8 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
         case Operation::kGetBucketAcl:
         case Operation::kGetObjectAcl:
             return get_acl(context, call);
+        case Operation::kGetObjectTagging:
+            return get_object_tagging(context, call);
         case Operation::kListObjectsV1:
             return list_objects_v1(context, call);
         case Operation::kListObjectsV2:
@@ -86,6 +88,8 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return create_multipart_upload(context, call);
         case Operation::kUploadPart:
             return upload_part(context, call);
+        case Operation::kUploadPartCopy:
+            return upload_part_copy(context, call);
         case Operation::kCompleteMultipartUpload:
             return complete_multipart_upload(context, call);
         case Operation::kAbortMultipartUpload:
@@ -108,22 +112,16 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
 
 // The rules for requests to `bucket`: its own CORS configuration, else the server's default.
 CorsConfig cors_config_for(const S3Context& context, const std::string& bucket) {
-    if (!bucket.empty()) {
-        auto xml = context.store->get_bucket_cors(bucket);
-        if (xml.is_ok() && !xml->empty()) {
-            auto config = parse_cors_config(*xml);
-            if (config.is_ok()) return std::move(config).value();
-            log::error("stored bucket CORS configuration does not parse",
-                       {{"bucket", bucket}, {"status", config.status().to_string()}});
+    if (!bucket.empty() && context.cors_cache) {
+        if (auto rules = context.cors_cache->rules(*context.store, *context.clock, bucket)) {
+            return *rules;
         }
     }
     return default_cors_config(context.options);
 }
 
-http::Response handle_call(const S3Context& context, http::Request& request) {
-    auto target = resolve_target(request.headers.get_or("Host", ""), request.path, context.options);
-    if (!target) return error_response(target.status(), request.path, request.request_id);
-    S3Call call{request, std::move(*target), QueryParams::parse(request.query)};
+http::Response handle_call(const S3Context& context, http::Request& request, S3Target target) {
+    S3Call call{request, std::move(target), QueryParams::parse(request.query)};
     call.operation = classify(request.method, call.target, call.query, request.headers);
     call.resource = "/" + call.target.bucket;
     if (!call.target.key.empty()) call.resource += "/" + call.target.key;
@@ -165,18 +163,23 @@ http::Response handle_call(const S3Context& context, http::Request& request) {
 
 }  // namespace
 
-S3Service::S3Service(S3Context context) : context_(std::move(context)) {}
+S3Service::S3Service(S3Context context) : context_(std::move(context)) {
+    if (!context_.cors_cache) context_.cors_cache = std::make_shared<BucketCorsCache>();
+}
 
 http::Response S3Service::handle(http::Request& request) const {
     if (request.request_id.empty()) request.request_id = new_request_id();
-    http::Response response = handle_call(context_, request);
+    auto target =
+        resolve_target(request.headers.get_or("Host", ""), request.path, context_.options);
+    // The bucket is copied before the target moves into the call: CORS headers need it after.
+    const std::string bucket = target.is_ok() ? target->bucket : "";
+    http::Response response =
+        target.is_ok() ? handle_call(context_, request, std::move(target).value())
+                       : error_response(target.status(), request.path, request.request_id);
     response.headers.set("x-amz-request-id", request.request_id);
     if (request.method == "HEAD" && response.status >= 300) drop_body_for_head(response);
     if (request.headers.has("Origin") && request.method != "OPTIONS") {
-        auto target =
-            resolve_target(request.headers.get_or("Host", ""), request.path, context_.options);
-        add_cors_headers(cors_config_for(context_, target.is_ok() ? target->bucket : ""), request,
-                         response);
+        add_cors_headers(cors_config_for(context_, bucket), request, response);
     }
     return response;
 }

@@ -172,6 +172,38 @@ TEST_F(S3ServiceAuthTest, BucketCorsRulesDecideAheadOfTheDefault) {
     EXPECT_EQ(send({.target = "/nothing-here?cors"}).error_code(), "NoSuchBucket");
 }
 
+TEST_F(S3ServiceAuthTest, BucketCorsRulesAreReadFromTheStoreOncePerChange) {
+    auto rules_for = [](const std::string& origin) {
+        return "<CORSConfiguration><CORSRule><AllowedOrigin>" + origin +
+               "</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>";
+    };
+    auto allowed = [&](const std::string& origin) {
+        return send({.target = "/photos/k", .headers = {{"Origin", origin}}})
+            .header("Access-Control-Allow-Origin");
+    };
+    ASSERT_EQ(
+        send({.method = "PUT", .target = "/photos?cors", .body = rules_for("https://a.example")})
+            .status,
+        200);
+    EXPECT_EQ(allowed("https://a.example"), "https://a.example");
+    // Changed behind the endpoint's back (as another replica would): the parsed rules in
+    // memory still decide, so the store is not read and parsed on every request...
+    ASSERT_TRUE(store_->put_bucket_cors("photos", rules_for("https://b.example")).is_ok());
+    EXPECT_EQ(allowed("https://a.example"), "https://a.example");
+    EXPECT_EQ(allowed("https://b.example"), "");
+    // ...until they expire.
+    clock_.advance(std::chrono::seconds(11));
+    EXPECT_EQ(allowed("https://b.example"), "https://b.example");
+    // PutBucketCors and DeleteBucketCors through the endpoint take effect at once.
+    ASSERT_EQ(
+        send({.method = "PUT", .target = "/photos?cors", .body = rules_for("https://c.example")})
+            .status,
+        200);
+    EXPECT_EQ(allowed("https://c.example"), "https://c.example");
+    ASSERT_EQ(send({.method = "DELETE", .target = "/photos?cors"}).status, 204);
+    EXPECT_EQ(allowed("https://z.example"), "*");  // the server's default: any origin
+}
+
 TEST_F(S3ServiceAuthTest, MethodsAndPostsThatAreNotOperations) {
     Reply patch = send({.method = "PATCH", .target = "/photos/k"});
     EXPECT_EQ(patch.status, 405);
@@ -182,7 +214,8 @@ TEST_F(S3ServiceAuthTest, MethodsAndPostsThatAreNotOperations) {
                        .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}});
     EXPECT_EQ(post.status, 412);
     EXPECT_EQ(post.error_code(), "PreconditionFailed");
-    EXPECT_EQ(get("/photos/k?tagging").status, 501);
+    EXPECT_EQ(send({.method = "PUT", .target = "/photos/k?tagging", .body = "<Tagging/>"}).status,
+              501);
     Reply bad_bucket = get("/a/k");
     EXPECT_EQ(bad_bucket.error_code(), "InvalidBucketName");
     EXPECT_EQ(bad_bucket.header("x-amz-request-id"), "req-test-1");

@@ -85,6 +85,10 @@ class FaultInjectingStore final : public ObjectStore {
         const std::vector<CompletedPart>& parts) override {
         return base_.start_complete_multipart_upload(bucket, key, upload_id, parts);
     }
+    Result<std::unique_ptr<MultipartCompletion>> start_complete(
+        const CompleteMultipartRequest& request) override {
+        return base_.start_complete(request);
+    }
     Status abort_multipart_upload(const std::string& bucket, const std::string& key,
                                   const std::string& upload_id) override {
         return base_.abort_multipart_upload(bucket, key, upload_id);

@@ -54,6 +54,10 @@ struct ObjectInfo {
     std::string etag;  // unquoted: 32 hex (MD5) or "<hex>-<parts>" for multipart
     TimePoint last_modified;
     ObjectAttributes attributes;
+    // For an object made by CompleteMultipartUpload, the size of each of its parts in order
+    // (what GetObject/HeadObject ?partNumber= address); empty for other objects, and where the
+    // store does not know them. Not filled in listings.
+    std::vector<uint64_t> part_sizes;
 };
 
 // A conditional write (S3's If-None-Match / If-Match on PutObject and
@@ -124,6 +128,17 @@ struct CompletedPart {
     std::string etag;  // quoted or not
 };
 
+// A CompleteMultipartUpload with everything S3's request carries (ObjectStore::start_complete).
+struct CompleteMultipartRequest {
+    std::string bucket;
+    std::string key;
+    std::string upload_id;
+    std::vector<CompletedPart> parts;
+    // If-None-Match / If-Match on the completion, decided atomically with the commit: nothing
+    // is stored unless it holds.
+    WriteCondition condition;
+};
+
 struct MultipartUploadInfo {
     std::string bucket;
     std::string key;
@@ -160,7 +175,8 @@ class ObjectStore {
     // kAlreadyExists/BucketAlreadyOwnedByYou if it exists; InvalidBucketName for names S3 would
     // refuse (3-63 chars of a-z 0-9 . -, starting and ending with a letter or digit).
     virtual Status create_bucket(const std::string& bucket) = 0;
-    // NoSuchBucket; kFailedPrecondition/BucketNotEmpty if objects or uploads remain.
+    // Deletes the bucket and aborts its multipart uploads in progress, as S3 does.
+    // NoSuchBucket; kFailedPrecondition/BucketNotEmpty if objects remain.
     virtual Status delete_bucket(const std::string& bucket) = 0;
     virtual Result<BucketInfo> head_bucket(const std::string& bucket) = 0;
     // Sorted by name.
@@ -212,6 +228,17 @@ class ObjectStore {
     virtual Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
         const std::string& bucket, const std::string& key, const std::string& upload_id,
         const std::vector<CompletedPart>& parts) = 0;
+    // start_complete_multipart_upload with the rest of the request. A condition that fails
+    // when the completion starts fails it with PreconditionFailed or NoSuchKey (as
+    // WriteCondition says); one that held then but fails at the commit, because another write
+    // to the key landed while the parts were joined, fails it with ConditionalRequestConflict
+    // (kAborted); the upload is kept either way. A retry of a completion that succeeded (same
+    // upload id, same parts; S3 SDKs retry on timeouts) answers the same object again for a
+    // while instead of NoSuchUpload, as S3 does, whatever the condition. This default serves
+    // requests without a condition through start_complete_multipart_upload and refuses the
+    // others with NotImplemented; stores that can honour conditions override it.
+    virtual Result<std::unique_ptr<MultipartCompletion>> start_complete(
+        const CompleteMultipartRequest& request);
     // start_complete_multipart_upload run to its end in one call.
     Result<ObjectInfo> complete_multipart_upload(const std::string& bucket, const std::string& key,
                                                  const std::string& upload_id,

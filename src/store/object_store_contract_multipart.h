@@ -186,14 +186,24 @@ TEST_P(ObjectStoreContractTest, ListPartsPaginates) {
     EXPECT_FALSE(page2->is_truncated);
 }
 
-TEST_P(ObjectStoreContractTest, PendingUploadKeepsBucketNonEmpty) {
+TEST_P(ObjectStoreContractTest, DeleteBucketAbortsItsPendingUploads) {
     std::string other = harness_->bucket_name("contract-uploads");
     ASSERT_TRUE(store().create_bucket(other).is_ok());
     auto id = store().create_multipart_upload({other, "k"});
     ASSERT_TRUE(id.is_ok());
-    EXPECT_EQ(store().delete_bucket(other).reason(), "BucketNotEmpty");
-    ASSERT_TRUE(store().abort_multipart_upload(other, "k", *id).is_ok());
-    EXPECT_TRUE(store().delete_bucket(other).is_ok());
+    StringByteSource body("part");
+    ASSERT_TRUE(store().upload_part(other, "k", *id, 1, body, std::nullopt).is_ok());
+    StringByteSource object_body("x");
+    ASSERT_TRUE(store().put_object({other, "object"}, object_body).is_ok());
+    EXPECT_EQ(store().delete_bucket(other).reason(), "BucketNotEmpty");  // objects still count
+    ASSERT_TRUE(store().delete_object(other, "object").is_ok());
+    ASSERT_TRUE(store().delete_bucket(other).is_ok()) << "only an upload in progress was left";
+    EXPECT_EQ(store().head_bucket(other).status().reason(), "NoSuchBucket");
+    EXPECT_EQ(store().list_parts(other, "k", *id, 0, 1000).status().reason(), "NoSuchUpload");
+    // A bucket of the same name starts empty.
+    ASSERT_TRUE(store().create_bucket(other).is_ok());
+    EXPECT_TRUE(store().list_multipart_uploads(other, "")->empty());
+    ASSERT_TRUE(store().delete_bucket(other).is_ok());
 }
 
 }  // namespace imgpipe::store

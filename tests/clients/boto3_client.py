@@ -414,6 +414,182 @@ def scenario_list(bucket: str, workdir: str) -> dict:
     return {"ok": True}
 
 
+def scenario_delete_bucket_uploads(bucket: str, workdir: str) -> dict:
+    """DeleteBucket on a bucket holding only multipart uploads in progress aborts them and
+    deletes the bucket, as S3 does; objects still make it BucketNotEmpty."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="pending.bin")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="pending.bin", UploadId=uid, PartNumber=1, Body=b"p" * 100)
+    s3.put_object(Bucket=bucket, Key="object", Body=b"x")
+    expect(error_code(s3.delete_bucket, Bucket=bucket), "BucketNotEmpty", "objects remain")
+    s3.delete_object(Bucket=bucket, Key="object")
+    expect(s3.delete_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"], 204,
+           "delete a bucket with only an upload in progress")
+    expect(error_code(s3.head_bucket, Bucket=bucket), "404", "bucket gone")
+    s3.create_bucket(Bucket=bucket)
+    expect(s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []), [],
+           "a new bucket of that name has no uploads")
+    expect(error_code(s3.list_parts, Bucket=bucket, Key="pending.bin", UploadId=uid),
+           "NoSuchUpload", "the upload went with the bucket")
+    s3.delete_bucket(Bucket=bucket)
+    return {"ok": True}
+
+
+def _with_headers(s3, operation: str, headers: dict, fn, *args, **kwargs):
+    """Calls fn with extra request headers added before signing (for parameters an older botocore
+    does not model)."""
+    def add_headers(request, **_):
+        for name, value in headers.items():
+            request.headers[name] = value
+
+    s3.meta.events.register_first(f"before-sign.s3.{operation}", add_headers)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        s3.meta.events.unregister(f"before-sign.s3.{operation}", add_headers)
+
+
+def scenario_complete_conditional_retry(bucket: str, workdir: str) -> dict:
+    """CompleteMultipartUpload with If-None-Match: * / If-Match (412 keeps the upload), and a
+    retried completion (the SDK timed out and sends it again) answers the same result."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    key = "mp/conditional.bin"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"existing")
+    current = s3.head_object(Bucket=bucket, Key=key)["ETag"]
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    data = random_bytes(1000, 7)
+    etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=uid, PartNumber=1, Body=data)["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+
+    def complete(**headers):
+        return _with_headers(s3, "CompleteMultipartUpload", headers, s3.complete_multipart_upload,
+                             Bucket=bucket, Key=key, UploadId=uid, MultipartUpload=parts)
+
+    expect(error_code(complete, **{"If-None-Match": "*"}), "PreconditionFailed",
+           "If-None-Match: * on an existing key")
+    expect(error_code(complete, **{"If-Match": '"' + "0" * 32 + '"'}), "PreconditionFailed",
+           "If-Match with another ETag")
+    expect(len(s3.list_parts(Bucket=bucket, Key=key, UploadId=uid)["Parts"]), 1,
+           "the upload survives a failed condition")
+    done = complete(**{"If-Match": current})
+    expected = hashlib.md5(hashlib.md5(data).digest()).hexdigest() + "-1"
+    expect(done["ETag"], f'"{expected}"', "completed ETag")
+    again = complete(**{"If-Match": current})
+    expect(again["ETag"], done["ETag"], "retried completion")
+    expect(again["Key"], key, "retried completion key")
+    expect(s3.get_object(Bucket=bucket, Key=key)["Body"].read(), data, "completed content")
+    expect(error_code(s3.complete_multipart_upload, Bucket=bucket, Key=key, UploadId=uid,
+                      MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": '"' + "1" * 32 + '"'}]}),
+           "NoSuchUpload", "a completion with other parts is no retry")
+
+    fresh = "mp/fresh.bin"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key=fresh)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key=fresh, UploadId=uid, PartNumber=1, Body=b"new")["ETag"]
+    _with_headers(s3, "CompleteMultipartUpload", {"If-None-Match": "*"},
+                  s3.complete_multipart_upload, Bucket=bucket, Key=fresh, UploadId=uid,
+                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    expect(s3.get_object(Bucket=bucket, Key=fresh)["Body"].read(), b"new",
+           "If-None-Match: * creates a new key")
+    return {"ok": True}
+
+
+def scenario_part_copy(bucket: str, workdir: str) -> dict:
+    """UploadPartCopy (whole source and x-amz-copy-source-range), GetObject/HeadObject
+    PartNumber with PartsCount, and the managed copy (boto3's s3.copy: multipart over 8 MiB)."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    other = bucket + "-dst"
+    s3.create_bucket(Bucket=other)
+    p1, p2 = random_bytes(5 * MiB, 11), random_bytes(MiB + 5, 12)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="src.bin")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="src.bin", UploadId=uid, PartNumber=n,
+                            Body=body)["ETag"] for n, body in ((1, p1), (2, p2))]
+    s3.complete_multipart_upload(Bucket=bucket, Key="src.bin", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": n + 1, "ETag": e} for n, e in enumerate(etags)]})
+
+    head = s3.head_object(Bucket=bucket, Key="src.bin", PartNumber=1)
+    expect(head["ContentLength"], len(p1), "HEAD part 1 length")
+    expect(head["PartsCount"], 2, "PartsCount")
+    got = s3.get_object(Bucket=bucket, Key="src.bin", PartNumber=2)
+    expect(got["ResponseMetadata"]["HTTPStatusCode"], 206, "GET part status")
+    expect(got["ContentRange"], f"bytes {len(p1)}-{len(p1) + len(p2) - 1}/{len(p1) + len(p2)}",
+           "GET part Content-Range")
+    assert got["Body"].read() == p2, "GET part 2 bytes"
+    expect(error_code(s3.get_object, Bucket=bucket, Key="src.bin", PartNumber=3),
+           "InvalidPartNumber", "part past the last")
+    s3.put_object(Bucket=bucket, Key="plain.bin", Body=b"plain bytes")
+    plain = s3.get_object(Bucket=bucket, Key="plain.bin", PartNumber=1)
+    expect(plain["Body"].read(), b"plain bytes", "part 1 of a single-part object")
+    assert "PartsCount" not in plain, plain
+
+    uid = s3.create_multipart_upload(Bucket=other, Key="joined.bin")["UploadId"]
+    first = s3.upload_part_copy(Bucket=other, Key="joined.bin", UploadId=uid, PartNumber=1,
+                                CopySource={"Bucket": bucket, "Key": "src.bin"},
+                                CopySourceRange=f"bytes=0-{5 * MiB - 1}")
+    expect(first["CopyPartResult"]["ETag"], f'"{md5(p1)}"', "ranged part copy ETag")
+    second = s3.upload_part_copy(Bucket=other, Key="joined.bin", UploadId=uid, PartNumber=2,
+                                 CopySource={"Bucket": bucket, "Key": "plain.bin"})
+    expect(error_code(s3.upload_part_copy, Bucket=other, Key="joined.bin", UploadId=uid,
+                      PartNumber=3, CopySource={"Bucket": bucket, "Key": "plain.bin"},
+                      CopySourceRange="bytes=5-100"), "InvalidArgument", "range past the end")
+    s3.complete_multipart_upload(Bucket=other, Key="joined.bin", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+                  {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
+    assert s3.get_object(Bucket=other, Key="joined.bin")["Body"].read() == p1 + b"plain bytes"
+
+    cfg = TransferConfig(multipart_threshold=5 * MiB, multipart_chunksize=5 * MiB)
+    s3.copy({"Bucket": bucket, "Key": "src.bin"}, other, "managed.bin", Config=cfg)
+    copied = s3.head_object(Bucket=other, Key="managed.bin")
+    assert copied["ETag"].endswith('-2"'), copied["ETag"]
+    assert s3.get_object(Bucket=other, Key="managed.bin")["Body"].read() == p1 + p2
+    return {"ok": True}
+
+
+def scenario_refused_features(bucket: str, workdir: str) -> dict:
+    """Versioning, object lock, SSE, lifecycle, tagging, bucket policies and public canned ACLs
+    are refused with 501 NotImplemented, never silently ignored; reads that have a truthful
+    answer (no tags, versioning never enabled) are answered."""
+    s3 = client()
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    refused = {
+        "PutObject SSE": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
+                                               ServerSideEncryption="AES256"),
+        "PutObject tags": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
+                                                Tagging="a=b"),
+        "PutObject public-read": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
+                                                       ACL="public-read"),
+        "CreateMultipartUpload SSE": lambda: s3.create_multipart_upload(
+            Bucket=bucket, Key="k2", ServerSideEncryption="AES256"),
+        "PutObjectTagging": lambda: s3.put_object_tagging(
+            Bucket=bucket, Key="k", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}),
+        "PutBucketVersioning": lambda: s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}),
+        "PutBucketLifecycleConfiguration": lambda: s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": [{
+                "ID": "x", "Status": "Enabled", "Filter": {"Prefix": ""},
+                "Expiration": {"Days": 1}}]}),
+        "PutBucketPolicy": lambda: s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": []})),
+        "PutBucketEncryption": lambda: s3.put_bucket_encryption(
+            Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+                "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}),
+        "PutObjectLockConfiguration": lambda: s3.put_object_lock_configuration(
+            Bucket=bucket, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"}),
+        "CreateBucket with object lock": lambda: s3.create_bucket(
+            Bucket=bucket + "-lock", ObjectLockEnabledForBucket=True),
+    }
+    for what, call in refused.items():
+        expect(error_code(call), "NotImplemented", what)
+    expect(error_code(s3.head_object, Bucket=bucket, Key="k2"), "404", "nothing was stored")
+    expect(s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"], [], "an object has no tags")
+    expect(s3.get_bucket_versioning(Bucket=bucket).get("Status"), None, "versioning never on")
+    s3.put_object(Bucket=bucket, Key="k3", Body=b"x", ACL="private")  # the default: accepted
+    return {"ok": True}
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items()
              if name.startswith("scenario_")}
 

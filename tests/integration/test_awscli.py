@@ -221,3 +221,63 @@ def test_missing_key_is_no_such_key(cli, workdir):
               check=False)
     assert res.returncode != 0
     assert b"404" in res.stderr or b"Not Found" in res.stderr, res.stderr
+
+
+def test_rb_removes_a_bucket_left_with_an_upload_in_progress(cli):
+    # An interrupted `aws s3 cp` leaves its multipart upload behind; `aws s3 rb` must still work.
+    bucket = cli.bucket + "-rb"
+    cli("s3", "mb", f"s3://{bucket}")
+    upload = cli.json("s3api", "create-multipart-upload", "--bucket", bucket, "--key", "big.bin")
+    assert upload["UploadId"]
+    cli("s3", "rb", f"s3://{bucket}")
+    res = cli("s3api", "head-bucket", "--bucket", bucket, check=False)
+    assert res.returncode != 0 and b"404" in res.stderr, res.stderr
+
+
+def test_complete_multipart_upload_retried(cli, workdir):
+    # `aws s3api complete-multipart-upload` sent twice (a timed-out first attempt) succeeds twice.
+    key = "retry/complete.bin"
+    uid = cli.json("s3api", "create-multipart-upload", "--bucket", cli.bucket,
+                   "--key", key)["UploadId"]
+    part = write_random(workdir / f"{cli.bucket}-part.bin", 4096, seed=9)
+    etag = cli.json("s3api", "upload-part", "--bucket", cli.bucket, "--key", key, "--upload-id",
+                    uid, "--part-number", "1", "--body", str(part))["ETag"]
+    parts = json.dumps({"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    args = ("s3api", "complete-multipart-upload", "--bucket", cli.bucket, "--key", key,
+            "--upload-id", uid, "--multipart-upload", parts)
+    first = cli.json(*args)
+    second = cli.json(*args)
+    expected = hashlib.md5(hashlib.md5(part.read_bytes()).digest()).hexdigest() + "-1"
+    assert first["ETag"] == second["ETag"] == f'"{expected}"', (first, second)
+
+
+def test_cp_between_buckets_of_a_large_object(cli, workdir):
+    # Over the 8 MiB threshold `aws s3 cp s3://… s3://…` copies in parts (UploadPartCopy).
+    size = 20 * MiB
+    src = write_random(workdir / f"{cli.bucket}-copy-src.bin", size, seed=33)
+    back = workdir / f"{cli.bucket}-copy-back.bin"
+    other = cli.bucket + "-copy"
+    cli("s3", "mb", f"s3://{other}")
+    try:
+        cli("s3", "cp", str(src), f"s3://{cli.bucket}/big/src.bin")
+        cli("s3", "cp", f"s3://{cli.bucket}/big/src.bin", f"s3://{other}/big/copy.bin")
+        head = cli.json("s3api", "head-object", "--bucket", other, "--key", "big/copy.bin",
+                        "--part-number", "1")
+        assert head["PartsCount"] == 3 and head["ContentLength"] == 8 * MiB, head
+        cli("s3", "cp", f"s3://{other}/big/copy.bin", str(back))
+        assert filecmp.cmp(src, back, shallow=False), "copied bytes differ"
+    finally:
+        for p in (src, back):
+            p.unlink(missing_ok=True)
+
+
+def test_features_the_store_lacks_are_refused(cli, workdir):
+    src = write_random(workdir / f"{cli.bucket}-sse.bin", 1000, seed=5)
+    res = cli("s3", "cp", "--sse", "AES256", str(src), f"s3://{cli.bucket}/sse.bin", check=False)
+    assert res.returncode != 0 and b"NotImplemented" in res.stderr, res.stderr
+    res = cli("s3api", "put-bucket-versioning", "--bucket", cli.bucket,
+              "--versioning-configuration", "Status=Enabled", check=False)
+    assert res.returncode != 0 and b"NotImplemented" in res.stderr, res.stderr
+    cli("s3", "cp", str(src), f"s3://{cli.bucket}/tags.bin")
+    tags = cli.json("s3api", "get-object-tagging", "--bucket", cli.bucket, "--key", "tags.bin")
+    assert tags["TagSet"] == [], tags

@@ -39,6 +39,8 @@ def test_interpreter_generation(server, python, workdir):
 
 @pytest.mark.parametrize("name", ["core", "multipart", "presign", "presign_default", "copy",
                                   "delete_objects", "list", "list_buckets", "metadata",
-                                  "conditional"])
+                                  "conditional", "delete_bucket_uploads",
+                                  "complete_conditional_retry", "part_copy",
+                                  "refused_features"])
 def test_scenario(server, python, workdir, name):
     scenario(server, python, name, workdir)

@@ -38,7 +38,8 @@ def style_bucket(request, server) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("scenario", ["putString", "putStream", "getObject", "listObjectsV2",
-                                      "multipartUpload", "conditionalPut"])
+                                      "multipartUpload", "conditionalPut",
+                                      "conditionalComplete"])
 def test_js_sdk(server, style_bucket, scenario):
     style, bucket = style_bucket
     result = js(server, scenario, bucket, style)

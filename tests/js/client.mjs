@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 
 import {
   S3Client, CreateBucketCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
-  ListObjectsV2Command, DeleteObjectCommand,
+  ListObjectsV2Command, DeleteObjectCommand, CreateMultipartUploadCommand, UploadPartCommand,
+  CompleteMultipartUploadCommand, ListPartsCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 
@@ -117,6 +118,33 @@ const scenarios = {
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     assert.equal(await got.Body.transformToString(), 'third');
     return { etag: first.ETag };
+  },
+
+  // CompleteMultipartUpload with If-None-Match / If-Match: the upload survives a failed
+  // condition, and a retried completion answers the same ETag instead of NoSuchUpload.
+  async conditionalComplete() {
+    const key = 'js/conditional-multipart.bin';
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'existing' }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+    const part = await s3.send(new UploadPartCommand({
+      Bucket: bucket, Key: key, UploadId, PartNumber: 1, Body: 'the new content',
+    }));
+    const complete = (extra) => s3.send(new CompleteMultipartUploadCommand({
+      Bucket: bucket, Key: key, UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] }, ...extra,
+    }));
+    assert.equal(await errorName(complete({ IfNoneMatch: '*' })), 'PreconditionFailed');
+    assert.equal(await errorName(complete({ IfMatch: `"${'0'.repeat(32)}"` })), 'PreconditionFailed');
+    const parts = await s3.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId }));
+    assert.equal(parts.Parts.length, 1, 'the upload is kept after a failed condition');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const done = await complete({ IfMatch: head.ETag });
+    assert.match(done.ETag, /-1"$/);
+    const retried = await complete({ IfMatch: head.ETag });
+    assert.equal(retried.ETag, done.ETag);
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    assert.equal(await got.Body.transformToString(), 'the new content');
+    return { etag: done.ETag };
   },
 
   async getObject() {

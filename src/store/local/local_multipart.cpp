@@ -37,6 +37,29 @@ Status invalid_part(int number, std::string_view why) {
                             "part " + std::to_string(number) + ": " + std::string(why));
 }
 
+// The part list of a CompleteMultipartUpload as recorded with the completed upload:
+// "1:<etag>,2:<etag>", ETags normalised, so that a retry matches however it quotes them.
+std::string part_list(const std::vector<CompletedPart>& parts) {
+    std::string out;
+    for (const CompletedPart& part : parts) {
+        if (!out.empty()) out += ",";
+        out += std::to_string(part.part_number) + ":" + normalize_etag(part.etag);
+    }
+    return out;
+}
+
+// The answer to a retried completion: the object it made, at once.
+class ReplayedCompletion final : public MultipartCompletion {
+  public:
+    explicit ReplayedCompletion(ObjectInfo info) : info_(std::move(info)) {}
+    std::optional<Result<ObjectInfo>> run_for(std::chrono::milliseconds) override {
+        return Result<ObjectInfo>(info_);
+    }
+
+  private:
+    ObjectInfo info_;
+};
+
 }  // namespace
 
 Result<std::string> LocalObjectStore::create_multipart_upload(const PutRequest& request) {
@@ -95,7 +118,33 @@ Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const 
 Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_multipart_upload(
     const std::string& bucket, const std::string& key, const std::string& upload_id,
     const std::vector<CompletedPart>& parts) {
-    IMGPIPE_ASSIGN_OR_RETURN(UploadRow upload, index_->get_upload(bucket, key, upload_id));
+    return start_complete({bucket, key, upload_id, parts, {}});
+}
+
+Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::replay_completion(
+    const CompleteMultipartRequest& request, const std::string& parts) {
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto record, index_->completed_upload(request.bucket, request.key, request.upload_id));
+    const TimePoint cutoff = clock_.now() - options_.completed_upload_retention;
+    if (!record || record->parts != parts || record->info.last_modified < cutoff) {
+        return not_found("NoSuchUpload", "no multipart upload " + request.upload_id);
+    }
+    return std::unique_ptr<MultipartCompletion>(
+        std::make_unique<ReplayedCompletion>(std::move(record->info)));
+}
+
+Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete(
+    const CompleteMultipartRequest& request) {
+    const std::string& bucket = request.bucket;
+    const std::string& key = request.key;
+    const std::string& upload_id = request.upload_id;
+    const std::vector<CompletedPart>& parts = request.parts;
+    auto found = index_->get_upload(bucket, key, upload_id);
+    if (!found.is_ok()) {
+        if (found.status().reason() != "NoSuchUpload") return found.status();
+        return replay_completion(request, part_list(parts));
+    }
+    UploadRow upload = std::move(found).value();
     IMGPIPE_RETURN_IF_ERROR(check_free_space());
     if (parts.empty()) {
         return invalid_argument("MalformedXML", "CompleteMultipartUpload lists no parts");
@@ -112,6 +161,7 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_mu
     std::vector<PartRow> chosen;
     chosen.reserve(parts.size());
     Md5 md5_of_md5s;
+    std::vector<uint64_t> part_sizes;
     for (size_t i = 0; i < parts.size(); ++i) {
         auto it = by_number.find(parts[i].part_number);
         if (it == by_number.end()) return invalid_part(parts[i].part_number, "not uploaded");
@@ -127,7 +177,16 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_mu
         auto digest = from_hex(part.info.etag);
         if (!digest) return internal_error("stored part ETag is not hex");
         md5_of_md5s.update(*digest);
+        part_sizes.push_back(part.info.size);
         chosen.push_back(part);
+    }
+
+    if (request.condition.if_none_match || request.condition.if_match) {
+        // Checked now so that a doomed completion joins nothing; the commit checks it again.
+        auto current = index_->get_object(bucket, key);
+        if (!current.is_ok() && current.status().reason() != "NoSuchKey") return current.status();
+        IMGPIPE_RETURN_IF_ERROR(check_condition(
+            request.condition, current.is_ok() ? std::optional(current->info.etag) : std::nullopt));
     }
 
     ObjectRow object;
@@ -137,10 +196,12 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete_mu
                    to_hex(md5_of_md5s.finish()) + "-" + std::to_string(parts.size()),
                    clock_.now(),
                    upload.attributes};
+    object.info.part_sizes = std::move(part_sizes);
     object.data_id = DataLayout::new_id();
     object.created_by = CreatedBy::kCompleteMultipartUpload;
+    object.condition = request.condition;
     return std::unique_ptr<MultipartCompletion>(std::make_unique<LocalMultipartCompletion>(
-        *this, upload_id, std::move(chosen), std::move(object)));
+        *this, upload_id, std::move(chosen), std::move(object), part_list(parts)));
 }
 
 Result<int> LocalObjectStore::abort_abandoned_uploads() {

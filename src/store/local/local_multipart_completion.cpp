@@ -11,12 +11,14 @@ constexpr uint64_t kSyncEvery = 64ull << 20;
 }  // namespace
 
 LocalMultipartCompletion::LocalMultipartCompletion(LocalObjectStore& store, std::string upload_id,
-                                                   std::vector<PartRow> parts, ObjectRow object)
+                                                   std::vector<PartRow> parts, ObjectRow object,
+                                                   std::string request_parts)
     : store_(store),
       upload_id_(std::move(upload_id)),
       parts_(std::move(parts)),
       object_(std::move(object)),
-      temp_(store.layout_.temp_path(object_.data_id)) {}
+      temp_(store.layout_.temp_path(object_.data_id)),
+      request_parts_(std::move(request_parts)) {}
 
 LocalMultipartCompletion::~LocalMultipartCompletion() {
     if (!finished_) discard_temp();
@@ -117,9 +119,18 @@ Result<ObjectInfo> LocalMultipartCompletion::publish_and_commit() {
     const std::string& id = object_.data_id;
     IMGPIPE_RETURN_IF_ERROR(store_.publish_object(temp_, id));  // removes temp_ on failure
     object_.info.last_modified = store_.clock_.now();
-    auto done = store_.index_->complete_upload(upload_id_, object_);
+    auto done = store_.index_->complete_upload(
+        upload_id_, object_, request_parts_,
+        object_.info.last_modified - store_.options_.completed_upload_retention);
     if (!done.is_ok()) {
         (void)store_.fs_.remove(store_.layout_.object_path(id));
+        const std::string reason = done.status().reason();
+        if (reason == "PreconditionFailed" || reason == "NoSuchKey") {
+            // The condition held when the completion started: another write to the key landed
+            // while the parts were joined. S3 answers that with 409 so the client retries.
+            return Status(StatusCode::kAborted, "ConditionalRequestConflict",
+                          "a concurrent write to the key changed the outcome of the condition");
+        }
         return done.status();
     }
     store_.events_committed_.notify();

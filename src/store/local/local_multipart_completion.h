@@ -21,10 +21,12 @@ namespace imgpipe::store {
 
 class LocalMultipartCompletion final : public MultipartCompletion {
   public:
-    // `parts`: the rows to join, in order; `object`: the row to commit, all but its size and
-    // data id filled in.
+    // `parts`: the rows to join, in order; `object`: the row to commit, all but its size
+    // filled in (its condition, checked once already, is checked again by the commit);
+    // `request_parts`: the request's part list, recorded to recognise a retry.
     LocalMultipartCompletion(LocalObjectStore& store, std::string upload_id,
-                             std::vector<PartRow> parts, ObjectRow object);
+                             std::vector<PartRow> parts, ObjectRow object,
+                             std::string request_parts);
     ~LocalMultipartCompletion() override;
     LocalMultipartCompletion(const LocalMultipartCompletion&) = delete;
     LocalMultipartCompletion& operator=(const LocalMultipartCompletion&) = delete;
@@ -45,6 +47,7 @@ class LocalMultipartCompletion final : public MultipartCompletion {
     const std::vector<PartRow> parts_;
     ObjectRow object_;
     const std::string temp_;
+    const std::string request_parts_;
 
     std::unique_ptr<WritableFile> out_;
     std::unique_ptr<ReadableFile> part_;  // parts_[next_part_], while it is being copied

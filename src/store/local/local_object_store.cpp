@@ -129,7 +129,9 @@ Status LocalObjectStore::create_bucket(const std::string& bucket) {
 }
 
 Status LocalObjectStore::delete_bucket(const std::string& bucket) {
-    return index_->delete_bucket(bucket);
+    IMGPIPE_ASSIGN_OR_RETURN(auto part_data_ids, index_->delete_bucket(bucket));
+    remove_part_files(part_data_ids);
+    return Status::ok();
 }
 
 Result<BucketInfo> LocalObjectStore::head_bucket(const std::string& bucket) {

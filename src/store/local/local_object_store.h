@@ -55,6 +55,9 @@ struct LocalStoreOptions {
     // Multipart uploads neither completed nor aborted this long after they began are aborted
     // (their parts removed): at open, and on creating an upload (at most once a minute).
     std::chrono::milliseconds abandoned_upload_age = std::chrono::hours(24);
+    // How long a completed upload is remembered so that a retry of its completion (the SDK
+    // timed out waiting and sends it again) answers the same object rather than NoSuchUpload.
+    std::chrono::milliseconds completed_upload_retention = std::chrono::hours(6);
 };
 
 class LocalObjectStore final : public ObjectStore, public EventOutbox {
@@ -97,6 +100,9 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
         const std::string& bucket, const std::string& key, const std::string& upload_id,
         const std::vector<CompletedPart>& parts) override;
+    // Conditions are checked before joining and again in the commit's transaction.
+    Result<std::unique_ptr<MultipartCompletion>> start_complete(
+        const CompleteMultipartRequest& request) override;
     Status abort_multipart_upload(const std::string& bucket, const std::string& key,
                                   const std::string& upload_id) override;
     Result<ListPartsResult> list_parts(const std::string& bucket, const std::string& key,
@@ -128,6 +134,10 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Status sweep();
     // DiskFull when the free space is under options_.min_free_bytes.
     Status check_free_space();
+    // The recorded result of `request`'s upload when it was completed with the same parts
+    // within options_.completed_upload_retention; NoSuchUpload otherwise.
+    Result<std::unique_ptr<MultipartCompletion>> replay_completion(
+        const CompleteMultipartRequest& request, const std::string& parts);
     // Aborts uploads older than options_.abandoned_upload_age; returns how many.
     Result<int> abort_abandoned_uploads();
     // Makes sure the fan-out directory for `id` exists and its entry is durable before a data

@@ -39,6 +39,48 @@ class LocalObjectStoreTest : public ::testing::Test {
     std::unique_ptr<LocalObjectStore> store_;
 };
 
+TEST_F(LocalObjectStoreTest, DeleteBucketRemovesThePartFilesOfItsUploads) {
+    ASSERT_TRUE(store_->create_bucket("doomed").is_ok());
+    auto id = store_->create_multipart_upload({"doomed", "k"});
+    ASSERT_TRUE(id.is_ok());
+    StringByteSource part(std::string(1000, 'p'));
+    ASSERT_TRUE(store_->upload_part("doomed", "k", *id, 1, part, std::nullopt).is_ok());
+    ASSERT_EQ(files_under(data_, "parts").size(), 1u);
+    ASSERT_TRUE(store_->delete_bucket("doomed").is_ok());
+    EXPECT_TRUE(files_under(data_, "parts").empty());
+}
+
+TEST_F(LocalObjectStoreTest, MultipartObjectsRememberTheirPartSizes) {
+    LocalStoreOptions options;
+    options.min_part_size = 4;
+    store_.reset();
+    auto store =
+        LocalObjectStore::open(data_, posix_file_system(), SystemClock::instance(), options);
+    ASSERT_TRUE(store.is_ok());
+    store_ = std::move(store).value();
+    auto id = store_->create_multipart_upload({"uploads", "multi"});
+    ASSERT_TRUE(id.is_ok());
+    std::vector<CompletedPart> parts;
+    for (const std::string data : {"first", "second!", "3"}) {
+        StringByteSource body(data);
+        auto part = store_->upload_part("uploads", "multi", *id, static_cast<int>(parts.size()) + 1,
+                                        body, std::nullopt);
+        ASSERT_TRUE(part.is_ok());
+        parts.push_back({part->part_number, part->etag});
+    }
+    auto done = store_->complete_multipart_upload("uploads", "multi", *id, parts);
+    ASSERT_TRUE(done.is_ok()) << done.status().to_string();
+    const std::vector<uint64_t> expected = {5, 7, 1};
+    EXPECT_EQ(done->part_sizes, expected);
+    EXPECT_EQ(store_->head_object("uploads", "multi")->part_sizes, expected);
+    EXPECT_EQ(store_->get_object("uploads", "multi", std::nullopt)->info.part_sizes, expected);
+    // A copy is one new object, not multipart; a put replaces the boundaries with none.
+    ASSERT_TRUE(store_->copy_object("uploads", "multi", {"uploads", "copy"}).is_ok());
+    EXPECT_TRUE(store_->head_object("uploads", "copy")->part_sizes.empty());
+    ASSERT_TRUE(put_string(*store_, "uploads", "multi", "plain").is_ok());
+    EXPECT_TRUE(store_->head_object("uploads", "multi")->part_sizes.empty());
+}
+
 TEST_F(LocalObjectStoreTest, OutboxRecordsEveryVisibleChange) {
     ASSERT_TRUE(put_string(*store_, "uploads", "put", "1").is_ok());
     ASSERT_TRUE(put_string(*store_, "uploads", "post", "22", CreatedBy::kPost).is_ok());

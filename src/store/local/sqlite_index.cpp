@@ -1,5 +1,6 @@
 #include "store/local/sqlite_index.h"
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "core/hex.h"
@@ -67,16 +68,51 @@ CREATE TABLE IF NOT EXISTS multipart_parts (
     PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS parts_by_data_id ON multipart_parts (data_id);
+CREATE TABLE IF NOT EXISTS completed_uploads (
+    upload_id TEXT PRIMARY KEY,
+    bucket TEXT NOT NULL,
+    key BLOB NOT NULL,
+    parts TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    etag TEXT NOT NULL,
+    completed_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_ns);
 COMMIT;
 )sql";
 
-// Indexes written before inline objects existed lack the column; it is added on open.
+// Indexes written before inline objects (or part boundaries) existed lack the column; it is
+// added on open.
 constexpr const char* kAddInlineColumn =
     "ALTER TABLE objects ADD COLUMN data_inline INTEGER NOT NULL DEFAULT 0";
+constexpr const char* kAddPartsColumn =
+    "ALTER TABLE objects ADD COLUMN parts TEXT NOT NULL DEFAULT ''";
 
 constexpr const char* kSelectObjectColumns =
     "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by, "
-    "data_inline";
+    "data_inline, parts";
+
+// Part sizes as stored: "5242880,5242880,17" ("" for an object that is not multipart).
+std::string part_sizes_to_text(const std::vector<uint64_t>& sizes) {
+    std::string out;
+    for (uint64_t size : sizes) {
+        if (!out.empty()) out += ",";
+        out += std::to_string(size);
+    }
+    return out;
+}
+
+std::vector<uint64_t> part_sizes_from_text(const std::string& text) {
+    std::vector<uint64_t> out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t comma = text.find(',', pos);
+        if (comma == std::string::npos) comma = text.size();
+        out.push_back(std::strtoull(text.c_str() + pos, nullptr, 10));
+        pos = comma + 1;
+    }
+    return out;
+}
 
 ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     ObjectRow row;
@@ -91,15 +127,17 @@ ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     row.data_id = s.column_text(7);
     row.created_by = static_cast<CreatedBy>(s.column_int64(8));
     row.data_inline = s.column_int64(9) != 0;
+    row.info.part_sizes = part_sizes_from_text(s.column_text(10));
     return row;
 }
 
-Status add_inline_column_if_missing(SqliteDb& db) {
+Status add_column_if_missing(SqliteDb& db, const char* column, const char* alter) {
     IMGPIPE_ASSIGN_OR_RETURN(
         SqliteStatement s,
-        db.prepare("SELECT 1 FROM pragma_table_info('objects') WHERE name = 'data_inline'"));
+        db.prepare("SELECT 1 FROM pragma_table_info('objects') WHERE name = ?1"));
+    s.bind_text(1, column);
     IMGPIPE_ASSIGN_OR_RETURN(bool present, s.step());
-    return present ? Status::ok() : db.exec(kAddInlineColumn);
+    return present ? Status::ok() : db.exec(alter);
 }
 
 }  // namespace
@@ -162,7 +200,8 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path,
                                                        SqliteIndexOptions options) {
     IMGPIPE_ASSIGN_OR_RETURN(auto writer, SqliteDb::open(path));
     IMGPIPE_RETURN_IF_ERROR(writer->exec(kSchema));
-    IMGPIPE_RETURN_IF_ERROR(add_inline_column_if_missing(*writer));
+    IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "data_inline", kAddInlineColumn));
+    IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "parts", kAddPartsColumn));
     const int readers = options.reader_connections;
     std::unique_ptr<SqliteIndex> index(new SqliteIndex(std::move(writer), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(index->readers_.open(path, readers));
@@ -195,32 +234,51 @@ Status SqliteIndex::create_bucket(const std::string& name, TimePoint created) {
     return Status::ok();
 }
 
-Status SqliteIndex::delete_bucket(const std::string& name) {
+Result<std::vector<std::string>> SqliteIndex::delete_bucket(const std::string& name) {
     Connection& c = writer_;
     std::lock_guard lock(c.mu);
     SqliteTransaction txn(*c.db);
     IMGPIPE_RETURN_IF_ERROR(txn.status());
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, name));
-    IMGPIPE_ASSIGN_OR_RETURN(auto* used,
-                             c.stmt("SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL "
-                                    "SELECT 1 FROM multipart_uploads WHERE bucket = ?1 LIMIT 1"));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* used, c.stmt("SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1"));
     {
         SqliteStatement::Use use(*used);
         used->bind_text(1, name);
         IMGPIPE_ASSIGN_OR_RETURN(bool not_empty, used->step());
         if (not_empty) {
-            return {StatusCode::kFailedPrecondition, "BucketNotEmpty",
-                    "bucket " + name + " still holds objects or uploads"};
+            return Status(StatusCode::kFailedPrecondition, "BucketNotEmpty",
+                          "bucket " + name + " still holds objects");
         }
     }
+    // As S3: uploads still in progress go with the bucket (they are not contents a client can
+    // see in a listing, and a bucket they kept alive could never be deleted by `aws s3 rb`).
+    std::vector<std::string> upload_ids;
+    {
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto* s, c.stmt("SELECT upload_id FROM multipart_uploads WHERE bucket = ?1"));
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, name);
+        for (;;) {
+            IMGPIPE_ASSIGN_OR_RETURN(bool row, s->step());
+            if (!row) break;
+            upload_ids.push_back(s->column_text(0));
+        }
+    }
+    std::vector<std::string> part_data_ids;
+    for (const std::string& id : upload_ids) {
+        IMGPIPE_ASSIGN_OR_RETURN(auto data_ids, delete_parts_locked(id));
+        part_data_ids.insert(part_data_ids.end(), data_ids.begin(), data_ids.end());
+    }
     for (const char* sql :
-         {"DELETE FROM buckets WHERE name = ?1", "DELETE FROM bucket_cors WHERE name = ?1"}) {
+         {"DELETE FROM buckets WHERE name = ?1", "DELETE FROM bucket_cors WHERE name = ?1",
+          "DELETE FROM completed_uploads WHERE bucket = ?1"}) {
         IMGPIPE_ASSIGN_OR_RETURN(auto* del, c.stmt(sql));
         SqliteStatement::Use use(*del);
         del->bind_text(1, name);
         IMGPIPE_RETURN_IF_ERROR(del->run());
     }
-    return txn.commit();
+    IMGPIPE_RETURN_IF_ERROR(txn.commit());
+    return part_data_ids;
 }
 
 Result<std::string> SqliteIndex::get_bucket_cors(const std::string& bucket) {
@@ -297,7 +355,7 @@ Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
     if (found) {
         ObjectRow row = read_object_row(*s, bucket);
-        if (with_inline_bytes && row.data_inline) row.inline_bytes = s->column_blob(10);
+        if (with_inline_bytes && row.data_inline) row.inline_bytes = s->column_blob(11);
         return row;
     }
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
@@ -352,8 +410,8 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     }
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
-                        "metadata, headers, last_modified_ns, data_id, created_by, data_inline) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+                        "metadata, headers, last_modified_ns, data_id, created_by, data_inline, "
+                        "parts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
     {
         SqliteStatement::Use use(*s);
         const ObjectInfo& info = row.info;
@@ -368,6 +426,7 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         s->bind_text(9, row.data_id);
         s->bind_int64(10, static_cast<int64_t>(row.created_by));
         s->bind_int64(11, row.data_inline ? 1 : 0);
+        s->bind_text(12, part_sizes_to_text(info.part_sizes));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_RETURN_IF_ERROR(

@@ -57,6 +57,12 @@ struct CompletedUpload {
     std::vector<std::string> part_data_ids;
 };
 
+// What is remembered of a completed upload, to answer a retry of its completion.
+struct CompletedUploadRecord {
+    std::string parts;  // the completion's part list, as complete_upload was given it
+    ObjectInfo info;    // bucket, key, size, ETag, and the completion time as last_modified
+};
+
 // Whether a write under `condition` may replace the object whose ETag is `current_etag`
 // (nullopt: the key has no object): PreconditionFailed or NoSuchKey as WriteCondition says.
 Status check_condition(const WriteCondition& condition,
@@ -112,8 +118,9 @@ class SqliteIndex {
 
     // kAlreadyExists/BucketAlreadyOwnedByYou.
     Status create_bucket(const std::string& name, TimePoint created);
-    // NoSuchBucket, BucketNotEmpty (objects or uploads remain).
-    Status delete_bucket(const std::string& name);
+    // Removes the bucket with its uploads in progress; returns their parts' data ids.
+    // NoSuchBucket, BucketNotEmpty (objects remain).
+    Result<std::vector<std::string>> delete_bucket(const std::string& name);
     Result<BucketInfo> get_bucket(const std::string& name);  // NoSuchBucket
     Result<std::vector<BucketInfo>> list_buckets();
     // The bucket's CORS XML, "" when none; put "" to remove it. NoSuchBucket.
@@ -164,9 +171,16 @@ class SqliteIndex {
     Result<std::vector<std::string>> delete_upload(const std::string& bucket,
                                                    const std::string& key,
                                                    const std::string& upload_id);
-    // In one transaction: commits `object` (with its event) and removes the upload and its
-    // parts. NoSuchUpload.
-    Result<CompletedUpload> complete_upload(const std::string& upload_id, const ObjectRow& object);
+    // In one transaction: commits `object` (with its event), removes the upload and its
+    // parts, and records the completion under `parts` (the request's part list, for
+    // completed_upload) while forgetting completions recorded before `forget_before`.
+    // NoSuchUpload, or commit_object's errors.
+    Result<CompletedUpload> complete_upload(const std::string& upload_id, const ObjectRow& object,
+                                            const std::string& parts, TimePoint forget_before);
+    // The record complete_upload kept of this upload of bucket/key; nullopt when none.
+    Result<std::optional<CompletedUploadRecord>> completed_upload(const std::string& bucket,
+                                                                  const std::string& key,
+                                                                  const std::string& upload_id);
 
   private:
     using Connection = SqliteConnection;

@@ -208,7 +208,9 @@ Result<std::vector<std::string>> SqliteIndex::delete_upload(const std::string& b
 }
 
 Result<CompletedUpload> SqliteIndex::complete_upload(const std::string& upload_id,
-                                                     const ObjectRow& object) {
+                                                     const ObjectRow& object,
+                                                     const std::string& parts,
+                                                     TimePoint forget_before) {
     Connection& c = writer_;
     std::lock_guard lock(c.mu);
     SqliteTransaction txn(*c.db);
@@ -217,8 +219,53 @@ Result<CompletedUpload> SqliteIndex::complete_upload(const std::string& upload_i
     CompletedUpload done;
     IMGPIPE_ASSIGN_OR_RETURN(done.replaced_data_id, commit_object_locked(object));
     IMGPIPE_ASSIGN_OR_RETURN(done.part_data_ids, delete_parts_locked(upload_id));
+    {
+        IMGPIPE_ASSIGN_OR_RETURN(auto* s,
+                                 c.stmt("DELETE FROM completed_uploads WHERE completed_ns < ?1"));
+        SqliteStatement::Use use(*s);
+        s->bind_int64(1, to_nanos(forget_before));
+        IMGPIPE_RETURN_IF_ERROR(s->run());
+    }
+    {
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto* s,
+            c.stmt("INSERT OR REPLACE INTO completed_uploads (upload_id, bucket, key, "
+                   "parts, size, etag, completed_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, upload_id);
+        s->bind_text(2, object.info.bucket);
+        s->bind_blob(3, object.info.key);
+        s->bind_text(4, parts);
+        s->bind_int64(5, static_cast<int64_t>(object.info.size));
+        s->bind_text(6, object.info.etag);
+        s->bind_int64(7, to_nanos(object.info.last_modified));
+        IMGPIPE_RETURN_IF_ERROR(s->run());
+    }
     IMGPIPE_RETURN_IF_ERROR(txn.commit());
     return done;
+}
+
+Result<std::optional<CompletedUploadRecord>> SqliteIndex::completed_upload(
+    const std::string& bucket, const std::string& key, const std::string& upload_id) {
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s,
+                             c.stmt("SELECT parts, size, etag, completed_ns FROM completed_uploads "
+                                    "WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, upload_id);
+    s->bind_text(2, bucket);
+    s->bind_blob(3, key);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    if (!found) return std::optional<CompletedUploadRecord>();
+    CompletedUploadRecord record;
+    record.parts = s->column_text(0);
+    record.info.bucket = bucket;
+    record.info.key = key;
+    record.info.size = static_cast<uint64_t>(s->column_int64(1));
+    record.info.etag = s->column_text(2);
+    record.info.last_modified = from_nanos(s->column_int64(3));
+    return std::optional(std::move(record));
 }
 
 }  // namespace imgpipe::store

@@ -18,18 +18,18 @@
 # Which stages `make test` runs in full (issue 12). fuzz runs in full: its four targets replayed
 # their seeds and then fuzzed for minutes each, clean (fuzz_multipart's finding is fixed). The
 # rest is "pending" (below): `make test` runs asan on the image corpus only, tsan on the suites
-# that have run clean under it (queue, webhook), and reports tidy as not run; STAGES=full
+# that have run clean under it (store, queue, webhook), and reports tidy as not run; STAGES=full
 # (`make test-full`) runs every stage as described above. On the shared 2-core machine (load 15)
 # the cold builds did not finish in the two hours given:
 #   asan   cold build: 43 of 253 steps in 28 min (Beast TUs 2-4 min each under ASan); not run
 #   tsan   cold build of the five suites: 107 steps in 59 min (7.8 min of CPU); queue_test (51 s)
-#          and webhook_test (27 s) clean, so `make test` runs them (the stage: 133 s, warm
-#          build). http_test found a race (fixed: BlockingBody::deliver); otherwise no race,
+#          and webhook_test (27 s) clean, so `make test` runs them (those two as a stage: 133 s,
+#          warm build). http_test found a race (fixed: BlockingBody::deliver); otherwise no race,
 #          but its 32 MiB file-range test failed at this load (the test client's 10 s receive
 #          timeout). pipeline_test crashed at load (fixed: target_clones in lanczos_reduce),
 #          then showed libvips-internal reports (suppressed, see tsan.supp), then liborc's
-#          "double lock of a mutex" (untriaged).
-#          store_test ran for 25+ min without finishing
+#          "double lock of a mutex" (untriaged). store_test clean too (84 tests; 24 min wall
+#          at this load, 102 s of CPU), so `make test` runs it with queue and webhook
 #   tidy   cold: 33 of 215 TUs (src/core, src/http) clean in about 35 min; 1.7-20 s CPU per TU,
 #          so a cold run over the tree is 10-20 min of CPU for 2 cores. Its cache
 #          (~/.cache/imgpipe-tidy, or IMGPIPE_TIDY_CACHE) is what makes later runs cost only the
@@ -178,9 +178,9 @@ fi
 # --- tsan: the concurrency-heavy suites under ThreadSanitizer --------------------------------
 if ! skipped tsan; then
     # Until the stage has run clean in full, `make test` runs only the suites that have.
-    tsan_bins=(src/queue/queue_test src/pipeline/webhook_test)
+    tsan_bins=(src/store/store_test src/queue/queue_test src/pipeline/webhook_test)
     if [[ "$pending" != *" tsan "* ]]; then
-        tsan_bins+=(src/http/http_test src/store/store_test src/pipeline/pipeline_test)
+        tsan_bins+=(src/http/http_test src/pipeline/pipeline_test)
     fi
     tsan_names=("${tsan_bins[@]##*/}")
     begin "tsan: ${tsan_names[*]} under TSan (${build_dir}-tsan)"

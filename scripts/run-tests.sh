@@ -30,8 +30,8 @@
 #          then showed libvips-internal reports (suppressed, see tsan.supp), then liborc's
 #          "double lock of a mutex", and with liborc ignored too, zlib's deflate: the whole
 #          libvips stack is uninstrumented and synchronises where TSan cannot see, so the next
-#          step is to try ignore_noninstrumented_modules=1 for it. store_test clean too (84 tests; 24 min wall
-#          at this load, 102 s of CPU), so `make test` runs it with queue and webhook
+#          step is to try ignore_noninstrumented_modules=1 for it. store_test clean too (84
+#          tests; 24 min wall at this load, 102 s of CPU), so `make test` runs it as well
 #   tidy   cold: 33 of 215 TUs (src/core, src/http) clean in about 35 min; 1.7-20 s CPU per TU,
 #          so a cold run over the tree is 10-20 min of CPU for 2 cores. Its cache
 #          (~/.cache/imgpipe-tidy, or IMGPIPE_TIDY_CACHE) is what makes later runs cost only the

@@ -43,7 +43,8 @@ test: build
 	@scripts/run-tests.sh $(BUILD)
 
 # Every stage: ASan+UBSan over every suite, TSan, the fuzzers and clang-tidy as well (see
-# scripts/run-tests.sh; not yet part of `make test`).
+# scripts/run-tests.sh: asan over every suite, tsan over http and pipeline, and tidy are not yet part of
+# `make test`).
 test-full: build
 	@STAGES=full scripts/run-tests.sh $(BUILD)
 

@@ -12,13 +12,36 @@
 #   format  clang-format --dry-run over every C++ file
 #   pytest  the real-client integration tests (Debian's python3) against BUILD_DIR's imgpipe
 # The summary at the end gives each stage's result; exit status is non-zero if any failed.
-# SKIP="tsan fuzz" (a space-separated list of stage names) leaves stages out, for quick local
-# runs; CI sets nothing.
+# SKIP="tsan fuzz" (a space-separated list of stage names, any of the above) leaves stages out,
+# for quick local runs; CI sets nothing.
 #
-# STAGES=full (`make test-full`) runs every stage as described. Without it (what `make test` and
-# CI run today) asan covers only the image corpus, and tsan, fuzz and tidy are reported as not
-# run: they were written in one session on a machine too loaded to finish their first build, so
-# they join `make test` once each has run clean (issue 12); their findings need triage first.
+# Which stages `make test` runs in full (issue 12). fuzz runs in full: its four targets replayed
+# their seeds and then fuzzed for minutes each, clean (fuzz_multipart's finding is fixed). The
+# rest is "pending" (below): `make test` runs asan on the image corpus only, tsan on the suites
+# that have run clean under it (store, queue, webhook), and reports tidy as not run; STAGES=full
+# (`make test-full`) runs every stage as described above. On the shared 2-core machine (load 15)
+# the cold builds did not finish in the two hours given:
+#   asan   cold build: 43 of 253 steps in 28 min (Beast TUs 2-4 min each under ASan); not run
+#   tsan   cold build of the five suites: 107 steps in 59 min (7.8 min of CPU); queue_test (51 s)
+#          and webhook_test (27 s) clean, so `make test` runs them (those two as a stage: 133 s,
+#          warm build). http_test found a race (fixed: BlockingBody::deliver); otherwise no race,
+#          but its 32 MiB file-range test failed at this load (the test client's 10 s receive
+#          timeout). pipeline_test crashed at load (fixed: target_clones in lanczos_reduce),
+#          then showed libvips-internal reports (suppressed, see tsan.supp), then liborc's
+#          "double lock of a mutex", and with liborc ignored too, zlib's deflate: the whole
+#          libvips stack is uninstrumented and synchronises where TSan cannot see, so the next
+#          step is to try ignore_noninstrumented_modules=1 for it. store_test clean too (84
+#          tests; 24 min wall at this load, 102 s of CPU), so `make test` runs it as well
+#   tidy   cold: 33 of 215 TUs (src/core, src/http) clean in about 35 min; 1.7-20 s CPU per TU,
+#          so a cold run over the tree is 10-20 min of CPU for 2 cores. Its cache
+#          (~/.cache/imgpipe-tidy, or IMGPIPE_TIDY_CACHE) is what makes later runs cost only the
+#          preprocessing: CI must keep that folder as it keeps ccache's, or tidy alone will eat
+#          most of the 30-minute budget
+#   fuzz   warm build seconds; replay 4 s per target and 136 s for image_job's 426 images (at
+#          load 15); then FUZZ_SECONDS each. image_job reaches 2-3 runs/s here, so its 20 s are a
+#          smoke test: libFuzzer runs every seed again before it fuzzes. The stage: 6.5 min
+# What is left before the gate can go: finish the asan and tsan builds and runs and the cold tidy
+# run, triage what they find, and set pending=" " below.
 #
 # The test corpus (IMGPIPE_TESTDATA, default ../shared/testdata beside the repository) is checked
 # first: without it the script stops at once with one line saying so.
@@ -40,8 +63,11 @@ shift
 export IMGPIPE_BIN="${IMGPIPE_BIN:-$(realpath -m "$build_dir")/src/app/imgpipe}"
 fuzz_seconds=${FUZZ_SECONDS:-20}
 skip=" ${SKIP:-} "
-full=0
-[ "${STAGES:-}" = full ] && full=1
+# Stages not yet run to completion clean over the whole tree (see the header): `make test` runs
+# asan on the image corpus only, tsan on the suites that have, and reports tidy as not run;
+# STAGES=full runs them all.
+pending=" asan tsan tidy "
+[ "${STAGES:-}" = full ] && pending=" "
 
 logs=$(mktemp -d)
 keep_logs=0
@@ -64,8 +90,8 @@ finish() {
 skipped() {
     if [[ "$skip" == *" $1 "* ]]; then
         result[$1]="skipped (SKIP)"
-    elif [ "$full" -eq 0 ] && [[ " tsan fuzz tidy " == *" $1 "* ]]; then
-        result[$1]="not run (STAGES=full runs it)"
+    elif [ "$1" = tidy ] && [[ "$pending" == *" $1 "* ]]; then
+        result[$1]="not run (not yet clean over the tree; STAGES=full runs it)"
     else
         return 1
     fi
@@ -120,16 +146,18 @@ san_flags=(-DIMGPIPE_BENCH=OFF -DIMGPIPE_WERROR=OFF -DCMAKE_BUILD_TYPE=RelWithDe
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 
 # --- ctest -----------------------------------------------------------------------------------
-begin ctest
-run_ctest "$build_dir" "$logs/ctest"
-rc=$?
-finish ctest "$rc" "$ctest_line"
+if ! skipped ctest; then
+    begin ctest
+    run_ctest "$build_dir" "$logs/ctest"
+    rc=$?
+    finish ctest "$rc" "$ctest_line"
+fi
 
 # --- asan: every suite under ASan + UBSan -----------------------------------------------------
 if ! skipped asan; then
     asan_targets=()
     asan_filter=()
-    if [ "$full" -eq 0 ]; then
+    if [[ "$pending" == *" asan "* ]]; then
         asan_targets=(-- imaging_corpus_test)
         asan_filter=(-R CorpusTest)
     fi
@@ -151,12 +179,16 @@ fi
 
 # --- tsan: the concurrency-heavy suites under ThreadSanitizer --------------------------------
 if ! skipped tsan; then
-    begin "tsan: http, store, queue, pipeline, webhook suites under TSan (${build_dir}-tsan)"
+    # Until the stage has run clean in full, `make test` runs only the suites that have.
+    tsan_bins=(src/store/store_test src/queue/queue_test src/pipeline/webhook_test)
+    if [[ "$pending" != *" tsan "* ]]; then
+        tsan_bins+=(src/http/http_test src/pipeline/pipeline_test)
+    fi
+    tsan_names=("${tsan_bins[@]##*/}")
+    begin "tsan: ${tsan_names[*]} under TSan (${build_dir}-tsan)"
     tsan_dir="${build_dir}-tsan"
-    tsan_bins=(src/http/http_test src/store/store_test src/queue/queue_test
-        src/pipeline/pipeline_test src/pipeline/webhook_test)
     if configure_and_build "$tsan_dir" "$logs/tsan-build" -DIMGPIPE_SANITIZE=thread "${san_flags[@]}" -- \
-        http_test store_test queue_test pipeline_test webhook_test; then
+        "${tsan_names[@]}"; then
         # Run the binaries themselves (ctest would also list the suites this build skipped), two
         # at a time. halt_on_error: the first race fails the binary, with both stacks.
         tsan_fail=0
@@ -242,22 +274,26 @@ if ! skipped tidy; then
 fi
 
 # --- format ----------------------------------------------------------------------------------
-begin "format: clang-format check"
-unformatted=$(git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep -c "error:" || true)
-if [ "$unformatted" -ne 0 ]; then
-    git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep "error:" | head -20
+if ! skipped format; then
+    begin "format: clang-format check"
+    unformatted=$(git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep -c "error:" || true)
+    if [ "$unformatted" -ne 0 ]; then
+        git ls-files '*.cpp' '*.h' | xargs clang-format --dry-run -Werror 2>&1 | grep "error:" | head -20
+    fi
+    finish format "$([ "$unformatted" -eq 0 ] && echo 0 || echo 1)" "$unformatted unformatted diagnostics"
 fi
-finish format "$([ "$unformatted" -eq 0 ] && echo 0 || echo 1)" "$unformatted unformatted diagnostics"
 
 # --- pytest ----------------------------------------------------------------------------------
-begin "pytest tests/integration (IMGPIPE_BIN=$IMGPIPE_BIN)"
-/usr/bin/python3 -m pytest tests/integration -p no:cacheprovider -rfEs "$@" 2>&1 |
-    tee "$logs/pytest"
-rc=${PIPESTATUS[0]}
-pytest_line=$(grep -E "^=+ .*(passed|failed|error|skipped|no tests ran).* =+$" "$logs/pytest" |
-    tail -1)
-[ -n "$pytest_line" ] || { pytest_line="no summary (exit $rc)"; [ "$rc" -ne 0 ] || rc=1; }
-finish pytest "$rc" "$pytest_line"
+if ! skipped pytest; then
+    begin "pytest tests/integration (IMGPIPE_BIN=$IMGPIPE_BIN)"
+    /usr/bin/python3 -m pytest tests/integration -p no:cacheprovider -rfEs "$@" 2>&1 |
+        tee "$logs/pytest"
+    rc=${PIPESTATUS[0]}
+    pytest_line=$(grep -E "^=+ .*(passed|failed|error|skipped|no tests ran).* =+$" "$logs/pytest" |
+        tail -1)
+    [ -n "$pytest_line" ] || { pytest_line="no summary (exit $rc)"; [ "$rc" -ne 0 ] || rc=1; }
+    finish pytest "$rc" "$pytest_line"
+fi
 
 # --- summary ---------------------------------------------------------------------------------
 echo

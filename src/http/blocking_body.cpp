@@ -49,10 +49,11 @@ Result<size_t> BlockingBody::fetch_and_wait(std::span<char> target) {
 }
 
 void BlockingBody::deliver(Result<size_t> result) {
-    {
-        std::lock_guard lock(mu_);
-        delivered_ = std::move(result);
-    }
+    // Notify under the lock: once the reader sees delivered_ it may return and destroy this
+    // body (the handler is done with it), which must not happen while notify_one() is still
+    // running on the condition variable. Found by TSan (blocking_body_test).
+    std::lock_guard lock(mu_);
+    delivered_ = std::move(result);
     cv_.notify_one();
 }
 

@@ -177,7 +177,9 @@ Result<PartHeaders> parse_content_disposition(std::string_view value) {
 
 MultipartReader::MultipartReader(ByteSource& source, std::string_view boundary, Limits limits)
     : source_(source), delimiter_("\r\n--" + std::string(boundary)), limits_(limits) {
-    buf_.resize(std::max(kBufferSize, limits_.max_header_bytes + delimiter_.size() + 16));
+    const size_t size = std::max(kBufferSize, limits_.max_header_bytes + delimiter_.size() + 16);
+    buf_storage_ = std::make_unique_for_overwrite<char[]>(size);
+    buf_ = std::span<char>(buf_storage_.get(), size);
     // A virtual CRLF before the body lets a delimiter on the very first line match like any
     // other; consumed() does not count it.
     buf_[0] = '\r';

@@ -56,8 +56,10 @@ AxisTaps axis_taps(int length, double shrink, int out) {
 
 // The inner loops are built twice on x86-64 (AVX2, and the baseline) and the one for the CPU
 // is picked at load time. The file is compiled without floating-point contraction, so both
-// give the same pixels.
-#if defined(__x86_64__)
+// give the same pixels. Not under TSan: target_clones makes an ifunc resolver, which runs while
+// the dynamic linker relocates the binary, before the TSan runtime is up; GCC instruments it
+// anyway, so every binary linking this crashed at load (pipeline_test, SIGSEGV in the resolver).
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 #define IMGPIPE_VECTOR_CLONES [[gnu::target_clones("arch=x86-64-v3", "default")]]
 #else
 #define IMGPIPE_VECTOR_CLONES

@@ -83,11 +83,18 @@ Status S3ObjectStore::create_bucket(const std::string& bucket) {
 }
 
 Status S3ObjectStore::delete_bucket(const std::string& bucket) {
-    // Ceph RGW deletes a bucket with uploads in progress (and strands them); the port does not.
-    IMGPIPE_ASSIGN_OR_RETURN(auto uploads, list_multipart_uploads(bucket, ""));
-    if (!uploads.empty()) {
+    // The port (as AWS) aborts the uploads in progress of a bucket it deletes; Ceph RGW deletes
+    // the bucket and strands them. So: objects refuse the delete; uploads are aborted first.
+    ListRequest any_object{bucket, "", "", "", 1};
+    IMGPIPE_ASSIGN_OR_RETURN(auto objects, list_objects(any_object));
+    if (!objects.objects.empty()) {
         return {StatusCode::kFailedPrecondition, "BucketNotEmpty",
-                "bucket " + bucket + " has multipart uploads in progress"};
+                "bucket " + bucket + " has objects"};
+    }
+    IMGPIPE_ASSIGN_OR_RETURN(auto uploads, list_multipart_uploads(bucket, ""));
+    for (const auto& u : uploads) {
+        Status aborted = abort_multipart_upload(bucket, u.key, u.upload_id);
+        if (!aborted.is_ok() && aborted.reason() != "NoSuchUpload") return aborted;
     }
     return http_.execute({"DELETE", bucket}).status();
 }

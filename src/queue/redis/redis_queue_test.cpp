@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "queue/event_queue_contract.h"
+#include "queue/job_store_contract.h"
+#include "queue/redis/redis_job_store.h"
 #include "queue/redis/redis_streams_event_queue.h"
 #include "queue/redis/redis_test_server.h"
 
@@ -64,9 +66,45 @@ std::unique_ptr<EventQueueHarness> make_queue_harness(FakeClock& clock, int max_
     return h->ok() ? std::move(h) : nullptr;
 }
 
+std::unique_ptr<RedisJobStore> open_jobs(const RedisEndpoint& endpoint, Clock& clock,
+                                         const std::string& prefix) {
+    RedisJobStoreOptions options;
+    options.prefix = prefix;
+    auto jobs = RedisJobStore::open(endpoint, clock, options);
+    EXPECT_TRUE(jobs.is_ok()) << jobs.status().to_string();
+    return jobs.is_ok() ? std::move(jobs).value() : nullptr;
+}
+
+class RedisJobsHarness final : public JobStoreHarness {
+  public:
+    explicit RedisJobsHarness(Clock& clock)
+        : clock_(clock),
+          prefix_(unique_prefix()),
+          jobs_(open_jobs(shared_server().endpoint(), clock, prefix_)) {}
+    bool ok() const { return jobs_ != nullptr; }
+    JobStore& store() override { return *jobs_; }
+    std::unique_ptr<JobStore> open_peer() override {
+        return open_jobs(shared_server().endpoint(), clock_, prefix_);
+    }
+
+  private:
+    Clock& clock_;
+    std::string prefix_;
+    std::unique_ptr<RedisJobStore> jobs_;
+};
+
+std::unique_ptr<JobStoreHarness> make_jobs_harness(FakeClock& clock) {
+    auto h = std::make_unique<RedisJobsHarness>(clock);
+    return h->ok() ? std::move(h) : nullptr;
+}
+
 INSTANTIATE_TEST_SUITE_P(Redis, EventQueueContractTest,
                          ::testing::Values(EventQueueContractParam{"Redis", make_queue_harness}),
                          event_queue_contract_name);
+
+INSTANTIATE_TEST_SUITE_P(Redis, JobStoreContractTest,
+                         ::testing::Values(JobStoreContractParam{"Redis", make_jobs_harness}),
+                         job_store_contract_name);
 
 }  // namespace
 }  // namespace imgpipe::queue::redis

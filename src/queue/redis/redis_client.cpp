@@ -37,8 +37,10 @@ struct Argv {
     std::vector<size_t> lens;
 };
 
-bool starts_with(const std::string& s, std::string_view prefix) {
-    return s.compare(0, prefix.size(), prefix) == 0;
+// Whether the error's code (its first word: "BUSY", not "BUSYGROUP") is `code`.
+bool starts_with(const std::string& s, std::string_view code) {
+    return s.compare(0, code.size(), code) == 0 &&
+           (s.size() == code.size() || s[code.size()] == ' ');
 }
 
 }  // namespace

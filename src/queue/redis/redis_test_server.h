@@ -1,8 +1,9 @@
 #pragma once
 // RedisTestServer: a real redis-server for one test binary — started on a free loopback port
 // with its data (AOF, `appendfsync always`) in a temp dir, stopped (or killed, or restarted on
-// the same port and data) by the test. The server dies with the test process (PDEATHSIG), so a
-// crashed test leaves none behind. Test-only; not thread-safe.
+// the same port and data) by the test. The server dies with the thread that started it
+// (PDEATHSIG follows the thread, not the process), so a crashed test leaves none behind: start it
+// from the test's main thread. Test-only; not thread-safe.
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

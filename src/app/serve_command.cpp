@@ -24,6 +24,7 @@ struct ServeFlags {
     std::string s3_listen;
     std::string roles;
     std::string log_level;
+    std::string queue;
 };
 
 // Blocks the shutdown signals in every thread (threads inherit the mask), so that the main
@@ -50,6 +51,7 @@ int run_serve(const ServeFlags& flags) {
     if (!flags.s3_listen.empty()) inputs.flags["s3.listen"] = flags.s3_listen;
     if (!flags.roles.empty()) inputs.flags["roles"] = flags.roles;
     if (!flags.log_level.empty()) inputs.flags["log.level"] = flags.log_level;
+    if (!flags.queue.empty()) inputs.flags["queue.url"] = flags.queue;
     auto config = load_config(inputs);
     if (!config) {
         std::fprintf(stderr, "imgpipe: invalid configuration:\n%s\n",
@@ -106,6 +108,8 @@ void add_serve_command(CLI::App& app, std::function<int()>& action) {
     serve->add_option("--roles", flags->roles,
                       "Comma-separated roles: api,s3,worker (default all)");
     serve->add_option("--log-level", flags->log_level, "debug, info, warn or error");
+    serve->add_option("--queue", flags->queue,
+                      "sqlite (default) or redis://HOST:PORT[/DB], shared by every node");
     serve->callback([flags, &action] { action = [flags] { return run_serve(*flags); }; });
 }
 

@@ -40,8 +40,10 @@ struct RedisClientOptions {
     std::chrono::milliseconds reconnect_window{5000};
     std::chrono::milliseconds initial_backoff{20};
     std::chrono::milliseconds max_backoff{1000};
-    // Connections kept open between calls; more are opened under load and closed after.
-    size_t max_idle_connections = 16;
+    // Connections kept open between calls; more are opened under load and closed after. As
+    // many as an HTTP listener's handler threads (http.handler_threads), so a busy API node
+    // does not reconnect per request.
+    size_t max_idle_connections = 64;
 };
 
 // A Lua script and its SHA-1 (the name EVALSHA calls it by). Immutable.

@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include "core/hex.h"
+#include "core/log.h"
 #include "queue/redis/redis_queue_scripts.h"
 #include "queue/redis/redis_time.h"
 
@@ -61,10 +62,26 @@ Result<std::unique_ptr<RedisStreamsEventQueue>> RedisStreamsEventQueue::open(
     if (!created.is_ok() && created.status().message().find("BUSYGROUP") == std::string::npos) {
         return created.status().with_context("creating the consumer group");
     }
+    queue->warn_unless_durable();
     queue->subscriber_ = std::make_unique<RedisSubscriber>(endpoint, queue->options_.client,
                                                            queue->keys_prefix_ + "work",
                                                            queue->origin_, queue->work_);
     return queue;
+}
+
+void RedisStreamsEventQueue::warn_unless_durable() {
+    // Managed services often refuse CONFIG: then there is nothing to check.
+    auto aof = client_->command({"CONFIG", "GET", "appendonly"});
+    auto fsync = client_->command({"CONFIG", "GET", "appendfsync"});
+    if (!aof.is_ok() || !fsync.is_ok() || aof->size() != 2 || fsync->size() != 2) return;
+    if ((*aof)[1].str() != "yes" || (*fsync)[1].str() != "always") {
+        log::warn(
+            "redis does not fsync every write: a crash of redis may lose the latest events "
+            "(set appendonly yes, appendfsync always)",
+            {{"redis", client_->endpoint().to_string()},
+             {"appendonly", (*aof)[1].str()},
+             {"appendfsync", (*fsync)[1].str()}});
+    }
 }
 
 Result<RedisReply> RedisStreamsEventQueue::run(const RedisScript& script,

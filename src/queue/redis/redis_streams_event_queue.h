@@ -18,7 +18,8 @@
 // (redis_queue_scripts.h), so it is atomic across every process.
 //
 // Durability is the server's: with `appendonly yes` and `appendfsync always` a publish that
-// returned survives a crash of Redis, so sync() has nothing left to do. The work generation
+// returned survives a crash of Redis, so sync() has nothing left to do (open() warns when the
+// server is configured otherwise). The work generation
 // moves for this instance's publishes, releases and requeues at once and for other processes'
 // through the work channel (RedisSubscriber). The server going away is retried with backoff
 // (RedisClient); calls made meanwhile return Unavailable (IoError) after the reconnect window.
@@ -75,6 +76,9 @@ class RedisStreamsEventQueue final : public EventQueue {
     RedisStreamsEventQueue(Clock& clock, RedisQueueOptions options,
                            std::unique_ptr<RedisClient> client);
 
+    // Logs a warning when the server's configuration can lose acknowledged writes in a crash
+    // (sync() relies on every write being fsynced).
+    void warn_unless_durable();
     // Runs a queue script with the shared KEYS and ARGV (redis_queue_scripts.h) then `args`.
     Result<RedisReply> run(const RedisScript& script, std::vector<std::string> args);
     // A lease-checked script's answer as a Status.

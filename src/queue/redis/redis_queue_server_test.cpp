@@ -153,6 +153,29 @@ TEST_F(RedisServerTest, OpeningAnUnreachableServerFails) {
     EXPECT_NE(q.status().message().find(nobody.to_string()), std::string::npos);
 }
 
+TEST_F(RedisServerTest, UnreadableJobFieldsAreDataLoss) {
+    auto j = jobs();
+    ASSERT_TRUE(j);
+    ASSERT_TRUE(j->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+    auto raw = RedisClient::connect(server_.endpoint());
+    ASSERT_TRUE(raw.is_ok());
+    for (const auto& [field, bad] :
+         std::vector<std::pair<std::string, std::string>>{{"variants", "not json"},
+                                                          {"state", "paused"},
+                                                          {"attempts", "two"},
+                                                          {"updated_ns", ""}}) {
+        ASSERT_TRUE(j->remove("img").is_ok());
+        ASSERT_TRUE(j->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+        ASSERT_TRUE((*raw)->command({"HSET", "{imgpipe}:j:img", field, bad}).is_ok());
+        auto job = j->get("img");
+        ASSERT_FALSE(job.is_ok()) << field;
+        EXPECT_EQ(job.status().code(), StatusCode::kDataLoss) << field;
+        EXPECT_EQ(job.status().reason(), "CorruptJobRow") << field;
+        auto started = j->start("img", "0A");
+        EXPECT_EQ(started.status().code(), StatusCode::kDataLoss) << "not overwritten: " << field;
+    }
+}
+
 TEST(RedisEndpointTest, ParsesTheQueueUrl) {
     auto e = parse_redis_url("redis://10.0.0.5:6380/2");
     ASSERT_TRUE(e.is_ok()) << e.status().to_string();

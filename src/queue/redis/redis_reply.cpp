@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstdlib>
+
 namespace imgpipe::queue::redis {
 
 RedisReply RedisReply::adopt(void* reply) {

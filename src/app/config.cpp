@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "app/pipeline_backend.h"
 #include "imaging/resize_spec.h"
 #include "pipeline/job_runner.h"
 
@@ -16,6 +17,10 @@ namespace imgpipe::app {
 const std::vector<SettingDoc> kSettingDocs = {
     {"data_dir", "./data", "Where objects, the SQLite index and credentials live", "--data-dir"},
     {"roles", "api,s3,worker", "Roles this process runs", "--roles"},
+    {"queue.url", "sqlite",
+     "Events and job state: sqlite (pipeline.db in the data dir) or redis://HOST:PORT[/DB], "
+     "shared by every process naming it",
+     "--queue"},
     {"log.level", "info", "debug, info, warn or error", "--log-level"},
     {"access_key", "(generated)", "Access key of the embedded store"},
     {"secret_key", "(generated)",
@@ -192,6 +197,7 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.data_dir = s.get_string("data_dir", c.data_dir);
     c.roles = to_set(s.get_list("roles", {"api", "s3", "worker"}));
     c.log_level = s.get_string("log.level", c.log_level);
+    c.queue_url = s.get_string("queue.url", c.queue_url);
     c.access_key = s.get_string("access_key", "");
     c.secret_key = s.get_string("secret_key", "");
     c.source_bucket = s.get_string("buckets.source", c.source_bucket);
@@ -267,6 +273,7 @@ Result<Config> load_config(const ConfigInputs& inputs) {
         if (!kKnownRoles.count(r)) s.add_error("roles: unknown role '" + r + "' (api, s3, worker)");
     }
     if (c.roles.empty()) s.add_error("roles: at least one role is required");
+    if (auto bad = check_queue_url(c.queue_url); !bad.empty()) s.add_error("queue.url: " + bad);
     for (const auto* b : {&c.source_bucket, &c.dest_bucket}) {
         if (!valid_bucket_name(*b)) s.add_error("buckets: '" + *b + "' is not a valid bucket name");
     }

@@ -24,6 +24,8 @@ struct Config {
     std::string data_dir = "./data";
     std::set<std::string> roles = {"api", "s3", "worker"};
     std::string log_level = "info";
+    // "sqlite" or "redis://HOST:PORT[/DB]" (app/pipeline_backend.h).
+    std::string queue_url = "sqlite";
 
     // Credentials of the embedded store (and what the API signs policies with). Empty: loaded
     // from or generated into <data_dir>/credentials.

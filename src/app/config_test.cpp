@@ -32,6 +32,22 @@ TEST(ConfigTest, FlagsBeatEnvironmentAndSeedNamesWork) {
     EXPECT_EQ(c->roles, std::set<std::string>{"s3"});
 }
 
+TEST(ConfigTest, QueueIsSqliteOrARedisUrl) {
+    EXPECT_EQ(load_config({})->queue_url, "sqlite");
+    ConfigInputs in;
+    in.env = {{"IMGPIPE_QUEUE_URL", "redis://10.0.0.7:6380/3"}};
+    auto c = load_config(in);
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    EXPECT_EQ(c->queue_url, "redis://10.0.0.7:6380/3");
+    for (const char* bad : {"postgres://h/db", "redis://:pw@h:0", "redis://h/x", "SQLITE"}) {
+        in.env = {{"IMGPIPE_QUEUE_URL", bad}};
+        auto rejected = load_config(in);
+        ASSERT_FALSE(rejected.is_ok()) << bad;
+        EXPECT_NE(rejected.status().message().find("queue.url:"), std::string::npos) << bad;
+        EXPECT_EQ(rejected.status().message().find(":pw@"), std::string::npos) << bad;
+    }
+}
+
 TEST(ConfigTest, EveryErrorIsReportedAtOnce) {
     ConfigInputs in;
     in.env = {{"IMGPIPE_UPLOAD_MAX_BYTES", "huge"}, {"IMGPIPE_ACCESS_KEY", "AKID"}};

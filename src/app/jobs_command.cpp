@@ -6,12 +6,11 @@
 #include <memory>
 
 #include "app/config.h"
+#include "app/pipeline_backend.h"
 #include "core/clock.h"
 #include "core/time_text.h"
 #include "pipeline/event_ingress.h"
 #include "pipeline/job_json.h"
-#include "queue/sqlite/sqlite_event_queue.h"
-#include "queue/sqlite/sqlite_job_store.h"
 
 namespace imgpipe::app {
 namespace {
@@ -19,34 +18,36 @@ namespace {
 struct JobsArgs {
     std::string config_file;
     std::string data_dir;
+    std::string queue;
     std::string state;
     int limit = 50;
     std::string id;
 };
 
-// The pipeline database of the configured data dir, opened as the server opens it.
+// The configured queue and job store, opened as the server opens them.
 struct Pipeline {
     Config config;
-    std::unique_ptr<queue::SqliteEventQueue> queue;
-    std::unique_ptr<queue::SqliteJobStore> jobs;
+    std::unique_ptr<queue::EventQueue> queue;
+    std::unique_ptr<queue::JobStore> jobs;
 };
 
 Result<Pipeline> open_pipeline(const JobsArgs& args) {
     ConfigInputs inputs{args.config_file, {}, process_environment()};
     if (!args.data_dir.empty()) inputs.flags["data_dir"] = args.data_dir;
+    if (!args.queue.empty()) inputs.flags["queue.url"] = args.queue;
     IMGPIPE_ASSIGN_OR_RETURN(Config config, load_config(inputs));
-    const std::string db = config.data_dir + "/pipeline.db";
-    std::FILE* exists = std::fopen(db.c_str(), "r");
-    if (exists == nullptr) {
-        return not_found("NoPipeline",
-                         "no jobs in " + config.data_dir + " (" + db + " is missing)");
+    if (config.queue_url == "sqlite") {
+        const std::string db = config.data_dir + "/pipeline.db";
+        std::FILE* exists = std::fopen(db.c_str(), "r");
+        if (exists == nullptr) {
+            return not_found("NoPipeline",
+                             "no jobs in " + config.data_dir + " (" + db + " is missing)");
+        }
+        std::fclose(exists);
     }
-    std::fclose(exists);
-    Clock& clock = SystemClock::instance();
-    IMGPIPE_ASSIGN_OR_RETURN(auto queue,
-                             queue::SqliteEventQueue::open(db, clock, queue_options(config)));
-    IMGPIPE_ASSIGN_OR_RETURN(auto jobs, queue::SqliteJobStore::open(db, clock));
-    return Pipeline{std::move(config), std::move(queue), std::move(jobs)};
+    IMGPIPE_ASSIGN_OR_RETURN(PipelineBackend b,
+                             open_pipeline_backend(config, SystemClock::instance()));
+    return Pipeline{std::move(config), std::move(b.queue), std::move(b.jobs)};
 }
 
 int fail(const Status& status) {
@@ -141,6 +142,7 @@ int dead_letters(const JobsArgs& args) {
 
 void common_options(CLI::App* cmd, JobsArgs& args) {
     cmd->add_option("--data-dir", args.data_dir, "Data directory (default ./data)");
+    cmd->add_option("--queue", args.queue, "sqlite (default) or redis://HOST:PORT[/DB]");
     cmd->add_option("--config", args.config_file, "TOML configuration file")
         ->check(CLI::ExistingFile);
 }

@@ -8,6 +8,7 @@
 #include "api/upload_api.h"
 #include "app/key_watcher.h"
 #include "app/ops_routes.h"
+#include "app/pipeline_backend.h"
 #include "app/readiness.h"
 #include "app/service_metrics.h"
 #include "core/log.h"
@@ -19,8 +20,6 @@
 #include "pipeline/outbox_relay.h"
 #include "pipeline/webhook_dispatcher.h"
 #include "pipeline/worker_pool.h"
-#include "queue/sqlite/sqlite_event_queue.h"
-#include "queue/sqlite/sqlite_job_store.h"
 #include "s3/access_keyring.h"
 #include "s3/s3_service.h"
 #include "store/local/local_object_store.h"
@@ -89,6 +88,9 @@ class Roles final : public RunningRoles {
         if (ops_server_) {
             std::fprintf(out, "metrics               http://%s:%u/metrics\n",
                          config_.metrics_listen->host.c_str(), ops_server_->port());
+        }
+        if (config_.queue_url != "sqlite") {
+            std::fprintf(out, "queue and jobs        %s\n", queue_where_.c_str());
         }
         if (s3_server_) {
             std::fprintf(out, "S3 endpoint           %s   (buckets: %s -> %s)\n",
@@ -202,13 +204,10 @@ class Roles final : public RunningRoles {
     }
 
     Status open_pipeline() {
-        const std::string db = config_.data_dir + "/pipeline.db";
-        auto queue = queue::SqliteEventQueue::open(db, clock_, queue_options(config_));
-        if (!queue) return queue.status().with_context("opening the queue");
-        queue_ = std::move(*queue);
-        auto jobs = queue::SqliteJobStore::open(db, clock_);
-        if (!jobs) return jobs.status().with_context("opening the job store");
-        jobs_ = std::move(*jobs);
+        IMGPIPE_ASSIGN_OR_RETURN(PipelineBackend backend, open_pipeline_backend(config_, clock_));
+        queue_ = std::move(backend.queue);
+        jobs_ = std::move(backend.jobs);
+        queue_where_ = std::move(backend.where);
         // Derived image ids are keyed by the store's secret, so nobody can compute one from a key.
         image_ids_ = std::make_unique<pipeline::ImageIds>(api::PresignOptions{}.key_prefix,
                                                           credentials_.secret_key);
@@ -420,6 +419,7 @@ class Roles final : public RunningRoles {
     store::ObjectStore* store_ = nullptr;                     // the one of the two
     std::unique_ptr<queue::EventQueue> queue_;
     std::unique_ptr<queue::JobStore> jobs_;
+    std::string queue_where_;
     std::unique_ptr<pipeline::ImageIds> image_ids_;
     std::unique_ptr<pipeline::EventIngress> ingress_;
     std::unique_ptr<pipeline::OutboxRelay> relay_;

@@ -29,6 +29,7 @@ struct ServeFlags {
     std::string store_region;
     bool store_virtual_hosted = false;
     std::string ingress_token;
+    std::string queue;
 };
 
 // Blocks the shutdown signals in every thread (threads inherit the mask), so that the main
@@ -59,6 +60,7 @@ int run_serve(const ServeFlags& flags) {
     if (!flags.store_region.empty()) inputs.flags["store.region"] = flags.store_region;
     if (flags.store_virtual_hosted) inputs.flags["store.virtual_hosted"] = "true";
     if (!flags.ingress_token.empty()) inputs.flags["api.ingress_token"] = flags.ingress_token;
+    if (!flags.queue.empty()) inputs.flags["queue.url"] = flags.queue;
     auto config = load_config(inputs);
     if (!config) {
         std::fprintf(stderr, "imgpipe: invalid configuration:\n%s\n",
@@ -129,6 +131,8 @@ void add_serve_command(CLI::App& app, std::function<int()>& action) {
                     "Address the remote store as BUCKET.HOST");
     serve->add_option("--ingress-token", flags->ingress_token,
                       "Bearer token of POST /events/s3 (a remote store's notifications)");
+    serve->add_option("--queue", flags->queue,
+                      "sqlite (default) or redis://HOST:PORT[/DB], shared by every node");
     serve->callback([flags, &action] { action = [flags] { return run_serve(*flags); }; });
 }
 

@@ -1,7 +1,5 @@
 #include "queue/sqlite/job_row.h"
 
-#include <nlohmann/json.hpp>
-
 #include "core/sqlite_db.h"
 
 namespace imgpipe::queue::sqlite {
@@ -94,46 +92,6 @@ void placeholder_from_json(const std::string& text, OriginalInfo& original) {
 }  // namespace
 
 #undef IMGPIPE_JOB_COLUMNS
-
-std::string variants_to_json(const std::vector<VariantResult>& variants) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& v : variants) {
-        out.push_back({{"name", v.name},
-                       {"bucket", v.bucket},
-                       {"key", v.key},
-                       {"width", v.width},
-                       {"height", v.height},
-                       {"bytes", v.bytes},
-                       {"format", v.format},
-                       {"content_type", v.content_type},
-                       {"etag", v.etag}});
-    }
-    // Keys are not guaranteed UTF-8; replacing a bad byte beats throwing mid-commit.
-    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-Result<std::vector<VariantResult>> variants_from_json(const std::string& json) {
-    // nlohmann throws on bad text, a missing member or a wrong type: the row is then unreadable.
-    try {
-        auto parsed = nlohmann::json::parse(json);
-        if (!parsed.is_array()) {
-            return Status(StatusCode::kDataLoss, "CorruptJobRow", "variants are not an array");
-        }
-        std::vector<VariantResult> out;
-        for (const auto& v : parsed) {
-            out.push_back({v.at("name").get<std::string>(), v.at("bucket").get<std::string>(),
-                           v.at("key").get<std::string>(), v.at("width").get<int>(),
-                           v.at("height").get<int>(), v.at("bytes").get<uint64_t>(),
-                           v.at("format").get<std::string>(),
-                           v.at("content_type").get<std::string>(),
-                           v.value("etag", std::string())});
-        }
-        return out;
-    } catch (const nlohmann::json::exception& e) {
-        return Status(StatusCode::kDataLoss, "CorruptJobRow",
-                      std::string("variants column: ") + e.what());
-    }
-}
 
 Result<Job> read_job_row(const SqliteStatement& s) {
     Job job;

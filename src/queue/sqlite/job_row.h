@@ -7,6 +7,7 @@
 
 #include "core/sqlite_db.h"
 #include "queue/job_store.h"
+#include "queue/variants_json.h"
 
 namespace imgpipe::queue::sqlite {
 
@@ -25,9 +26,5 @@ Status add_missing_columns(SqliteDb& db);
 Result<Job> read_job_row(const SqliteStatement& s);
 // Binds every column of `job` to kUpsertJobRow.
 void bind_job_row(SqliteStatement& s, const Job& job);
-
-// The variants column's JSON and back (DataLoss on malformed text).
-std::string variants_to_json(const std::vector<VariantResult>& variants);
-Result<std::vector<VariantResult>> variants_from_json(const std::string& json);
 
 }  // namespace imgpipe::queue::sqlite

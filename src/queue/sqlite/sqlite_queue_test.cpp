@@ -195,10 +195,10 @@ TEST(SqliteJobRowTest, VariantsJsonRoundTrips) {
     std::vector<VariantResult> variants = {
         {"a", "b", "k\"ey\n\u732b", 1, 2, 1ull << 40, "avif", "image/avif"},
         {"", "", "", 0, 0, 0, "", ""}};
-    auto back = sqlite::variants_from_json(sqlite::variants_to_json(variants));
+    auto back = variants_from_json(variants_to_json(variants));
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
     EXPECT_EQ(*back, variants);
-    EXPECT_EQ(sqlite::variants_to_json({}), "[]");
+    EXPECT_EQ(variants_to_json({}), "[]");
 }
 
 }  // namespace

@@ -1,0 +1,215 @@
+// What only the Redis queue and job store promise, each test on a redis-server of its own: a
+// change made through one handle (another process) wakes the waiters of another, the data
+// survives a crash of the server (AOF, appendfsync always), calls made while the server is away
+// wait for it to come back, and bad URLs are reported.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "queue/redis/redis_endpoint.h"
+#include "queue/redis/redis_job_store.h"
+#include "queue/redis/redis_streams_event_queue.h"
+#include "queue/redis/redis_test_server.h"
+
+namespace imgpipe::queue::redis {
+namespace {
+
+using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
+using testing::RedisTestServer;
+
+class RedisServerTest : public ::testing::Test {
+  protected:
+    std::unique_ptr<RedisStreamsEventQueue> queue(std::chrono::milliseconds window = 10s) {
+        RedisQueueOptions options;
+        options.max_deliveries = 2;
+        options.client.reconnect_window = window;
+        auto q = RedisStreamsEventQueue::open(server_.endpoint(), clock_, options);
+        EXPECT_TRUE(q.is_ok()) << q.status().to_string();
+        return q.is_ok() ? std::move(q).value() : nullptr;
+    }
+    std::unique_ptr<RedisJobStore> jobs() {
+        auto j = RedisJobStore::open(server_.endpoint(), clock_, {});
+        EXPECT_TRUE(j.is_ok()) << j.status().to_string();
+        return j.is_ok() ? std::move(j).value() : nullptr;
+    }
+
+    RedisTestServer server_;
+    FakeClock clock_;
+};
+
+// Waits (real time, bounded) until `generation()` differs from `seen`.
+template <typename F>
+bool moves_within(uint64_t seen, F wait) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (wait(seen) != seen) return true;
+    }
+    return false;
+}
+
+TEST_F(RedisServerTest, APublishThroughAnotherHandleWakesTheWaiter) {
+    auto consumer = queue();
+    auto producer = queue();
+    ASSERT_TRUE(consumer && producer);
+    const uint64_t seen = consumer->work_generation();
+    ASSERT_TRUE(producer->publish("m", "b").is_ok());
+    EXPECT_TRUE(moves_within(seen, [&](uint64_t s) { return consumer->wait_for_work(s, 10s); }));
+}
+
+TEST_F(RedisServerTest, AJobChangeThroughAnotherHandleWakesTheWaiter) {
+    auto api = jobs();
+    auto worker = jobs();
+    ASSERT_TRUE(api && worker);
+    ASSERT_TRUE(worker->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+    const uint64_t seen = api->change_generation();
+    ASSERT_TRUE(worker->start("img", "0A").is_ok());
+    EXPECT_TRUE(moves_within(seen, [&](uint64_t s) { return api->wait_for_change(s, 10s); }));
+    EXPECT_EQ(api->get("img")->state, JobState::kProcessing);
+}
+
+TEST_F(RedisServerTest, MessagesAndJobsSurviveACrashOfTheServer) {
+    auto q = queue();
+    auto j = jobs();
+    ASSERT_TRUE(q && j);
+    for (const char* id : {"dead", "leased", "delayed", "ready"}) {
+        ASSERT_TRUE(q->publish(id, std::string("body-") + id).is_ok());
+    }
+    for (int i = 0; i < 2; ++i) {
+        auto m = q->claim(30s);
+        ASSERT_TRUE(m.is_ok() && m->has_value());
+        ASSERT_TRUE(q->release(**m, 0ms, "poison").is_ok());
+    }
+    auto leased = q->claim(30s);
+    ASSERT_TRUE(leased.is_ok() && leased->has_value());
+    auto delayed = q->claim(30s);
+    ASSERT_TRUE(delayed.is_ok() && delayed->has_value());
+    ASSERT_TRUE(q->release(**delayed, 10s, "later").is_ok());
+    ASSERT_TRUE(j->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+    ASSERT_TRUE(j->start("img", "0A").is_ok());
+
+    server_.stop(SIGKILL);
+    server_.start();
+
+    EXPECT_EQ(q->stats()->ready, 2);
+    EXPECT_EQ(q->stats()->leased, 1);
+    EXPECT_EQ(q->stats()->dead, 1);
+    EXPECT_EQ((*q->dead_letters(10))[0].reason, "poison");
+    EXPECT_TRUE(q->ack(**leased).is_ok()) << "a lease taken before the crash still holds";
+    auto next = q->claim(30s);
+    ASSERT_TRUE(next.is_ok() && next->has_value());
+    EXPECT_EQ((*next)->id, "ready");
+    EXPECT_EQ((*next)->body, "body-ready");
+    clock_.advance(10s);
+    auto again = q->claim(30s);
+    ASSERT_TRUE(again.is_ok() && again->has_value());
+    EXPECT_EQ((*again)->id, "delayed");
+    EXPECT_EQ((*again)->deliveries, 2);
+    EXPECT_EQ(j->get("img")->state, JobState::kProcessing);
+    EXPECT_EQ(j->get("img")->attempts, 1);
+}
+
+TEST_F(RedisServerTest, CallsWhileTheServerIsAwayWaitForItToComeBack) {
+    auto q = queue();
+    auto waiter = queue();
+    ASSERT_TRUE(q && waiter);
+    server_.stop(SIGTERM);
+    Status published;
+    // Reconnects with backoff until the server is back.
+    std::thread publisher([&] { published = q->publish("m", "b"); });
+    std::this_thread::sleep_for(300ms);  // the publisher is retrying by now (or it fails below)
+    server_.start();
+    publisher.join();
+    ASSERT_TRUE(published.is_ok()) << published.to_string();
+    // The other handle's subscription came back too: a publish wakes it.
+    const uint64_t seen = waiter->work_generation();
+    ASSERT_TRUE(q->publish("n", "b").is_ok());
+    EXPECT_TRUE(moves_within(seen, [&](uint64_t s) { return waiter->wait_for_work(s, 10s); }));
+    auto m = waiter->claim(30s);
+    ASSERT_TRUE(m.is_ok() && m->has_value());
+    EXPECT_EQ((*m)->id, "m");
+}
+
+TEST_F(RedisServerTest, AServerThatStaysAwayIsUnavailable) {
+    auto q = queue(200ms);
+    ASSERT_TRUE(q);
+    server_.stop(SIGTERM);
+    Status st = q->publish("m", "b");
+    EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.to_string();
+    EXPECT_EQ(st.reason(), "IoError");
+    auto claimed = q->claim(30s);
+    EXPECT_EQ(claimed.status().code(), StatusCode::kUnavailable);
+    server_.start();
+    EXPECT_TRUE(q->publish("m", "b").is_ok()) << "back once the server is";
+}
+
+TEST_F(RedisServerTest, OpeningAnUnreachableServerFails) {
+    RedisEndpoint nobody = server_.endpoint();
+    server_.stop(SIGTERM);
+    auto q = RedisStreamsEventQueue::open(nobody, clock_, {});
+    ASSERT_FALSE(q.is_ok());
+    EXPECT_EQ(q.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(q.status().message().find(nobody.to_string()), std::string::npos);
+}
+
+TEST_F(RedisServerTest, UnreadableJobFieldsAreDataLoss) {
+    auto j = jobs();
+    ASSERT_TRUE(j);
+    ASSERT_TRUE(j->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+    auto raw = RedisClient::connect(server_.endpoint());
+    ASSERT_TRUE(raw.is_ok());
+    for (const auto& [field, bad] :
+         std::vector<std::pair<std::string, std::string>>{{"variants", "not json"},
+                                                          {"state", "paused"},
+                                                          {"attempts", "two"},
+                                                          {"updated_ns", ""}}) {
+        ASSERT_TRUE(j->remove("img").is_ok());
+        ASSERT_TRUE(j->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+        ASSERT_TRUE((*raw)->command({"HSET", "{imgpipe}:j:img", field, bad}).is_ok());
+        auto job = j->get("img");
+        ASSERT_FALSE(job.is_ok()) << field;
+        EXPECT_EQ(job.status().code(), StatusCode::kDataLoss) << field;
+        EXPECT_EQ(job.status().reason(), "CorruptJobRow") << field;
+        auto started = j->start("img", "0A");
+        EXPECT_EQ(started.status().code(), StatusCode::kDataLoss) << "not overwritten: " << field;
+    }
+}
+
+TEST(RedisEndpointTest, ParsesTheQueueUrl) {
+    auto e = parse_redis_url("redis://10.0.0.5:6380/2");
+    ASSERT_TRUE(e.is_ok()) << e.status().to_string();
+    EXPECT_EQ(e->host, "10.0.0.5");
+    EXPECT_EQ(e->port, 6380);
+    EXPECT_EQ(e->db, 2);
+    EXPECT_EQ(e->password, "");
+
+    auto d = parse_redis_url("redis://cache.internal");
+    ASSERT_TRUE(d.is_ok());
+    EXPECT_EQ(d->port, 6379);
+    EXPECT_EQ(d->db, 0);
+
+    auto auth = parse_redis_url("redis://app:s3cr%t@[::1]:7000/");
+    ASSERT_TRUE(auth.is_ok());
+    EXPECT_EQ(auth->user, "app");
+    EXPECT_EQ(auth->password, "s3cr%t");
+    EXPECT_EQ(auth->host, "::1");
+    EXPECT_EQ(auth->port, 7000);
+    EXPECT_EQ(auth->to_string(), "redis://[::1]:7000/0") << "never the password";
+}
+
+TEST(RedisEndpointTest, RejectsBadUrlsWithoutEchoingThem) {
+    for (const char* bad :
+         {"sqlite", "http://h:1", "redis://", "redis://:pw@:6379", "redis://h:0", "redis://h:99999",
+          "redis://h:x", "redis://h:6379/x", "redis://h:6379/-1", "redis://[::1", "redis://h:"}) {
+        auto e = parse_redis_url(bad);
+        ASSERT_FALSE(e.is_ok()) << bad;
+        EXPECT_EQ(e.status().code(), StatusCode::kInvalidArgument) << bad;
+        EXPECT_EQ(e.status().reason(), "InvalidQueueUrl") << bad;
+    }
+    auto e = parse_redis_url("redis://user:hunter2@h:99999");
+    EXPECT_EQ(e.status().message().find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace imgpipe::queue::redis

@@ -1,0 +1,51 @@
+#pragma once
+// RedisSubscriber: turns a Redis pub/sub channel into a ChangeSignal, so a process wakes when
+// another process sharing the queue or the job store changes something (a publish, a job
+// update that a status stream waits for) instead of when its poll timeout passes.
+//
+// A thread of its own holds one SUBSCRIBE connection. Each message whose text differs from
+// `self` (the publisher's own origin id: its changes were already signalled in-process) starts
+// a new generation of the signal. When the connection is lost it reconnects with backoff and
+// then notifies once, since messages sent while it was away are gone (a wake-up is only a
+// hint; waiters re-read the state). Thread-safe; the destructor stops the thread promptly.
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "core/change_signal.h"
+#include "core/result.h"
+#include "queue/redis/redis_client.h"
+
+namespace imgpipe::queue::redis {
+
+class RedisSubscriber {
+  public:
+    // Starts listening on `channel` and returns once subscribed, so that nothing published
+    // after the constructor returns is missed (or, if the server cannot be reached now, at
+    // once; the thread keeps trying). `signal` outlives the subscriber.
+    RedisSubscriber(RedisEndpoint endpoint, RedisClientOptions options, std::string channel,
+                    std::string self, ChangeSignal& signal);
+    ~RedisSubscriber();
+    RedisSubscriber(const RedisSubscriber&) = delete;
+    RedisSubscriber& operator=(const RedisSubscriber&) = delete;
+
+  private:
+    void run();
+    // Listens on one connection until it breaks or stop is asked; false when stopping.
+    bool listen(bool reconnected);
+    // Sleeps `d` unless stop is asked first; false when stopping.
+    bool pause(std::chrono::milliseconds d);
+
+    const RedisEndpoint endpoint_;
+    const RedisClientOptions options_;
+    const std::string channel_;
+    const std::string self_;
+    ChangeSignal& signal_;
+    int wake_fd_ = -1;  // an eventfd the destructor writes to end the thread's poll
+    std::atomic<bool> stop_{false};
+    ChangeSignal subscribed_;  // generation 1 once the first SUBSCRIBE is confirmed
+    std::thread thread_;
+};
+
+}  // namespace imgpipe::queue::redis

@@ -1,0 +1,276 @@
+"""Scale-out on one machine with the queue and the job state in Redis (`--queue redis://…`):
+a real redis-server (AOF, `appendfsync always`) started by the test; one `api,s3` process (the
+local store), a second `api` process and two `worker` processes, all on one data dir (how a
+worker reaches the local store) and one Redis database.
+
+- 40 uploads through both API nodes with the browser-style POST, then the workers start; one
+  worker is killed with
+  `kill -9` while it holds jobs and redis-server is killed and restarted once: every job ends
+  done with the right variants, each written once, none failed, and the killed worker's jobs were
+  taken over (their attempts show it);
+- then with every worker stopped, 5 more uploads wait as pending; one new worker makes them all,
+  and a status stream opened on the second API node sees the change made by that worker;
+- `imgpipe jobs list/dead --queue redis://…` read the same jobs.
+
+A worker-only process reads originals and writes variants through the data dir it shares with
+the `s3` process; a worker on another machine needs a remote store (`--store`), which is not this
+test's subject.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from helpers import TESTDATA, imgpipe_bin, run, wait_until
+from pipeline_client import fetch_variants, image_size, sse_stream, status, wait_for_state
+
+PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
+SIDES = (400, 200, 100)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on a free loopback port with its AOF in `data_dir`."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir",
+             str(self.data_dir), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             "--logfile", str(self.data_dir / "redis.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.answers, "redis-server answers PING", timeout=20)
+
+    def answers(self) -> bool:
+        assert self.proc.poll() is None, (self.data_dir / "redis.log").read_text()
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill9(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+
+
+class Node:
+    """One `imgpipe serve` process of the cluster. Attributes as helpers.Server's, so the
+    pipeline_client helpers work on it."""
+
+    def __init__(self, roles: str, data_dir: Path, queue_url: str, access_key: str,
+                 secret_key: str, env: dict[str, str]):
+        self.roles, self.data_dir, self.queue_url = roles, data_dir, queue_url
+        self.access_key, self.secret_key, self.env = access_key, secret_key, env
+        self.proc: subprocess.Popen | None = None
+        self.api_port = self.s3_port = 0
+        self.lines: list[str] = []
+
+    def start(self) -> "Node":
+        self.launch()
+        return self.wait_ready()
+
+    def launch(self) -> "Node":
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMGPIPE_", "AWS_"))}
+        env.update({"IMGPIPE_ACCESS_KEY": self.access_key, "IMGPIPE_SECRET_KEY": self.secret_key,
+                    **self.env})
+        self.proc = subprocess.Popen(
+            [str(imgpipe_bin()), "serve", "--roles", self.roles, "--data-dir", str(self.data_dir),
+             "--queue", self.queue_url, "--api-listen", "127.0.0.1:0", "--s3-listen",
+             "127.0.0.1:0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        ready = threading.Event()
+
+        def read(proc):
+            for raw in proc.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                self.lines.append(line)
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("msg") == "listening":
+                    setattr(self, f"{entry['role']}_port", int(entry["port"]))
+                elif entry.get("msg") == "ready":
+                    ready.set()
+
+        threading.Thread(target=read, args=(self.proc,), daemon=True).start()
+        self.ready = ready
+        return self
+
+    def wait_ready(self) -> "Node":
+        wait_until(lambda: self.ready.is_set() or self.proc.poll() is not None,
+                   lambda: f"{self.roles} ready; log:\n" + self.log(), timeout=30)
+        assert self.proc.poll() is None, f"{self.roles} exited; log:\n{self.log()}"
+        return self
+
+    def log(self) -> str:
+        return "\n".join(self.lines[-60:])
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    def kill9(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
+
+    def stop_and_check(self) -> None:
+        proc, self.proc = self.proc, None
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(60)
+        assert rc == 0, f"{self.roles} exited with {rc}; log:\n{self.log()}"
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    """Starts redis-server and returns a factory of nodes sharing it and one data dir; kills
+    whatever is left running at the end."""
+    (tmp_path / "redis").mkdir()
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    access_key = "AKIT" + secrets.token_hex(8).upper()
+    secret_key = secrets.token_urlsafe(30)
+    nodes: list[Node] = []
+
+    def node(roles: str, wait: bool = True, **env: str) -> Node:
+        """A node, started; with wait=False launched only (call wait_ready())."""
+        nodes.append(Node(roles, tmp_path / "data", redis.url, access_key, secret_key,
+                          {k.upper(): v for k, v in env.items()}).launch())
+        return nodes[-1].wait_ready() if wait else nodes[-1]
+
+    node.redis = redis
+    yield node
+    for n in nodes:
+        if n.proc is not None:
+            n.proc.kill()
+            n.proc.wait()
+    redis.stop()
+
+
+def upload(node: Node, name: str) -> dict:
+    """/upload-image on `node`, then the browser-style POST of PHOTO to the URL it gave."""
+    resp = requests.post(f"http://127.0.0.1:{node.api_port}/upload-image",
+                         json={"filename": name}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    answer = resp.json()
+    post = requests.post(answer["url"], data=answer["fields"],
+                         files={"file": (name, PHOTO.read_bytes(), "image/jpeg")}, timeout=60)
+    assert post.status_code == 204, post.text
+    return answer
+
+
+def states(node: Node, answers: list[dict]) -> dict[str, str]:
+    out = {}
+    for a in answers:
+        resp = status(node, a["id"])
+        out[a["id"]] = resp.json()["state"] if resp.status_code == 200 else "unknown"
+    return out
+
+
+def assert_variants(job: dict, key: str) -> None:
+    assert job["state"] == "done", job
+    assert [v["name"] for v in job["variants"]] == [f"{s}x{s}" for s in SIDES], job
+    got = fetch_variants(job)
+    for side in SIDES:
+        name = f"{side}x{side}"
+        variant = next(v for v in job["variants"] if v["name"] == name)
+        assert (variant["bucket"], variant["key"]) == ("resized", f"resized-{name}/{key}")
+        assert image_size(got[name]) == ("jpeg", side, side)
+
+
+def jobs_cli(node: Node, *args: str) -> list[list[str]]:
+    out = run([imgpipe_bin(), "jobs", *args, "--limit", "1000", "--queue", node.queue_url,
+               "--data-dir", str(node.data_dir)]).stdout.decode()
+    return [line.split() for line in out.splitlines()[1:]]
+
+
+def test_cluster_loses_nothing_to_a_dead_worker_or_a_redis_restart(cluster):
+    front = cluster("api,s3")
+    # The second API node presigns for the s3 process's endpoint.
+    api2 = cluster("api", imgpipe_s3_public_url=front.endpoint)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda i: upload((front, api2)[i % 2], f"photo-{i:02d}.jpg"),
+                                range(40)))
+    # Both workers start together, with a short lease (renewed while a job runs): a dead
+    # worker's jobs come back 2 s after it.
+    workers = [cluster("worker", wait=False, imgpipe_worker_concurrency="1",
+                       imgpipe_worker_lease="2s") for _ in range(2)]
+    for w in workers:
+        w.wait_ready()
+    # Kill a worker while it holds jobs: a worker keeps claiming while pending jobs are left, so
+    # with some left it holds leases, which its death leaves behind.
+    wait_until(lambda: "done" in states(front, answers).values(), "a job done", timeout=120)
+    pending = list(states(front, answers).values()).count("pending")
+    assert pending >= 4, "the kill came too late to interrupt anything; the test proves nothing"
+    workers[0].kill9()
+    cluster.redis.kill9()
+    cluster.redis.start()
+
+    for a in answers:
+        assert_variants(wait_for_state(api2, a["id"], timeout=240), a["key"])
+    jobs = [status(front, a["id"]).json() for a in answers]
+    assert max(j["attempts"] for j in jobs) >= 2, "no job of the dead worker was taken over"
+    # Each output once: exactly the three variants of each upload in the destination bucket.
+    rows = jobs_cli(front, "list")
+    assert sorted(r[0] for r in rows) == sorted(a["id"] for a in answers)
+    assert {r[1] for r in rows} == {"done"}
+    assert jobs_cli(front, "dead") == []
+    import boto3
+    from botocore.config import Config
+    s3 = boto3.client("s3", endpoint_url=front.endpoint, region_name="us-east-1",
+                      aws_access_key_id=front.access_key,
+                      aws_secret_access_key=front.secret_key,
+                      config=Config(s3={"addressing_style": "path"}))
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="resized")
+            for o in page.get("Contents", [])]
+    assert sorted(keys) == sorted(f"resized-{s}x{s}/{a['key']}" for s in SIDES for a in answers)
+
+    # No worker running: new uploads wait, pending.
+    workers[1].stop_and_check()
+    later = [upload(front, f"later-{i}.jpg") for i in range(5)]
+    wait_until(lambda: set(states(front, later).values()) == {"pending"}, "5 jobs pending")
+    events: list[dict] = []
+    watcher = threading.Thread(
+        target=lambda: events.extend(sse_stream(api2, later[0]["id"], timeout=120)))
+    watcher.start()
+    wait_until(lambda: events, "the first event of the stream")
+    assert events[0]["state"] == "pending"
+    cluster("worker", imgpipe_worker_concurrency="1")
+    for a in later:
+        assert_variants(wait_for_state(front, a["id"], timeout=120), a["key"])
+    watcher.join(60)
+    assert not watcher.is_alive(), "the stream on the other API node did not end"
+    assert events[-1]["state"] == "done", [e["state"] for e in events]

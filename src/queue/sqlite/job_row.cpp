@@ -1,5 +1,7 @@
 #include "queue/sqlite/job_row.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/sqlite_db.h"
 
 namespace imgpipe::queue::sqlite {

@@ -199,7 +199,9 @@ TEST_P(ObjectStoreContractTest, DeleteBucketAbortsItsPendingUploads) {
     ASSERT_TRUE(store().delete_object(other, "object").is_ok());
     ASSERT_TRUE(store().delete_bucket(other).is_ok()) << "only an upload in progress was left";
     EXPECT_EQ(store().head_bucket(other).status().reason(), "NoSuchBucket");
-    EXPECT_EQ(store().list_parts(other, "k", *id, 0, 1000).status().reason(), "NoSuchUpload");
+    // Gone with its bucket: S3 names the missing bucket (RGW), a store may name the upload.
+    const std::string gone = store().list_parts(other, "k", *id, 0, 1000).status().reason();
+    EXPECT_TRUE(gone == "NoSuchBucket" || gone == "NoSuchUpload") << gone;
     // A bucket of the same name starts empty.
     ASSERT_TRUE(store().create_bucket(other).is_ok());
     EXPECT_TRUE(store().list_multipart_uploads(other, "")->empty());

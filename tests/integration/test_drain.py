@@ -123,11 +123,20 @@ def test_sigterm_with_20_queued_jobs_loses_none(server):
             assert head["ContentLength"] == v["bytes"], (key, v)
 
 
-def test_a_job_running_past_the_drain_timeout_is_handed_back(tmp_path):
-    # Eight 2000-pixel WebP variants of a 6 MP photo: seconds of work, against a 300 ms drain.
+@pytest.fixture
+def short_drain_server(tmp_path):
     srv = new_server(tmp_path / "data", roles=None,
                      env={"IMGPIPE_HTTP_DRAIN_TIMEOUT": "300ms",
                           "IMGPIPE_WORKER_CONCURRENCY": "1"})
+    yield srv
+    if srv.proc is not None:  # the test failed with the server up
+        srv.proc.kill()
+        srv.proc.wait()
+
+
+def test_a_job_running_past_the_drain_timeout_is_handed_back(short_drain_server):
+    # Eight 2000-pixel WebP variants of a 6 MP photo: seconds of work, against a 300 ms drain.
+    srv = short_drain_server
     srv.start()
     variants = [{"width": 2000 - i, "height": 1600, "fit": "inside", "format": "webp"}
                 for i in range(8)]

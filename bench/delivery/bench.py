@@ -22,67 +22,27 @@ import hmac
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))
+from bench import Server  # noqa: E402  (bench/pipeline/bench.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTDATA = Path(os.environ.get("IMGPIPE_TESTDATA") or ROOT.parent / "shared" / "testdata")
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 SIGNING_KEY = "bench-delivery-key"
 CACHE_CONTROL = "public, max-age=31536000, immutable"
-
-
-class Server:
-    """`imgpipe serve` (every role) on free loopback ports with a temp data dir."""
-
-    def __init__(self, binary: Path, data: Path):
-        self.ports: dict[str, int] = {}
-        ready = threading.Event()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("IMGPIPE_")}
-        env.update({"IMGPIPE_ACCESS_KEY": "AKBENCH" + secrets.token_hex(6).upper(),
-                    "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
-                    "IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000",
-                    "IMGPIPE_DELIVERY_SIGNING_KEY": SIGNING_KEY,
-                    "IMGPIPE_S3_PUBLIC_READ_BUCKETS": "resized"})
-        self.proc = subprocess.Popen(
-            [str(binary), "serve", "--data-dir", str(data), "--api-listen", "127.0.0.1:0",
-             "--s3-listen", "127.0.0.1:0", "--log-level", "info"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-
-        def read():
-            for raw in self.proc.stderr:
-                try:
-                    e = json.loads(raw)
-                except ValueError:
-                    continue
-                if e.get("msg") == "listening":
-                    self.ports[e["role"]] = e["port"]
-                if e.get("msg") == "ready":
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(60):
-            raise SystemExit("server not ready")
-
-    def api(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.ports['api']}{path}"
-
-    def s3(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.ports['s3']}{path}"
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(60)
+SERVER_ENV = {"IMGPIPE_DELIVERY_SIGNING_KEY": SIGNING_KEY,
+              "IMGPIPE_S3_PUBLIC_READ_BUCKETS": "resized"}
 
 
 def upload(server: Server, session: requests.Session, variants: list[dict]) -> tuple[dict, float]:
@@ -193,7 +153,7 @@ def main() -> int:
     rounds = int(os.environ.get("ROUNDS", "10"))
     work = Path(tempfile.mkdtemp(prefix="imgpipe-bench-delivery."))
     rows = []
-    server = Server(binary, work / "data")
+    server = Server(binary, work / "data", "api,s3,worker", SERVER_ENV)
     nginx = None
     try:
         session = requests.Session()
@@ -201,7 +161,12 @@ def main() -> int:
         job = wait_done(server, session, answer["id"])
         variant = job["variants"][0]
         url = server.api(variant["deliveryPath"])
-        body = session.get(url).content
+        got = session.get(url)
+        body = got.content
+        # Measuring an empty answer would compare nothing: stop (2026-12-05 it was empty).
+        if got.status_code != 200 or len(body) != variant["bytes"]:
+            raise SystemExit(f"GET {variant['deliveryPath']}: {got.status_code}, {len(body)} bytes "
+                             f"of {variant['bytes']}")
         nginx, nginx_port = start_nginx(work, body)
         nginx_url = f"http://127.0.0.1:{nginx_port}/variant.jpg"
         s3_url = server.s3(f"/resized/{variant['key']}")

@@ -44,16 +44,23 @@ IMAGES = {
 }
 
 
+ONE_IO_THREAD = {"IMGPIPE_HTTP_IO_THREADS": "1"}
+
+
 class Server:
-    def __init__(self, binary: Path, data: Path, roles: str):
+    """`imgpipe serve` on free loopback ports with fresh keys and no rate limit; `env` adds to
+    or overrides the server's environment. Also used by bench/delivery."""
+
+    def __init__(self, binary: Path, data: Path, roles: str, env: dict[str, str] | None = None):
+        extra = env or {}
         self.lines: list[dict] = []
         self.ports: dict[str, int] = {}
         ready = threading.Event()
         env = {k: v for k, v in os.environ.items() if not k.startswith("IMGPIPE_")}
         env.update({"IMGPIPE_ACCESS_KEY": "AKBENCH" + secrets.token_hex(6).upper(),
                     "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
-                    "IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000",
-                    "IMGPIPE_HTTP_IO_THREADS": "1"})
+                    "IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000"})
+        env.update(extra)
         self.proc = subprocess.Popen(
             [str(binary), "serve", "--data-dir", str(data), "--roles", roles,
              "--api-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"],
@@ -77,6 +84,9 @@ class Server:
 
     def api(self, path: str) -> str:
         return f"http://127.0.0.1:{self.ports['api']}{path}"
+
+    def s3(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports['s3']}{path}"
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -133,7 +143,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def light_load(binary: Path, image: Path, rounds: int, work: Path) -> dict:
     data = work / "light"
-    server = Server(binary, data, "api,s3,worker")
+    server = Server(binary, data, "api,s3,worker", ONE_IO_THREAD)
     session = requests.Session()
     e2e, uploads = [], []
     try:
@@ -166,11 +176,11 @@ def saturation(binary: Path, image: Path, count: int, work: Path) -> dict:
     last job completion (the server's log), bare resize's from the busier process's summed
     per-image times."""
     data = work / "sat"
-    server = Server(binary, data, "api,s3")
+    server = Server(binary, data, "api,s3", ONE_IO_THREAD)
     session = requests.Session()
     ids = [post(server, image, session)[0] for _ in range(count)]
     server.stop()
-    server = Server(binary, data, "api,s3,worker")
+    server = Server(binary, data, "api,s3,worker", ONE_IO_THREAD)
     try:
         for image_id in ids:
             wait_done_sse(server, image_id, session)

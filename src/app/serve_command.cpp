@@ -1,11 +1,14 @@
 #include "app/serve_command.h"
 
+#include <malloc.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "app/config.h"
@@ -43,7 +46,19 @@ sigset_t block_shutdown_signals() {
     return set;
 }
 
+// glibc's malloc gives each thread that allocates concurrently an arena of its own, up to eight
+// per core, and keeps what is freed in them: a server whose many threads free decoded images and
+// request buffers grows by the fragments (upload soak, 200 clients: RSS 377 -> 556 MiB in five
+// minutes, with 1.6 MiB live once idle per heaptrack). One arena per core keeps it level
+// (298-346 MiB) without jemalloc's cost here (docs/RELIABILITY.md). Before any thread starts;
+// glibc's own MALLOC_ARENA_MAX, when set, wins.
+void limit_malloc_arenas() {
+    if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;
+    mallopt(M_ARENA_MAX, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
 int run_serve(const ServeFlags& flags) {
+    limit_malloc_arenas();
     sigset_t signals = block_shutdown_signals();
     // imgpipe's sockets write with MSG_NOSIGNAL, but the log goes to stderr with write(2): if
     // that is a pipe whose reader has gone, SIGPIPE's default action would end the process. Like

@@ -314,3 +314,26 @@ def test_new_original_renders_the_size_again(server):
     assert new.status == 200
     assert new.body != old.body
     assert renders(server) == before + 2
+
+
+def test_single_variant_of_a_large_photo_is_served_whole(server):
+    """The delivery benchmark's setup: the 2725x2225 photo through /upload-image and the
+    browser POST, one 400x400 variant. On 2026-12-05 a binary whose delivery code was compiled
+    against an older ObjectInfo answered this with 200, Content-Length 0 and a dropped
+    connection; every byte must arrive, twice on one keep-alive connection."""
+    photo = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"
+    answer = requests.post(api(server, "/upload-image"), timeout=10, json={
+        "filename": "bench.jpg", "variants": [{"width": 400, "height": 400}]}).json()
+    files = [(k, (None, v)) for k, v in answer["fields"].items()]
+    files.append(("file", ("bench.jpg", photo.read_bytes(), "image/jpeg")))
+    assert requests.post(answer["url"], files=files, timeout=60).status_code == 204
+    job = wait_for_state(server, answer["id"])
+    assert job["state"] == "done", job
+    [v] = job["variants"]
+    with requests.Session() as session:
+        for path in (v["deliveryPath"], f"/i/{job['id']}/400x400", v["deliveryPath"]):
+            got = session.get(api(server, path), timeout=30)
+            assert got.status_code == 200, (path, got.text[:300])
+            assert got.headers["Content-Length"] == str(v["bytes"]), (path, got.headers)
+            assert hashlib.md5(got.content).hexdigest() == v["etag"], path
+            assert image_size(got.content) == ("jpeg", v["width"], v["height"])

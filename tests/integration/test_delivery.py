@@ -282,6 +282,24 @@ def test_signed_size_renders_once_under_50_concurrent_requests(server, job):
     assert renders(server) == before + 1
 
 
+def test_signed_size_without_format_is_negotiated_by_accept(server, job):
+    """One signed URL without a format: each Accept class gets its format (rendered once per
+    class) with Vary: Accept, as a precomputed variant is negotiated."""
+    path = f"/i/{job['id']}/150x100"
+    url = api(server, f"{path}?sig={sign(path)}")
+    before = renders(server)
+    for accept, content_type, fmt in (("*/*", "image/jpeg", "jpeg"),
+                                      ("image/webp,*/*", "image/webp", "webp"),
+                                      ("image/webp,*/*", "image/webp", "webp"),
+                                      ("image/jpeg", "image/jpeg", "jpeg")):
+        got = curl(url, f"Accept: {accept}")
+        assert got.status == 200, accept
+        assert got.header("Content-Type") == content_type, accept
+        assert got.header("Vary") == "Accept", accept
+        assert image_size(got.body) == (fmt, 150, 100), accept
+    assert renders(server) == before + 2  # one JPEG, one WebP
+
+
 def test_named_preset_renders_without_signature(server, job):
     before = renders(server)
     got = curl(api(server, f"/i/{job['id']}/card"))

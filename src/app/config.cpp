@@ -79,6 +79,9 @@ const std::vector<SettingDoc> kSettingDocs = {
      "How soon a job whose worker died is taken up again (renewed while it runs)"},
     {"worker.max_pixels", "100000000",
      "Largest image (pixels of one frame), checked before decoding"},
+    {"worker.max_animation_pixels", "25000000",
+     "Frames x pixels of one frame an animated GIF/WebP variant is made from; over it, the "
+     "first frame (stated in the job)"},
     {"worker.max_source_bytes", "256MiB", "Largest original a worker reads"},
     {"worker.cache_control", "public, max-age=86400", "Cache-Control stored with every variant"},
     {"delivery.alias_max_age", "60s",
@@ -238,6 +241,8 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.job_timeout = s.get_duration("worker.job_timeout", c.job_timeout);
     c.worker_lease = s.get_duration("worker.lease", c.worker_lease);
     c.max_pixels = s.get_int("worker.max_pixels", c.max_pixels, 1, 1'000'000'000'000);
+    c.max_animation_pixels =
+        s.get_int("worker.max_animation_pixels", c.max_animation_pixels, 0, 1'000'000'000'000);
     c.max_source_bytes = s.get_byte_size("worker.max_source_bytes", c.max_source_bytes);
     c.cache_control = s.get_string("worker.cache_control", c.cache_control);
     c.delivery_alias_max_age = s.get_duration("delivery.alias_max_age", c.delivery_alias_max_age);

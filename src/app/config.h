@@ -81,6 +81,7 @@ struct Config {
     std::chrono::milliseconds job_timeout = std::chrono::seconds(60);
     std::chrono::milliseconds worker_lease = std::chrono::seconds(30);
     int64_t max_pixels = 100'000'000;
+    int64_t max_animation_pixels = 25'000'000;  // frames x pixels an animated variant may keep
     uint64_t max_source_bytes = 256ull << 20;
     std::string cache_control = "public, max-age=86400";
 

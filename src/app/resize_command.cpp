@@ -25,6 +25,7 @@ struct ResizeArgs {
     std::string out_dir = ".";
     int64_t max_pixels = imaging::Limits{}.max_pixels;
     int max_pages = imaging::Limits{}.max_pages;
+    int64_t max_animation_pixels = imaging::Limits{}.max_animation_pixels;
     double timeout_seconds = 30;
     int variant_threads = 1;
 };
@@ -66,7 +67,9 @@ std::pair<nlohmann::json, bool> resize_one(const imaging::ImageProcessor& proces
                                            const imaging::ResizeSpec& spec,
                                            const ResizeArgs& args) {
     nlohmann::json line = {{"input", input}};
-    const imaging::Limits limits{.max_pixels = args.max_pixels, .max_pages = args.max_pages};
+    const imaging::Limits limits{.max_pixels = args.max_pixels,
+                                 .max_pages = args.max_pages,
+                                 .max_animation_pixels = args.max_animation_pixels};
     const auto start = std::chrono::steady_clock::now();
     const auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                       std::chrono::duration<double>(args.timeout_seconds));
@@ -97,7 +100,9 @@ std::pair<nlohmann::json, bool> resize_one(const imaging::ImageProcessor& proces
                             {"height", v.height},
                             {"bytes", v.bytes.size()},
                             {"content_type", v.content_type},
+                            {"frames", v.frames},
                             {"path", path.string()}});
+        if (!v.note.empty()) variants.back()["note"] = v.note;
     }
     line["variants"] = variants;
     return {line, true};
@@ -143,6 +148,10 @@ void add_resize_command(CLI::App& app, std::function<int()>& action) {
     cmd->add_option("--max-pages", args->max_pages, "Refuse images with more pages/frames")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
+    cmd->add_option("--max-animation-pixels", args->max_animation_pixels,
+                    "Frames x pixels an animated GIF/WebP variant keeps; over it, the first frame")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--timeout", args->timeout_seconds, "Deadline per image, seconds")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);

@@ -252,6 +252,7 @@ class Roles final : public RunningRoles {
         job.default_spec = std::move(*spec);
         job.spec_limits.max_variants = config_.max_variants;
         job.image_limits.max_pixels = config_.max_pixels;
+        job.image_limits.max_animation_pixels = config_.max_animation_pixels;
         job.max_source_bytes = config_.max_source_bytes;
         job.job_timeout = config_.job_timeout;
         job.cache_control = config_.cache_control;
@@ -361,6 +362,7 @@ class Roles final : public RunningRoles {
         render.dest_bucket = config_.dest_bucket;
         render.output_key_template = config_.output_key_template;
         render.image_limits.max_pixels = config_.max_pixels;
+        render.image_limits.max_animation_pixels = config_.max_animation_pixels;
         render.max_source_bytes = config_.max_source_bytes;
         render.timeout = config_.job_timeout;
         render.cache_control = config_.cache_control;

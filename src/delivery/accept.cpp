@@ -61,9 +61,11 @@ AcceptClass reduce_accept(std::string_view accept) {
 std::optional<size_t> choose_format(AcceptClass accepts,
                                     const std::vector<imaging::ImageFormat>& available) {
     using F = imaging::ImageFormat;
-    static constexpr std::array<F, 4> kAvif = {F::kAvif, F::kWebp, F::kJpeg, F::kPng};
-    static constexpr std::array<F, 4> kWebp = {F::kWebp, F::kJpeg, F::kPng, F::kAvif};
-    static constexpr std::array<F, 4> kBaseline = {F::kJpeg, F::kPng, F::kWebp, F::kAvif};
+    // GIF (animated variants) goes before the formats a client did not name: every browser
+    // shows it, and a client that names WebP gets the (smaller) animated WebP first.
+    static constexpr std::array<F, 5> kAvif = {F::kAvif, F::kWebp, F::kJpeg, F::kPng, F::kGif};
+    static constexpr std::array<F, 5> kWebp = {F::kWebp, F::kJpeg, F::kPng, F::kGif, F::kAvif};
+    static constexpr std::array<F, 5> kBaseline = {F::kJpeg, F::kPng, F::kGif, F::kWebp, F::kAvif};
     const auto& order = accepts == AcceptClass::kAvif   ? kAvif
                         : accepts == AcceptClass::kWebp ? kWebp
                                                         : kBaseline;

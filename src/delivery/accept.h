@@ -19,8 +19,8 @@ enum class AcceptClass { kAvif, kWebp, kBaseline };
 AcceptClass reduce_accept(std::string_view accept);
 
 // The index in `available` of the format to send to a client of `accepts`: the first of its
-// preference order (AVIF: avif, webp, jpeg, png; WebP: webp, jpeg, png, avif; baseline: jpeg,
-// png, webp, avif) that is available; nullopt when `available` is empty.
+// preference order (AVIF: avif, webp, jpeg, png, gif; WebP: webp, jpeg, png, gif, avif;
+// baseline: jpeg, png, gif, webp, avif) that is available; nullopt when `available` is empty.
 std::optional<size_t> choose_format(AcceptClass accepts,
                                     const std::vector<imaging::ImageFormat>& available);
 

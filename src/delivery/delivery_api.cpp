@@ -173,6 +173,19 @@ Result<DeliveryApi::Choice> DeliveryApi::choose(const http::Request& request, co
             return Status(StatusCode::kPermissionDenied, "SignatureRequired",
                           "sizes not made at upload need a signed URL or a configured preset");
         }
+        if (name.find('.') == std::string::npos) {
+            // No format named: negotiated as a precomputed variant is, so one signed URL gives
+            // each class of client its format (at most three renders, one per class).
+            static const std::vector<imaging::ImageFormat> kOffered = {imaging::ImageFormat::kJpeg,
+                                                                       imaging::ImageFormat::kWebp,
+                                                                       imaging::ImageFormat::kAvif};
+            auto accept = request.headers.get("Accept");
+            spec->format = kOffered[*choose_format(reduce_accept(accept ? *accept : ""), kOffered)];
+            if (spec->format != imaging::ImageFormat::kJpeg) {
+                spec->name += "." + std::string(imaging::format_name(spec->format));
+            }
+            choice.vary_accept = true;
+        }
     }
     IMGPIPE_ASSIGN_OR_RETURN(choice.key, renderer_.ensure(job, *spec));
     choice.bucket = renderer_.dest_bucket();

@@ -6,7 +6,8 @@
 //   GET|HEAD /i/{id}/{name}@{etag}     exactly that content: `public, max-age=31536000,
 //                                      immutable`; 404 once the variant's content changed
 //   GET|HEAD /i/{id}/{W}x{H}[:fit][.format]?sig=...   an on-demand size, rendered on first
-//                                      request (OnDemandRenderer) when the URL is signed
+//                                      request (OnDemandRenderer) when the URL is signed; without
+//                                      .format, negotiated by Accept (jpeg|webp|avif, Vary)
 //   GET|HEAD /i/{id}/{preset}          a configured named preset, rendered on first request
 //
 // Every answer carries a strong ETag (the stored object's MD5), Last-Modified and the stored

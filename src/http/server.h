@@ -35,7 +35,9 @@
 //
 // Details handlers may rely on: errors the server answers itself (404, 405, 413, 431, 400, 500)
 // have the body {"error":{"code":...,"message":...}}; a HEAD request gets the GET route's
-// headers with Content-Length from Response::content_length and no body; a `source` without
+// headers with Content-Length from Response::content_length and no body; a GET answer whose
+// content_length is neither backed by a `source` nor by that many `body` bytes is a handler bug
+// and becomes a 500 (logged), never a short body; a `source` without
 // `content_length` is sent chunked (HTTP/1.1; SSE works this way), read piece by piece as it
 // yields bytes; `source` reads of kBlocking routes run on the handler pool. A handler that
 // leaves its body unread gets the connection drained (up to 64 KiB) or closed after its

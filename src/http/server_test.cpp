@@ -423,6 +423,45 @@ TEST(ServerTest, HeadSendsHeadersOnly) {
     EXPECT_EQ(next.body, "abc");
 }
 
+TEST(ServerTest, DeclaredLengthWithoutItsBodyBecomes500NotAShortAnswer) {
+    // A handler that lost its body source (as a stale object file once made the delivery GET
+    // do) must not answer 200 with an empty body that a CDN would cache.
+    auto router = std::make_shared<Router>();
+    router->add("GET", "/lost", [](Request&) {
+        Response res;
+        res.content_length = 29377;
+        return res;
+    });
+    router->add("GET", "/empty", [](Request&) {
+        Response res;
+        res.content_length = 0;
+        return res;
+    });
+    router->add("GET", "/not-modified", [](Request&) {
+        Response res;
+        res.status = 304;
+        res.content_length = 29377;
+        return res;
+    });
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/lost")));
+    auto lost = c.read_reply();
+    EXPECT_EQ(lost.status, 500);
+    EXPECT_NE(lost.body.find("InternalError"), std::string::npos);
+    // HEAD carries the length alone, as do a 304 and an honest empty body.
+    ASSERT_TRUE(c.send("HEAD /lost HTTP/1.1\r\nHost: t\r\n\r\n"));
+    auto head = c.read_reply(/*head=*/true);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.headers.get_or("Content-Length", ""), "29377");
+    ASSERT_TRUE(c.send(get("/not-modified")));
+    EXPECT_EQ(c.read_reply(/*head=*/true).status, 304);
+    ASSERT_TRUE(c.send(get("/empty")));
+    auto empty = c.read_reply();
+    EXPECT_EQ(empty.status, 200);
+    EXPECT_EQ(empty.body, "");
+}
+
 TEST(ServerTest, TooLargeHeaderGets431) {
     auto router = std::make_shared<Router>();
     router->add("GET", "/", [](Request&) { return Response::text(200, "x", "text/plain"); });

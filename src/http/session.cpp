@@ -93,6 +93,14 @@ Result<size_t> read_source(ByteSource& source, std::span<char> buf, const Reques
     return internal_error("response body source threw");
 }
 
+// A response to a GET that declares content_length but has neither a source nor that many bytes
+// in `body`. (A HEAD answer, or a status without a body, carries the length alone.)
+bool lost_body(const Request& req, const Response& res) {
+    const bool bodiless =
+        req.method == "HEAD" || res.status < 200 || res.status == 204 || res.status == 304;
+    return !bodiless && !res.source && res.content_length && *res.content_length != res.body.size();
+}
+
 enum class Queueing { kAlways, kUnlessFull };
 
 // Runs `fn` on the handler pool and resumes the calling coroutine on its own executor. With
@@ -337,9 +345,22 @@ awaitable<bool> Session::serve_one(bool first) {
 Response Session::call_handler(const Handler& handler, Request& req) {
     try {
         Response res = handler(req);
-        if (res.status >= 100 && res.status <= 999) return res;
-        log::error("handler returned an invalid status",
-                   {{"request_id", req.request_id}, {"status", res.status}});
+        if (res.status < 100 || res.status > 999) {
+            log::error("handler returned an invalid status",
+                       {{"request_id", req.request_id}, {"status", res.status}});
+        } else if (lost_body(req, res)) {
+            // Sending the (empty) string body instead would be a silent wrong answer that a
+            // CDN caches for a year; a 500 is loud and never cached. (Seen 2026-12-05: a stale
+            // object file read ObjectReader::body at the wrong offset; 200, Content-Length 0.)
+            log::error("handler declared a body length but returned no such body",
+                       {{"server", opt_.name},
+                        {"request_id", req.request_id},
+                        {"path", req.path},
+                        {"content_length", *res.content_length},
+                        {"body_bytes", res.body.size()}});
+        } else {
+            return res;
+        }
     } catch (const std::exception& e) {
         log::error("handler threw", {{"server", opt_.name},
                                      {"request_id", req.request_id},

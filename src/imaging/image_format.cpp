@@ -68,7 +68,8 @@ std::string_view file_extension(ImageFormat format) {
 
 bool is_output_format(ImageFormat format) {
     return format == ImageFormat::kJpeg || format == ImageFormat::kPng ||
-           format == ImageFormat::kWebp || format == ImageFormat::kAvif;
+           format == ImageFormat::kWebp || format == ImageFormat::kAvif ||
+           format == ImageFormat::kGif;
 }
 
 std::optional<ImageFormat> parse_output_format(std::string_view name) {
@@ -79,6 +80,7 @@ std::optional<ImageFormat> parse_output_format(std::string_view name) {
     if (lower == "png") return ImageFormat::kPng;
     if (lower == "webp") return ImageFormat::kWebp;
     if (lower == "avif") return ImageFormat::kAvif;
+    if (lower == "gif") return ImageFormat::kGif;
     return std::nullopt;
 }
 

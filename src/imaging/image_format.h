@@ -23,9 +23,9 @@ std::string_view format_name(ImageFormat format);
 std::string_view content_type(ImageFormat format);
 // ".jpg", ".png", ...
 std::string_view file_extension(ImageFormat format);
-// True for the formats a variant may be encoded to: JPEG, PNG, WebP, AVIF.
+// True for the formats a variant may be encoded to: JPEG, PNG, WebP, AVIF, GIF.
 bool is_output_format(ImageFormat format);
-// Parses an output format name, case-insensitive ("jpeg" or "jpg", "png", "webp", "avif");
+// Parses an output format name, case-insensitive ("jpeg" or "jpg", "png", "webp", "avif", "gif");
 // nullopt for anything else.
 std::optional<ImageFormat> parse_output_format(std::string_view name);
 

@@ -7,11 +7,16 @@
 // largest variant allows), then make each variant of the ResizeSpec from that one decoded image
 // with the exact size given by plan_variant() (variant_geometry.h), upright (EXIF orientation
 // applied once), in sRGB, 8-bit, alpha flattened on the variant's background when the output
-// format has no alpha, first frame only, and with no metadata at all in the output (no EXIF, GPS,
-// XMP, ICC, comments). From the same decoded image, a placeholder (ThumbHash and dominant
-// colour, placeholder.h) of the upright picture. Limits are checked from the header before anything
-// is decoded. Failures are values with the reasons of imaging_errors.h; bad input never crashes or
-// hangs past the deadline.
+// format has no alpha, and with no metadata at all in the output (no EXIF, GPS, XMP, ICC,
+// comments). Animation: an animated GIF or WebP input keeps every frame, its delay and the loop
+// count in GIF and WebP variants, each frame resized alike (cover crops at the centre, so the
+// frames stay aligned), as long as frames x pixels of one frame is within
+// Limits::max_animation_pixels; over it, those variants are the first frame only and say so
+// (Variant::note = kAnimationOverBudget). Every other variant is the first frame. The input is
+// still decoded once: all frames when an animated variant is made, else the first. From the same
+// decoded image, a placeholder (ThumbHash and dominant colour, placeholder.h) of the upright
+// picture. Limits are checked from the header before anything is decoded. Failures are values with
+// the reasons of imaging_errors.h; bad input never crashes or hangs past the deadline.
 //
 // Thread safety: implementations are thread-safe; any number of jobs may run at once.
 
@@ -49,7 +54,14 @@ struct ImageInfo {
 struct Limits {
     int64_t max_pixels = 100'000'000;  // width * height of one frame
     int max_pages = 256;               // frames/pages declared in the file
+    // Frames x pixels of one frame an animated GIF/WebP variant may be made from (all frames are
+    // decoded into memory, 4 bytes a pixel); over it, such variants are the first frame only.
+    int64_t max_animation_pixels = 25'000'000;
 };
+
+// Variant::note of a GIF/WebP variant of an animated input that is its first frame only,
+// because the animation is over Limits::max_animation_pixels.
+inline constexpr std::string_view kAnimationOverBudget = "AnimationOverBudget";
 
 // One encoded output.
 struct Variant {
@@ -59,6 +71,8 @@ struct Variant {
     ImageFormat format = ImageFormat::kJpeg;
     std::string content_type;  // "image/jpeg", ...
     std::string bytes;         // the encoded file
+    int frames = 1;            // frames of an animated GIF / WebP, else 1
+    std::string note;          // "" or why it is less than asked for (kAnimationOverBudget)
 };
 
 struct ProcessedImage {

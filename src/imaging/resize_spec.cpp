@@ -168,7 +168,7 @@ Result<VariantSpec> variant_from_json(const nlohmann::json& j, size_t index) {
             } else if (key == "format") {
                 auto format = parse_output_format(s);
                 if (!format) {
-                    return spec_error(field + " must be jpeg, png, webp or avif, got \"" + s +
+                    return spec_error(field + " must be jpeg, png, webp, avif or gif, got \"" + s +
                                       "\"");
                 }
                 v.format = *format;
@@ -329,7 +329,8 @@ Status validate(ResizeSpec& spec, const SpecLimits& limits) {
             return spec_error("variant " + box + ": quality must be 1..100");
         }
         if (!is_output_format(v.format)) {
-            return spec_error("variant " + box + ": output format must be jpeg, png, webp or avif");
+            return spec_error("variant " + box +
+                              ": output format must be jpeg, png, webp, avif or gif");
         }
         // A second box of the same size in another format is the same variant in that format:
         // "400x400.webp", which the delivery endpoint offers by content negotiation.

@@ -71,7 +71,7 @@ std::string_view fit_name(Fit fit);
 std::string_view gravity_name(Gravity gravity);
 
 // Parses one variant from "WxH[:token...]" where each token is a fit (cover|contain|inside|
-// fill), a gravity (centre|center|attention|entropy), a format (jpeg|jpg|png|webp|avif), "qN"
+// fill), a gravity (centre|center|attention|entropy), a format (jpeg|jpg|png|webp|avif|gif), "qN"
 // (quality), "progressive", "enlarge", "#rrggbb" (background) or "name=NAME", in any order.
 // kInvalidArgument (reason "InvalidResizeSpec") with a message naming the bad token.
 Result<VariantSpec> parse_variant_spec(std::string_view text);

@@ -1,11 +1,25 @@
 #include "pipeline/job_json.h"
 
 #include "core/time_text.h"
+#include "imaging/image_processor.h"
 #include "pipeline/job_errors.h"
 
 namespace imgpipe::pipeline {
 
 using nlohmann::json;
+
+namespace {
+
+// The public sentence for a VariantResult::note code.
+std::string variant_note_message(const std::string& code) {
+    if (code == imaging::kAnimationOverBudget) {
+        return "the animation is over the worker's frames x pixels budget "
+               "(worker.max_animation_pixels): this variant is its first frame only";
+    }
+    return code;
+}
+
+}  // namespace
 
 json job_json(const queue::Job& job, const VariantUrl& url) {
     json j = {
@@ -33,7 +47,10 @@ json job_json(const queue::Job& job, const VariantUrl& url) {
         for (const auto& v : job.variants) {
             json vj = {{"name", v.name},     {"width", v.width},   {"height", v.height},
                        {"bytes", v.bytes},   {"format", v.format}, {"contentType", v.content_type},
-                       {"bucket", v.bucket}, {"key", v.key}};
+                       {"bucket", v.bucket}, {"key", v.key},       {"frames", v.frames}};
+            if (!v.note.empty()) {
+                vj["note"] = {{"code", v.note}, {"message", variant_note_message(v.note)}};
+            }
             if (url) vj["url"] = url(v);
             if (!v.etag.empty()) {
                 // The content-addressed delivery URL on the API port (cacheable for a year).

@@ -7,12 +7,14 @@
 //    "original": {"bytes": 123, "width": 2725, "height": 2225, "format": "jpeg"},
 //    "variants": [{"name": "400x400", "width": 400, "height": 400, "bytes": 9000,
 //                  "format": "jpeg", "contentType": "image/jpeg", "bucket": "resized",
-//                  "key": "resized-400x400/uploads/<id>/cat.jpg", "url": "..."}],
+//                  "key": "resized-400x400/uploads/<id>/cat.jpg", "url": "...", "frames": 1,
+//                  "note": {"code": "AnimationOverBudget", "message": "..."}}],
 //    "error": {"code": "CorruptImage", "message": "..."}}
 //
 // `original` appears once a worker has read the header, `variants` when done, `error` when
 // failed, `lastError` (same shape) while a retry is pending, `url` only when a URL maker is
-// given.
+// given; a variant's `frames` counts the frames of an animated GIF / WebP (1 for a still), its
+// `note` only when it is less than asked for.
 // Pure functions; thread-safe.
 
 #include <functional>

@@ -242,7 +242,7 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         const imaging::Variant& v = processed->variants[i];
         made.variants.push_back({v.name, info.bucket, info.key, v.width, v.height, info.size,
                                  std::string(imaging::format_name(v.format)), v.content_type,
-                                 info.etag});
+                                 info.etag, v.frames, v.note});
         S3EventRecord created;
         created.event_name = "ObjectCreated:Put";
         created.time = info.last_modified;

@@ -47,6 +47,10 @@ struct VariantResult {
     // The stored object's ETag (unquoted MD5 hex): names this exact content in the delivery
     // URL /i/{id}/{name}@{etag}. Empty for jobs recorded before it was kept.
     std::string etag;
+    int frames = 1;  // of an animated GIF / WebP
+    // "" or why the variant is less than asked for: imaging::kAnimationOverBudget (an animated
+    // GIF / WebP over the worker's budget, made of its first frame only).
+    std::string note;
     friend bool operator==(const VariantResult&, const VariantResult&) = default;
 };
 

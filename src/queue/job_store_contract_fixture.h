@@ -70,7 +70,12 @@ class JobStoreContractTest : public ::testing::TestWithParam<JobStoreContractPar
         return {{"400x400", "resized", "resized-400x400/photos/a.jpg", 400, 400, 21000, "jpeg",
                  "image/jpeg"},
                 {"100x100", "resized", "resized-100x100/photos/a.jpg", 100, 100, 3000, "webp",
-                 "image/webp"}};
+                 "image/webp"},
+                // An animation, and one over the animation budget: frames and note are kept.
+                {"100x100.gif", "resized", "resized-100x100.gif/photos/a.jpg", 100, 100, 9000,
+                 "gif", "image/gif", "0123456789abcdef0123456789abcdef", 12},
+                {"100x100.webp", "resized", "resized-100x100.webp/photos/a.jpg", 100, 100, 2000,
+                 "webp", "image/webp", "", 1, "AnimationOverBudget"}};
     }
 
     // submit() that must succeed; its result.

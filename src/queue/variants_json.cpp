@@ -16,6 +16,8 @@ std::string variants_to_json(const std::vector<VariantResult>& variants) {
                        {"format", v.format},
                        {"content_type", v.content_type},
                        {"etag", v.etag}});
+        if (v.frames != 1) out.back()["frames"] = v.frames;
+        if (!v.note.empty()) out.back()["note"] = v.note;
     }
     // Keys are not guaranteed UTF-8; replacing a bad byte beats throwing mid-commit.
     return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -34,8 +36,8 @@ Result<std::vector<VariantResult>> variants_from_json(const std::string& json) {
                            v.at("key").get<std::string>(), v.at("width").get<int>(),
                            v.at("height").get<int>(), v.at("bytes").get<uint64_t>(),
                            v.at("format").get<std::string>(),
-                           v.at("content_type").get<std::string>(),
-                           v.value("etag", std::string())});
+                           v.at("content_type").get<std::string>(), v.value("etag", std::string()),
+                           v.value("frames", 1), v.value("note", std::string())});
         }
         return out;
     } catch (const nlohmann::json::exception& e) {

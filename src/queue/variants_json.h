@@ -1,6 +1,7 @@
 #pragma once
 // A job's variants as JSON text — an array of objects {"name", "bucket", "key", "width",
-// "height", "bytes", "format", "content_type", "etag"} — the form the job stores keep them in (a
+// "height", "bytes", "format", "content_type", "etag"} plus "frames" when more than 1 and "note"
+// when set — the form the job stores keep them in (a
 // SQLite column, a Redis hash field), readable by `imgpipe jobs`, the sqlite3 shell and redis-cli.
 // Pure functions.
 

@@ -282,6 +282,24 @@ def test_signed_size_renders_once_under_50_concurrent_requests(server, job):
     assert renders(server) == before + 1
 
 
+def test_signed_size_without_format_is_negotiated_by_accept(server, job):
+    """One signed URL without a format: each Accept class gets its format (rendered once per
+    class) with Vary: Accept, as a precomputed variant is negotiated."""
+    path = f"/i/{job['id']}/150x100"
+    url = api(server, f"{path}?sig={sign(path)}")
+    before = renders(server)
+    for accept, content_type, fmt in (("*/*", "image/jpeg", "jpeg"),
+                                      ("image/webp,*/*", "image/webp", "webp"),
+                                      ("image/webp,*/*", "image/webp", "webp"),
+                                      ("image/jpeg", "image/jpeg", "jpeg")):
+        got = curl(url, f"Accept: {accept}")
+        assert got.status == 200, accept
+        assert got.header("Content-Type") == content_type, accept
+        assert got.header("Vary") == "Accept", accept
+        assert image_size(got.body) == (fmt, 150, 100), accept
+    assert renders(server) == before + 2  # one JPEG, one WebP
+
+
 def test_named_preset_renders_without_signature(server, job):
     before = renders(server)
     got = curl(api(server, f"/i/{job['id']}/card"))
@@ -314,3 +332,26 @@ def test_new_original_renders_the_size_again(server):
     assert new.status == 200
     assert new.body != old.body
     assert renders(server) == before + 2
+
+
+def test_single_variant_of_a_large_photo_is_served_whole(server):
+    """The delivery benchmark's setup: the 2725x2225 photo through /upload-image and the
+    browser POST, one 400x400 variant. On 2026-12-05 a binary whose delivery code was compiled
+    against an older ObjectInfo answered this with 200, Content-Length 0 and a dropped
+    connection; every byte must arrive, twice on one keep-alive connection."""
+    photo = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"
+    answer = requests.post(api(server, "/upload-image"), timeout=10, json={
+        "filename": "bench.jpg", "variants": [{"width": 400, "height": 400}]}).json()
+    files = [(k, (None, v)) for k, v in answer["fields"].items()]
+    files.append(("file", ("bench.jpg", photo.read_bytes(), "image/jpeg")))
+    assert requests.post(answer["url"], files=files, timeout=60).status_code == 204
+    job = wait_for_state(server, answer["id"])
+    assert job["state"] == "done", job
+    [v] = job["variants"]
+    with requests.Session() as session:
+        for path in (v["deliveryPath"], f"/i/{job['id']}/400x400", v["deliveryPath"]):
+            got = session.get(api(server, path), timeout=30)
+            assert got.status_code == 200, (path, got.text[:300])
+            assert got.headers["Content-Length"] == str(v["bytes"]), (path, got.headers)
+            assert hashlib.md5(got.content).hexdigest() == v["etag"], path
+            assert image_size(got.content) == ("jpeg", v["width"], v["height"])

@@ -66,7 +66,7 @@ std::string strip_webp_metadata(std::string_view webp) {
 }
 
 std::string encode(const vips::VImage& input, const VariantSpec& variant,
-                   const DeadlineGuard& guard) {
+                   const DeadlineGuard& guard, const Timing* animation) {
     if (variant.format == ImageFormat::kJpeg && input.format() == VIPS_FORMAT_UCHAR &&
         (input.bands() == 1 || input.bands() == 3)) {
         RegionPixels pixels(input);
@@ -78,7 +78,12 @@ std::string encode(const vips::VImage& input, const VariantSpec& variant,
         if (!jpeg.is_ok()) throw vips::VError(jpeg.status().message());
         return std::move(jpeg).value();
     }
-    const vips::VImage image = without_metadata(input);
+    vips::VImage image = without_metadata(input);
+    if (animation != nullptr) {
+        image.set("page-height", animation->page_height);
+        image.set("delay", animation->delays);
+        image.set("loop", animation->loop);
+    }
     auto options = vips::VImage::option()->set("strip", true);
     VipsBlob* blob = nullptr;
     switch (variant.format) {
@@ -92,6 +97,9 @@ std::string encode(const vips::VImage& input, const VariantSpec& variant,
             break;
         case ImageFormat::kWebp:
             blob = image.webpsave_buffer(options->set("Q", variant.quality));
+            break;
+        case ImageFormat::kGif:
+            blob = image.gifsave_buffer(options);
             break;
         case ImageFormat::kAvif:
             blob = image.heifsave_buffer(options->set("Q", variant.quality)

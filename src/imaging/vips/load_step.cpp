@@ -139,11 +139,15 @@ int jpeg_shrink(const ImageInfo& info, Size upright_floor) {
     return choose_block_shrink({info.width, info.height}, stored(upright_floor, info.orientation));
 }
 
-vips::VImage start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor) {
+vips::VImage start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor,
+                          bool all_pages) {
     const ImageInfo& info = opened.info;
     const Size source{info.width, info.height};
     const Size floor = stored(upright_floor, info.orientation);
-    auto options = [] { return vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL); };
+    auto options = [all_pages] {
+        vips::VOption* o = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL);
+        return all_pages ? o->set("n", -1) : o;
+    };
     switch (info.format) {
         case ImageFormat::kJpeg:
             return load(input, options()->set("shrink", jpeg_shrink(info, upright_floor)));

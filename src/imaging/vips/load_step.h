@@ -46,7 +46,10 @@ int jpeg_shrink(const ImageInfo& info, Size upright_floor);
 
 // Starts decoding the first page so that the decoded image, once upright, still covers
 // `upright_floor` (see decode_floor()). Throws vips::VError.
-// The result is lazy: pixels are decoded when pulled.
-vips::VImage start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor);
+// The result is lazy: pixels are decoded when pulled. With `all_pages` (a GIF or WebP
+// animation), every frame is decoded, one under the other ("page-height" tells a frame's
+// height; "delay" and "loop" come along). REQUIRES: all_pages only for GIF and WebP.
+vips::VImage start_decode(const ImageInput& input, const OpenedImage& opened, Size upright_floor,
+                          bool all_pages = false);
 
 }  // namespace imgpipe::imaging::vips_impl

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "imaging/imaging_errors.h"
+#include "imaging/vips/animation_step.h"
 #include "imaging/vips/cascade_plan.h"
 #include "imaging/vips/colour_step.h"
 #include "imaging/vips/deadline_guard.h"
@@ -28,15 +29,19 @@ using vips_impl::Window;
 
 struct Decoded {
     // In memory (or a crop of an image in memory), as stored (orientation not applied), 8-bit
-    // sRGB or grey.
+    // sRGB or grey; the first frame of an animation.
     vips::VImage image;
     Size size;
+    // With every frame decoded: all of them, one under the other (`image` is a crop of it).
+    vips::VImage strip;
+    std::optional<vips_impl::Timing> timing;
 };
 
 // Decodes the image into memory at the shrink-on-load scale that serves every variant: common
-// JPEGs directly with libjpeg, everything else through libvips.
+// JPEGs directly with libjpeg, everything else through libvips; every frame of an animation
+// when `all_frames`.
 Result<Decoded> decode(const ImageInput& input, const vips_impl::OpenedImage& opened,
-                       const ResizeSpec& spec, DeadlineGuard& guard) {
+                       const ResizeSpec& spec, bool all_frames, DeadlineGuard& guard) {
     const ImageInfo& info = opened.info;
     const Size floor = decode_floor(info.upright(), spec);
     try {
@@ -51,11 +56,20 @@ Result<Decoded> decode(const ImageInput& input, const vips_impl::OpenedImage& op
                                           {info.width, info.height},
                                           vips_impl::jpeg_shrink(info, floor), guard));
         } else {
-            x = vips_impl::to_srgb8(vips_impl::start_decode(input, opened, floor));
+            const vips::VImage loaded = vips_impl::start_decode(input, opened, floor, all_frames);
+            x = vips_impl::to_srgb8(loaded);
             guard.watch(x);
             x = x.copy_memory();
+            if (all_frames) {
+                Decoded d;
+                d.strip = x;
+                d.timing = vips_impl::timing_of(loaded);
+                d.image = vips_impl::first_frame(x, *d.timing);
+                d.size = {d.image.width(), d.image.height()};
+                return d;
+            }
         }
-        return Decoded{x, {x.width(), x.height()}};
+        return Decoded{x, {x.width(), x.height()}, {}, std::nullopt};
     } catch (const vips::VError& e) {
         vips_error_clear();
         if (guard.expired()) return deadline_exceeded("deadline passed while decoding");
@@ -104,6 +118,32 @@ Result<Variant> make_variant(const vips::VImage& source, const CascadeStep& step
         out.height = plan.output.height;
         out.format = spec.format;
         out.content_type = std::string(content_type(spec.format));
+        return out;
+    } catch (const vips::VError& e) {
+        vips_error_clear();
+        if (guard.expired()) return deadline_exceeded("deadline passed while making " + spec.name);
+        return Status(StatusCode::kInternal, "ImageProcessingFailed",
+                      "variant " + spec.name + ": " + e.what());
+    }
+}
+
+// Makes an animated GIF / WebP variant from every frame of `decoded`.
+Result<Variant> make_animated(const Decoded& decoded, const ImageInfo& info,
+                              const VariantSpec& spec, DeadlineGuard& guard) {
+    IMGPIPE_RETURN_IF_ERROR(guard.check("variant " + spec.name));
+    try {
+        vips_impl::Animated animated =
+            vips_impl::animate(decoded.strip, *decoded.timing, info, spec, guard);
+        vips::VImage x = animated.frames.copy();
+        guard.watch(x);
+        Variant out;
+        out.bytes = vips_impl::encode(x, spec, guard, &animated.timing);
+        out.name = spec.name;
+        out.width = x.width();
+        out.height = animated.timing.page_height;
+        out.format = spec.format;
+        out.content_type = std::string(content_type(spec.format));
+        out.frames = static_cast<int>(animated.timing.delays.size());
         return out;
     } catch (const vips::VError& e) {
         vips_error_clear();
@@ -198,29 +238,54 @@ Result<ProcessedImage> VipsImageProcessor::run(const ImageInput& input, const Re
     IMGPIPE_RETURN_IF_ERROR(guard.check("load"));
     IMGPIPE_ASSIGN_OR_RETURN(auto opened, vips_impl::open_header(input));
     IMGPIPE_RETURN_IF_ERROR(vips_impl::check_limits(opened.info, limits));
+    // An animation is decoded whole only when a variant keeps it, and only within budget.
+    const ImageInfo& info = opened.info;
+    bool animated_output = false;
+    for (const auto& v : spec.variants) {
+        animated_output = animated_output || vips_impl::can_animate(v.format);
+    }
+    animated_output = animated_output && vips_impl::is_animation(info);
+    const bool keep_animation = animated_output && vips_impl::within_budget(info, limits);
     IMGPIPE_RETURN_IF_ERROR(guard.check("decode"));
-    IMGPIPE_ASSIGN_OR_RETURN(auto decoded, decode(input, opened, spec, guard));
+    IMGPIPE_ASSIGN_OR_RETURN(auto decoded, decode(input, opened, spec, keep_animation, guard));
 
     ProcessedImage result;
-    result.source = opened.info;
+    result.source = info;
     result.decoded = decoded.size;
     const size_t n = spec.variants.size();
     std::vector<std::optional<Result<Variant>>> made(n);
-    // First variant first: AVIF (slow to encode) in a second stage, after every other variant
-    // is made and handed to `on_ready`. Each stage cascades within itself.
-    std::vector<size_t> stages[2];
+    // First variant first: still variants, then animated ones (a frame each), then AVIF (slow to
+    // encode), each handed to `on_ready` when made. Still stages cascade within themselves.
+    std::vector<size_t> stills;
+    std::vector<size_t> animations;
+    std::vector<size_t> avifs;
     for (size_t i = 0; i < n; ++i) {
-        stages[spec.variants[i].format == ImageFormat::kAvif ? 1 : 0].push_back(i);
+        const ImageFormat format = spec.variants[i].format;
+        (format == ImageFormat::kAvif                       ? avifs
+         : keep_animation && vips_impl::can_animate(format) ? animations
+                                                            : stills)
+            .push_back(i);
     }
-    for (const auto& stage : stages) {
-        if (stage.empty()) continue;
-        make_stage(decoded.image, opened.info, spec, stage, guard, options_.variant_threads,
-                   on_ready, made);
+    if (!stills.empty()) {
+        make_stage(decoded.image, info, spec, stills, guard, options_.variant_threads, on_ready,
+                   made);
+    }
+    for (const size_t i : animations) {
+        made[i] = make_animated(decoded, info, spec.variants[i], guard);
+        if (on_ready && made[i]->is_ok()) on_ready(i, **made[i]);
+    }
+    if (!avifs.empty()) {
+        make_stage(decoded.image, info, spec, avifs, guard, options_.variant_threads, on_ready,
+                   made);
     }
 
     for (auto& variant : made) {
         if (!variant->is_ok()) return variant->status();
         result.variants.push_back(std::move(*variant).value());
+        Variant& v = result.variants.back();
+        if (animated_output && !keep_animation && vips_impl::can_animate(v.format)) {
+            v.note = std::string(kAnimationOverBudget);
+        }
     }
     try {
         result.placeholder = vips_impl::placeholder_of(decoded.image, opened.info.orientation);

@@ -357,6 +357,79 @@ TEST(VipsImageProcessorTest, AnimatedInputGivesFirstFrame) {
     }
 }
 
+// Every frame of an encoded animation, as libvips reads it back: frame count, delays, loop.
+struct Played {
+    int frames = 0;
+    int width = 0;
+    int height = 0;  // of one frame
+    std::vector<int> delays;
+    int loop = -1;
+};
+
+Played play(const std::string& bytes) {
+    vips::VImage all = vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "",
+                                                     vips::VImage::option()->set("n", -1));
+    Played p;
+    p.height = vips_image_get_page_height(all.get_image());
+    p.width = all.width();
+    p.frames = all.height() / p.height;
+    if (all.get_typeof("delay") != 0) p.delays = all.get_array_int("delay");
+    if (all.get_typeof("loop") != 0) p.loop = all.get_int("loop");
+    return p;
+}
+
+TEST(VipsImageProcessorTest, AnimatedGifAndWebpKeepEveryFrameAndDelay) {
+    for (const char* name :
+         {"sharp-fixtures/rotating-squares.webp", "sharp-fixtures/animated-loop-3.gif"}) {
+        auto info = processor().probe_file(testdata(name));
+        ASSERT_TRUE(info.is_ok()) << name;
+        const Played in = play(read_bytes(testdata(name)));
+        ASSERT_GT(in.frames, 1) << name;
+        const ProcessedImage out =
+            must_process(name, spec_of({"60x40:gif", "60x40:webp", "60x40", "60x40:png"}));
+        ASSERT_EQ(out.variants.size(), 4u) << name;
+        for (size_t i = 0; i < 2; ++i) {
+            const Variant& v = out.variants[i];
+            EXPECT_EQ(v.frames, in.frames) << name << " " << v.name;
+            EXPECT_EQ(v.note, "") << name;
+            const Played got = play(v.bytes);
+            EXPECT_EQ(got.frames, in.frames) << name << " " << v.name;
+            EXPECT_EQ(got.width, 60) << name << " " << v.name;
+            EXPECT_EQ(got.height, 40) << name << " " << v.name;
+            EXPECT_EQ(got.delays, in.delays) << name << " " << v.name;
+            EXPECT_EQ(got.loop, in.loop) << name << " " << v.name;
+        }
+        // JPEG and PNG: the first frame.
+        for (size_t i = 2; i < 4; ++i) {
+            EXPECT_EQ(out.variants[i].frames, 1) << name;
+            const vips::VImage still = decode(out.variants[i].bytes);
+            EXPECT_EQ(still.width(), 60);
+            EXPECT_EQ(still.height(), 40);
+        }
+    }
+}
+
+TEST(VipsImageProcessorTest, AnimationOverBudgetIsFirstFrameAndSaysSo) {
+    const char* name = "sharp-fixtures/animated-loop-3.gif";  // 10 frames of 370x285
+    Limits limits;
+    limits.max_animation_pixels = 370 * 285 * 9;
+    auto out =
+        processor().process_file(testdata(name), spec_of({"60x40:gif", "60x40:webp", "60x40"}),
+                                 limits, seconds_from_now(30));
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(out->variants[i].frames, 1);
+        EXPECT_EQ(out->variants[i].note, kAnimationOverBudget);
+        EXPECT_EQ(play(out->variants[i].bytes).frames, 1);
+    }
+    EXPECT_EQ(out->variants[2].note, "");          // a JPEG is a still anyway
+    limits.max_animation_pixels = 370 * 285 * 10;  // exactly at the budget: kept
+    out = processor().process_file(testdata(name), spec_of({"60x40:gif"}), limits,
+                                   seconds_from_now(30));
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    EXPECT_EQ(out->variants[0].frames, 10);
+}
+
 TEST(VipsImageProcessorTest, SixteenBitBecomesEightBit) {
     const ProcessedImage out =
         must_process("sharp-fixtures/Flag_of_the_Netherlands-16bit.png", spec_of({"90x60:png"}));

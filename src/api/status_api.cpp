@@ -122,7 +122,12 @@ void StatusApi::add_routes(http::Router& router) {
 
 std::string StatusApi::variant_url(const queue::VariantResult& variant) const {
     std::string path = "/" + variant.bucket + "/" + sigv4::uri_encode(variant.key, true);
-    if (options_.dest_public_read) return options_.s3_public_url + path;
+    bool public_read = options_.dest_public_read;
+    if (options_.bucket_acl_from_store) {
+        auto acl = store_.get_bucket_acl(variant.bucket);
+        if (acl.is_ok() && *acl) public_read = **acl != store::CannedAcl::kPrivate;
+    }
+    if (public_read) return options_.s3_public_url + path;
     sigv4::SigningCredentials creds{options_.access_key, options_.secret_key, options_.region,
                                     "s3"};
     return options_.s3_public_url + path + "?" +

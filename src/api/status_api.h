@@ -9,10 +9,10 @@
 //
 // An unknown or malformed id is 404 {"error":{"code":"NoSuchImage",...}}. Variant URLs are
 // presigned GETs on the public S3 URL (valid for `url_expiry`), or plain URLs when the
-// destination bucket is public-read. The handlers are kBlocking (they read SQLite; an event
-// stream waits for changes on the handler pool, sending a comment line every `keepalive` so
-// proxies keep the connection; at most `max_streams` at once, more are 429). stop() ends every
-// open stream. Thread-safe.
+// destination bucket is public-read (configured, or by its ACL in the store). The handlers are
+// kBlocking (they read SQLite; an event stream waits for changes on the handler pool, sending a
+// comment line every `keepalive` so proxies keep the connection; at most `max_streams` at once,
+// more are 429). stop() ends every open stream. Thread-safe.
 
 #include <atomic>
 #include <chrono>
@@ -33,6 +33,10 @@ struct StatusApiOptions {
     std::string access_key;  // what variant URLs are presigned with
     std::string secret_key;
     bool dest_public_read = false;
+    // The store keeps the bucket ACLs set through imgpipe's S3 endpoint (the local store): a
+    // destination bucket's own ACL, once set, decides instead of dest_public_read. Off for a
+    // remote store, which would be asked over the network for every URL.
+    bool bucket_acl_from_store = false;
     std::chrono::seconds url_expiry{3600};
     std::vector<std::string> cors_origins = {"*"};
     std::chrono::milliseconds keepalive{15'000};

@@ -321,6 +321,7 @@ class Roles final : public RunningRoles {
         status.access_key = remote_store_ ? config_.store_access_key : credentials_.access_key;
         status.secret_key = remote_store_ ? config_.store_secret_key : credentials_.secret_key;
         status.dest_public_read = config_.public_read_buckets.count(config_.dest_bucket) > 0;
+        status.bucket_acl_from_store = !remote_store_;
         status.url_expiry = std::chrono::duration_cast<std::chrono::seconds>(config_.url_expiry);
         status.cors_origins = config_.api_cors_origins;
         status.max_streams = std::max(1, config_.handler_threads / 2);

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "s3/acl.h"
 #include "s3/bucket_cors_cache.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
@@ -52,6 +53,9 @@ http::Response list_buckets(const S3Context& context, S3Call& call) {
 }
 
 http::Response create_bucket(const S3Context& context, S3Call& call) {
+    // Checked before anything is made, so a refused ACL leaves no bucket behind.
+    auto acl = acl_from_headers(call.request.headers);
+    if (!acl) return fail_acl(call, acl.status());
     if (call.request.content_length.value_or(1) != 0) {
         auto body = read_small_body(call, kMaxConfigurationBytes);
         if (!body) return call.fail(body.status());
@@ -68,6 +72,15 @@ http::Response create_bucket(const S3Context& context, S3Call& call) {
     }
     Status status = context.store->create_bucket(call.target.bucket);
     if (!status.is_ok()) return call.fail(status);
+    // Without x-amz-acl the server's configured default stays in charge of the new bucket.
+    if (*acl) {
+        Status set = context.store->put_bucket_acl(call.target.bucket, **acl);
+        if (!set.is_ok()) {
+            // A bucket that is not what was asked for is not left behind.
+            (void)context.store->delete_bucket(call.target.bucket);
+            return call.fail(set);
+        }
+    }
     http::Response response = empty_response(200);
     response.headers.set("Location", "/" + call.target.bucket);
     return response;
@@ -105,44 +118,6 @@ http::Response get_bucket_versioning(const S3Context& context, S3Call& call) {
     if (!bucket) return call.fail(bucket.status());
     pugi::xml_document doc;
     append_result_root(doc, "VersioningConfiguration");  // never enabled: no Status element
-    return xml_response(doc);
-}
-
-http::Response get_acl(const S3Context& context, S3Call& call) {
-    if (call.target.key.empty()) {
-        auto bucket = context.store->head_bucket(call.target.bucket);
-        if (!bucket) return call.fail(bucket.status());
-    } else {
-        auto object = context.store->head_object(call.target.bucket, call.target.key);
-        if (!object) return call.fail(object.status());
-    }
-    pugi::xml_document doc;
-    pugi::xml_node root = append_result_root(doc, "AccessControlPolicy");
-    append_owner(root, call);
-    pugi::xml_node list = root.append_child("AccessControlList");
-    auto add_grant = [&](auto&& fill_grantee, const char* permission) {
-        pugi::xml_node grant = list.append_child("Grant");
-        pugi::xml_node grantee = grant.append_child("Grantee");
-        grantee.append_attribute("xmlns:xsi")
-            .set_value("http://www.w3.org/2001/XMLSchema-instance");
-        fill_grantee(grantee);
-        append_text(grant, "Permission", permission);
-    };
-    add_grant(
-        [&](pugi::xml_node g) {
-            g.append_attribute("xsi:type").set_value("CanonicalUser");
-            append_text(g, "ID", owner_id(call));
-            append_text(g, "DisplayName", owner_id(call));
-        },
-        "FULL_CONTROL");
-    if (context.options.public_read_buckets.contains(call.target.bucket)) {
-        add_grant(
-            [&](pugi::xml_node g) {
-                g.append_attribute("xsi:type").set_value("Group");
-                append_text(g, "URI", "http://acs.amazonaws.com/groups/global/AllUsers");
-            },
-            "READ");
-    }
     return xml_response(doc);
 }
 

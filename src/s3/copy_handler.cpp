@@ -1,5 +1,6 @@
 #include <charconv>
 
+#include "s3/acl.h"
 #include "s3/conditions.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
@@ -135,6 +136,8 @@ http::Response copy_object(const S3Context& context, S3Call& call) {
         return call.fail("InvalidArgument", StatusCode::kInvalidArgument,
                          "Unknown metadata directive.");
     }
+    auto acl = new_object_acl(context, call);
+    if (!acl) return fail_acl(call, acl.status());
 
     auto src = context.store->head_object(source->bucket, source->key);
     if (!src) return call.fail(src.status());
@@ -157,6 +160,8 @@ http::Response copy_object(const S3Context& context, S3Call& call) {
     dest.created_by = store::CreatedBy::kCopy;
     dest.attributes =
         directive == "COPY" ? src->attributes : attributes_from_headers(call.request.headers);
+    // As S3: a copy gets the ACL its request names, never the source's.
+    dest.attributes.acl = *acl;
     auto copied = context.store->copy_object(source->bucket, source->key, dest);
     if (!copied) return call.fail(copied.status());
 

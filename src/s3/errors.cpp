@@ -80,6 +80,10 @@ constexpr std::array kTable = {
     Row{"InvalidStorageClass",
         {"InvalidStorageClass", 400, "The storage class you specified is not valid"}},
     Row{"KeyTooLongError", {"KeyTooLongError", 400, "Your key is too long"}},
+    Row{"MalformedACLError",
+        {"MalformedACLError", 400,
+         "The XML you provided was not well-formed or did not validate against our published "
+         "schema"}},
     Row{"MalformedPOSTRequest",
         {"MalformedPOSTRequest", 400,
          "The body of your POST request is not well-formed multipart/form-data."}},
@@ -141,6 +145,7 @@ constexpr std::array kTable = {
          "The request signature we calculated does not match the signature you provided. Check "
          "your key and signing method."}},
     Row{"SlowDown", {"SlowDown", 503, "Please reduce your request rate."}},
+    Row{"UnexpectedContent", {"UnexpectedContent", 400, "This request does not support content"}},
     Row{"XAmzContentSHA256Mismatch",
         {"XAmzContentSHA256Mismatch", 400,
          "The provided 'x-amz-content-sha256' header does not match what was computed."}},

@@ -1,9 +1,9 @@
 #pragma once
 // The S3 operation handlers, one function per operation, grouped by area in
 // bucket_handlers.cpp, list_handlers.cpp, object_handlers.cpp, copy_handler.cpp,
-// multipart_handlers.cpp and delete_objects_handler.cpp. S3Service routes and authenticates;
-// a handler gets an authorised S3Call and returns the complete response (errors included).
-// Handlers keep no state; they are safe to run concurrently.
+// multipart_handlers.cpp, delete_objects_handler.cpp and acl_handlers.cpp. S3Service routes and
+// authenticates; a handler gets an authorised S3Call and returns the complete response (errors
+// included). Handlers keep no state; they are safe to run concurrently.
 
 #include "http/request.h"
 #include "s3/context.h"
@@ -18,9 +18,11 @@ http::Response head_bucket(const S3Context& context, S3Call& call);
 http::Response delete_bucket(const S3Context& context, S3Call& call);
 http::Response get_bucket_location(const S3Context& context, S3Call& call);
 http::Response get_bucket_versioning(const S3Context& context, S3Call& call);
-// A fixed private ACL (owner FULL_CONTROL; AllUsers READ on public-read buckets) for the
-// bucket, or the object when the call has a key.
-http::Response get_acl(const S3Context& context, S3Call& call);
+// acl_handlers.cpp: canned ACLs (s3/acl.h).
+http::Response get_bucket_acl(const S3Context& context, S3Call& call);
+http::Response put_bucket_acl(const S3Context& context, S3Call& call);
+http::Response get_object_acl(const S3Context& context, S3Call& call);
+http::Response put_object_acl(const S3Context& context, S3Call& call);
 // Objects have no tags (setting them is NotImplemented): an empty TagSet for an object.
 http::Response get_object_tagging(const S3Context& context, S3Call& call);
 // cors_handlers.cpp

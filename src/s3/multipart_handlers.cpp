@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "s3/acl.h"
 #include "s3/handlers.h"
 #include "s3/keepalive_body.h"
 #include "s3/xml.h"
@@ -40,10 +41,13 @@ Result<std::vector<store::CompletedPart>> parse_completed_parts(std::string_view
 }  // namespace
 
 http::Response create_multipart_upload(const S3Context& context, S3Call& call) {
+    auto acl = new_object_acl(context, call);
+    if (!acl) return fail_acl(call, acl.status());
     store::PutRequest request;
     request.bucket = call.target.bucket;
     request.key = call.target.key;
     request.attributes = attributes_from_headers(call.request.headers);
+    request.attributes.acl = *acl;
     request.created_by = store::CreatedBy::kCompleteMultipartUpload;
     auto upload_id = context.store->create_multipart_upload(request);
     if (!upload_id) return call.fail(upload_id.status());

@@ -1,5 +1,6 @@
 #include <array>
 
+#include "s3/acl.h"
 #include "s3/conditions.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
@@ -80,12 +81,27 @@ http::Response object_response(const S3Call& call, const store::ObjectInfo& info
     return response;
 }
 
+// Whether an anonymous caller that may read only public objects may read this one (or learn
+// that it does not exist: as on S3, without list permission that too is AccessDenied).
+bool readable(const S3Call& call, const Result<store::ObjectInfo>& info) {
+    if (!call.object_must_be_public) return true;
+    if (!info.is_ok()) return info.status().reason() == "NoSuchBucket";
+    return info->attributes.acl == store::CannedAcl::kPublicRead;
+}
+
+http::Response access_denied(const S3Call& call) {
+    return call.fail(Status(StatusCode::kPermissionDenied, "AccessDenied",
+                            "anonymous read of an object that is not public"));
+}
+
 // GetObject and HeadObject: conditions, range, headers, and for GET the streamed body.
 http::Response serve_object(const S3Context& context, const S3Call& call, bool with_body) {
     const std::string& bucket = call.target.bucket;
     const std::string& key = call.target.key;
     for (int attempt = 1;; ++attempt) {
         auto info = context.store->head_object(bucket, key);
+        // Before the conditions, whose answers would tell a stranger about the object.
+        if (!readable(call, info)) return access_denied(call);
         if (!info) return call.fail(info.status());
         switch (evaluate_preconditions(call.request.headers, info->etag, info->last_modified)) {
             case Precondition::kFailed:
@@ -115,6 +131,11 @@ http::Response serve_object(const S3Context& context, const S3Call& call, bool w
 
         auto reader = context.store->get_object(bucket, key, *range);
         if (!reader) return call.fail(reader.status());
+        // Its ACL may have changed since the head (PutObjectAcl keeps the ETag).
+        if (call.object_must_be_public &&
+            reader->info.attributes.acl != store::CannedAcl::kPublicRead) {
+            return access_denied(call);
+        }
         // The object was replaced between head and get: the range (resolved against the old
         // size) and the conditions may not hold for the new one, so evaluate again.
         if (reader->info.etag != info->etag && attempt < kReadAttempts) continue;
@@ -147,11 +168,14 @@ http::Response put_object(const S3Context& context, S3Call& call) {
 
     auto condition = write_condition(call.request.headers);
     if (!condition) return call.fail(condition.status());
+    auto acl = new_object_acl(context, call);
+    if (!acl) return fail_acl(call, acl.status());
 
     store::PutRequest put;
     put.bucket = call.target.bucket;
     put.key = call.target.key;
     put.attributes = attributes_from_headers(call.request.headers);
+    put.attributes.acl = *acl;
     put.created_by = store::CreatedBy::kPut;
     put.condition = *condition;
     put.expected_md5 = *md5;

@@ -12,6 +12,7 @@
 
 #include "http/multipart_parser.h"
 #include "s3/access_keyring.h"
+#include "s3/acl.h"
 #include "s3/errors.h"
 #include "s3/s3_call.h"
 #include "s3/xml.h"
@@ -79,7 +80,7 @@ class PostUpload {
     std::optional<http::Response> authorize();
     void substitute_filename();
     store::ObjectAttributes attributes() const;
-    http::Response store_file();
+    http::Response store_file(store::CannedAcl acl);
     http::Response success(const store::ObjectInfo& info) const;
     std::string object_url(std::string_view key) const;
     std::optional<std::string_view> field(std::string_view name) const {
@@ -94,6 +95,7 @@ class PostUpload {
     std::unique_ptr<http::MultipartForm> form_;
     sigv4::PostFields fields_;  // with ${filename} substituted
     std::optional<sigv4::PostPolicy> policy_;
+    bool anonymous_ = false;  // no policy signature: a public-write bucket's upload
 };
 
 http::Response PostUpload::run() {
@@ -126,7 +128,16 @@ http::Response PostUpload::run() {
     if (!form_->has_file()) {
         return fail_argument("file", "POST requires exactly one file upload per request.", "0");
     }
-    return store_file();
+    // The `acl` field, covered by the policy like any other: decided before any file byte is
+    // read, so a refused ACL stores nothing.
+    auto acl = new_object_acl(context_, anonymous_, bucket_, field("acl"));
+    if (!acl) {
+        const std::string& reason = acl.status().reason();
+        const bool own =
+            reason == "InvalidArgument" || reason == "NotImplemented" || reason == "AccessDenied";
+        return fail(acl.status(), {.message = own ? acl.status().message() : ""});
+    }
+    return store_file(*acl);
 }
 
 // AWS: "${filename}" in any field is replaced by the client's file name (its last path
@@ -149,7 +160,10 @@ void PostUpload::substitute_filename() {
 std::optional<http::Response> PostUpload::authorize() {
     const sigv4::PostAuthVersion version = sigv4::post_auth_version(fields_);
     if (version == sigv4::PostAuthVersion::kNone) {
-        if (context_.options.public_write_buckets.contains(bucket_)) return std::nullopt;
+        anonymous_ = true;
+        auto access = bucket_access(context_, bucket_);
+        if (!access) return fail(access.status());
+        if (access->write) return std::nullopt;
         return fail(Status(StatusCode::kPermissionDenied, "AccessDenied",
                            "anonymous POST to a bucket that is not public-write"));
     }
@@ -218,11 +232,12 @@ store::ObjectAttributes PostUpload::attributes() const {
     return attrs;
 }
 
-http::Response PostUpload::store_file() {
+http::Response PostUpload::store_file(store::CannedAcl acl) {
     store::PutRequest put;
     put.bucket = bucket_;
     put.key = std::string(*field("key"));
     put.attributes = attributes();
+    put.attributes.acl = acl;
     put.created_by = store::CreatedBy::kPost;
     put.max_size = kMaxObjectSize;
     if (policy_) {

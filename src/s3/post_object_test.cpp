@@ -390,6 +390,41 @@ TEST_F(PostObjectTest, AnonymousUploadOnlyIntoPublicWriteBuckets) {
     EXPECT_EQ(info->attributes.content_type, "text/plain");
 }
 
+TEST_F(PostObjectTest, AnonymousUploadIntoBucketMadePublicWriteByItsAcl) {
+    PostFields fields = {
+        {"key", "foo.txt"}, {"acl", "public-read"}, {"Content-Type", "text/plain"}};
+    create_bucket("inbox");
+    Reply before = post_form(fields, FilePart{}, "inbox");
+    EXPECT_EQ(before.error_code(), "AccessDenied") << before.body;
+    // As ceph/s3-tests' test_post_object_anonymous_request: a public-read-write bucket.
+    Reply acl = send(
+        {.method = "PUT", .target = "/inbox?acl", .headers = {{"x-amz-acl", "public-read-write"}}});
+    ASSERT_EQ(acl.status, 200) << acl.body;
+    Reply ok = post_form(fields, FilePart{}, "inbox");
+    EXPECT_EQ(ok.status, 204) << ok.body;
+    auto stored = store_->get_object_acl("inbox", "foo.txt");
+    ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
+    EXPECT_EQ(*stored, store::CannedAcl::kPublicRead);
+}
+
+TEST_F(PostObjectTest, AnonymousUploadMayNotPublishIntoWriteOnlyBucket) {
+    PostFields fields = {{"key", "anon.txt"}, {"acl", "public-read"}};
+    Reply r = post_form(fields, FilePart{}, "dropbox");
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(r.error_code(), "AccessDenied");
+    EXPECT_EQ(object_count("dropbox"), 0u);
+}
+
+TEST_F(PostObjectTest, SignedAclFieldSetsTheObjectAcl) {
+    Reply ok = post_form(presigned("open.jpg", {{"acl", "public-read"}}));
+    EXPECT_EQ(ok.status, 204) << ok.body;
+    EXPECT_EQ(*store_->get_object_acl("uploads", "open.jpg"), store::CannedAcl::kPublicRead);
+    Reply refused = post_form(presigned("group.jpg", {{"acl", "authenticated-read"}}));
+    EXPECT_EQ(refused.status, 501) << refused.body;
+    EXPECT_EQ(refused.error_code(), "NotImplemented");
+    EXPECT_EQ(store_->head_object("uploads", "group.jpg").status().reason(), "NoSuchKey");
+}
+
 TEST_F(PostObjectTest, AcceptsSigV2Policies) {
     const std::string policy = sigv4::base64_encode(
         R"({"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"uploads"},)"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "s3/acl.h"
 #include "sigv4/sigv4.h"
 #include "store/names.h"
 
@@ -82,15 +83,9 @@ bool asks_unsupported_feature(const http::Headers& headers) {
             (lower == "x-amz-bucket-object-lock-enabled" && to_lower(value) == "true")) {
             return true;
         }
-        // Canned ACLs other than the owner's own access would make objects or buckets public,
-        // which only the server's configuration does here.
-        if (lower == "x-amz-acl") {
-            std::string acl = to_lower(value);
-            if (acl != "private" && acl != "bucket-owner-full-control" &&
-                acl != "bucket-owner-read") {
-                return true;
-            }
-        }
+        // Canned ACLs that need identities or groups this store does not have (s3/acl.h);
+        // the others are kept by the handlers.
+        if (lower == "x-amz-acl" && is_unsupported_canned_acl(value)) return true;
     }
     return false;
 }
@@ -118,6 +113,13 @@ Operation classify_bucket(std::string_view method, const QueryParams& q,
         if (has_unsupported(q)) return Operation::kNotImplemented;
         return is_form_upload(headers) ? Operation::kPostObject : Operation::kPostNotMultipart;
     }
+    if (q.has("acl")) {
+        if (method == "PUT") {
+            return asks_unsupported_feature(headers) ? Operation::kNotImplemented
+                                                     : Operation::kPutBucketAcl;
+        }
+        return Operation::kMethodNotAllowed;
+    }
     if (q.has("cors")) {
         if (method == "PUT") return Operation::kPutBucketCors;
         if (method == "DELETE") return Operation::kDeleteBucketCors;
@@ -143,6 +145,7 @@ Operation classify_object(std::string_view method, const QueryParams& q,
             return headers.has("x-amz-copy-source") ? Operation::kUploadPartCopy
                                                     : Operation::kUploadPart;
         }
+        if (q.has("acl")) return Operation::kPutObjectAcl;
         if (has_unsupported(q)) return Operation::kNotImplemented;
         return headers.has("x-amz-copy-source") ? Operation::kCopyObject : Operation::kPutObject;
     }
@@ -262,12 +265,14 @@ Action action_for(Operation op) {
         case Operation::kDeleteBucket:
         case Operation::kPutBucketCors:
         case Operation::kDeleteBucketCors:
+        case Operation::kPutBucketAcl:
             return Action::kAdmin;
         case Operation::kDeleteObjects:
         case Operation::kPostObject:
         case Operation::kPostNotMultipart:
         case Operation::kPutObject:
         case Operation::kCopyObject:
+        case Operation::kPutObjectAcl:
         case Operation::kDeleteObject:
         case Operation::kCreateMultipartUpload:
         case Operation::kUploadPart:
@@ -296,6 +301,8 @@ std::string_view operation_name(Operation op) {
             return "GetBucketVersioning";
         case Operation::kGetBucketAcl:
             return "GetBucketAcl";
+        case Operation::kPutBucketAcl:
+            return "PutBucketAcl";
         case Operation::kGetBucketCors:
             return "GetBucketCors";
         case Operation::kPutBucketCors:
@@ -328,6 +335,8 @@ std::string_view operation_name(Operation op) {
             return "DeleteObject";
         case Operation::kGetObjectAcl:
             return "GetObjectAcl";
+        case Operation::kPutObjectAcl:
+            return "PutObjectAcl";
         case Operation::kGetObjectTagging:
             return "GetObjectTagging";
         case Operation::kCreateMultipartUpload:

@@ -144,7 +144,7 @@ TEST(RoutingTest, FeaturesThisStoreLacksAreRefusedNotIgnored) {
              {"x-amz-object-lock-mode", "GOVERNANCE"},
              {"x-amz-tagging", "a=b"},
              {"x-amz-grant-read", "uri=http://acs.amazonaws.com/groups/global/AllUsers"},
-             {"x-amz-acl", "public-read"}}) {
+             {"x-amz-acl", "authenticated-read"}}) {
         http::Headers headers;
         headers.add(name, value);
         EXPECT_EQ(op("PUT", "b", "k", "", headers), Operation::kNotImplemented) << name;
@@ -154,11 +154,17 @@ TEST(RoutingTest, FeaturesThisStoreLacksAreRefusedNotIgnored) {
     private_acl.add("x-amz-acl", "private");
     EXPECT_EQ(op("PUT", "b", "k", "", private_acl), Operation::kPutObject);
     EXPECT_EQ(op("PUT", "b", "", "", private_acl), Operation::kCreateBucket);
+    http::Headers public_acl;
+    public_acl.add("x-amz-acl", "public-read");
+    EXPECT_EQ(op("PUT", "b", "k", "", public_acl), Operation::kPutObject);
+    EXPECT_EQ(op("PUT", "b", "", "", public_acl), Operation::kCreateBucket);
+    EXPECT_EQ(op("PUT", "b", "", "acl", public_acl), Operation::kPutBucketAcl);
+    EXPECT_EQ(op("PUT", "b", "k", "acl", public_acl), Operation::kPutObjectAcl);
     http::Headers lock;
     lock.add("x-amz-bucket-object-lock-enabled", "true");
     EXPECT_EQ(op("PUT", "b", "", "", lock), Operation::kNotImplemented);
     for (const char* sub :
-         {"versioning", "lifecycle", "policy", "encryption", "object-lock", "tagging", "acl"}) {
+         {"versioning", "lifecycle", "policy", "encryption", "object-lock", "tagging"}) {
         EXPECT_EQ(op("PUT", "b", "", sub), Operation::kNotImplemented) << sub;
     }
     for (const char* sub : {"lifecycle", "policy", "encryption", "object-lock", "tagging"}) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "s3/acl.h"
 #include "s3/codec.h"
 #include "s3/xml.h"
 
@@ -58,9 +59,10 @@ http::Response S3Call::fail(std::string reason, StatusCode code, std::string pub
 bool is_allowed(const S3Context& context, const S3Call& call, std::string_view bucket,
                 Action action) {
     if (!call.auth) {
-        const std::string name(bucket);
-        if (action == Action::kRead) return context.options.public_read_buckets.contains(name);
-        if (action == Action::kWrite) return context.options.public_write_buckets.contains(name);
+        auto access = bucket_access(context, std::string(bucket));
+        if (!access) return false;
+        if (action == Action::kRead) return access->read;
+        if (action == Action::kWrite) return access->write;
         return false;
     }
     if (context.keyring == nullptr) return true;

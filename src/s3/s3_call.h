@@ -27,6 +27,9 @@ struct S3Call {
     // The verified signature; nullopt for an anonymous request.
     std::optional<sigv4::Authorization> auth;
     std::string resource;  // "/bucket/key", for <Resource> in errors
+    // An anonymous GetObject/HeadObject in a bucket anyone may not read: allowed only for an
+    // object whose own ACL is public-read (anything else, a missing key too, is AccessDenied).
+    bool object_must_be_public = false;
 
     http::Response fail(const Status& status, const ErrorExtras& extras = {}) const {
         return error_response(status, resource, request.request_id, extras);
@@ -35,7 +38,7 @@ struct S3Call {
 };
 
 // True if the caller may take `action` on `bucket`: a verified key the keyring allows, or an
-// anonymous read/write of a bucket configured public-read/public-write.
+// anonymous read/write of a bucket whose ACL (s3/acl.h) is public-read/public-read-write.
 bool is_allowed(const S3Context& context, const S3Call& call, std::string_view bucket,
                 Action action);
 

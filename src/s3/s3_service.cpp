@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "s3/acl.h"
 #include "s3/bucket_cors_cache.h"
 #include "s3/cors.h"
 #include "s3/errors.h"
@@ -54,8 +55,13 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
         case Operation::kGetBucketVersioning:
             return get_bucket_versioning(context, call);
         case Operation::kGetBucketAcl:
+            return get_bucket_acl(context, call);
+        case Operation::kPutBucketAcl:
+            return put_bucket_acl(context, call);
         case Operation::kGetObjectAcl:
-            return get_acl(context, call);
+            return get_object_acl(context, call);
+        case Operation::kPutObjectAcl:
+            return put_object_acl(context, call);
         case Operation::kGetObjectTagging:
             return get_object_tagging(context, call);
         case Operation::kListObjectsV1:
@@ -120,6 +126,29 @@ CorsConfig cors_config_for(const S3Context& context, const std::string& bucket) 
     return default_cors_config(context.options);
 }
 
+enum class AnonymousAccess { kDenied, kAllowed, kIfObjectPublic };
+
+// What a request without credentials may do (as S3 with the bucket's and objects' ACLs): in a
+// public-read bucket, what reads it (listing, getting objects; not its ACL or configuration);
+// in any bucket, get an object whose own ACL is public-read; in a public-write bucket, PUT an
+// object (POST Object decides for itself). Nothing else. NoSuchBucket for a bucket that does
+// not exist; the store's errors when its ACL cannot be read.
+Result<AnonymousAccess> anonymous_access(const S3Context& context, const S3Call& call) {
+    const Operation op = call.operation;
+    if (call.target.bucket.empty()) return AnonymousAccess::kDenied;
+    const bool object_read = op == Operation::kGetObject || op == Operation::kHeadObject;
+    const bool bucket_read = action_for(op) == Action::kRead && op != Operation::kGetBucketAcl &&
+                             op != Operation::kGetObjectAcl && op != Operation::kGetBucketCors;
+    if (!bucket_read && op != Operation::kPutObject) return AnonymousAccess::kDenied;
+    auto access = bucket_access(context, call.target.bucket);
+    if (!access) return access.status();
+    if (op == Operation::kPutObject) {
+        return access->write ? AnonymousAccess::kAllowed : AnonymousAccess::kDenied;
+    }
+    if (access->read) return AnonymousAccess::kAllowed;
+    return object_read ? AnonymousAccess::kIfObjectPublic : AnonymousAccess::kDenied;
+}
+
 http::Response handle_call(const S3Context& context, http::Request& request, S3Target target) {
     S3Call call{request, std::move(target), QueryParams::parse(request.query)};
     call.operation = classify(request.method, call.target, call.query, request.headers);
@@ -146,7 +175,16 @@ http::Response handle_call(const S3Context& context, http::Request& request, S3T
         return call.fail(st, {.message = client_error ? st.message() : std::string()});
     }
     call.auth = std::move(*auth);
-    if (!is_allowed(context, call, call.target.bucket, action_for(call.operation))) {
+    bool allowed = false;
+    if (call.auth) {
+        allowed = is_allowed(context, call, call.target.bucket, action_for(call.operation));
+    } else {
+        auto anonymous = anonymous_access(context, call);
+        if (!anonymous) return call.fail(anonymous.status());
+        allowed = *anonymous != AnonymousAccess::kDenied;
+        call.object_must_be_public = *anonymous == AnonymousAccess::kIfObjectPublic;
+    }
+    if (!allowed) {
         // As S3: a bucket that does not exist is NoSuchBucket to anyone (bucket names are
         // global and public); what a bucket holds is AccessDenied to whoever may not read it.
         if (!call.auth && !call.target.bucket.empty()) {

@@ -54,6 +54,19 @@ class FaultInjectingStore final : public ObjectStore {
     Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) override {
         return base_.put_bucket_cors(bucket, cors_xml);
     }
+    Result<std::optional<CannedAcl>> get_bucket_acl(const std::string& bucket) override {
+        return base_.get_bucket_acl(bucket);
+    }
+    Status put_bucket_acl(const std::string& bucket, CannedAcl acl) override {
+        return base_.put_bucket_acl(bucket, acl);
+    }
+    Result<CannedAcl> get_object_acl(const std::string& bucket, const std::string& key) override {
+        return base_.get_object_acl(bucket, key);
+    }
+    Status put_object_acl(const std::string& bucket, const std::string& key,
+                          CannedAcl acl) override {
+        return base_.put_object_acl(bucket, key, acl);
+    }
     Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key) override {
         return base_.head_object(bucket, key);
     }

@@ -2,6 +2,32 @@
 
 namespace imgpipe::store {
 
+namespace {
+
+Status acl_not_implemented() {
+    return Status(StatusCode::kUnimplemented, "NotImplemented", "this store cannot keep ACLs");
+}
+
+}  // namespace
+
+Result<std::optional<CannedAcl>> ObjectStore::get_bucket_acl(const std::string& /*bucket*/) {
+    return acl_not_implemented();
+}
+
+Status ObjectStore::put_bucket_acl(const std::string& /*bucket*/, CannedAcl /*acl*/) {
+    return acl_not_implemented();
+}
+
+Result<CannedAcl> ObjectStore::get_object_acl(const std::string& /*bucket*/,
+                                              const std::string& /*key*/) {
+    return acl_not_implemented();
+}
+
+Status ObjectStore::put_object_acl(const std::string& /*bucket*/, const std::string& /*key*/,
+                                   CannedAcl /*acl*/) {
+    return acl_not_implemented();
+}
+
 Result<std::unique_ptr<MultipartCompletion>> ObjectStore::start_complete(
     const CompleteMultipartRequest& request) {
     if (request.condition.if_none_match || request.condition.if_match) {

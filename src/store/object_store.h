@@ -32,6 +32,12 @@ namespace imgpipe::store {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
+// Who besides the owner may use a bucket or an object: S3's canned ACLs that this store can
+// keep. On a bucket, kPublicRead lets anyone read (list, get) and kPublicReadWrite also write;
+// on an object, kPublicRead lets anyone get it (kPublicReadWrite is bucket-only: S3 gives
+// AllUsers WRITE on an object no meaning).
+enum class CannedAcl { kPrivate = 0, kPublicRead = 1, kPublicReadWrite = 2 };
+
 struct BucketInfo {
     std::string name;
     TimePoint created;
@@ -45,6 +51,11 @@ struct ObjectAttributes {
     // Standard headers kept and served back: cache-control, content-disposition,
     // content-encoding, content-language, expires (lower-case names).
     std::map<std::string, std::string> headers;
+    // Put, copy and create_multipart_upload store it with the object (copy does not take the
+    // source's: S3 gives a copy the ACL of its request). head_object and get_object report it
+    // where the store can (the local store); S3ObjectStore passes it to the remote and reports
+    // kPrivate, as S3's HEAD and GET carry no ACL: get_object_acl is the authority.
+    CannedAcl acl = CannedAcl::kPrivate;
 };
 
 struct ObjectInfo {
@@ -186,6 +197,17 @@ class ObjectStore {
     virtual Result<std::string> get_bucket_cors(const std::string& bucket) = 0;
     // Sets it ("" removes it). NoSuchBucket.
     virtual Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) = 0;
+    // The bucket's canned ACL; nullopt when none was ever set on it (the server's configured
+    // default applies). It goes with the bucket. NoSuchBucket. This default and the three
+    // below answer NotImplemented, for stores that cannot keep ACLs.
+    virtual Result<std::optional<CannedAcl>> get_bucket_acl(const std::string& bucket);
+    // Sets it. NoSuchBucket.
+    virtual Status put_bucket_acl(const std::string& bucket, CannedAcl acl);
+    // The object's ACL (kPrivate or kPublicRead). NoSuchBucket, NoSuchKey.
+    virtual Result<CannedAcl> get_object_acl(const std::string& bucket, const std::string& key);
+    // Sets it on the current object without rewriting it. NoSuchBucket, NoSuchKey.
+    // REQUIRES: acl is kPrivate or kPublicRead.
+    virtual Status put_object_acl(const std::string& bucket, const std::string& key, CannedAcl acl);
 
     // Streams `body` into the store and atomically makes it visible. NoSuchBucket,
     // KeyTooLongError, BadDigest, EntityTooLarge, EntityTooSmall, or the body's own error.

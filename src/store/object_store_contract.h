@@ -10,8 +10,9 @@
 // Include this header in exactly one translation unit of a test binary (it defines tests).
 // The tests cover buckets, put/get/range/head/delete, overwrite, copy, listing (prefix,
 // delimiter, start-after paging, max-keys, byte order, awkward keys), size and digest limits,
-// failing bodies, and multipart uploads with their error cases.
+// failing bodies, multipart uploads with their error cases, and canned ACLs.
 
+#include "store/object_store_contract_acl.h"
 #include "store/object_store_contract_fixture.h"
 #include "store/object_store_contract_listing.h"
 #include "store/object_store_contract_multipart.h"

@@ -548,8 +548,8 @@ def scenario_part_copy(bucket: str, workdir: str) -> dict:
 
 
 def scenario_refused_features(bucket: str, workdir: str) -> dict:
-    """Versioning, object lock, SSE, lifecycle, tagging, bucket policies and public canned ACLs
-    are refused with 501 NotImplemented, never silently ignored; reads that have a truthful
+    """Versioning, object lock, SSE, lifecycle, tagging, bucket policies and ACLs this store cannot
+    keep (grants, authenticated-read; canned ACLs themselves: test_acl.py) are refused with 501 NotImplemented, never silently ignored; reads that have a truthful
     answer (no tags, versioning never enabled) are answered."""
     s3 = client()
     s3.create_bucket(Bucket=bucket)
@@ -559,8 +559,11 @@ def scenario_refused_features(bucket: str, workdir: str) -> dict:
                                                ServerSideEncryption="AES256"),
         "PutObject tags": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
                                                 Tagging="a=b"),
-        "PutObject public-read": lambda: s3.put_object(Bucket=bucket, Key="k2", Body=b"x",
-                                                       ACL="public-read"),
+        "PutObject authenticated-read": lambda: s3.put_object(
+            Bucket=bucket, Key="k2", Body=b"x", ACL="authenticated-read"),
+        "PutObject GrantRead": lambda: s3.put_object(
+            Bucket=bucket, Key="k2", Body=b"x",
+            GrantRead="uri=http://acs.amazonaws.com/groups/global/AllUsers"),
         "CreateMultipartUpload SSE": lambda: s3.create_multipart_upload(
             Bucket=bucket, Key="k2", ServerSideEncryption="AES256"),
         "PutObjectTagging": lambda: s3.put_object_tagging(

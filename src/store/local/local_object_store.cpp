@@ -148,6 +148,25 @@ Status LocalObjectStore::put_bucket_cors(const std::string& bucket, const std::s
     return index_->put_bucket_cors(bucket, cors_xml);
 }
 
+Result<std::optional<CannedAcl>> LocalObjectStore::get_bucket_acl(const std::string& bucket) {
+    return index_->get_bucket_acl(bucket);
+}
+
+Status LocalObjectStore::put_bucket_acl(const std::string& bucket, CannedAcl acl) {
+    return index_->put_bucket_acl(bucket, acl);
+}
+
+Result<CannedAcl> LocalObjectStore::get_object_acl(const std::string& bucket,
+                                                   const std::string& key) {
+    IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row, index_->get_object(bucket, key));
+    return row.info.attributes.acl;
+}
+
+Status LocalObjectStore::put_object_acl(const std::string& bucket, const std::string& key,
+                                        CannedAcl acl) {
+    return index_->put_object_acl(bucket, key, acl);
+}
+
 Result<ObjectRow> LocalObjectStore::write_object(const PutRequest& request, ByteSource& body,
                                                  BodyLimits limits) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(request.key));

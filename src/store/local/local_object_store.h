@@ -80,6 +80,11 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Result<std::vector<BucketInfo>> list_buckets() override;
     Result<std::string> get_bucket_cors(const std::string& bucket) override;
     Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) override;
+    Result<std::optional<CannedAcl>> get_bucket_acl(const std::string& bucket) override;
+    Status put_bucket_acl(const std::string& bucket, CannedAcl acl) override;
+    Result<CannedAcl> get_object_acl(const std::string& bucket, const std::string& key) override;
+    Status put_object_acl(const std::string& bucket, const std::string& key,
+                          CannedAcl acl) override;
 
     Result<ObjectInfo> put_object(const PutRequest& request, ByteSource& body) override;
     std::vector<Result<ObjectInfo>> put_objects(std::span<const PutRequest> requests,

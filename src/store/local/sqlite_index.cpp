@@ -78,6 +78,10 @@ CREATE TABLE IF NOT EXISTS completed_uploads (
     completed_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS completed_uploads_by_time ON completed_uploads (completed_ns);
+CREATE TABLE IF NOT EXISTS bucket_acl (
+    name TEXT PRIMARY KEY,
+    acl INTEGER NOT NULL
+) WITHOUT ROWID;
 COMMIT;
 )sql";
 
@@ -87,10 +91,17 @@ constexpr const char* kAddInlineColumn =
     "ALTER TABLE objects ADD COLUMN data_inline INTEGER NOT NULL DEFAULT 0";
 constexpr const char* kAddPartsColumn =
     "ALTER TABLE objects ADD COLUMN parts TEXT NOT NULL DEFAULT ''";
+// CannedAcl as its number; rows from before ACLs are private, as they were.
+constexpr const char* kAddAclColumn =
+    "ALTER TABLE objects ADD COLUMN acl INTEGER NOT NULL DEFAULT 0";
+constexpr const char* kAddUploadAclColumn =
+    "ALTER TABLE multipart_uploads ADD COLUMN acl INTEGER NOT NULL DEFAULT 0";
 
 constexpr const char* kSelectObjectColumns =
     "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by, "
-    "data_inline, parts";
+    "data_inline, parts, acl";
+// How many columns kSelectObjectColumns names: a column selected after them comes at this index.
+constexpr int kObjectColumnCount = 12;
 
 // Part sizes as stored: "5242880,5242880,17" ("" for an object that is not multipart).
 std::string part_sizes_to_text(const std::vector<uint64_t>& sizes) {
@@ -114,6 +125,19 @@ std::vector<uint64_t> part_sizes_from_text(const std::string& text) {
     return out;
 }
 
+// A stored ACL number; an unknown one (written by a later version) reads as private, the
+// safe side.
+CannedAcl acl_from_int(int64_t value) {
+    switch (value) {
+        case static_cast<int64_t>(CannedAcl::kPublicRead):
+            return CannedAcl::kPublicRead;
+        case static_cast<int64_t>(CannedAcl::kPublicReadWrite):
+            return CannedAcl::kPublicReadWrite;
+        default:
+            return CannedAcl::kPrivate;
+    }
+}
+
 ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     ObjectRow row;
     row.info.bucket = bucket;
@@ -128,16 +152,22 @@ ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     row.created_by = static_cast<CreatedBy>(s.column_int64(8));
     row.data_inline = s.column_int64(9) != 0;
     row.info.part_sizes = part_sizes_from_text(s.column_text(10));
+    row.info.attributes.acl = acl_from_int(s.column_int64(11));
     return row;
 }
 
-Status add_column_if_missing(SqliteDb& db, const char* column, const char* alter) {
-    IMGPIPE_ASSIGN_OR_RETURN(
-        SqliteStatement s,
-        db.prepare("SELECT 1 FROM pragma_table_info('objects') WHERE name = ?1"));
-    s.bind_text(1, column);
+Status add_column_if_missing(SqliteDb& db, const char* table, const char* column,
+                             const char* alter) {
+    IMGPIPE_ASSIGN_OR_RETURN(SqliteStatement s,
+                             db.prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2"));
+    s.bind_text(1, table);
+    s.bind_text(2, column);
     IMGPIPE_ASSIGN_OR_RETURN(bool present, s.step());
     return present ? Status::ok() : db.exec(alter);
+}
+
+Status add_column_if_missing(SqliteDb& db, const char* column, const char* alter) {
+    return add_column_if_missing(db, "objects", column, alter);
 }
 
 }  // namespace
@@ -202,6 +232,9 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path,
     IMGPIPE_RETURN_IF_ERROR(writer->exec(kSchema));
     IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "data_inline", kAddInlineColumn));
     IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "parts", kAddPartsColumn));
+    IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "acl", kAddAclColumn));
+    IMGPIPE_RETURN_IF_ERROR(
+        add_column_if_missing(*writer, "multipart_uploads", "acl", kAddUploadAclColumn));
     const int readers = options.reader_connections;
     std::unique_ptr<SqliteIndex> index(new SqliteIndex(std::move(writer), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(index->readers_.open(path, readers));
@@ -271,7 +304,8 @@ Result<std::vector<std::string>> SqliteIndex::delete_bucket(const std::string& n
     }
     for (const char* sql :
          {"DELETE FROM buckets WHERE name = ?1", "DELETE FROM bucket_cors WHERE name = ?1",
-          "DELETE FROM completed_uploads WHERE bucket = ?1"}) {
+          "DELETE FROM completed_uploads WHERE bucket = ?1",
+          "DELETE FROM bucket_acl WHERE name = ?1"}) {
         IMGPIPE_ASSIGN_OR_RETURN(auto* del, c.stmt(sql));
         SqliteStatement::Use use(*del);
         del->bind_text(1, name);
@@ -308,6 +342,55 @@ Status SqliteIndex::put_bucket_cors(const std::string& bucket, const std::string
         if (!cors_xml.empty()) s->bind_text(2, cors_xml);
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
+    return txn.commit();
+}
+
+Result<std::optional<CannedAcl>> SqliteIndex::get_bucket_acl(const std::string& bucket) {
+    auto lease = readers_.acquire();
+    Connection& c = *lease;
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s, c.stmt("SELECT acl FROM bucket_acl WHERE name = ?1"));
+    SqliteStatement::Use use(*s);
+    s->bind_text(1, bucket);
+    IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
+    if (!found) return std::optional<CannedAcl>();
+    return std::optional(acl_from_int(s->column_int64(0)));
+}
+
+Status SqliteIndex::put_bucket_acl(const std::string& bucket, CannedAcl acl) {
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
+    IMGPIPE_RETURN_IF_ERROR(txn.status());
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto* s, c.stmt("INSERT OR REPLACE INTO bucket_acl (name, acl) VALUES (?1, ?2)"));
+    {
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, bucket);
+        s->bind_int64(2, static_cast<int64_t>(acl));
+        IMGPIPE_RETURN_IF_ERROR(s->run());
+    }
+    return txn.commit();
+}
+
+Status SqliteIndex::put_object_acl(const std::string& bucket, const std::string& key,
+                                   CannedAcl acl) {
+    Connection& c = writer_;
+    std::lock_guard lock(c.mu);
+    SqliteTransaction txn(*c.db);
+    IMGPIPE_RETURN_IF_ERROR(txn.status());
+    IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
+    IMGPIPE_ASSIGN_OR_RETURN(auto* s,
+                             c.stmt("UPDATE objects SET acl = ?3 WHERE bucket = ?1 AND key = ?2"));
+    {
+        SqliteStatement::Use use(*s);
+        s->bind_text(1, bucket);
+        s->bind_blob(2, key);
+        s->bind_int64(3, static_cast<int64_t>(acl));
+        IMGPIPE_RETURN_IF_ERROR(s->run());
+    }
+    if (c.db->changes() == 0) return not_found("NoSuchKey", "no object " + key);
     return txn.commit();
 }
 
@@ -355,7 +438,8 @@ Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
     if (found) {
         ObjectRow row = read_object_row(*s, bucket);
-        if (with_inline_bytes && row.data_inline) row.inline_bytes = s->column_blob(11);
+        if (with_inline_bytes && row.data_inline)
+            row.inline_bytes = s->column_blob(kObjectColumnCount);
         return row;
     }
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
@@ -411,7 +495,8 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
                         "metadata, headers, last_modified_ns, data_id, created_by, data_inline, "
-                        "parts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+                        "parts, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                        "?13)"));
     {
         SqliteStatement::Use use(*s);
         const ObjectInfo& info = row.info;
@@ -427,6 +512,7 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         s->bind_int64(10, static_cast<int64_t>(row.created_by));
         s->bind_int64(11, row.data_inline ? 1 : 0);
         s->bind_text(12, part_sizes_to_text(info.part_sizes));
+        s->bind_int64(13, static_cast<int64_t>(info.attributes.acl));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_RETURN_IF_ERROR(

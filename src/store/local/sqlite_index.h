@@ -126,6 +126,12 @@ class SqliteIndex {
     // The bucket's CORS XML, "" when none; put "" to remove it. NoSuchBucket.
     Result<std::string> get_bucket_cors(const std::string& bucket);
     Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml);
+    // The bucket's canned ACL, nullopt when none was set. NoSuchBucket.
+    Result<std::optional<CannedAcl>> get_bucket_acl(const std::string& bucket);
+    Status put_bucket_acl(const std::string& bucket, CannedAcl acl);
+    // Sets the ACL of the current row of bucket/key (no event: the object is unchanged).
+    // NoSuchBucket, NoSuchKey.
+    Status put_object_acl(const std::string& bucket, const std::string& key, CannedAcl acl);
 
     // NoSuchBucket, NoSuchKey. With `with_inline_bytes`, an inline row comes with its bytes.
     Result<ObjectRow> get_object(const std::string& bucket, const std::string& key,

@@ -20,7 +20,8 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, row.info.bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT INTO multipart_uploads (upload_id, bucket, key, content_type, "
-                        "metadata, headers, initiated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                        "metadata, headers, initiated_ns, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                        "?7, ?8)"));
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.info.upload_id);
@@ -30,6 +31,7 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
         s->bind_text(5, map_to_json(row.attributes.metadata));
         s->bind_text(6, map_to_json(row.attributes.headers));
         s->bind_int64(7, to_nanos(row.info.initiated));
+        s->bind_int64(8, static_cast<int64_t>(row.attributes.acl));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     return txn.commit();
@@ -41,7 +43,7 @@ Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::
     Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s,
-        c.stmt("SELECT content_type, metadata, headers, initiated_ns FROM multipart_uploads "
+        c.stmt("SELECT content_type, metadata, headers, initiated_ns, acl FROM multipart_uploads "
                "WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, upload_id);
@@ -54,6 +56,10 @@ Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::
     row.attributes.content_type = s->column_text(0);
     row.attributes.metadata = map_from_json(s->column_text(1));
     row.attributes.headers = map_from_json(s->column_text(2));
+    // Only what create_multipart_upload stored: kPrivate or kPublicRead.
+    if (s->column_int64(4) == static_cast<int64_t>(CannedAcl::kPublicRead)) {
+        row.attributes.acl = CannedAcl::kPublicRead;
+    }
     return row;
 }
 

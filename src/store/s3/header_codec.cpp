@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "sigv4/sigv4.h"
+#include "store/s3/s3_xml.h"
 
 namespace imgpipe::store::s3 {
 namespace {
@@ -54,6 +55,10 @@ std::vector<std::pair<std::string, std::string>> attribute_headers(
     }
     for (const auto& [name, value] : attributes.metadata) {
         out.emplace_back(std::string(kMetaPrefix) + name, encode_header_value(value));
+    }
+    // The remote keeps the ACL itself; private is its default, so it is not sent.
+    if (attributes.acl != CannedAcl::kPrivate) {
+        out.emplace_back("x-amz-acl", std::string(canned_acl_header(attributes.acl)));
     }
     return out;
 }

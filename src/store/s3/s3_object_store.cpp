@@ -145,6 +145,38 @@ Status S3ObjectStore::put_bucket_cors(const std::string& bucket, const std::stri
     return response.status();
 }
 
+Result<std::optional<CannedAcl>> S3ObjectStore::get_bucket_acl(const std::string& bucket) {
+    S3Request request{"GET", bucket};
+    request.query = {{"acl", ""}};
+    IMGPIPE_ASSIGN_OR_RETURN(auto response, http_.execute(request));
+    IMGPIPE_ASSIGN_OR_RETURN(CannedAcl acl, parse_acl_policy(response.body));
+    return std::optional(acl);
+}
+
+Status S3ObjectStore::put_bucket_acl(const std::string& bucket, CannedAcl acl) {
+    S3Request request{"PUT", bucket};
+    request.query = {{"acl", ""}};
+    request.headers = {{"x-amz-acl", std::string(canned_acl_header(acl))}};
+    return http_.execute(request).status();
+}
+
+Result<CannedAcl> S3ObjectStore::get_object_acl(const std::string& bucket, const std::string& key) {
+    IMGPIPE_RETURN_IF_ERROR(validate_key(key));
+    S3Request request{"GET", bucket, key};
+    request.query = {{"acl", ""}};
+    IMGPIPE_ASSIGN_OR_RETURN(auto response, http_.execute(request));
+    return parse_acl_policy(response.body);
+}
+
+Status S3ObjectStore::put_object_acl(const std::string& bucket, const std::string& key,
+                                     CannedAcl acl) {
+    IMGPIPE_RETURN_IF_ERROR(validate_key(key));
+    S3Request request{"PUT", bucket, key};
+    request.query = {{"acl", ""}};
+    request.headers = {{"x-amz-acl", std::string(canned_acl_header(acl))}};
+    return http_.execute(request).status();
+}
+
 // ---- objects
 // --------------------------------------------------------------------------------------
 

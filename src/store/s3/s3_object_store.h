@@ -55,6 +55,13 @@ class S3ObjectStore final : public ObjectStore {
     Result<std::vector<BucketInfo>> list_buckets() override;
     Result<std::string> get_bucket_cors(const std::string& bucket) override;
     Status put_bucket_cors(const std::string& bucket, const std::string& cors_xml) override;
+    // The remote's ACLs, as canned ACLs (PUT ?acl with x-amz-acl; GET ?acl read by its AllUsers
+    // grants). The remote always has one, so get_bucket_acl never answers nullopt.
+    Result<std::optional<CannedAcl>> get_bucket_acl(const std::string& bucket) override;
+    Status put_bucket_acl(const std::string& bucket, CannedAcl acl) override;
+    Result<CannedAcl> get_object_acl(const std::string& bucket, const std::string& key) override;
+    Status put_object_acl(const std::string& bucket, const std::string& key,
+                          CannedAcl acl) override;
 
     Result<ObjectInfo> put_object(const PutRequest& request, ByteSource& body) override;
     Result<ObjectInfo> head_object(const std::string& bucket, const std::string& key) override;

@@ -267,4 +267,32 @@ Result<std::string> canonical_cors(std::string_view xml) {
     return render(out);
 }
 
+Result<CannedAcl> parse_acl_policy(std::string_view xml) {
+    pugi::xml_document doc;
+    IMGPIPE_ASSIGN_OR_RETURN(auto root, load(doc, xml, "AccessControlPolicy"));
+    bool read = false;
+    bool write = false;
+    for (pugi::xml_node grant : children(child(root, "AccessControlList"), "Grant")) {
+        const std::string uri = text(child(grant, "Grantee"), "URI");
+        if (!uri.ends_with("/groups/global/AllUsers")) continue;
+        const std::string permission = text(grant, "Permission");
+        read = read || permission == "READ" || permission == "FULL_CONTROL";
+        write = write || permission == "WRITE" || permission == "FULL_CONTROL";
+    }
+    if (read && write) return CannedAcl::kPublicReadWrite;
+    return read ? CannedAcl::kPublicRead : CannedAcl::kPrivate;
+}
+
+std::string_view canned_acl_header(CannedAcl acl) {
+    switch (acl) {
+        case CannedAcl::kPublicRead:
+            return "public-read";
+        case CannedAcl::kPublicReadWrite:
+            return "public-read-write";
+        case CannedAcl::kPrivate:
+            break;
+    }
+    return "private";
+}
+
 }  // namespace imgpipe::store::s3

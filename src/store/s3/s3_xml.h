@@ -55,4 +55,12 @@ std::string render_create_bucket(const std::string& region);
 // AllowedOrigin, ExposeHeader, MaxAgeSeconds in that order.
 Result<std::string> canonical_cors(std::string_view xml);
 
+// An AccessControlPolicy (GetBucketAcl / GetObjectAcl) read as the canned ACL its AllUsers
+// grants amount to: READ → kPublicRead, READ and WRITE (or FULL_CONTROL) → kPublicReadWrite,
+// none → kPrivate. Grants to anyone else (the owner, other accounts) do not make a bucket or
+// object public and are not reported.
+Result<CannedAcl> parse_acl_policy(std::string_view xml);
+// The x-amz-acl header value of a canned ACL ("public-read").
+std::string_view canned_acl_header(CannedAcl acl);
+
 }  // namespace imgpipe::store::s3

@@ -38,7 +38,10 @@
 #          (1.7-20 s CPU per TU: 10-20 min of CPU for 2 cores cold). Its cache key no longer
 #          holds the checkout's path, and the cache lives in ccache's folder (imgpipe-tidy), so
 #          a CI that keeps ccache's folder keeps it and a warm run costs only the preprocessing.
-#          Found this time: server_test_util.h ignored bind()'s result (fixed)
+#          Checked this time: the TUs this change touched. Fixed: server_test_util.h ignored
+#          bind()'s result, roles.cpp's constructor copied its arguments (pass-by-value). Left:
+#          tests/temp_dir.h includes <stdlib.h> (modernize-deprecated-headers), which every
+#          test TU includes
 #   fuzz   warm build seconds; replay 4 s per target and 136 s for image_job's 426 images (at
 #          load 15); then FUZZ_SECONDS each. image_job reaches 2-3 runs/s here, so its 20 s are a
 #          smoke test: libFuzzer runs every seed again before it fuzzes. The stage: 6.5 min

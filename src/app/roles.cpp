@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 #include "api/event_ingress_api.h"
 #include "api/status_api.h"
@@ -51,8 +52,8 @@ http::ServerOptions server_options(const Config& c, std::string name, HostPort l
 
 class Roles final : public RunningRoles {
   public:
-    Roles(const Config& config, const RootCredentials& credentials, Clock& clock)
-        : config_(config), credentials_(credentials), clock_(clock) {}
+    Roles(Config config, RootCredentials credentials, Clock& clock)
+        : config_(std::move(config)), credentials_(std::move(credentials)), clock_(clock) {}
 
     Status start(FileSystem& fs) {
         UploadTargets uploads{config_.source_bucket, config_.s3_domains, {}};

@@ -8,7 +8,9 @@ QUICK ?= 0
 # What configuring needs first; `make server DEPS=` builds without installing anything.
 DEPS ?= deps
 # ccache (used when installed) keys on paths relative to the checkout, so a clone in another
-# folder (CI's) reuses what this one compiled.
+# folder (CI's) reuses what this one compiled. clang-tidy's cache (scripts/tidy.py) lives inside
+# ccache's folder (`ccache -k cache_dir`, by default ~/.cache/ccache; IMGPIPE_TIDY_CACHE moves
+# it) and is path-independent too: CI keeps that one folder between runs and gets both.
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
 
@@ -42,9 +44,9 @@ run: server
 test: build
 	@scripts/run-tests.sh $(BUILD)
 
-# Every stage: ASan+UBSan over every suite, TSan, the fuzzers and clang-tidy as well (see
-# scripts/run-tests.sh: asan over every suite, tsan over http and pipeline, and tidy are not yet part of
-# `make test`).
+# Every stage in full: ASan+UBSan over every suite and clang-tidy over every translation unit as
+# well (see scripts/run-tests.sh: `make test` runs ctest, tsan, fuzz, format and pytest in full,
+# but asan on the image corpus only and not tidy, until those have run clean over the tree).
 test-full: build
 	@STAGES=full scripts/run-tests.sh $(BUILD)
 

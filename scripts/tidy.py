@@ -2,13 +2,16 @@
 """Runs clang-tidy (.clang-tidy at the root) over every translation unit of the project in a
 build's compile_commands.json, two at a time, and prints the findings; exit 1 if there are any.
 
-A TU that was clean is remembered in a cache ($IMGPIPE_TIDY_CACHE, default
-~/.cache/imgpipe-tidy) under a hash of its preprocessed source, its compile command, .clang-tidy
-and the clang-tidy version, so a run after a small change re-checks only the TUs that change
-touches (a header edit re-checks exactly the TUs that include it). Preprocessing every TU costs
-a few seconds; a cold run of clang-tidy over the tree costs many minutes.
+A TU that was clean is remembered in a cache under a hash of its preprocessed source, its compile
+command, .clang-tidy and the clang-tidy version, with the checkout's own path left out (as
+CCACHE_BASEDIR does for ccache), so a run after a small change re-checks only the TUs that change
+touches (a header edit re-checks exactly the TUs that include it), and a clone in another folder
+(CI's) reuses what this one checked. Preprocessing every TU costs a few seconds; a cold run of
+clang-tidy over the tree costs many minutes. The cache is $IMGPIPE_TIDY_CACHE, by default the
+folder imgpipe-tidy inside ccache's (`ccache -k cache_dir`), so a CI that keeps ccache's folder
+between runs keeps this one with it; ~/.cache/imgpipe-tidy without ccache.
 
-Usage: scripts/tidy.py BUILD_DIR [-j N]
+Usage: scripts/tidy.py BUILD_DIR [-j N] [SOURCE...]
 """
 
 import argparse
@@ -51,9 +54,10 @@ def key_of(entry, salt):
     r = subprocess.run(preprocess_command(entry), cwd=entry["directory"], capture_output=True)
     if r.returncode != 0:
         return None  # let clang-tidy report it
+    root = ROOT.encode()
     h = hashlib.sha256(salt)
-    h.update(json.dumps(entry.get("arguments") or entry["command"]).encode())
-    h.update(r.stdout)
+    h.update(json.dumps(entry.get("arguments") or entry["command"]).encode().replace(root, b"@"))
+    h.update(r.stdout.replace(root, b"@"))
     return h.hexdigest()
 
 
@@ -76,18 +80,32 @@ def tidy(entry, build_dir):
     return r.returncode == 0 and not text, text
 
 
+def default_cache():
+    """imgpipe-tidy inside ccache's folder (ccache's own cleanup touches only its 0-f
+    subfolders), else ~/.cache/imgpipe-tidy."""
+    try:
+        r = subprocess.run(["ccache", "-k", "cache_dir"], capture_output=True, text=True)
+        if r.returncode == 0 and r.stdout.strip():
+            return os.path.join(r.stdout.strip(), "imgpipe-tidy")
+    except OSError:
+        pass
+    return os.path.join(os.path.expanduser("~"), ".cache", "imgpipe-tidy")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build_dir")
     parser.add_argument("-j", type=int, default=2)
-    opts = parser.parse_args()
+    parser.add_argument("files", nargs="*", help="only these sources (default: every TU)")
+    opts = parser.parse_intermixed_args()
+    only = {os.path.abspath(f) for f in opts.files}
     build_dir = os.path.abspath(opts.build_dir)
     with open(os.path.join(build_dir, "compile_commands.json")) as f:
         entries = [e for e in json.load(f)
                    if PROJECT_DIRS.match(os.path.relpath(os.path.join(e["directory"], e["file"]),
-                                                         ROOT))]
-    cache = os.environ.get("IMGPIPE_TIDY_CACHE",
-                           os.path.join(os.path.expanduser("~"), ".cache", "imgpipe-tidy"))
+                                                         ROOT))
+                   and (not only or os.path.abspath(os.path.join(e["directory"], e["file"])) in only)]
+    cache = os.environ.get("IMGPIPE_TIDY_CACHE") or default_cache()
     os.makedirs(cache, exist_ok=True)
     with open(os.path.join(ROOT, ".clang-tidy"), "rb") as f:
         salt = f.read() + subprocess.run(["clang-tidy", "--version"], capture_output=True).stdout
@@ -102,8 +120,11 @@ def main():
         return entry["file"], clean, text, False
 
     findings, cached = 0, 0
+    # Findings are printed as each TU finishes, so a long cold run shows its progress.
     with concurrent.futures.ThreadPoolExecutor(max_workers=opts.j) as pool:
-        for file, clean, text, hit in pool.map(one, entries):
+        futures = [pool.submit(one, e) for e in entries]
+        for future in concurrent.futures.as_completed(futures):
+            file, clean, text, hit = future.result()
             cached += hit
             if not clean:
                 findings += 1

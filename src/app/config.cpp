@@ -65,6 +65,9 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
     {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
     {"upload.max_variants", "8", "Most variants a client may request"},
+    {"upload.expire_unprocessed", "0",
+     "Uploads whose processing has not started this long after they landed are deleted, with "
+     "their job, by the api role (0: never)"},
     {"api.url_expiry", "1h",
      "Lifetime of the presigned GET URLs the status API gives for variants"},
     {"worker.concurrency", "(cores)",
@@ -232,6 +235,7 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.max_upload_bytes = s.get_byte_size("upload.max_bytes", c.max_upload_bytes);
     c.upload_expiry = s.get_duration("upload.expiry", c.upload_expiry);
     c.max_variants = static_cast<int>(s.get_int("upload.max_variants", 8, 1, 8));
+    c.expire_unprocessed = s.get_duration("upload.expire_unprocessed", c.expire_unprocessed);
     c.url_expiry = s.get_duration("api.url_expiry", c.url_expiry);
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     c.worker_concurrency = static_cast<int>(s.get_int("worker.concurrency", cores, 1, 256));

@@ -65,6 +65,8 @@ struct Config {
     uint64_t max_upload_bytes = 25ull << 20;
     std::chrono::milliseconds upload_expiry = std::chrono::minutes(15);
     int max_variants = 8;
+    // Uploads whose job has not started this long after they landed are deleted (0: never).
+    std::chrono::milliseconds expire_unprocessed{0};
     double rate_limit_per_second = 50;
     int rate_limit_burst = 100;
 

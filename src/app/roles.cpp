@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 #include "api/event_ingress_api.h"
 #include "api/status_api.h"
@@ -18,6 +19,7 @@
 #include "pipeline/event_ingress.h"
 #include "pipeline/job_runner.h"
 #include "pipeline/outbox_relay.h"
+#include "pipeline/unprocessed_expiry.h"
 #include "pipeline/webhook_dispatcher.h"
 #include "pipeline/worker_pool.h"
 #include "s3/access_keyring.h"
@@ -50,8 +52,8 @@ http::ServerOptions server_options(const Config& c, std::string name, HostPort l
 
 class Roles final : public RunningRoles {
   public:
-    Roles(const Config& config, const RootCredentials& credentials, Clock& clock)
-        : config_(config), credentials_(credentials), clock_(clock) {}
+    Roles(Config config, RootCredentials credentials, Clock& clock)
+        : config_(std::move(config)), credentials_(std::move(credentials)), clock_(clock) {}
 
     Status start(FileSystem& fs) {
         UploadTargets uploads{config_.source_bucket, config_.s3_domains, {}};
@@ -130,6 +132,7 @@ class Roles final : public RunningRoles {
             });
         }
         for (auto& t : stopping) t.join();
+        if (expiry_) expiry_->stop();
         if (relay_) relay_->stop();
         if (webhooks_) webhooks_->stop();
         if (ops_server_) ops_server_->stop();
@@ -348,7 +351,29 @@ class Roles final : public RunningRoles {
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
         log_listening("api", config_.api_listen.host, api_server_->port());
         if (remote_store_) IMGPIPE_RETURN_IF_ERROR(setup_notifications());
+        if (config_.expire_unprocessed.count() > 0) start_expiry();
         return Status::ok();
+    }
+
+    // upload.expire_unprocessed: the api role, which hands out the presigned POSTs, also
+    // deletes what they brought in that no worker ever took up (with no worker running, above
+    // all). A page of the source bucket per a quarter of the age, at most a minute apart.
+    void start_expiry() {
+        pipeline::ExpiryOptions options;
+        options.bucket = config_.source_bucket;
+        options.age = config_.expire_unprocessed;
+        options.interval =
+            std::clamp(config_.expire_unprocessed / 4, std::chrono::milliseconds(100),
+                       std::chrono::milliseconds(60'000));
+        expiry_ = std::make_unique<pipeline::UnprocessedExpiry>(*store_, *jobs_, *image_ids_,
+                                                                clock_, options);
+        metrics_->registry().counter_reader(
+            "imgpipe_uploads_expired_total",
+            "Uploads deleted because their processing had not started (upload.expire_unprocessed).",
+            [e = expiry_.get()] {
+                return std::vector<metrics::GaugeSample>{{{}, static_cast<double>(e->expired())}};
+            });
+        expiry_->start();
     }
 
     // The image origin of the API port (/i/{id}/...), rendering sizes not made at upload with
@@ -426,6 +451,7 @@ class Roles final : public RunningRoles {
     std::unique_ptr<pipeline::ImageIds> image_ids_;
     std::unique_ptr<pipeline::EventIngress> ingress_;
     std::unique_ptr<pipeline::OutboxRelay> relay_;
+    std::unique_ptr<pipeline::UnprocessedExpiry> expiry_;  // upload.expire_unprocessed
     std::unique_ptr<imaging::ImageProcessor> processor_;
     std::unique_ptr<pipeline::WebhookDispatcher> webhooks_;
     std::unique_ptr<pipeline::JobRunner> runner_;

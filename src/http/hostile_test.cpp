@@ -103,7 +103,7 @@ TEST(HostileClientTest, StalledBodiesWaitOnTheIoThreadNotOnAHandlerThread) {
         ASSERT_TRUE(stalled.back()->send(post_header("/form", 100'000) + "abc"));
     }
     Client other(ts.port());
-    other.set_timeout(5s);
+    other.set_timeout(test_timeout(5s));
     ASSERT_TRUE(other.send(get("/fast")));
     auto r = other.read_reply();
     EXPECT_EQ(r.status, 200);
@@ -159,13 +159,13 @@ TEST(HostileClientTest, FullHandlerQueueShedsWith503SlowDownAndRetryAfter) {
 
     Client running(ts.port());
     ASSERT_TRUE(running.send(get("/hold")));
-    ASSERT_EQ(entered.get_future().wait_for(10s), std::future_status::ready);
+    ASSERT_EQ(entered.get_future().wait_for(test_timeout(10s)), std::future_status::ready);
     // One of these waits in the line; the other finds it full and is answered at once.
     Client a(ts.port());
     Client b(ts.port());
     ASSERT_TRUE(a.send(get("/hold")));
     ASSERT_TRUE(b.send(get("/hold")));
-    const int shed_index = first_readable({&a, &b}, 10s);
+    const int shed_index = first_readable({&a, &b}, test_timeout(10s));
     ASSERT_GE(shed_index, 0) << "no request was shed";
     Client& shed = shed_index == 0 ? a : b;
     Client& queued = shed_index == 0 ? b : a;
@@ -314,7 +314,7 @@ TEST(HostileClientTest, TrickleBelowTheMinimumRateIsCutOff) {
     Client c(ts.port());
     ASSERT_TRUE(c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\nabc"));
     Trickler trickle(c, 20ms);
-    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    ASSERT_EQ(outcome.wait_for(test_timeout(10s)), std::future_status::ready);
     Status st = outcome.get();
     EXPECT_EQ(st.code(), StatusCode::kAborted);
     EXPECT_EQ(st.reason(), "BodyTimeout");
@@ -333,7 +333,7 @@ TEST(HostileClientTest, RequestDeadlineCutsOffABodyThatKeepsComing) {
     Client c(ts.port());
     ASSERT_TRUE(c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\nabc"));
     Trickler trickle(c, 20ms);
-    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    ASSERT_EQ(outcome.wait_for(test_timeout(10s)), std::future_status::ready);
     EXPECT_EQ(outcome.get().reason(), "BodyTimeout");
 }
 

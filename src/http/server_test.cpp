@@ -492,7 +492,7 @@ TEST(ServerTest, SlowHeaderIsCutOffByHeaderTimeout) {
     TestServer ts(router, opt);
     Client c(ts.port());
     ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost:"));
-    c.set_timeout(5s);
+    c.set_timeout(test_timeout(5s));
     EXPECT_TRUE(c.closed_by_server());
 }
 
@@ -505,7 +505,7 @@ TEST(ServerTest, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
     Client c(ts.port());
     ASSERT_TRUE(c.send(get("/")));
     EXPECT_EQ(c.read_reply().status, 200);
-    c.set_timeout(5s);
+    c.set_timeout(test_timeout(5s));
     EXPECT_TRUE(c.closed_by_server());
 }
 
@@ -521,7 +521,7 @@ TEST(ServerTest, ClientDisconnectMidBodyAbortsTheRead) {
                            std::string(5000, 'x')));
         std::this_thread::sleep_for(50ms);
     }
-    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    ASSERT_EQ(outcome.wait_for(test_timeout(10s)), std::future_status::ready);
     Status st = outcome.get();
     EXPECT_EQ(st.code(), StatusCode::kAborted) << st.to_string();
 }
@@ -536,7 +536,7 @@ TEST(ServerTest, StalledBodyAbortsAfterBodyTimeout) {
     auto outcome = counter->outcome.get_future();
     Client c(ts.port());
     ASSERT_TRUE(c.send("PUT /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\nabc"));
-    ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+    ASSERT_EQ(outcome.wait_for(test_timeout(10s)), std::future_status::ready);
     EXPECT_EQ(outcome.get().code(), StatusCode::kAborted);
 }
 
@@ -645,13 +645,14 @@ TEST(ServerTest, StopPastTheDrainTimeoutEndsADownloadInProgress) {
     std::this_thread::sleep_for(200ms);  // the socket fills and the session waits on it
     const auto started = std::chrono::steady_clock::now();
     ts.server->stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, test_timeout(5s));
     // What the client has not read yet is all there is: the connection then ends (no timeout),
     // short of the whole body.
-    stalled.set_timeout(5s);
+    stalled.set_timeout(test_timeout(5s));
     const auto reading = std::chrono::steady_clock::now();
     EXPECT_FALSE(stalled.fill(content.size()));
-    EXPECT_LT(std::chrono::steady_clock::now() - reading, 4s) << "the connection stayed open";
+    EXPECT_LT(std::chrono::steady_clock::now() - reading, test_timeout(4s))
+        << "the connection stayed open";
     const auto seen = ts.seen();
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_LT(seen[0].bytes_out, content.size());

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "test_timeouts.h"
 
 namespace imgpipe::http::test_util {
 
@@ -32,18 +33,19 @@ class Client {
     // `source`: the local address to connect from (any of 127.0.0.0/8 works on Linux).
     explicit Client(uint16_t port, const char* source = nullptr) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        bool bound = true;  // a source address that cannot be taken fails the connect
         if (source != nullptr) {
             sockaddr_in local{};
             local.sin_family = AF_INET;
-            ::inet_pton(AF_INET, source, &local.sin_addr);
-            ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+            bound = ::inet_pton(AF_INET, source, &local.sin_addr) == 1 &&
+                    ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0;
         }
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(port);
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-        set_timeout(10s);
+        connected_ = bound && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        set_timeout(test_timeout(10s));  // per recv: a stall, not a slow transfer
     }
     ~Client() { close(); }
     Client(const Client&) = delete;

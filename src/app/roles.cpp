@@ -11,6 +11,7 @@
 #include "app/ops_routes.h"
 #include "app/pipeline_backend.h"
 #include "app/readiness.h"
+#include "app/serve_lock.h"
 #include "app/service_metrics.h"
 #include "core/log.h"
 #include "delivery/delivery_api.h"
@@ -59,6 +60,9 @@ class Roles final : public RunningRoles {
         UploadTargets uploads{config_.source_bucket, config_.s3_domains, {}};
         for (auto path : api::kUploadPaths) uploads.presign_paths.emplace(path);
         metrics_ = std::make_unique<ServiceMetrics>(std::move(uploads));
+        if (config_.roles.count("s3")) {
+            IMGPIPE_ASSIGN_OR_RETURN(serve_lock_, ServeLock::acquire(config_.data_dir));
+        }
         IMGPIPE_RETURN_IF_ERROR(open_store(fs));
         for (const auto& bucket : {config_.source_bucket, config_.dest_bucket}) {
             Status st = store_->create_bucket(bucket);
@@ -446,6 +450,7 @@ class Roles final : public RunningRoles {
     Clock& clock_;
     // First: everything below reports to it, and its gauges read the ports below.
     std::unique_ptr<ServiceMetrics> metrics_;
+    std::unique_ptr<ServeLock> serve_lock_;  // with the s3 role: this data dir is ours
     std::unique_ptr<store::LocalObjectStore> local_store_;    // --store local
     std::unique_ptr<store::s3::S3ObjectStore> remote_store_;  // --store s3+http(s)://
     store::ObjectStore* store_ = nullptr;                     // the one of the two

@@ -340,3 +340,23 @@ def test_store_setup_says_what_is_missing(tmp_path):
                env={**env, **keys}, check=False)
     assert down.returncode == 1, down
     assert b"imgpipe store setup: creating bucket uploads:" in down.stderr, down.stderr
+
+
+def test_a_second_s3_process_on_one_data_dir_refuses(tmp_path):
+    keys = {"IMGPIPE_ACCESS_KEY": "AKIT" + secrets.token_hex(8).upper(),
+            "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30)}
+    args = ["--data-dir", str(tmp_path / "data"), "--s3-listen", "127.0.0.1:0",
+            "--api-listen", "127.0.0.1:0"]
+    first = Node("first", ["--roles", "api,s3", *args], keys).start()
+    try:
+        second = run([str(imgpipe_bin()), "serve", "--roles", "s3", *args],
+                     env={**clean_env(), **keys}, check=False, timeout=60)
+        assert second.returncode == 1, second
+        assert (f"is already served by another imgpipe process (pid {first.proc.pid})"
+                .encode() in second.stderr), second.stderr
+        # A worker may share the data dir (it reaches the store through it).
+        Node("worker", ["--roles", "worker", *args], keys).start().stop_and_check()
+    finally:
+        first.kill()
+    # Gone with its process, the lock no longer stands in the way.
+    Node("again", ["--roles", "s3", *args], keys).start().stop_and_check()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: runs every benchmark under bench/ (upload API, S3, imaging, pipeline) one after
+# `make bench`: runs every benchmark under bench/ (upload API, S3, imaging, pipeline, delivery,
+# the scale-out cluster) one after
 # another and writes docs/BENCHMARKS.md: the machine it ran on, then each benchmark's table of
 # ratios against the baselines it measured in the same run, its exit status (non-zero: a target
 # was missed) and its charts. A benchmark that fails is reported and the others still run.
@@ -28,12 +29,14 @@ if [ "$QUICK" = 1 ]; then
     imaging=(env BUILD_DIR="$BUILD" bench/imaging/run.sh --iterations 1 --chart "$chart")
     pipeline=(env ROUNDS=2 SAT_IMAGES=4 bench/pipeline/run.sh "$BUILD")
     delivery=(env DURATION=2s ROUNDS=2 bench/delivery/run.sh "$BUILD")
+    scaleout=(env WORKER_IMAGES=4 LATENCY_ROUNDS=2 bench/scaleout/cluster.sh "$BUILD")
 else
     api=(bench/api/run.sh "$BUILD")
     s3=(env IMGPIPE_BIN="$BUILD/src/app/imgpipe" bench/s3/run.sh)
     imaging=(env BUILD_DIR="$BUILD" bench/imaging/run.sh)
     pipeline=(bench/pipeline/run.sh "$BUILD")
     delivery=(bench/delivery/run.sh "$BUILD")
+    scaleout=(bench/scaleout/cluster.sh "$BUILD")
 fi
 
 run_bench() {  # name, command...
@@ -52,13 +55,14 @@ run_bench s3 "${s3[@]}"
 run_bench imaging "${imaging[@]}"
 run_bench pipeline "${pipeline[@]}"
 run_bench delivery "${delivery[@]}"
+run_bench scaleout "${scaleout[@]}"
 
-section() {  # name, title, baselines
-    local name=$1 title=$2 baselines=$3
+section() {  # name, title, baselines[, script (default run.sh)]
+    local name=$1 title=$2 baselines=$3 script=${4:-run.sh}
     echo "## $title"
     echo
     echo "Baselines (measured in the same run): $baselines."
-    echo "Command: \`bench/$name/run.sh\`, exit status $(cat "$work/$name.rc"), $(cat "$work/$name.secs") s" \
+    echo "Command: \`bench/$name/$script\`, exit status $(cat "$work/$name.rc"), $(cat "$work/$name.secs") s" \
         "(the table's last column says which targets were met)."
     echo
     # The pipeline benchmark prints Markdown; the others print aligned text.
@@ -113,5 +117,6 @@ section() {  # name, title, baselines
     fi
     section pipeline "Pipeline" "upload alone + bare \`imgpipe resize\` (end to end); \`imgpipe resize\` on 2 threads (saturation)"
     section delivery "Delivery" "nginx serving the same file (cached GETs); bare \`imgpipe resize\` (on-demand render); the same uploads without AVIF (time to first variant)"
+    section scaleout "Scale-out cluster" "1 worker process (2 processes' images/s); the embedded store (latency through Ceph RGW)" cluster.sh
 } >"$OUT"
 echo "bench: wrote $OUT" >&2

@@ -43,6 +43,13 @@ const std::vector<SettingDoc> kSettingDocs = {
      "Buckets anyone may PUT or POST into, until an ACL is set on them"},
     {"s3.keepalive_interval", "5s",
      "A CompleteMultipartUpload still running after this answers 200 and sends a space this often"},
+    {"s3.notify_urls", "",
+     "Where the s3 role POSTs an S3 event notification for each object created in the source "
+     "bucket, as RGW/MinIO do (an api node's http://HOST:PORT/events/s3); set, the events go "
+     "there instead of this data dir's queue",
+     "--notify-url"},
+    {"s3.notify_token", "", "Bearer token the s3 role's notifications carry (the ingress token)",
+     "--notify-token", true},
     {"store.min_free_bytes", "256MiB",
      "Uploads are refused (507 InsufficientStorage) while the data dir has less free space"},
     {"store.abandoned_upload_age", "24h",
@@ -60,8 +67,10 @@ const std::vector<SettingDoc> kSettingDocs = {
     {"api.ingress_token", "",
      "Bearer token the remote store's notifications to POST /events/s3 must carry",
      "--ingress-token", true},
-    {"api.ingress_url", "(api.listen)",
-     "URL a remote store sends its notifications to (http://HOST:PORT/events/s3)"},
+    {"api.ingress_url", "",
+     "URL a remote store sends its notifications to (http://HOST:PORT/events/s3, the same on "
+     "every api node); set, each api node makes the store's topic and bucket notification at "
+     "start, else `imgpipe store setup` does"},
     {"upload.max_bytes", "25MiB", "Largest upload the API signs a policy for"},
     {"upload.expiry", "15m", "Lifetime of a presigned POST policy"},
     {"upload.max_variants", "8", "Most variants a client may request"},
@@ -222,6 +231,8 @@ Result<Config> load_config(const ConfigInputs& inputs) {
     c.public_read_buckets = to_set(s.get_list("s3.public_read_buckets", {}));
     c.public_write_buckets = to_set(s.get_list("s3.public_write_buckets", {}));
     c.s3_keepalive_interval = s.get_duration("s3.keepalive_interval", c.s3_keepalive_interval);
+    c.s3_notify_urls = s.get_list("s3.notify_urls", {});
+    c.s3_notify_token = s.get_string("s3.notify_token", "");
     c.store_min_free_bytes = s.get_byte_size("store.min_free_bytes", c.store_min_free_bytes);
     c.store_abandoned_upload_age =
         s.get_duration("store.abandoned_upload_age", c.store_abandoned_upload_age);
@@ -359,6 +370,14 @@ Result<Config> load_config(const ConfigInputs& inputs) {
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
             s.add_error("notify.urls: '" + url + "' must start with http:// or https://");
         }
+    }
+    for (const auto& url : c.s3_notify_urls) {
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            s.add_error("s3.notify_urls: '" + url + "' must start with http:// or https://");
+        }
+    }
+    if (!c.s3_notify_urls.empty() && !c.roles.count("s3")) {
+        s.add_error("s3.notify_urls: only the s3 role sends bucket notifications");
     }
     if (!std::set<std::string>{"debug", "info", "warn", "error"}.count(c.log_level)) {
         s.add_error("log.level: '" + c.log_level + "' is not debug, info, warn or error");

@@ -45,6 +45,9 @@ struct Config {
     std::set<std::string> public_read_buckets;
     std::set<std::string> public_write_buckets;
     std::chrono::milliseconds s3_keepalive_interval{5000};
+    // The s3 role's bucket notifications (BucketNotifier): target URLs and their bearer token.
+    std::vector<std::string> s3_notify_urls;
+    std::string s3_notify_token;
     uint64_t store_min_free_bytes = 256ull << 20;
     std::chrono::milliseconds store_abandoned_upload_age = std::chrono::hours(24);
     // Where objects live (DESIGN.md §7): "local" (the embedded store in the data dir) or an
@@ -56,7 +59,9 @@ struct Config {
     std::string store_secret_key;
     // Bearer token of POST /events/s3 (an external store's notifications); "" disables it.
     std::string ingress_token;
-    // The URL the remote store posts notifications to; "" → this api node's listen address.
+    // The URL the remote store posts notifications to. Set, every api node (re)makes the store's
+    // topic and bucket notification with it at start (the same on every node, so the order
+    // they start in does not matter); "" leaves that to `imgpipe store setup`.
     std::string ingress_url;
     bool remote_store() const { return store_url != "local"; }
 

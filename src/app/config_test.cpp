@@ -32,6 +32,28 @@ TEST(ConfigTest, FlagsBeatEnvironmentAndSeedNamesWork) {
     EXPECT_EQ(c->roles, std::set<std::string>{"s3"});
 }
 
+TEST(ConfigTest, BucketNotificationsAreTheS3RolesAndTakeHttpUrls) {
+    ConfigInputs in;
+    in.flags = {{"roles", "s3"},
+                {"s3.notify_urls", "http://10.0.0.1:8080/events/s3,https://api.example/events/s3"},
+                {"s3.notify_token", "tok"}};
+    auto c = load_config(in);
+    ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+    EXPECT_EQ(c->s3_notify_urls.size(), 2u);
+    EXPECT_EQ(c->s3_notify_token, "tok");
+
+    in.flags["s3.notify_urls"] = "ftp://x/events/s3";
+    auto scheme = load_config(in);
+    ASSERT_FALSE(scheme.is_ok());
+    EXPECT_NE(scheme.status().message().find("s3.notify_urls: 'ftp://x/events/s3'"),
+              std::string::npos);
+
+    in.flags = {{"roles", "api,worker"}, {"s3.notify_urls", "http://h/events/s3"}};
+    auto role = load_config(in);
+    ASSERT_FALSE(role.is_ok());
+    EXPECT_NE(role.status().message().find("only the s3 role"), std::string::npos);
+}
+
 TEST(ConfigTest, QueueIsSqliteOrARedisUrl) {
     EXPECT_EQ(load_config({})->queue_url, "sqlite");
     ConfigInputs in;

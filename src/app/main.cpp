@@ -1,7 +1,8 @@
 // imgpipe: the one binary. `imgpipe serve` runs the roles; `imgpipe resize` runs the image engine
 // on files; `imgpipe jobs` looks at and retries resize jobs; `imgpipe config` shows the settings;
-// `imgpipe keys` shows the root credentials and manages access keys. Each subcommand registers
-// itself and, when chosen, leaves the action to run.
+// `imgpipe keys` shows the root credentials and manages access keys; `imgpipe store setup`
+// prepares a remote store. Each subcommand registers itself and, when chosen, leaves the action
+// to run.
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -11,6 +12,7 @@
 #include "app/keys_command.h"
 #include "app/resize_command.h"
 #include "app/serve_command.h"
+#include "app/store_command.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"imgpipe: self-hosted image upload and resize pipeline"};
@@ -21,6 +23,7 @@ int main(int argc, char** argv) {
     imgpipe::app::add_jobs_command(app, action);
     imgpipe::app::add_config_command(app, action);
     imgpipe::app::add_keys_command(app, action);
+    imgpipe::app::add_store_command(app, action);
     CLI11_PARSE(app, argc, argv);
     return action ? action() : 0;
 }

@@ -1,6 +1,7 @@
 #include "app/roles.h"
 
 #include <algorithm>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -11,11 +12,13 @@
 #include "app/ops_routes.h"
 #include "app/pipeline_backend.h"
 #include "app/readiness.h"
+#include "app/serve_lock.h"
 #include "app/service_metrics.h"
 #include "core/log.h"
 #include "delivery/delivery_api.h"
 #include "http/server.h"
 #include "imaging/vips/vips_image_processor.h"
+#include "pipeline/bucket_notifier.h"
 #include "pipeline/event_ingress.h"
 #include "pipeline/job_runner.h"
 #include "pipeline/outbox_relay.h"
@@ -59,6 +62,9 @@ class Roles final : public RunningRoles {
         UploadTargets uploads{config_.source_bucket, config_.s3_domains, {}};
         for (auto path : api::kUploadPaths) uploads.presign_paths.emplace(path);
         metrics_ = std::make_unique<ServiceMetrics>(std::move(uploads));
+        if (config_.roles.count("s3")) {
+            IMGPIPE_ASSIGN_OR_RETURN(serve_lock_, ServeLock::acquire(config_.data_dir));
+        }
         IMGPIPE_RETURN_IF_ERROR(open_store(fs));
         for (const auto& bucket : {config_.source_bucket, config_.dest_bucket}) {
             Status st = store_->create_bucket(bucket);
@@ -134,6 +140,7 @@ class Roles final : public RunningRoles {
         for (auto& t : stopping) t.join();
         if (expiry_) expiry_->stop();
         if (relay_) relay_->stop();
+        if (notifications_) notifications_->stop();
         if (webhooks_) webhooks_->stop();
         if (ops_server_) ops_server_->stop();
         if (key_watcher_) key_watcher_->stop();
@@ -188,14 +195,17 @@ class Roles final : public RunningRoles {
         return store_public_url() + "/" + bucket;
     }
 
-    // A remote store's object-created events go to this node's POST /events/s3: the topic and
-    // the source bucket's notification are (re)made at start-up.
+    // A remote store's object-created events go to api.ingress_url (POST /events/s3 of an api
+    // node, or a balancer in front of them): with it set, the topic and the source bucket's
+    // notification are (re)made at start-up. Every node names the same URL, so the last one to
+    // start changes nothing. Without it they are `imgpipe store setup`'s to make: a node pointing
+    // the store at itself would take the events from every node started before it.
     Status setup_notifications() {
-        std::string endpoint = config_.ingress_url;
+        const std::string& endpoint = config_.ingress_url;
         if (endpoint.empty()) {
-            HostPort hp = config_.api_listen;
-            hp.port = api_server_->port();
-            endpoint = "http://" + hp.to_string() + "/events/s3";
+            log::info("store notifications left as they are (api.ingress_url unset)",
+                      {{"hint", "imgpipe store setup --notify-url http://HOST:PORT/events/s3"}});
+            return Status::ok();
         }
         auto arn = store::s3::setup_bucket_notifications(
             remote_store_->http(),
@@ -217,11 +227,37 @@ class Roles final : public RunningRoles {
         ingress_ = std::make_unique<pipeline::EventIngress>(*queue_, *jobs_, *image_ids_,
                                                             config_.source_bucket);
         // A remote store sends its events to POST /events/s3 instead.
-        if (local_store_) {
+        if (!local_store_) return Status::ok();
+        if (config_.roles.count("s3") && !config_.s3_notify_urls.empty()) {
+            IMGPIPE_RETURN_IF_ERROR(open_bucket_notifier());
+        } else {
             relay_ = std::make_unique<pipeline::OutboxRelay>(*local_store_, *queue_, *ingress_,
                                                              config_.region);
-            relay_->start();
         }
+        relay_->start();
+        return Status::ok();
+    }
+
+    // The s3 role's own notifications (--notify-url) take the store's events instead of this
+    // data dir's queue: the store then serves other nodes, whose api takes them at
+    // POST /events/s3, as it would RGW's. Their outbox is a file of its own, apart from the
+    // workers' webhooks in pipeline.db, which go out with other headers.
+    Status open_bucket_notifier() {
+        pipeline::WebhookOptions hooks;
+        hooks.urls = config_.s3_notify_urls;
+        hooks.bearer_token = config_.s3_notify_token;
+        hooks.initial_backoff = config_.notify_backoff;
+        hooks.on_attempt = metrics_->webhook_observer();
+        auto dispatcher = pipeline::WebhookDispatcher::open(config_.data_dir + "/notifications.db",
+                                                            hooks, clock_);
+        if (!dispatcher) return dispatcher.status().with_context("opening the notifications");
+        notifications_ = std::move(*dispatcher);
+        notifications_->start();
+        notifier_ = std::make_unique<pipeline::BucketNotifier>(
+            *notifications_, std::set<std::string>{config_.source_bucket});
+        relay_ = std::make_unique<pipeline::OutboxRelay>(*local_store_, *notifier_, config_.region);
+        log::info("bucket notifications",
+                  {{"bucket", config_.source_bucket}, {"targets", config_.s3_notify_urls}});
         return Status::ok();
     }
 
@@ -442,6 +478,7 @@ class Roles final : public RunningRoles {
     Clock& clock_;
     // First: everything below reports to it, and its gauges read the ports below.
     std::unique_ptr<ServiceMetrics> metrics_;
+    std::unique_ptr<ServeLock> serve_lock_;  // with the s3 role: this data dir is ours
     std::unique_ptr<store::LocalObjectStore> local_store_;    // --store local
     std::unique_ptr<store::s3::S3ObjectStore> remote_store_;  // --store s3+http(s)://
     store::ObjectStore* store_ = nullptr;                     // the one of the two
@@ -450,6 +487,8 @@ class Roles final : public RunningRoles {
     std::string queue_where_;
     std::unique_ptr<pipeline::ImageIds> image_ids_;
     std::unique_ptr<pipeline::EventIngress> ingress_;
+    std::unique_ptr<pipeline::WebhookDispatcher> notifications_;  // --notify-url
+    std::unique_ptr<pipeline::BucketNotifier> notifier_;
     std::unique_ptr<pipeline::OutboxRelay> relay_;
     std::unique_ptr<pipeline::UnprocessedExpiry> expiry_;  // upload.expire_unprocessed
     std::unique_ptr<imaging::ImageProcessor> processor_;

@@ -33,6 +33,8 @@ struct ServeFlags {
     bool store_virtual_hosted = false;
     std::string ingress_token;
     std::string queue;
+    std::vector<std::string> notify_urls;
+    std::string notify_token;
 };
 
 // Blocks the shutdown signals in every thread (threads inherit the mask), so that the main
@@ -76,6 +78,12 @@ int run_serve(const ServeFlags& flags) {
     if (flags.store_virtual_hosted) inputs.flags["store.virtual_hosted"] = "true";
     if (!flags.ingress_token.empty()) inputs.flags["api.ingress_token"] = flags.ingress_token;
     if (!flags.queue.empty()) inputs.flags["queue.url"] = flags.queue;
+    if (!flags.notify_urls.empty()) {
+        std::string urls;
+        for (const auto& u : flags.notify_urls) urls += (urls.empty() ? "" : ",") + u;
+        inputs.flags["s3.notify_urls"] = urls;
+    }
+    if (!flags.notify_token.empty()) inputs.flags["s3.notify_token"] = flags.notify_token;
     auto config = load_config(inputs);
     if (!config) {
         std::fprintf(stderr, "imgpipe: invalid configuration:\n%s\n",
@@ -148,6 +156,10 @@ void add_serve_command(CLI::App& app, std::function<int()>& action) {
                       "Bearer token of POST /events/s3 (a remote store's notifications)");
     serve->add_option("--queue", flags->queue,
                       "sqlite (default) or redis://HOST:PORT[/DB], shared by every node");
+    serve->add_option("--notify-url", flags->notify_urls,
+                      "s3 role: POST an S3 event notification for each upload here (repeatable)");
+    serve->add_option("--notify-token", flags->notify_token,
+                      "s3 role: bearer token of those notifications");
     serve->callback([flags, &action] { action = [flags] { return run_serve(*flags); }; });
 }
 

@@ -16,6 +16,21 @@ constexpr int64_t kSyncBatch = 4096;
 constexpr std::chrono::milliseconds kIdleWait{1000};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
+// The pipeline of this data dir: jobs and queue messages, made durable by the queue's sync.
+class PipelineTarget final : public RelayTarget {
+  public:
+    PipelineTarget(queue::EventQueue& queue, EventIngress& ingress)
+        : queue_(queue), ingress_(ingress) {}
+    Status hand_on(const std::vector<S3EventRecord>& records) override {
+        return ingress_.ingest(records).status();
+    }
+    Status sync() override { return queue_.sync(); }
+
+  private:
+    queue::EventQueue& queue_;
+    EventIngress& ingress_;
+};
+
 }  // namespace
 
 S3EventRecord to_record(const store::ObjectEvent& event, const std::string& region) {
@@ -35,8 +50,16 @@ OutboxRelay::OutboxRelay(store::EventOutbox& outbox, queue::EventQueue& queue,
                          EventIngress& ingress, std::string region,
                          std::chrono::milliseconds sync_interval)
     : outbox_(outbox),
-      queue_(queue),
-      ingress_(ingress),
+      own_target_(std::make_unique<PipelineTarget>(queue, ingress)),
+      target_(*own_target_),
+      region_(std::move(region)),
+      sync_interval_(sync_interval),
+      last_sync_(std::chrono::steady_clock::now()) {}
+
+OutboxRelay::OutboxRelay(store::EventOutbox& outbox, RelayTarget& target, std::string region,
+                         std::chrono::milliseconds sync_interval)
+    : outbox_(outbox),
+      target_(target),
       region_(std::move(region)),
       sync_interval_(sync_interval),
       last_sync_(std::chrono::steady_clock::now()) {}
@@ -60,7 +83,7 @@ Result<int> OutboxRelay::relay_once(bool sync) {
         std::vector<S3EventRecord> records;
         records.reserve(events.size());
         for (const auto& e : events) records.push_back(to_record(e, region_));
-        IMGPIPE_RETURN_IF_ERROR(ingress_.ingest(records).status());
+        IMGPIPE_RETURN_IF_ERROR(target_.hand_on(records));
         handed_on_ = events.back().seq;
         moved += static_cast<int>(events.size());
         if (events.size() < static_cast<size_t>(kBatch)) break;
@@ -72,7 +95,7 @@ Result<int> OutboxRelay::relay_once(bool sync) {
 }
 
 Status OutboxRelay::sync_and_trim() {
-    IMGPIPE_RETURN_IF_ERROR(queue_.sync());
+    IMGPIPE_RETURN_IF_ERROR(target_.sync());
     IMGPIPE_RETURN_IF_ERROR(outbox_.delete_events_through(handed_on_));
     trimmed_ = handed_on_;
     last_sync_ = std::chrono::steady_clock::now();

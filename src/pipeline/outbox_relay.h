@@ -12,10 +12,15 @@
 // events still in the outbox. Handing an event on twice (after a restart) is harmless: the
 // queue takes a message id once and the job store a creation once.
 //
+// Where events go is a RelayTarget: the pipeline of this data dir (its queue, through the
+// EventIngress) by default, or the s3 role's notification targets (BucketNotifier), which is
+// how an imgpipe store notifies other nodes as RGW or MinIO would.
+//
 // Thread-safe: start() and stop() from one owner thread; relay_once() when not started.
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "pipeline/event_ingress.h"
@@ -23,12 +28,27 @@
 
 namespace imgpipe::pipeline {
 
+// What the relay hands events to. Called from the relay's thread only.
+class RelayTarget {
+  public:
+    virtual ~RelayTarget() = default;
+    // Takes the records (in outbox order). An error (transient: IoError, Busy) makes the relay
+    // offer the same batch again after a backoff, so taking a record twice must be harmless.
+    virtual Status hand_on(const std::vector<S3EventRecord>& records) = 0;
+    // Makes everything handed on so far durable; the relay then deletes it from the outbox.
+    virtual Status sync() = 0;
+};
+
 class OutboxRelay {
   public:
+    // Into the pipeline: the ingress records jobs and publishes to `queue`, which sync()s.
     // `region` goes into the records (awsRegion). The outbox, queue and ingress outlive the
     // relay.
     OutboxRelay(store::EventOutbox& outbox, queue::EventQueue& queue, EventIngress& ingress,
                 std::string region,
+                std::chrono::milliseconds sync_interval = std::chrono::milliseconds(1000));
+    // Into any target; the outbox and the target outlive the relay.
+    OutboxRelay(store::EventOutbox& outbox, RelayTarget& target, std::string region,
                 std::chrono::milliseconds sync_interval = std::chrono::milliseconds(1000));
     ~OutboxRelay();  // stops
 
@@ -47,8 +67,8 @@ class OutboxRelay {
     Status sync_and_trim();
 
     store::EventOutbox& outbox_;
-    queue::EventQueue& queue_;
-    EventIngress& ingress_;
+    std::unique_ptr<RelayTarget> own_target_;  // the pipeline's, when built with queue+ingress
+    RelayTarget& target_;
     const std::string region_;
     const std::chrono::milliseconds sync_interval_;
     int64_t handed_on_ = 0;  // the last seq passed to the ingress

@@ -183,6 +183,9 @@ Status SqliteWebhookDispatcher::deliver(const WebhookRow& row) {
     if (!options_.secret.empty()) {
         headers.push_back("X-Imgpipe-Signature: " + webhook_signature(options_.secret, row.body));
     }
+    if (!options_.bearer_token.empty()) {
+        headers.push_back("Authorization: Bearer " + options_.bearer_token);
+    }
     WebhookSender::PostResult result = sender_->post(row.url, headers, row.body);
     if (result.outcome == WebhookSender::Outcome::kAborted) return Status::ok();
     if (options_.on_attempt) {

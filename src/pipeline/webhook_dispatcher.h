@@ -11,6 +11,7 @@
 //   X-Imgpipe-Event: <event name>           ImageProcessed, ImageFailed, ObjectCreated:Put
 //   X-Imgpipe-Delivery: <row id>            the same on every attempt of one delivery
 //   X-Imgpipe-Signature: sha256=<hex HMAC-SHA256(secret, body)>
+//   Authorization: Bearer <bearer_token>    only when one is configured
 //
 // A 2xx answer deletes the row. Anything else (another status, a refused connection, a timeout)
 // keeps it and schedules the next attempt after an exponential backoff with full jitter
@@ -37,6 +38,9 @@ namespace imgpipe::pipeline {
 struct WebhookOptions {
     std::vector<std::string> urls;  // http:// or https://; none: enqueue() stores nothing
     std::string secret;             // HMAC key; "" sends no signature header
+    // "" sends none; else every post carries `Authorization: Bearer <token>` (what an ingress
+    // such as POST /events/s3 checks: the s3 role's bucket notifications).
+    std::string bearer_token;
     std::chrono::milliseconds timeout{10'000};  // per attempt, connect + answer
     std::chrono::milliseconds initial_backoff{1'000};
     std::chrono::milliseconds max_backoff{5 * 60'000};

@@ -18,6 +18,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from cluster_nodes import free_port
 from helpers import REPO, TESTDATA, new_server, run
 from pipeline_client import api, image_id_for, image_size, status, wait_for_state
 
@@ -41,7 +42,12 @@ def rgw(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, rgw):
-    srv = new_server(tmp_path_factory.mktemp("data"), roles="api,worker", env={
+    # The store's notifications go to api.ingress_url, which the node sets up at start: its
+    # port is chosen here so that the URL is known before.
+    port = free_port()
+    srv = new_server(tmp_path_factory.mktemp("data"), roles="api,worker",
+                     api_listen=f"127.0.0.1:{port}", env={
+        "IMGPIPE_API_INGRESS_URL": f"http://127.0.0.1:{port}/events/s3",
         "IMGPIPE_STORE_URL": "s3+" + rgw["RGW_ENDPOINT"],
         "IMGPIPE_STORE_REGION": rgw["RGW_REGION"],
         "IMGPIPE_STORE_ACCESS_KEY": rgw["RGW_ACCESS_KEY"],

@@ -175,6 +175,11 @@ void RedisClient::checkin(std::unique_ptr<RedisConnection> c) {
     if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(c));
 }
 
+void RedisClient::drop_idle() {
+    std::lock_guard lock(mu_);
+    idle_.clear();
+}
+
 void RedisClient::note_outage(const Status& st) {
     if (!down_.exchange(true)) {
         log::warn("redis unavailable; reconnecting",
@@ -195,6 +200,10 @@ Status RedisClient::with_connection(const std::function<Status(RedisConnection&)
         auto conn = checkout();
         if (conn.is_ok()) {
             st = fn(**conn);
+            // The server went away: the idle connections opened before are as dead as this one
+            // (a restart closed them all), and trying them one by one could spend the whole
+            // reconnect window on them while the server is back. The next try opens a new one.
+            if ((*conn)->broken()) drop_idle();
             checkin(std::move(*conn));
         } else {
             st = conn.status();

@@ -121,6 +121,8 @@ class RedisClient {
 
     Result<std::unique_ptr<RedisConnection>> checkout();
     void checkin(std::unique_ptr<RedisConnection> c);
+    // Closes every idle connection (after one of them was found broken).
+    void drop_idle();
     // Logs the first failure of an outage and the recovery after it, not every retry.
     void note_outage(const Status& st);
     void note_success();

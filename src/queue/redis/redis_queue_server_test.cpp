@@ -7,7 +7,9 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
+#include "queue/redis/redis_client.h"
 #include "queue/redis/redis_endpoint.h"
 #include "queue/redis/redis_job_store.h"
 #include "queue/redis/redis_streams_event_queue.h"
@@ -129,6 +131,38 @@ TEST_F(RedisServerTest, CallsWhileTheServerIsAwayWaitForItToComeBack) {
     auto m = waiter->claim(30s);
     ASSERT_TRUE(m.is_ok() && m->has_value());
     EXPECT_EQ((*m)->id, "m");
+}
+
+// A busy node keeps many idle connections; a restart of the server closes them all. The first
+// call after it must not spend its reconnect window trying them one by one.
+TEST_F(RedisServerTest, ARestartDoesNotFailCallsOnTheIdleConnectionsItClosed) {
+    RedisClientOptions options;
+    options.reconnect_window = 300ms;  // a few backoff steps, fewer than the idle connections
+    auto client = RedisClient::connect(server_.endpoint(), options);
+    ASSERT_TRUE(client.is_ok()) << client.status().to_string();
+    // 20 callers blocked at once hold 20 connections, which go back to the pool after.
+    constexpr int kCallers = 20;
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kCallers; ++i) {
+        callers.emplace_back([&] { (void)(*client)->command({"BLPOP", "wake", "0"}); });
+    }
+    auto blocked = [&] {
+        auto info = (*client)->command({"INFO", "clients"});
+        return info.is_ok() &&
+               info->str().find("blocked_clients:" + std::to_string(kCallers)) != std::string::npos;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!blocked()) ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "not all blocked";
+    std::vector<std::string> push = {"RPUSH", "wake"};
+    for (int i = 0; i < kCallers; ++i) push.push_back("x");
+    ASSERT_TRUE((*client)->command(push).is_ok());
+    for (auto& t : callers) t.join();
+
+    server_.stop(SIGKILL);
+    server_.start();
+    auto pong = (*client)->command({"PING"});
+    ASSERT_TRUE(pong.is_ok()) << pong.status().to_string();
+    EXPECT_EQ(pong->str(), "PONG");
 }
 
 TEST_F(RedisServerTest, AServerThatStaysAwayIsUnavailable) {

@@ -38,9 +38,18 @@ Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::open(const std::stri
     index_options.on_cursor_row = options.on_listing_row;
     IMGPIPE_ASSIGN_OR_RETURN(auto index,
                              SqliteIndex::open(layout.index_path(), std::move(index_options)));
+    IMGPIPE_ASSIGN_OR_RETURN(auto lock, StoreLock::acquire(layout.root() + "/store.lock"));
     std::unique_ptr<LocalObjectStore> store(
         new LocalObjectStore(std::move(layout), fs, clock, std::move(index), std::move(options)));
-    IMGPIPE_RETURN_IF_ERROR(store->sweep());
+    // Only a process alone with the data dir may take unreferenced files for a crash's leftovers.
+    if (lock->alone()) {
+        IMGPIPE_RETURN_IF_ERROR(store->sweep());
+    } else {
+        log::info("object store open in another process too; its sweep is left for later",
+                  {{"data_dir", store->layout_.root()}});
+    }
+    IMGPIPE_RETURN_IF_ERROR(lock->share());
+    store->lock_ = std::move(lock);
     IMGPIPE_RETURN_IF_ERROR(store->abort_abandoned_uploads().status());
     return store;
 }

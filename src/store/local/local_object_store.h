@@ -12,7 +12,8 @@
 // put_objects commits all its rows in one transaction. So a reader sees the old
 // object or the new one, never a mix (a reader that already opened the old file keeps reading
 // it), and a failure at any step leaves the old object (or none) visible and no stray file. A
-// crash can leave only unreferenced files, which `open` sweeps. Multipart parts are files under
+// crash can leave only unreferenced files, which `open` sweeps when no other process has the
+// store open (StoreLock). Multipart parts are files under
 // parts/; completing an upload concatenates them, one part file open at a time, into a new object
 // file, in slices the caller drives (LocalMultipartCompletion).
 //
@@ -35,6 +36,7 @@
 #include "store/local/body_writer.h"
 #include "store/local/data_layout.h"
 #include "store/local/sqlite_index.h"
+#include "store/local/store_lock.h"
 #include "store/object_event.h"
 #include "store/object_store.h"
 
@@ -169,6 +171,7 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
 
     DataLayout layout_;
     FileSystem& fs_;
+    std::unique_ptr<StoreLock> lock_;  // shared while the store is open (see StoreLock)
     Clock& clock_;
     std::unique_ptr<SqliteIndex> index_;
     const LocalStoreOptions options_;

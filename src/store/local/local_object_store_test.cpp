@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "store/local/local_store_test_util.h"
@@ -173,6 +174,32 @@ TEST_F(LocalObjectStoreTest, ReopenSweepsWhatACrashLeftBehind) {
     EXPECT_TRUE(files_under(data_, "parts").empty());
     EXPECT_EQ(files_under(data_, "objects"), kept);
     EXPECT_EQ(read_object(*store_, "uploads", "keep"), file_sized("kept"));
+}
+
+// A worker (or an api node) opening the data dir an s3 process serves must not take that
+// process's puts in flight for a crash's leftovers: its open leaves them; the next open by a
+// process alone with the store sweeps them.
+TEST_F(LocalObjectStoreTest, OpenLeavesTheFilesOfAnotherLiveProcessAlone) {
+    const std::string in_flight = data_ + "/tmp/" + DataLayout::new_id();
+    std::ofstream(in_flight) << "a body being received";
+    std::filesystem::create_directories(data_ + "/objects/bb");
+    const std::string renamed = data_ + "/objects/bb/" + std::string(32, 'b');
+    std::ofstream(renamed) << "renamed, index commit to come";
+
+    // store_ is open (the other process: flock treats two opens of the file as two holders).
+    auto second = open_store(data_);
+    ASSERT_NE(second, nullptr);
+    EXPECT_TRUE(std::filesystem::exists(in_flight));
+    EXPECT_TRUE(std::filesystem::exists(renamed));
+    ASSERT_TRUE(put_string(*second, "uploads", "k", file_sized("v")).is_ok());
+
+    second.reset();
+    store_.reset();
+    store_ = open_store(data_);
+    ASSERT_NE(store_, nullptr);
+    EXPECT_FALSE(std::filesystem::exists(in_flight));
+    EXPECT_FALSE(std::filesystem::exists(renamed));
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), file_sized("v"));
 }
 
 TEST_F(LocalObjectStoreTest, KeysNeverBecomeFileNames) {

@@ -1,0 +1,197 @@
+"""Scale-out benchmark (issue 16), the cluster half; each figure a ratio to a baseline measured in
+the same run:
+
+- workers: images/s with 2 `--roles worker` processes against 1, on the queue in Redis
+  (redis-server with AOF, `appendfsync always`). WORKER_IMAGES copies of the 2725x2225 photo are
+  uploaded through an `api,s3` node with no worker running; then the workers start (each
+  `worker.concurrency=1`) and drain them. Rate = images / (last job done - workers ready), from
+  the jobs' own `updatedAt`. Target: ratio >= 1.8.
+- latency: upload -> all variants stored, one image at a time (LATENCY_ROUNDS, the 1800x1200
+  photos in turn), through Ceph RGW (`--roles api,worker --store s3+http://…`, RGW's persistent
+  notifications to POST /events/s3) against the embedded store (`serve` with every role). From
+  just before the browser-style POST to the status API first answering `done` (polled every
+  5 ms). p50 and p99 of each, and RGW's as a ratio of the embedded store's. No target; shown for
+  what a remote store costs.
+
+Usage: bench/scaleout/cluster.sh [BUILD_DIR]
+       (env: WORKER_IMAGES=24 LATENCY_ROUNDS=20 IMGPIPE_TESTDATA)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+from cluster_nodes import CephRgw, Node, RedisServer, free_port  # noqa: E402
+from helpers import TESTDATA, wait_until  # noqa: E402
+
+PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
+LATENCY_PHOTOS = sorted((TESTDATA / "exif-orientation-examples").glob("Landscape_*.jpg"))
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("IMGPIPE_", "AWS_"))}
+
+
+def upload(api_port: int, name: str, photo: Path) -> dict:
+    resp = requests.post(f"http://127.0.0.1:{api_port}/upload-image", json={"filename": name},
+                         timeout=30)
+    resp.raise_for_status()
+    answer = resp.json()
+    post = requests.post(answer["url"], data=answer["fields"],
+                         files={"file": (name, photo.read_bytes(), "image/jpeg")}, timeout=60)
+    assert post.status_code == 204, (post.status_code, post.text)
+    return answer
+
+
+def job(api_port: int, image_id: str) -> dict | None:
+    resp = requests.get(f"http://127.0.0.1:{api_port}/images/{image_id}", timeout=10)
+    return resp.json() if resp.status_code == 200 else None
+
+
+def parse_time(text: str) -> float:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def drain_rate(work: Path, redis: RedisServer, db: int, workers: int, images: int) -> float:
+    """Images/s of `workers` worker processes draining `images` queued uploads."""
+    data = work / f"data-{workers}"
+    queue = f"redis://127.0.0.1:{redis.port}/{db}"
+    keys = {"IMGPIPE_ACCESS_KEY": "AKIB" + secrets.token_hex(8).upper(),
+            "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
+            "IMGPIPE_API_RATE_LIMIT": "100000", "IMGPIPE_API_RATE_BURST": "100000"}
+    front = Node("front", ["--roles", "api,s3", "--data-dir", str(data), "--queue", queue,
+                           "--api-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"],
+                 keys).start()
+    nodes = [front]
+    try:
+        ids = [upload(front.api_port, f"w{i}.jpg", PHOTO)["id"] for i in range(images)]
+        wait_until(lambda: all((job(front.api_port, i) or {}).get("state") == "pending"
+                               for i in ids), "uploads pending", timeout=120)
+        for k in range(workers):
+            nodes.append(Node(f"worker{k}", ["--roles", "worker", "--data-dir", str(data),
+                                             "--queue", queue],
+                              {**keys, "IMGPIPE_WORKER_CONCURRENCY": "1"}).launch())
+        for n in nodes[1:]:
+            n.wait_ready()
+        wait_until(lambda: all((job(front.api_port, i) or {}).get("state") in ("done", "failed")
+                               for i in ids), "all done", timeout=600)
+        jobs = [job(front.api_port, i) for i in ids]
+        assert all(j["state"] == "done" for j in jobs), [j["state"] for j in jobs]
+        # From the first completion to the last: the workers' start-up is not in it.
+        done = sorted(parse_time(j["updatedAt"]) for j in jobs)
+        return (images - 1) / (done[-1] - done[0])
+    finally:
+        for n in nodes:
+            n.kill()
+
+
+def latencies(api_port: int, rounds: int, prefix: str) -> list[float]:
+    out = []
+    for i in range(rounds):
+        photo = LATENCY_PHOTOS[i % len(LATENCY_PHOTOS)]
+        t0 = time.monotonic()
+        answer = upload(api_port, f"{prefix}{i}.jpg", photo)
+        while (job(api_port, answer["id"]) or {}).get("state") != "done":
+            assert time.monotonic() - t0 < 120, "not done after 120 s"
+            time.sleep(0.005)
+        out.append((time.monotonic() - t0) * 1000)
+    return out
+
+
+def embedded_latencies(work: Path, rounds: int) -> list[float]:
+    node = Node("embedded", ["--data-dir", str(work / "embedded"), "--api-listen", "127.0.0.1:0",
+                             "--s3-listen", "127.0.0.1:0"],
+                {"IMGPIPE_ACCESS_KEY": "AKIE" + secrets.token_hex(8).upper(),
+                 "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30)}).start()
+    try:
+        latencies(node.api_port, 2, "warm")
+        return latencies(node.api_port, rounds, "e")
+    finally:
+        node.kill()
+
+
+def rgw_latencies(work: Path, rounds: int, binary: str) -> tuple[list[float], float, float]:
+    """The latencies, Ceph's start-up time and the first notification's delay."""
+    t0 = time.monotonic()
+    ceph = CephRgw(work / "ceph").start()
+    ceph_start = time.monotonic() - t0
+    rgw = ceph.env
+    port = free_port()
+    token = secrets.token_hex(16)
+    store_env = {"IMGPIPE_STORE_ACCESS_KEY": rgw["RGW_ACCESS_KEY"],
+                 "IMGPIPE_STORE_SECRET_KEY": rgw["RGW_SECRET_KEY"]}
+    store = ["--store", "s3+" + rgw["RGW_ENDPOINT"], "--store-region", rgw["RGW_REGION"]]
+    subprocess.run([binary, "store", "setup", *store, "--notify-url",
+                    f"http://127.0.0.1:{port}/events/s3", "--ingress-token", token],
+                   env={**clean_env(), **store_env}, check=True, stdout=subprocess.DEVNULL)
+    node = Node("rgw-node", ["--roles", "api,worker", "--data-dir", str(work / "rgw-node"),
+                             *store, "--ingress-token", token, "--api-listen",
+                             f"127.0.0.1:{port}"],
+                {**store_env, "IMGPIPE_ACCESS_KEY": "AKIR" + secrets.token_hex(8).upper(),
+                 "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30)}).start()
+    try:
+        first = latencies(node.api_port, 1, "warm")[0] / 1000  # RGW's topic pickup
+        latencies(node.api_port, 2, "warm2")
+        return latencies(node.api_port, rounds, "r"), ceph_start, first
+    finally:
+        node.kill()
+        ceph.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    args = parser.parse_args()
+    os.environ["IMGPIPE_BIN"] = str(Path(args.bin).resolve())
+    images = int(os.environ.get("WORKER_IMAGES", "24"))
+    rounds = int(os.environ.get("LATENCY_ROUNDS", "20"))
+    with tempfile.TemporaryDirectory(prefix="imgpipe-bench-cluster.") as tmp:
+        work = Path(tmp)
+        (work / "redis").mkdir()
+        redis = RedisServer(work / "redis")
+        redis.start()
+        try:
+            one = drain_rate(work, redis, 0, 1, images)
+            two = drain_rate(work, redis, 1, 2, images)
+        finally:
+            redis.stop()
+        embedded = embedded_latencies(work, rounds)
+        rgw, ceph_start, first = rgw_latencies(work, rounds, os.environ["IMGPIPE_BIN"])
+
+    ratio = two / one
+    print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; "
+          f"{images} x 2725x2225 per drain, {rounds} uploads per latency run")
+    print(f"{'measure':<44}{'value':>12}{'baseline':>12}{'ratio':>8}  target")
+    print(f"{'workers: images/s, 2 processes vs 1':<44}{two:>12.2f}{one:>12.2f}{ratio:>8.2f}  "
+          f">= 1.8 {'met' if ratio >= 1.8 else 'MISSED'}")
+    for name, p in (("p50", 50), ("p99", 99)):
+        r, e = pct(rgw, p), pct(embedded, p)
+        print(f"{'latency ' + name + ' ms, RGW vs embedded store':<44}{r:>12.1f}{e:>12.1f}"
+              f"{r / e:>8.2f}  -")
+    print(f"ceph cluster start {ceph_start:.1f} s; first upload after `store setup` done in "
+          f"{first:.1f} s (RGW's topic pickup); median of embedded "
+          f"{statistics.median(embedded):.1f} ms")
+    return 0 if ratio >= 1.8 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,9 +88,20 @@ constexpr const char* kAddInlineColumn =
 constexpr const char* kAddPartsColumn =
     "ALTER TABLE objects ADD COLUMN parts TEXT NOT NULL DEFAULT ''";
 
+// Additional checksums (objects, uploads, parts) came later still.
+constexpr const char* kAddChecksumColumns[][3] = {
+    {"objects", "checksum", "ALTER TABLE objects ADD COLUMN checksum TEXT NOT NULL DEFAULT ''"},
+    {"multipart_uploads", "checksum",
+     "ALTER TABLE multipart_uploads ADD COLUMN checksum TEXT NOT NULL DEFAULT ''"},
+    {"multipart_parts", "checksum",
+     "ALTER TABLE multipart_parts ADD COLUMN checksum TEXT NOT NULL DEFAULT ''"},
+};
+
 constexpr const char* kSelectObjectColumns =
     "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by, "
-    "data_inline, parts";
+    "data_inline, parts, checksum";
+// The column after kSelectObjectColumns in get_object's with-bytes query.
+constexpr int kInlineBytesColumn = 12;
 
 // Part sizes as stored: "5242880,5242880,17" ("" for an object that is not multipart).
 std::string part_sizes_to_text(const std::vector<uint64_t>& sizes) {
@@ -128,14 +139,16 @@ ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     row.created_by = static_cast<CreatedBy>(s.column_int64(8));
     row.data_inline = s.column_int64(9) != 0;
     row.info.part_sizes = part_sizes_from_text(s.column_text(10));
+    row.info.checksum = checksum_from_text(s.column_text(11));
     return row;
 }
 
-Status add_column_if_missing(SqliteDb& db, const char* column, const char* alter) {
-    IMGPIPE_ASSIGN_OR_RETURN(
-        SqliteStatement s,
-        db.prepare("SELECT 1 FROM pragma_table_info('objects') WHERE name = ?1"));
+Status add_column_if_missing(SqliteDb& db, const char* column, const char* alter,
+                             const char* table = "objects") {
+    IMGPIPE_ASSIGN_OR_RETURN(SqliteStatement s,
+                             db.prepare("SELECT 1 FROM pragma_table_info(?2) WHERE name = ?1"));
     s.bind_text(1, column);
+    s.bind_text(2, table);
     IMGPIPE_ASSIGN_OR_RETURN(bool present, s.step());
     return present ? Status::ok() : db.exec(alter);
 }
@@ -188,6 +201,19 @@ std::map<std::string, std::string> map_from_json(const std::string& json) {
     return out;
 }
 
+std::string checksum_to_text(const std::optional<ObjectChecksum>& checksum) {
+    if (!checksum) return "";
+    return checksum->algorithm + " " + checksum->type + " " + checksum->value;
+}
+
+std::optional<ObjectChecksum> checksum_from_text(const std::string& text) {
+    const size_t first = text.find(' ');
+    const size_t second = first == std::string::npos ? first : text.find(' ', first + 1);
+    if (second == std::string::npos) return std::nullopt;
+    return ObjectChecksum{text.substr(0, first), text.substr(second + 1),
+                          text.substr(first + 1, second - first - 1)};
+}
+
 std::string prefix_upper_bound(const std::string& prefix) {
     std::string upper = prefix;
     while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
@@ -202,6 +228,9 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path,
     IMGPIPE_RETURN_IF_ERROR(writer->exec(kSchema));
     IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "data_inline", kAddInlineColumn));
     IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "parts", kAddPartsColumn));
+    for (const auto& [table, column, alter] : kAddChecksumColumns) {
+        IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, column, alter, table));
+    }
     const int readers = options.reader_connections;
     std::unique_ptr<SqliteIndex> index(new SqliteIndex(std::move(writer), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(index->readers_.open(path, readers));
@@ -355,7 +384,8 @@ Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::
     IMGPIPE_ASSIGN_OR_RETURN(bool found, s->step());
     if (found) {
         ObjectRow row = read_object_row(*s, bucket);
-        if (with_inline_bytes && row.data_inline) row.inline_bytes = s->column_blob(11);
+        if (with_inline_bytes && row.data_inline)
+            row.inline_bytes = s->column_blob(kInlineBytesColumn);
         return row;
     }
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, bucket));
@@ -411,7 +441,8 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
                         "metadata, headers, last_modified_ns, data_id, created_by, data_inline, "
-                        "parts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+                        "parts, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                        "?12, ?13)"));
     {
         SqliteStatement::Use use(*s);
         const ObjectInfo& info = row.info;
@@ -427,6 +458,7 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         s->bind_int64(10, static_cast<int64_t>(row.created_by));
         s->bind_int64(11, row.data_inline ? 1 : 0);
         s->bind_text(12, part_sizes_to_text(info.part_sizes));
+        s->bind_text(13, checksum_to_text(info.checksum));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_RETURN_IF_ERROR(

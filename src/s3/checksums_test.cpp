@@ -34,8 +34,9 @@ class ChecksumsTest : public S3ServiceTest {
     }
 
     std::string create_upload(const std::string& key, sigv4::HeaderList headers) {
-        Reply r =
-            send({.method = "POST", .target = "/bkt/" + key + "?uploads", .headers = headers});
+        Reply r = send({.method = "POST",
+                        .target = "/bkt/" + key + "?uploads",
+                        .headers = std::move(headers)});
         EXPECT_EQ(r.status, 200) << r.body;
         return r.xml().child_value("UploadId");
     }

@@ -1,9 +1,11 @@
 #include <charconv>
 
 #include "s3/acl.h"
+#include "s3/checksums.h"
 #include "s3/conditions.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
+#include "sigv4/checksum_combine.h"
 #include "store/names.h"
 
 namespace imgpipe::s3 {
@@ -86,6 +88,19 @@ Result<CopySource> readable_copy_source(const S3Context& context, const S3Call& 
     return source;
 }
 
+// CopyObject with a new checksum algorithm: the source's bytes through a checksummer into a put.
+Result<store::ObjectInfo> copy_recomputing(const S3Context& context, const CopySource& source,
+                                           store::PutRequest dest,
+                                           sigv4::ChecksumAlgorithm algorithm) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto reader,
+                             context.store->get_object(source.bucket, source.key, std::nullopt));
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto checksummed,
+        sigv4::open_payload(sigv4::Authorization{}, {}, std::nullopt, *reader.body, algorithm));
+    dest.checksum = checksum_at_end(*checksummed);
+    return context.store->put_object(dest, *checksummed);
+}
+
 }  // namespace
 
 http::Response upload_part_copy(const S3Context& context, S3Call& call) {
@@ -115,14 +130,25 @@ http::Response upload_part_copy(const S3Context& context, S3Call& call) {
     if (!range) return call.fail(range.status(), {.message = range.status().message()});
     auto reader = context.store->get_object(source->bucket, source->key, *range);
     if (!reader) return call.fail(reader.status());
-    auto part = context.store->upload_part(call.target.bucket, call.target.key, upload_id,
-                                           *part_number, *reader->body, std::nullopt);
+    // A part of an upload with a checksum algorithm gets its checksum as it is copied.
+    std::optional<sigv4::ChecksumAlgorithm> algorithm;
+    if (known->upload_checksum)
+        algorithm = sigv4::checksum_from_name(known->upload_checksum->algorithm);
+    auto checksummed =
+        sigv4::open_payload(sigv4::Authorization{}, {}, std::nullopt, *reader->body, algorithm);
+    if (!checksummed) return call.fail(checksummed.status());
+    auto part =
+        context.store->upload_part(call.target.bucket, call.target.key, upload_id, *part_number,
+                                   **checksummed, std::nullopt, checksum_at_end(**checksummed));
     if (!part) return call.fail(part.status());
 
     pugi::xml_document doc;
     pugi::xml_node root = append_result_root(doc, "CopyPartResult");
     append_text(root, "LastModified", iso8601(part->last_modified));
     append_text(root, "ETag", quote_etag(part->etag));
+    if (part->checksum) {
+        append_text(root, checksum_element(part->checksum->algorithm), part->checksum->value);
+    }
     return xml_response(doc);
 }
 
@@ -162,13 +188,28 @@ http::Response copy_object(const S3Context& context, S3Call& call) {
         directive == "COPY" ? src->attributes : attributes_from_headers(call.request.headers);
     // As S3: a copy gets the ACL its request names, never the source's.
     dest.attributes.acl = *acl;
-    auto copied = context.store->copy_object(source->bucket, source->key, dest);
+    // The copy keeps the source's checksum (the store does that), unless the request names an
+    // algorithm: then the copy's is computed over the bytes as they are copied, as S3 does.
+    std::optional<sigv4::ChecksumAlgorithm> recompute;
+    if (auto name = headers.get("x-amz-checksum-algorithm")) {
+        recompute = sigv4::checksum_from_name(*name);
+        if (!recompute) {
+            return call.fail("InvalidRequest", StatusCode::kInvalidArgument,
+                             "Value for x-amz-checksum-algorithm header is invalid.");
+        }
+    }
+    auto copied = recompute ? copy_recomputing(context, *source, dest, *recompute)
+                            : context.store->copy_object(source->bucket, source->key, dest);
     if (!copied) return call.fail(copied.status());
 
     pugi::xml_document doc;
     pugi::xml_node root = append_result_root(doc, "CopyObjectResult");
     append_text(root, "LastModified", iso8601(copied->last_modified));
     append_text(root, "ETag", quote_etag(copied->etag));
+    if (copied->checksum) {
+        append_text(root, checksum_element(copied->checksum->algorithm), copied->checksum->value);
+        append_text(root, "ChecksumType", copied->checksum->type);
+    }
     return xml_response(doc);
 }
 

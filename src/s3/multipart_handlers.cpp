@@ -1,9 +1,11 @@
 #include <algorithm>
 
 #include "s3/acl.h"
+#include "s3/checksums.h"
 #include "s3/handlers.h"
 #include "s3/keepalive_body.h"
 #include "s3/xml.h"
+#include "sigv4/checksum_combine.h"
 
 namespace imgpipe::s3 {
 namespace {
@@ -32,10 +34,48 @@ Result<std::vector<store::CompletedPart>> parse_completed_parts(std::string_view
             number_text.size() > 5) {
             return invalid_argument("MalformedXML", "Part needs a numeric PartNumber and an ETag");
         }
-        parts.push_back({std::stoi(number_text), unquote_etag(etag.text().as_string())});
+        store::CompletedPart part{std::stoi(number_text), unquote_etag(etag.text().as_string())};
+        for (pugi::xml_node item : node.children()) {
+            const std::string name(local_name(item));
+            if (item.type() != pugi::node_element || !name.starts_with("Checksum")) continue;
+            auto algorithm = sigv4::checksum_from_name(std::string_view(name).substr(8));
+            if (!algorithm) continue;  // ChecksumType and the like
+            if (part.checksum) {
+                return invalid_argument("InvalidRequest", "a Part lists more than one checksum");
+            }
+            part.checksum = store::ObjectChecksum{std::string(sigv4::checksum_name(*algorithm)),
+                                                  item.text().as_string(), ""};
+        }
+        parts.push_back(std::move(part));
     }
     if (parts.empty()) return invalid_argument("MalformedXML", "no Part elements");
     return parts;
+}
+
+// The object checksum a completion makes from the upload's parts (s3/checksums.h); the parts
+// are read before the store checks the request, so an unknown upload is NoSuchUpload here (or,
+// for a retried completion, no checksum: the store answers it with the object it made).
+Result<std::optional<store::ObjectChecksum>> completed_checksum(
+    const S3Context& context, const S3Call& call, const std::string& upload_id,
+    const std::vector<store::CompletedPart>& listed) {
+    std::vector<store::PartInfo> stored;
+    std::optional<store::ObjectChecksum> upload;
+    int marker = 0;
+    for (;;) {
+        auto page =
+            context.store->list_parts(call.target.bucket, call.target.key, upload_id, marker, 1000);
+        if (!page) {
+            if (page.status().reason() == "NoSuchUpload") {
+                return std::optional<store::ObjectChecksum>();
+            }
+            return page.status();
+        }
+        upload = page->upload_checksum;
+        for (store::PartInfo& part : page->parts) stored.push_back(std::move(part));
+        if (!page->is_truncated || page->parts.empty()) break;
+        marker = page->next_part_number_marker;
+    }
+    return multipart_checksum(call.request.headers, upload, listed, stored);
 }
 
 }  // namespace
@@ -49,6 +89,9 @@ http::Response create_multipart_upload(const S3Context& context, S3Call& call) {
     request.attributes = attributes_from_headers(call.request.headers);
     request.attributes.acl = *acl;
     request.created_by = store::CreatedBy::kCompleteMultipartUpload;
+    auto checksum = upload_checksum(call.request.headers);
+    if (!checksum) return call.fail(checksum.status(), checksum_failure_extras(checksum.status()));
+    request.upload_checksum = *checksum;
     auto upload_id = context.store->create_multipart_upload(request);
     if (!upload_id) return call.fail(upload_id.status());
 
@@ -59,10 +102,9 @@ http::Response create_multipart_upload(const S3Context& context, S3Call& call) {
     append_text(root, "UploadId", *upload_id);
     http::Response response = xml_response(doc);
     // Echoed as AWS does; SDKs that asked for part checksums look for it.
-    for (std::string_view name : {"x-amz-checksum-algorithm", "x-amz-checksum-type"}) {
-        if (auto value = call.request.headers.get(name)) {
-            response.headers.set(name, std::string(*value));
-        }
+    if (*checksum) {
+        response.headers.set("x-amz-checksum-algorithm", (*checksum)->algorithm);
+        response.headers.set("x-amz-checksum-type", (*checksum)->type);
     }
     return response;
 }
@@ -80,14 +122,20 @@ http::Response upload_part(const S3Context& context, S3Call& call) {
     if (!known) return call.fail(known.status());
     auto md5 = content_md5(call.request.headers);
     if (!md5) return call.fail(md5.status());
-    auto payload = open_body(call);
-    if (!payload) return call.fail(payload.status());
+    // A part of an upload with a checksum algorithm is kept with its checksum in that one,
+    // computed here when the request carries none.
+    auto algorithm = part_algorithm(call.request.headers, known->upload_checksum);
+    if (!algorithm)
+        return call.fail(algorithm.status(), checksum_failure_extras(algorithm.status()));
+    auto payload = open_body(call, *algorithm);
+    if (!payload) return call.fail(payload.status(), checksum_failure_extras(payload.status()));
     if ((*payload)->declared_length().value_or(0) > kMaxPartBytes) {
         return call.fail(
             Status(StatusCode::kResourceExhausted, "EntityTooLarge", "part over 5 GiB"));
     }
-    auto part = context.store->upload_part(call.target.bucket, call.target.key, upload_id,
-                                           *part_number, **payload, *md5);
+    auto part =
+        context.store->upload_part(call.target.bucket, call.target.key, upload_id, *part_number,
+                                   **payload, *md5, checksum_at_end(**payload));
     if (!part) return call.fail(part.status());
 
     http::Response response = empty_response(200);
@@ -98,15 +146,18 @@ http::Response upload_part(const S3Context& context, S3Call& call) {
 
 http::Response complete_multipart_upload(const S3Context& context, S3Call& call) {
     const std::string upload_id = call.query.get_or("uploadId", "");
-    auto body = read_small_body(call, kMaxCompleteBodyBytes);
+    // Its x-amz-checksum-* header is the object's checksum, not the XML's.
+    auto body = read_small_body(call, kMaxCompleteBodyBytes, /*checksum_headers_are_body=*/false);
     if (!body) return call.fail(body.status());
     auto parts = parse_completed_parts(*body);
-    if (!parts) return call.fail(parts.status());
+    if (!parts) return call.fail(parts.status(), checksum_failure_extras(parts.status()));
     auto condition = write_condition(call.request.headers);
     if (!condition) return call.fail(condition.status());
+    auto checksum = completed_checksum(context, call, upload_id, *parts);
+    if (!checksum) return call.fail(checksum.status(), checksum_failure_extras(checksum.status()));
     // Errors found by the checks get their own status; only the joining runs after the 200.
     auto started = context.store->start_complete(
-        {call.target.bucket, call.target.key, upload_id, std::move(*parts), *condition});
+        {call.target.bucket, call.target.key, upload_id, std::move(*parts), *condition, *checksum});
     if (!started) return call.fail(started.status());
     std::shared_ptr<store::MultipartCompletion> completion = std::move(started).value();
 
@@ -122,6 +173,10 @@ http::Response complete_multipart_upload(const S3Context& context, S3Call& call)
         append_text(root, "Bucket", target.bucket);
         append_text(root, "Key", target.key);
         append_text(root, "ETag", quote_etag(info->etag));
+        if (info->checksum) {
+            append_text(root, checksum_element(info->checksum->algorithm), info->checksum->value);
+            append_text(root, "ChecksumType", info->checksum->type);
+        }
         return render_xml(doc);
     };
     const auto interval = context.options.keepalive_interval;
@@ -177,9 +232,16 @@ http::Response list_parts(const S3Context& context, S3Call& call) {
         append_text(node, "LastModified", iso8601(part.last_modified));
         append_text(node, "ETag", quote_etag(part.etag));
         append_text(node, "Size", std::to_string(part.size));
+        if (part.checksum) {
+            append_text(node, checksum_element(part.checksum->algorithm), part.checksum->value);
+        }
     }
     append_initiator(root, call);
     append_text(root, "StorageClass", "STANDARD");
+    if (result->upload_checksum) {
+        append_text(root, "ChecksumAlgorithm", result->upload_checksum->algorithm);
+        append_text(root, "ChecksumType", result->upload_checksum->type);
+    }
     return xml_response(doc);
 }
 

@@ -1,6 +1,7 @@
 #include <array>
 
 #include "s3/acl.h"
+#include "s3/checksums.h"
 #include "s3/conditions.h"
 #include "s3/handlers.h"
 #include "s3/xml.h"
@@ -67,6 +68,14 @@ http::Response object_response(const S3Call& call, const store::ObjectInfo& info
         response.headers.set("x-amz-mp-parts-count", std::to_string(info.part_sizes.size()));
     }
     add_object_headers(response, info);
+    // As S3: only when asked, and only for an answer that is the whole object (a checksum of
+    // the whole cannot check a part of it).
+    const bool whole = !call.query.has("partNumber") &&
+                       (!range || (range->first == 0 && range->last + 1 == info.size));
+    auto mode = call.request.headers.get("x-amz-checksum-mode");
+    if (info.checksum && whole && mode && *mode == "ENABLED") {
+        add_checksum_headers(response, *info.checksum);
+    }
     for (const auto& [param, header] : kOverrides) {
         if (auto value = call.query.get(param)) response.headers.set(header, *value);
     }
@@ -158,7 +167,7 @@ http::Response put_object(const S3Context& context, S3Call& call) {
     auto md5 = content_md5(call.request.headers);
     if (!md5) return call.fail(md5.status());
     auto payload = open_body(call);
-    if (!payload) return call.fail(payload.status());
+    if (!payload) return call.fail(payload.status(), checksum_failure_extras(payload.status()));
     if ((*payload)->declared_length().value_or(0) > kMaxPutBytes) {
         return call.fail(
             Status(StatusCode::kResourceExhausted, "EntityTooLarge", "declared length over 5 GiB"),
@@ -180,6 +189,7 @@ http::Response put_object(const S3Context& context, S3Call& call) {
     put.condition = *condition;
     put.expected_md5 = *md5;
     put.max_size = kMaxPutBytes;
+    put.checksum = checksum_at_end(**payload);
     auto info = context.store->put_object(put, **payload);
     if (!info) return call.fail(info.status());
 

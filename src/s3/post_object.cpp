@@ -13,6 +13,7 @@
 #include "http/multipart_parser.h"
 #include "s3/access_keyring.h"
 #include "s3/acl.h"
+#include "s3/checksums.h"
 #include "s3/errors.h"
 #include "s3/s3_call.h"
 #include "s3/xml.h"
@@ -247,7 +248,16 @@ http::Response PostUpload::store_file(store::CannedAcl acl) {
         }
     }
     CountingSource file(form_->file());
-    auto stored = context_.store->put_object(put, file);
+    // x-amz-checksum-* fields are checked against the file, as the headers of a PUT are.
+    sigv4::HeaderList checksum_fields;
+    for (const auto& [name, value] : fields_) {
+        if (sigv4::checksum_from_header(name)) checksum_fields.emplace_back(name, value);
+    }
+    auto verified =
+        sigv4::open_payload(sigv4::Authorization{}, checksum_fields, std::nullopt, file);
+    if (!verified) return fail(verified.status(), checksum_failure_extras(verified.status()));
+    put.checksum = checksum_at_end(**verified);
+    auto stored = context_.store->put_object(put, **verified);
     if (!stored) {
         const Status& s = stored.status();
         if (s.reason() == "EntityTooLarge") {
@@ -316,6 +326,7 @@ http::Response PostUpload::success(const store::ObjectInfo& info) const {
     }
     response.headers.set("ETag", etag);
     response.headers.set("Location", location);
+    if (info.checksum) add_checksum_headers(response, *info.checksum);
     return response;
 }
 

@@ -561,5 +561,21 @@ TEST_F(PostObjectTest, LargeUploadStreamsInBoundedMemory) {
     EXPECT_EQ(kept->size, kSize);  // the earlier object, untouched
 }
 
+// x-amz-checksum-* form fields: checked against the file and kept with the object. The value is
+// Python's zlib.crc32 of "hello world".
+TEST_F(PostObjectTest, ChecksumFieldIsVerifiedAndKept) {
+    const FilePart hello{.content = "hello world"};
+    Reply bad = post_form(presigned("bad.jpg", {{"x-amz-checksum-crc32", "AAAAAA=="}}), hello);
+    expect_rejected(bad, 400, "BadDigest");
+
+    Reply r = post_form(presigned("c.jpg", {{"x-amz-checksum-crc32", "DUoRhQ=="}}), hello);
+    ASSERT_EQ(r.status, 204) << r.body;
+    auto info = store_->head_object("uploads", "c.jpg");
+    ASSERT_TRUE(info.is_ok());
+    ASSERT_TRUE(info->checksum.has_value());
+    EXPECT_EQ(info->checksum->algorithm, "CRC32");
+    EXPECT_EQ(info->checksum->value, "DUoRhQ==");
+}
+
 }  // namespace
 }  // namespace imgpipe::s3

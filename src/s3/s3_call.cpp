@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "s3/acl.h"
+#include "s3/checksums.h"
 #include "s3/codec.h"
 #include "s3/xml.h"
 
@@ -69,17 +70,32 @@ bool is_allowed(const S3Context& context, const S3Call& call, std::string_view b
     return context.keyring->allows(call.auth->access_key_id, bucket, action);
 }
 
-Result<std::unique_ptr<sigv4::PayloadSource>> open_body(const S3Call& call) {
+Result<std::unique_ptr<sigv4::PayloadSource>> open_body(
+    const S3Call& call, std::optional<sigv4::ChecksumAlgorithm> compute_if_absent) {
+    IMGPIPE_RETURN_IF_ERROR(check_algorithm_header(call.request.headers));
     // Anonymous uploads (public-write buckets) carry no signature: their payload is unsigned,
     // but checksum headers are still verified.
     static const sigv4::Authorization kAnonymous{};
     const sigv4::Authorization& auth = call.auth ? *call.auth : kAnonymous;
     return sigv4::open_payload(auth, call.request.headers.entries(), call.request.content_length,
-                               *call.request.body);
+                               *call.request.body, compute_if_absent);
 }
 
-Result<std::string> read_small_body(const S3Call& call, size_t limit) {
-    IMGPIPE_ASSIGN_OR_RETURN(auto payload, open_body(call));
+Result<std::string> read_small_body(const S3Call& call, size_t limit,
+                                    bool checksum_headers_are_body) {
+    std::unique_ptr<sigv4::PayloadSource> payload;
+    if (checksum_headers_are_body) {
+        IMGPIPE_ASSIGN_OR_RETURN(payload, open_body(call));
+    } else {
+        sigv4::HeaderList headers;
+        for (const auto& [name, value] : call.request.headers.entries()) {
+            if (!sigv4::checksum_from_header(name)) headers.emplace_back(name, value);
+        }
+        static const sigv4::Authorization kAnonymous{};
+        IMGPIPE_ASSIGN_OR_RETURN(
+            payload, sigv4::open_payload(call.auth ? *call.auth : kAnonymous, headers,
+                                         call.request.content_length, *call.request.body));
+    }
     IMGPIPE_ASSIGN_OR_RETURN(auto expected_md5, content_md5(call.request.headers));
     auto body = read_all(*payload, limit);
     if (!body.is_ok()) {

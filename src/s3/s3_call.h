@@ -44,10 +44,16 @@ bool is_allowed(const S3Context& context, const S3Call& call, std::string_view b
 
 // The request body as the object's verified bytes (aws-chunked decoding, SHA-256 and checksum
 // checks as the signature's payload mode asks). The source reports a mismatch on its last read.
-Result<std::unique_ptr<sigv4::PayloadSource>> open_body(const S3Call& call);
+// InvalidRequest when x-amz-sdk-checksum-algorithm disagrees with the checksum carried
+// (s3/checksums.h). Without a checksum in the request, one of `compute_if_absent` is computed.
+Result<std::unique_ptr<sigv4::PayloadSource>> open_body(
+    const S3Call& call, std::optional<sigv4::ChecksumAlgorithm> compute_if_absent = std::nullopt);
 // A small verified body (XML documents), MaxMessageLengthExceeded past `limit` bytes;
-// BadDigest when a Content-MD5 header does not match it.
-Result<std::string> read_small_body(const S3Call& call, size_t limit);
+// BadDigest when a Content-MD5 header does not match it. With `checksum_headers_are_body`
+// false, x-amz-checksum-* headers describe something else (CompleteMultipartUpload's object)
+// and are not checked against the body.
+Result<std::string> read_small_body(const S3Call& call, size_t limit,
+                                    bool checksum_headers_are_body = true);
 
 // Content-MD5 as 16 raw bytes; nullopt when absent; InvalidDigest when not base64 of 16 bytes.
 Result<std::optional<std::string>> content_md5(const http::Headers& headers);

@@ -51,6 +51,7 @@ struct Expectations {
     std::optional<ChecksumAlgorithm> checksum;
     std::string checksum_base64;  // from the header; empty when it comes as a trailer
     bool checksum_in_trailer = false;
+    bool checksum_computed_only = false;  // nothing to compare: the request carried none
 };
 
 class VerifyingPayloadSource final : public PayloadSource {
@@ -130,7 +131,7 @@ class VerifyingPayloadSource final : public PayloadSource {
         }
         std::string actual = checksummer_->finish_base64();
         std::string_view name = checksum_name(*expect_.checksum);
-        if (actual != expected) {
+        if (!expect_.checksum_computed_only && actual != expected) {
             return Status(StatusCode::kInvalidArgument, "BadDigest",
                           "The " + std::string(name) +
                               " you specified did not match the calculated checksum.");
@@ -224,10 +225,9 @@ Status read_checksum_headers(PayloadMode mode, const HeaderList& headers, Expect
 
 }  // namespace
 
-Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
-                                                    const HeaderList& headers,
-                                                    std::optional<uint64_t> content_length,
-                                                    ByteSource& raw) {
+Result<std::unique_ptr<PayloadSource>> open_payload(
+    const Authorization& auth, const HeaderList& headers, std::optional<uint64_t> content_length,
+    ByteSource& raw, std::optional<ChecksumAlgorithm> compute_if_absent) {
     Expectations expect;
     PayloadMode mode = auth.payload_mode;
     std::string anonymous_hash;
@@ -269,6 +269,10 @@ Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
         expect.md5_base64 = std::string(v);
     }
     IMGPIPE_RETURN_IF_ERROR(read_checksum_headers(mode, headers, expect));
+    if (!expect.checksum && compute_if_absent) {
+        expect.checksum = compute_if_absent;
+        expect.checksum_computed_only = true;
+    }
 
     std::unique_ptr<AwsChunkedDecoder> decoder;
     if (is_streaming(mode)) {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/byte_source.h"
+#include "sigv4/digest.h"
 #include "sigv4/sigv4.h"
 
 namespace imgpipe::sigv4 {
@@ -32,7 +33,8 @@ class PayloadSource : public ByteSource {
     // Bytes of the object this payload declares (x-amz-decoded-content-length or
     // Content-Length), if known before reading.
     virtual std::optional<uint64_t> declared_length() const = 0;
-    // The checksum that was verified, once the source has ended (for the response header).
+    // The checksum that was verified (or, failing one in the request, computed as
+    // open_payload's `compute_if_absent` asked), once the source has ended.
     virtual std::optional<PayloadChecksum> checksum() const = 0;
 };
 
@@ -40,11 +42,11 @@ class PayloadSource : public ByteSource {
 // outlive the returned source. An anonymous request (`auth.access_key_id` empty, e.g. a
 // default-constructed Authorization) takes its payload mode from its x-amz-content-sha256
 // header when it has one; the signed streaming modes then fail (InvalidRequest: no signing key).
-// InvalidRequest / InvalidArgument / InvalidDigest for unusable header values.
-Result<std::unique_ptr<PayloadSource>> open_payload(const Authorization& auth,
-                                                    const HeaderList& headers,
-                                                    std::optional<uint64_t> content_length,
-                                                    ByteSource& raw);
+// InvalidRequest / InvalidArgument / InvalidDigest for unusable header values. A request that
+// carries no checksum gets one of `compute_if_absent`, when given, computed over its bytes.
+Result<std::unique_ptr<PayloadSource>> open_payload(
+    const Authorization& auth, const HeaderList& headers, std::optional<uint64_t> content_length,
+    ByteSource& raw, std::optional<ChecksumAlgorithm> compute_if_absent = std::nullopt);
 
 // Checksum helpers (also used by the store and the tests): base64 of the big-endian value.
 std::string crc32_base64(std::string_view data);

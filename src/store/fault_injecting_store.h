@@ -89,9 +89,10 @@ class FaultInjectingStore final : public ObjectStore {
     }
     Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
                                  const std::string& upload_id, int part_number, ByteSource& body,
-                                 std::optional<std::string> expected_md5) override {
-        return base_.upload_part(bucket, key, upload_id, part_number, body,
-                                 std::move(expected_md5));
+                                 std::optional<std::string> expected_md5,
+                                 const ChecksumAtEnd& checksum = {}) override {
+        return base_.upload_part(bucket, key, upload_id, part_number, body, std::move(expected_md5),
+                                 checksum);
     }
     Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
         const std::string& bucket, const std::string& key, const std::string& upload_id,

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +59,23 @@ struct ObjectAttributes {
     CannedAcl acl = CannedAcl::kPrivate;
 };
 
+// An S3 additional checksum (x-amz-checksum-*) stored with an object or a part, as the S3
+// endpoint verified it; the store keeps it as given and computes nothing.
+struct ObjectChecksum {
+    std::string algorithm;  // "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"
+    // Base64 of the big-endian value; "<base64>-<parts>" for a COMPOSITE multipart checksum.
+    // Empty where only the algorithm is meant (an upload's declared checksum).
+    std::string value;
+    std::string type;  // "FULL_OBJECT" or "COMPOSITE"
+
+    friend bool operator==(const ObjectChecksum&, const ObjectChecksum&) = default;
+};
+
+// Asked by the store once a body has been read to its end (and so verified by whoever reads
+// it), before anything is committed: the checksum to keep with what the body made, nullopt for
+// none. The checksum may arrive last (an aws-chunked trailer), hence a function, not a value.
+using ChecksumAtEnd = std::function<std::optional<ObjectChecksum>()>;
+
 struct ObjectInfo {
     std::string bucket;
     std::string key;
@@ -69,6 +87,9 @@ struct ObjectInfo {
     // (what GetObject/HeadObject ?partNumber= address); empty for other objects, and where the
     // store does not know them. Not filled in listings.
     std::vector<uint64_t> part_sizes;
+    // The additional checksum kept with the object; nullopt when it had none or the store does
+    // not know it. Not filled in listings.
+    std::optional<ObjectChecksum> checksum;
 };
 
 // A conditional write (S3's If-None-Match / If-Match on PutObject and
@@ -97,6 +118,12 @@ struct PutRequest {
     uint64_t max_size = UINT64_MAX;
     // Conditional write, decided atomically with the commit: nothing is stored unless it holds.
     WriteCondition condition;
+    // put_object: the object's checksum (see ChecksumAtEnd); unset for none. copy_object: the
+    // copy's checksum, unset to keep the source's.
+    ChecksumAtEnd checksum;
+    // create_multipart_upload: the upload's checksum algorithm and type (value empty), given
+    // back by list_parts; nullopt for an upload without one.
+    std::optional<ObjectChecksum> upload_checksum;
 };
 
 // An inclusive byte range already resolved against the object size (first <= last < size).
@@ -132,11 +159,14 @@ struct PartInfo {
     uint64_t size = 0;
     std::string etag;  // unquoted MD5 hex
     TimePoint last_modified;
+    std::optional<ObjectChecksum> checksum;  // the part's own checksum, as upload_part kept it
 };
 
 struct CompletedPart {
     int part_number = 0;
     std::string etag;  // quoted or not
+    // The part checksum the request lists (value and algorithm; checked by the S3 endpoint).
+    std::optional<ObjectChecksum> checksum;
 };
 
 // A CompleteMultipartUpload with everything S3's request carries (ObjectStore::start_complete).
@@ -148,6 +178,8 @@ struct CompleteMultipartRequest {
     // If-None-Match / If-Match on the completion, decided atomically with the commit: nothing
     // is stored unless it holds.
     WriteCondition condition;
+    // Kept with the object as given (the S3 endpoint derives it from the parts' checksums).
+    std::optional<ObjectChecksum> checksum;
 };
 
 struct MultipartUploadInfo {
@@ -161,6 +193,8 @@ struct ListPartsResult {
     std::vector<PartInfo> parts;
     bool is_truncated = false;
     int next_part_number_marker = 0;
+    // The upload's checksum algorithm and type (PutRequest::upload_checksum), nullopt if none.
+    std::optional<ObjectChecksum> upload_checksum;
 };
 
 // A CompleteMultipartUpload under way (ObjectStore::start_complete_multipart_upload). Joining
@@ -238,11 +272,12 @@ class ObjectStore {
 
     // Multipart upload. Returns the new upload id. NoSuchBucket, KeyTooLongError.
     virtual Result<std::string> create_multipart_upload(const PutRequest& request) = 0;
-    // Stores (or replaces) one part, 1..10000. NoSuchUpload, BadDigest (request.expected_md5).
+    // Stores (or replaces) one part, 1..10000, with the checksum `checksum` gives once the body
+    // has ended. NoSuchUpload, BadDigest (request.expected_md5).
     virtual Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
                                          const std::string& upload_id, int part_number,
-                                         ByteSource& body,
-                                         std::optional<std::string> expected_md5) = 0;
+                                         ByteSource& body, std::optional<std::string> expected_md5,
+                                         const ChecksumAtEnd& checksum = {}) = 0;
     // Checks a CompleteMultipartUpload and returns the work of joining the listed parts into
     // the object (ETag "md5-of-md5s-N") and removing the upload; nothing is joined or opened
     // yet. NoSuchUpload, InvalidPart (unknown part or ETag mismatch), InvalidPartOrder (not

@@ -76,6 +76,7 @@ Result<std::string> LocalObjectStore::create_multipart_upload(const PutRequest& 
     UploadRow row;
     row.info = {request.bucket, request.key, DataLayout::new_id(), clock_.now()};
     row.attributes = request.attributes;
+    row.checksum = request.upload_checksum;
     IMGPIPE_RETURN_IF_ERROR(index_->create_upload(row));
     return row.info.upload_id;
 }
@@ -83,7 +84,8 @@ Result<std::string> LocalObjectStore::create_multipart_upload(const PutRequest& 
 Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const std::string& key,
                                                const std::string& upload_id, int part_number,
                                                ByteSource& body,
-                                               std::optional<std::string> expected_md5) {
+                                               std::optional<std::string> expected_md5,
+                                               const ChecksumAtEnd& checksum) {
     if (part_number < 1 || part_number > kMaxPartNumber) {
         return invalid_argument("InvalidArgument", "part number must be 1..10000");
     }
@@ -105,6 +107,7 @@ Result<PartInfo> LocalObjectStore::upload_part(const std::string& bucket, const 
     PartRow row;
     row.upload_id = upload_id;
     row.info = {part_number, written.size, to_hex(written.md5), clock_.now()};
+    if (checksum) row.info.checksum = checksum();
     row.data_id = id;
     auto replaced = index_->commit_part(row);
     if (!replaced.is_ok()) {
@@ -197,6 +200,7 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::start_complete(
                    clock_.now(),
                    upload.attributes};
     object.info.part_sizes = std::move(part_sizes);
+    object.info.checksum = request.checksum;
     object.data_id = DataLayout::new_id();
     object.created_by = CreatedBy::kCompleteMultipartUpload;
     object.condition = request.condition;
@@ -238,11 +242,12 @@ Result<ListPartsResult> LocalObjectStore::list_parts(const std::string& bucket,
     if (max_parts < 0 || part_number_marker < 0) {
         return invalid_argument("InvalidArgument", "max-parts and part-number-marker must be >= 0");
     }
-    IMGPIPE_RETURN_IF_ERROR(index_->get_upload(bucket, key, upload_id).status());
+    IMGPIPE_ASSIGN_OR_RETURN(UploadRow upload, index_->get_upload(bucket, key, upload_id));
     const int limit = std::min(max_parts, kMaxListParts);
     IMGPIPE_ASSIGN_OR_RETURN(auto rows,
                              index_->list_parts(upload_id, part_number_marker, limit + 1));
     ListPartsResult out;
+    out.upload_checksum = std::move(upload.checksum);
     if (static_cast<int>(rows.size()) > limit) {
         out.is_truncated = true;
         rows.resize(limit);

@@ -206,6 +206,8 @@ Result<ObjectRow> LocalObjectStore::write_object(const PutRequest& request, Byte
     row.info.etag = to_hex(written.md5);
     row.info.last_modified = clock_.now();
     row.info.attributes = request.attributes;
+    // The body has ended, so a checksum that came last (an aws-chunked trailer) is known.
+    if (request.checksum) row.info.checksum = request.checksum();
     row.created_by = request.created_by;
     row.condition = request.condition;
     return row;
@@ -347,6 +349,9 @@ Result<ObjectInfo> LocalObjectStore::copy_object(const std::string& src_bucket,
     IMGPIPE_ASSIGN_OR_RETURN(ObjectReader source, open_current(src_bucket, src_key, std::nullopt));
     PutRequest request = dest;
     request.created_by = CreatedBy::kCopy;
+    if (!request.checksum) {
+        request.checksum = [kept = source.info.checksum] { return kept; };
+    }
     BodyLimits limits;
     limits.min_size = dest.min_size;
     limits.max_size = dest.max_size;

@@ -102,7 +102,8 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Result<std::string> create_multipart_upload(const PutRequest& request) override;
     Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
                                  const std::string& upload_id, int part_number, ByteSource& body,
-                                 std::optional<std::string> expected_md5) override;
+                                 std::optional<std::string> expected_md5,
+                                 const ChecksumAtEnd& checksum = {}) override;
     // Joins the parts one at a time (one part file open at once, whatever the part count).
     Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
         const std::string& bucket, const std::string& key, const std::string& upload_id,

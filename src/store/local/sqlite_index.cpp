@@ -97,11 +97,20 @@ constexpr const char* kAddAclColumn =
 constexpr const char* kAddUploadAclColumn =
     "ALTER TABLE multipart_uploads ADD COLUMN acl INTEGER NOT NULL DEFAULT 0";
 
+// Additional checksums (objects, uploads, parts) came later still.
+constexpr const char* kAddChecksumColumns[][3] = {
+    {"objects", "checksum", "ALTER TABLE objects ADD COLUMN checksum TEXT NOT NULL DEFAULT ''"},
+    {"multipart_uploads", "checksum",
+     "ALTER TABLE multipart_uploads ADD COLUMN checksum TEXT NOT NULL DEFAULT ''"},
+    {"multipart_parts", "checksum",
+     "ALTER TABLE multipart_parts ADD COLUMN checksum TEXT NOT NULL DEFAULT ''"},
+};
+
 constexpr const char* kSelectObjectColumns =
     "key, size, etag, content_type, metadata, headers, last_modified_ns, data_id, created_by, "
-    "data_inline, parts, acl";
+    "data_inline, parts, acl, checksum";
 // How many columns kSelectObjectColumns names: a column selected after them comes at this index.
-constexpr int kObjectColumnCount = 12;
+constexpr int kObjectColumnCount = 13;
 
 // Part sizes as stored: "5242880,5242880,17" ("" for an object that is not multipart).
 std::string part_sizes_to_text(const std::vector<uint64_t>& sizes) {
@@ -153,6 +162,7 @@ ObjectRow read_object_row(const SqliteStatement& s, const std::string& bucket) {
     row.data_inline = s.column_int64(9) != 0;
     row.info.part_sizes = part_sizes_from_text(s.column_text(10));
     row.info.attributes.acl = acl_from_int(s.column_int64(11));
+    row.info.checksum = checksum_from_text(s.column_text(12));
     return row;
 }
 
@@ -218,6 +228,19 @@ std::map<std::string, std::string> map_from_json(const std::string& json) {
     return out;
 }
 
+std::string checksum_to_text(const std::optional<ObjectChecksum>& checksum) {
+    if (!checksum) return "";
+    return checksum->algorithm + " " + checksum->type + " " + checksum->value;
+}
+
+std::optional<ObjectChecksum> checksum_from_text(const std::string& text) {
+    const size_t first = text.find(' ');
+    const size_t second = first == std::string::npos ? first : text.find(' ', first + 1);
+    if (second == std::string::npos) return std::nullopt;
+    return ObjectChecksum{text.substr(0, first), text.substr(second + 1),
+                          text.substr(first + 1, second - first - 1)};
+}
+
 std::string prefix_upper_bound(const std::string& prefix) {
     std::string upper = prefix;
     while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
@@ -235,6 +258,9 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path,
     IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, "acl", kAddAclColumn));
     IMGPIPE_RETURN_IF_ERROR(
         add_column_if_missing(*writer, "multipart_uploads", "acl", kAddUploadAclColumn));
+    for (const auto& [table, column, alter] : kAddChecksumColumns) {
+        IMGPIPE_RETURN_IF_ERROR(add_column_if_missing(*writer, table, column, alter));
+    }
     const int readers = options.reader_connections;
     std::unique_ptr<SqliteIndex> index(new SqliteIndex(std::move(writer), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(index->readers_.open(path, readers));
@@ -495,8 +521,8 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT OR REPLACE INTO objects (bucket, key, size, etag, content_type, "
                         "metadata, headers, last_modified_ns, data_id, created_by, data_inline, "
-                        "parts, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                        "?13)"));
+                        "parts, acl, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                        "?11, ?12, ?13, ?14)"));
     {
         SqliteStatement::Use use(*s);
         const ObjectInfo& info = row.info;
@@ -513,6 +539,7 @@ Result<std::string> SqliteIndex::commit_object_locked(const ObjectRow& row) {
         s->bind_int64(11, row.data_inline ? 1 : 0);
         s->bind_text(12, part_sizes_to_text(info.part_sizes));
         s->bind_int64(13, static_cast<int64_t>(info.attributes.acl));
+        s->bind_text(14, checksum_to_text(info.checksum));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_RETURN_IF_ERROR(

@@ -44,6 +44,7 @@ struct ObjectRow {
 struct UploadRow {
     MultipartUploadInfo info;
     ObjectAttributes attributes;
+    std::optional<ObjectChecksum> checksum;  // algorithm and type the upload was created with
 };
 
 struct PartRow {
@@ -234,5 +235,8 @@ class SqliteIndex {
 // Row (de)serialisation shared by the index files.
 std::string map_to_json(const std::map<std::string, std::string>& m);
 std::map<std::string, std::string> map_from_json(const std::string& json);
+// A checksum as its column holds it: "<algorithm> <type> <value>" ("" for none).
+std::string checksum_to_text(const std::optional<ObjectChecksum>& checksum);
+std::optional<ObjectChecksum> checksum_from_text(const std::string& text);
 
 }  // namespace imgpipe::store

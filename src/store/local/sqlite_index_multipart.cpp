@@ -20,8 +20,8 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
     IMGPIPE_RETURN_IF_ERROR(require_bucket(c, row.info.bucket));
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s, c.stmt("INSERT INTO multipart_uploads (upload_id, bucket, key, content_type, "
-                        "metadata, headers, initiated_ns, acl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                        "?7, ?8)"));
+                        "metadata, headers, initiated_ns, acl, checksum) VALUES (?1, ?2, ?3, ?4, "
+                        "?5, ?6, ?7, ?8, ?9)"));
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.info.upload_id);
@@ -32,6 +32,7 @@ Status SqliteIndex::create_upload(const UploadRow& row) {
         s->bind_text(6, map_to_json(row.attributes.headers));
         s->bind_int64(7, to_nanos(row.info.initiated));
         s->bind_int64(8, static_cast<int64_t>(row.attributes.acl));
+        s->bind_text(9, checksum_to_text(row.checksum));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     return txn.commit();
@@ -42,9 +43,8 @@ Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::
     auto lease = readers_.acquire();
     Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s,
-        c.stmt("SELECT content_type, metadata, headers, initiated_ns, acl FROM multipart_uploads "
-               "WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"));
+        auto* s, c.stmt("SELECT content_type, metadata, headers, initiated_ns, acl, checksum FROM "
+                        "multipart_uploads WHERE upload_id = ?1 AND bucket = ?2 AND key = ?3"));
     SqliteStatement::Use use(*s);
     s->bind_text(1, upload_id);
     s->bind_text(2, bucket);
@@ -60,6 +60,7 @@ Result<UploadRow> SqliteIndex::get_upload(const std::string& bucket, const std::
     if (s->column_int64(4) == static_cast<int64_t>(CannedAcl::kPublicRead)) {
         row.attributes.acl = CannedAcl::kPublicRead;
     }
+    row.checksum = checksum_from_text(s->column_text(5));
     return row;
 }
 
@@ -89,7 +90,7 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
     IMGPIPE_ASSIGN_OR_RETURN(
         auto* s,
         c.stmt("INSERT OR REPLACE INTO multipart_parts (upload_id, part_number, size, etag, "
-               "last_modified_ns, data_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+               "last_modified_ns, data_id, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     {
         SqliteStatement::Use use(*s);
         s->bind_text(1, row.upload_id);
@@ -98,6 +99,7 @@ Result<std::string> SqliteIndex::commit_part(const PartRow& row) {
         s->bind_text(4, row.info.etag);
         s->bind_int64(5, to_nanos(row.info.last_modified));
         s->bind_text(6, row.data_id);
+        s->bind_text(7, checksum_to_text(row.info.checksum));
         IMGPIPE_RETURN_IF_ERROR(s->run());
     }
     IMGPIPE_RETURN_IF_ERROR(txn.commit());
@@ -109,7 +111,7 @@ Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_i
     auto lease = readers_.acquire();
     Connection& c = *lease;
     IMGPIPE_ASSIGN_OR_RETURN(
-        auto* s, c.stmt("SELECT part_number, size, etag, last_modified_ns, data_id FROM "
+        auto* s, c.stmt("SELECT part_number, size, etag, last_modified_ns, data_id, checksum FROM "
                         "multipart_parts WHERE upload_id = ?1 AND part_number > ?2 "
                         "ORDER BY part_number LIMIT ?3"));
     SqliteStatement::Use use(*s);
@@ -126,6 +128,7 @@ Result<std::vector<PartRow>> SqliteIndex::list_parts(const std::string& upload_i
                      static_cast<uint64_t>(s->column_int64(1)), s->column_text(2),
                      from_nanos(s->column_int64(3))};
         part.data_id = s->column_text(4);
+        part.info.checksum = checksum_from_text(s->column_text(5));
         out.push_back(std::move(part));
     }
 }

@@ -79,4 +79,11 @@ ObjectAttributes attributes_from(const std::map<std::string, std::string>& heade
     return out;
 }
 
+void add_checksum_header(const ObjectChecksum& checksum,
+                         std::vector<std::pair<std::string, std::string>>& headers) {
+    std::string name = "x-amz-checksum-" + checksum.algorithm;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers.emplace_back(std::move(name), checksum.value);
+}
+
 }  // namespace imgpipe::store::s3

@@ -27,5 +27,8 @@ std::vector<std::pair<std::string, std::string>> attribute_headers(
     const ObjectAttributes& attributes);
 // The attributes in a HEAD/GET response's headers (lower-case names).
 ObjectAttributes attributes_from(const std::map<std::string, std::string>& headers);
+// x-amz-checksum-<algorithm>: <value>, appended to request headers.
+void add_checksum_header(const ObjectChecksum& checksum,
+                         std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace imgpipe::store::s3

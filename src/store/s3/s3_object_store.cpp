@@ -43,6 +43,15 @@ ObjectInfo info_from(const std::string& bucket, const std::string& key,
     info.etag = unquote(response.header("etag"));
     info.last_modified = http_time(response, "last-modified");
     info.attributes = attributes_from(response.headers);
+    // Answered for requests with x-amz-checksum-mode: ENABLED, by services that keep them.
+    for (std::string_view algorithm : {"crc32", "crc32c", "crc64nvme", "sha1", "sha256"}) {
+        std::string value = response.header("x-amz-checksum-" + std::string(algorithm));
+        if (value.empty()) continue;
+        std::string name(algorithm);
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        std::string type = response.header("x-amz-checksum-type");
+        info.checksum = ObjectChecksum{name, value, type.empty() ? "FULL_OBJECT" : type};
+    }
     return info;
 }
 
@@ -182,7 +191,9 @@ Status S3ObjectStore::put_object_acl(const std::string& bucket, const std::strin
 
 Result<ObjectInfo> S3ObjectStore::head_object(const std::string& bucket, const std::string& key) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(key));
-    auto response = http_.execute({"HEAD", bucket, key});
+    S3Request request{"HEAD", bucket, key};
+    request.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
+    auto response = http_.execute(request);
     if (!response.is_ok()) return missing_key_or_bucket(bucket, response.status());
     return info_from(bucket, key, *response);
 }
@@ -191,6 +202,7 @@ Result<ObjectReader> S3ObjectStore::get_object(const std::string& bucket, const 
                                                std::optional<ByteRange> range) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(key));
     S3Request request{"GET", bucket, key};
+    request.headers.emplace_back("x-amz-checksum-mode", "ENABLED");
     if (range) {
         request.headers.emplace_back(
             "range", "bytes=" + std::to_string(range->first) + "-" + std::to_string(range->last));
@@ -219,6 +231,13 @@ Result<ObjectInfo> S3ObjectStore::copy_object(const std::string& src_bucket,
     request.headers.emplace_back("x-amz-copy-source",
                                  "/" + src_bucket + "/" + sigv4::uri_encode(src_key, true));
     request.headers.emplace_back("x-amz-metadata-directive", "REPLACE");
+    // The service keeps the source's checksum; one given for the copy names the algorithm the
+    // service is to compute it in.
+    if (dest.checksum) {
+        if (auto checksum = dest.checksum()) {
+            request.headers.emplace_back("x-amz-checksum-algorithm", checksum->algorithm);
+        }
+    }
     if (dest.condition.if_none_match) request.headers.emplace_back("if-none-match", "*");
     if (dest.condition.if_match) {
         request.headers.emplace_back("if-match", *dest.condition.if_match);

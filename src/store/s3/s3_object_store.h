@@ -29,6 +29,10 @@
 // - Ceph RGW (16.x) cannot complete an upload with parts left out of the list: InvalidPart.
 // - MultipartCompletion::run_for sends the CompleteMultipartUpload in its first step and waits
 //   for it: the service does the joining.
+// - Additional checksums travel as the service's own (x-amz-checksum-* on a single PUT and on
+//   parts, the upload's algorithm and type, part checksums in the completion, checksum mode on
+//   HEAD/GET), so an object has one only where the service keeps it (RGW 16 does not). A put
+//   larger than part_size goes up as a multipart upload without one.
 //
 // Thread-safe.
 
@@ -75,7 +79,8 @@ class S3ObjectStore final : public ObjectStore {
     Result<std::string> create_multipart_upload(const PutRequest& request) override;
     Result<PartInfo> upload_part(const std::string& bucket, const std::string& key,
                                  const std::string& upload_id, int part_number, ByteSource& body,
-                                 std::optional<std::string> expected_md5) override;
+                                 std::optional<std::string> expected_md5,
+                                 const ChecksumAtEnd& checksum = {}) override;
     Result<std::unique_ptr<MultipartCompletion>> start_complete_multipart_upload(
         const std::string& bucket, const std::string& key, const std::string& upload_id,
         const std::vector<CompletedPart>& parts) override;
@@ -97,7 +102,8 @@ class S3ObjectStore final : public ObjectStore {
                                      std::string carry);
     Result<CompletedPart> send_part(const std::string& bucket, const std::string& key,
                                     const std::string& upload_id, int part_number,
-                                    const RequestBody& body);
+                                    const RequestBody& body,
+                                    const std::optional<ObjectChecksum>& checksum = std::nullopt);
     // Completes an upload (with `condition`) and returns the object as it now is.
     Result<ObjectInfo> complete(const std::string& bucket, const std::string& key,
                                 const std::string& upload_id,

@@ -70,5 +70,49 @@ INSTANTIATE_TEST_SUITE_P(ImgpipeS3, ObjectStoreContractTest,
                          ::testing::Values(ObjectStoreContractParam{"ImgpipeS3", make_imgpipe_s3}),
                          object_store_contract_name);
 
+// Additional checksums through S3ObjectStore: sent as the service's own headers and XML, kept by
+// imgpipe's endpoint, read back. Values from Python's zlib.crc32 ("hello world"; COMPOSITE of
+// that one part).
+TEST(ImgpipeS3ChecksumTest, ChecksumsRoundTrip) {
+    ImgpipeS3Harness harness;
+    ObjectStore& store = harness.store();
+    ASSERT_TRUE(store.create_bucket("sums").is_ok());
+    const ObjectChecksum crc{"CRC32", "DUoRhQ==", "FULL_OBJECT"};
+
+    StringByteSource body("hello world");
+    PutRequest put{"sums", "k"};
+    put.checksum = [&] { return std::optional(crc); };
+    auto info = store.put_object(put, body);
+    ASSERT_TRUE(info.is_ok()) << info.status().to_string();
+    EXPECT_EQ(store.head_object("sums", "k")->checksum, crc);
+    EXPECT_EQ(store.get_object("sums", "k", std::nullopt)->info.checksum, crc);
+
+    // The service checks what it is sent.
+    StringByteSource other("other bytes");
+    PutRequest wrong{"sums", "wrong"};
+    wrong.checksum = [&] { return std::optional(crc); };
+    EXPECT_EQ(store.put_object(wrong, other).status().reason(), "BadDigest");
+
+    PutRequest create{"sums", "m"};
+    create.upload_checksum = ObjectChecksum{"CRC32", "", "COMPOSITE"};
+    auto id = store.create_multipart_upload(create);
+    ASSERT_TRUE(id.is_ok());
+    StringByteSource part_body("hello world");
+    const ObjectChecksum part_crc{"CRC32", "DUoRhQ==", ""};
+    auto part = store.upload_part("sums", "m", *id, 1, part_body, std::nullopt,
+                                  [&] { return std::optional(part_crc); });
+    ASSERT_TRUE(part.is_ok()) << part.status().to_string();
+    auto listed = store.list_parts("sums", "m", *id, 0, 100);
+    ASSERT_TRUE(listed.is_ok());
+    EXPECT_EQ(listed->upload_checksum, create.upload_checksum);
+    ASSERT_EQ(listed->parts.size(), 1u);
+    EXPECT_EQ(listed->parts[0].checksum, part_crc);
+    CompletedPart completed{1, part->etag, part_crc};
+    auto done = store.complete_multipart_upload("sums", "m", *id, {completed});
+    ASSERT_TRUE(done.is_ok()) << done.status().to_string();
+    const ObjectChecksum composite{"CRC32", "YChbaA==-1", "COMPOSITE"};
+    EXPECT_EQ(done->checksum, composite);
+}
+
 }  // namespace
 }  // namespace imgpipe::store

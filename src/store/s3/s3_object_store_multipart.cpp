@@ -60,15 +60,21 @@ Result<std::string> S3ObjectStore::create_multipart_upload(const PutRequest& req
     S3Request s3{"POST", request.bucket, request.key};
     s3.query = {{"uploads", ""}};
     s3.headers = attribute_headers(request.attributes);
+    if (request.upload_checksum) {
+        s3.headers.emplace_back("x-amz-checksum-algorithm", request.upload_checksum->algorithm);
+        s3.headers.emplace_back("x-amz-checksum-type", request.upload_checksum->type);
+    }
     IMGPIPE_ASSIGN_OR_RETURN(auto response, http_.execute(s3));
     return parse_upload_id(response.body);
 }
 
 Result<CompletedPart> S3ObjectStore::send_part(const std::string& bucket, const std::string& key,
                                                const std::string& upload_id, int part_number,
-                                               const RequestBody& body) {
+                                               const RequestBody& body,
+                                               const std::optional<ObjectChecksum>& checksum) {
     S3Request s3{"PUT", bucket, key};
     s3.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+    if (checksum) add_checksum_header(*checksum, s3.headers);
     s3.body = &body;
     auto response = http_.execute(s3);
     if (!response.is_ok()) return upload_status(response.status());
@@ -78,7 +84,8 @@ Result<CompletedPart> S3ObjectStore::send_part(const std::string& bucket, const 
 Result<PartInfo> S3ObjectStore::upload_part(const std::string& bucket, const std::string& key,
                                             const std::string& upload_id, int part_number,
                                             ByteSource& body,
-                                            std::optional<std::string> expected_md5) {
+                                            std::optional<std::string> expected_md5,
+                                            const ChecksumAtEnd& checksum) {
     IMGPIPE_RETURN_IF_ERROR(validate_key(key));
     IMGPIPE_RETURN_IF_ERROR(check_part_number(part_number));
     // S3 allows parts up to 5 GiB.
@@ -88,9 +95,13 @@ Result<PartInfo> S3ObjectStore::upload_part(const std::string& bucket, const std
         return invalid_argument("BadDigest", "Content-MD5 does not match the part");
     }
     RequestBody request_body = spool->body();
-    IMGPIPE_ASSIGN_OR_RETURN(auto sent,
-                             send_part(bucket, key, upload_id, part_number, request_body));
-    return PartInfo{part_number, spool->size(), sent.etag, std::chrono::system_clock::now()};
+    // Spooled: the body has ended and its checksum is known.
+    std::optional<ObjectChecksum> part_checksum;
+    if (checksum) part_checksum = checksum();
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto sent, send_part(bucket, key, upload_id, part_number, request_body, part_checksum));
+    return PartInfo{part_number, spool->size(), sent.etag, std::chrono::system_clock::now(),
+                    part_checksum};
 }
 
 Result<std::unique_ptr<MultipartCompletion>> S3ObjectStore::start_complete_multipart_upload(

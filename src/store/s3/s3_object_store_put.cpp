@@ -78,6 +78,11 @@ Result<ObjectInfo> S3ObjectStore::put_single(const PutRequest& request, const st
     S3Request s3{"PUT", request.bucket, request.key};
     s3.headers = attribute_headers(request.attributes);
     add_condition(request.condition, s3.headers);
+    // The body has been read whole, so a checksum that came last is known: the service checks
+    // it again and keeps it.
+    std::optional<ObjectChecksum> checksum;
+    if (request.checksum) checksum = request.checksum();
+    if (checksum) add_checksum_header(*checksum, s3.headers);
     RequestBody body = RequestBody::of(data);
     body.md5 = md5;
     s3.body = &body;
@@ -91,6 +96,7 @@ Result<ObjectInfo> S3ObjectStore::put_single(const PutRequest& request, const st
     auto date = sigv4::parse_http_date(response->header("date"));
     info.last_modified = date ? *date : std::chrono::system_clock::now();
     info.attributes = request.attributes;
+    info.checksum = checksum;
     return info;
 }
 

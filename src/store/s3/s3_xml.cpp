@@ -176,6 +176,12 @@ Result<WriteResult> parse_write_result(std::string_view xml, long http_status) {
     return out;
 }
 
+namespace {
+// As S3 spells them after "Checksum" in XML elements.
+constexpr std::string_view kChecksumAlgorithms[] = {"CRC32", "CRC32C", "CRC64NVME", "SHA1",
+                                                    "SHA256"};
+}  // namespace
+
 Result<ListPartsResult> parse_list_parts(std::string_view xml) {
     pugi::xml_document doc;
     IMGPIPE_ASSIGN_OR_RETURN(auto root, load(doc, xml, "ListPartsResult"));
@@ -186,10 +192,17 @@ Result<ListPartsResult> parse_list_parts(std::string_view xml) {
         part.size = to_u64(text(p, "Size"));
         part.etag = unquote(text(p, "ETag"));
         part.last_modified = parse_iso8601(text(p, "LastModified")).value_or(TimePoint{});
+        for (std::string_view algorithm : kChecksumAlgorithms) {
+            std::string value = text(p, "Checksum" + std::string(algorithm));
+            if (!value.empty()) part.checksum = ObjectChecksum{std::string(algorithm), value, ""};
+        }
         out.parts.push_back(std::move(part));
     }
     out.is_truncated = text(root, "IsTruncated") == "true";
     out.next_part_number_marker = static_cast<int>(to_u64(text(root, "NextPartNumberMarker")));
+    if (std::string algorithm = text(root, "ChecksumAlgorithm"); !algorithm.empty()) {
+        out.upload_checksum = ObjectChecksum{algorithm, "", text(root, "ChecksumType")};
+    }
     return out;
 }
 
@@ -241,6 +254,9 @@ std::string render_complete_request(const std::vector<CompletedPart>& parts) {
         append_text(p, "PartNumber", std::to_string(part.part_number));
         std::string etag = unquote(part.etag);
         append_text(p, "ETag", "\"" + etag + "\"");
+        if (part.checksum) {
+            append_text(p, ("Checksum" + part.checksum->algorithm).c_str(), part.checksum->value);
+        }
     }
     return render(doc);
 }

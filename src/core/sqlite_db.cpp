@@ -1,6 +1,8 @@
 #include "core/sqlite_db.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace imgpipe {
 
@@ -94,11 +96,23 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, Sync s
     std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
     sqlite3_busy_timeout(raw, 5000);
     // WAL lets readers of other connections (and processes: `imgpipe jobs`) run during writes.
-    IMGPIPE_RETURN_IF_ERROR(db->exec(sync == Sync::kFull
-                                         ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                                           "PRAGMA foreign_keys=ON;"
-                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                           "PRAGMA foreign_keys=ON;"));
+    // Switching a new file to WAL takes an exclusive lock, and SQLite answers SQLITE_BUSY at once,
+    // without its busy handler, when connections opening the same new file together would
+    // deadlock: the statement is tried again from scratch, for up to the busy timeout.
+    const std::string pragmas = sync == Sync::kFull
+                                    ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                      "PRAGMA foreign_keys=ON;"
+                                    : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                      "PRAGMA foreign_keys=ON;";
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (int attempt = 0;; ++attempt) {
+        Status st = db->exec(pragmas);
+        if (st.is_ok()) break;
+        if (st.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() > give_up) {
+            return st;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(attempt + 1, 20)));
+    }
     return db;
 }
 

@@ -38,9 +38,19 @@ int http_status_for(std::string_view reason) {
 }
 
 http::Response error_response(const Status& status, std::string_view request_id) {
-    const int http_status = http_status_for(status.reason());
+    int http_status = http_status_for(status.reason());
+    // A backend that cannot be reached (redis-server restarting, the store down) is the server's
+    // fault but passes: 503 with Retry-After tells clients and load balancers to come back,
+    // where a 500 says the request itself broke something. The detail stays in the log.
+    const bool unavailable = http_status == 500 && status.code() == StatusCode::kUnavailable;
     nlohmann::json error;
-    if (http_status == 500) {
+    if (unavailable) {
+        http_status = 503;
+        log::warn("upload api backend unavailable",
+                  {{"request_id", request_id}, {"status", status.to_string()}});
+        error = {{"code", "ServiceUnavailable"},
+                 {"message", "a backend is unavailable; try again shortly"}};
+    } else if (http_status == 500) {
         log::error("upload api internal error",
                    {{"request_id", request_id}, {"status", status.to_string()}});
         error = {{"code", "InternalError"}, {"message", "internal error; try again later"}};
@@ -52,6 +62,7 @@ http::Response error_response(const Status& status, std::string_view request_id)
         http_status, nlohmann::json{{"error", error}}.dump(
                          -1, ' ', false, nlohmann::json::error_handler_t::replace));
     r.headers.set("Cache-Control", "no-store");
+    if (unavailable) r.headers.set("Retry-After", "1");
     return r;
 }
 

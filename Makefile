@@ -46,7 +46,8 @@ test: build
 
 # Every stage in full: ASan+UBSan over every suite and clang-tidy over every translation unit as
 # well (see scripts/run-tests.sh: `make test` runs ctest, tsan, fuzz, format and pytest in full,
-# but asan on the image corpus only and not tidy, until those have run clean over the tree).
+# but asan only on the suites that have run clean under it and not tidy, until those have run
+# clean over the tree).
 test-full: build
 	@STAGES=full scripts/run-tests.sh $(BUILD)
 

@@ -54,34 +54,37 @@ class Server:
 
     def __init__(self, binary: Path, data: Path, roles: str, env: dict[str, str] | None = None):
         extra = env or {}
-        self.lines: list[dict] = []
-        self.ports: dict[str, int] = {}
-        ready = threading.Event()
         env = {k: v for k, v in os.environ.items() if not k.startswith("IMGPIPE_")}
         env.update({"IMGPIPE_ACCESS_KEY": "AKBENCH" + secrets.token_hex(6).upper(),
                     "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
                     "IMGPIPE_API_RATE_LIMIT": "1000000", "IMGPIPE_API_RATE_BURST": "1000000"})
         env.update(extra)
-        self.proc = subprocess.Popen(
-            [str(binary), "serve", "--data-dir", str(data), "--roles", roles,
-             "--api-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        # The log goes to a file, read when asked for: a reader parsing each line as it comes
+        # would compete for the cores being measured (one access-log line per request).
+        self.log = data.parent / f"{data.name}.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [str(binary), "serve", "--data-dir", str(data), "--roles", roles,
+                 "--api-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"],
+                stdout=subprocess.DEVNULL, stderr=log, env=env)
+        deadline = time.monotonic() + 30
+        while not any(e.get("msg") == "ready" for e in self.lines):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise SystemExit(f"server not ready; its log: {self.log}")
+            time.sleep(0.02)
+        self.ports = {e["role"]: e["port"] for e in self.lines if e.get("msg") == "listening"}
 
-        def read():
-            for raw in self.proc.stderr:
+    @property
+    def lines(self) -> list[dict]:
+        """The server's JSON log lines so far."""
+        out = []
+        with open(self.log, "rb") as log:
+            for raw in log:
                 try:
-                    e = json.loads(raw)
+                    out.append(json.loads(raw))
                 except ValueError:
                     continue
-                self.lines.append(e)
-                if e.get("msg") == "listening":
-                    self.ports[e["role"]] = e["port"]
-                if e.get("msg") == "ready":
-                    ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(30):
-            raise SystemExit("server not ready")
+        return out
 
     def api(self, path: str) -> str:
         return f"http://127.0.0.1:{self.ports['api']}{path}"

@@ -447,6 +447,7 @@ class Roles final : public RunningRoles {
             options.presets[preset->name] = *preset;
         }
         options.cors_origins = config_.api_cors_origins;
+        options.local_reads = local_store_ != nullptr;
         delivery_api_ =
             std::make_unique<delivery::DeliveryApi>(options, *jobs_, *store_, *renderer_);
         return Status::ok();

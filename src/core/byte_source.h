@@ -34,9 +34,10 @@ class ByteSource {
     };
     virtual std::optional<FileRange> file_range() const { return std::nullopt; }
 
-    // The bytes left to read, when known without reading (a body already in memory): lets a
-    // consumer skip what only large bodies need, such as a thread to overlap their writes.
-    virtual std::optional<uint64_t> known_size() const { return std::nullopt; }
+    // The bytes left to read, when they are all in memory already: a consumer may use them
+    // without reading (and must not also read()), e.g. send a small body without a thread to
+    // read it or store it without a thread to overlap its writes. Valid while this source lives.
+    virtual std::optional<std::string_view> buffered() const { return std::nullopt; }
 };
 
 // A ByteSource over an in-memory string (small bodies, tests). `max_read` caps each read, so
@@ -51,7 +52,9 @@ class StringByteSource final : public ByteSource {
         pos_ += n;
         return n;
     }
-    std::optional<uint64_t> known_size() const override { return data_.size() - pos_; }
+    std::optional<std::string_view> buffered() const override {
+        return std::string_view(data_).substr(pos_);
+    }
 
   private:
     std::string data_;

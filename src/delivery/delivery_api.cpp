@@ -89,26 +89,35 @@ DeliveryApi::DeliveryApi(DeliveryOptions options, queue::JobStore& jobs, store::
       cors_(options_.cors_origins) {}
 
 void DeliveryApi::add_routes(http::Router& router) {
-    router.add("GET", "/i/{id}/{variant}", [this](http::Request& r) { return handle_get(r); });
+    http::RouteOptions get;
+    if (options_.local_reads) {
+        get.inline_answer = [this](http::Request& r) { return serve_resolved(r); };
+    }
+    router.add(
+        "GET", "/i/{id}/{variant}", [this](http::Request& r) { return handle_get(r); }, get);
     router.add(
         "OPTIONS", "/i/{id}/{variant}",
         [this](http::Request& r) { return cors_.preflight(r, "GET, HEAD, OPTIONS"); },
         http::Execution::kInline);
 }
 
+// A content-addressed URL names fixed bytes: where they were found is kept, so repeated requests
+// (a CDN's misses, browsers) skip the job look-up; serve() still checks the ETag.
+std::optional<http::Response> DeliveryApi::serve_resolved(http::Request& request) {
+    auto target = parse_target(request.path_params["variant"]);
+    if (!target || target->etag.empty()) return std::nullopt;
+    auto known = resolved(request.path_params["id"] + '/' + target->name);
+    if (!known) return std::nullopt;
+    known->etag = target->etag;
+    http::Response r = serve(request, *known);
+    cors_.apply(request, r);
+    return r;
+}
+
 http::Response DeliveryApi::handle_get(http::Request& request) {
+    if (auto r = serve_resolved(request)) return std::move(*r);
     const std::string id = request.path_params["id"];
     auto target = parse_target(request.path_params["variant"]);
-    // A content-addressed URL names fixed bytes: where they were found is kept, so repeated
-    // requests (a CDN's misses, browsers) skip the job look-up; serve() still checks the ETag.
-    if (target && !target->etag.empty()) {
-        if (auto known = resolved(id + '/' + target->name)) {
-            known->etag = target->etag;
-            http::Response r = serve(request, *known);
-            cors_.apply(request, r);
-            return r;
-        }
-    }
     Result<queue::Job> job = pipeline::is_image_id(id) ? jobs_.get(id) : no_such_image();
     if (!job.is_ok() && job.status().code() == StatusCode::kNotFound) job = no_such_image();
     if (job.is_ok() && !target) job = no_such_variant();

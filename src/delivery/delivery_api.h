@@ -16,7 +16,8 @@
 // (s3/conditions.h), so both doors to a variant behave alike. Errors are JSON with
 // `Cache-Control: no-store`: 404 NoSuchImage / NoSuchVariant, 403 SignatureRequired for an
 // unsigned or wrongly signed size that was not made at upload. kBlocking (SQLite, disk, and a
-// render on first request). Thread-safe.
+// render on first request), except a repeated content-addressed GET from a local store, which
+// is answered on the I/O thread (DeliveryOptions::local_reads). Thread-safe.
 
 #include <chrono>
 #include <map>
@@ -40,6 +41,10 @@ struct DeliveryOptions {
     std::map<std::string, imaging::VariantSpec> presets;  // by name (REQUIRES: spec.name == key)
     imaging::SpecLimits limits;
     std::vector<std::string> cors_origins = {"*"};
+    // The object store reads from this machine's disk (the local store, never a remote one):
+    // a content-addressed URL already resolved is then served on the I/O thread, without the
+    // trip to the handler pool (http::RouteOptions::inline_answer).
+    bool local_reads = false;
 };
 
 class DeliveryApi {
@@ -50,6 +55,9 @@ class DeliveryApi {
 
     void add_routes(http::Router& router);
     http::Response handle_get(http::Request& request);
+    // The answer to a content-addressed URL whose variant was resolved before (no job look-up);
+    // nullopt for any other request.
+    std::optional<http::Response> serve_resolved(http::Request& request);
 
   private:
     // Which stored object answers a request, and how it may be cached.

@@ -25,7 +25,7 @@ Result<size_t> BlockingBody::read(std::span<char> buf) {
     if (buf.size() >= kDirectMin) {
         return fetch_and_wait(buf.first(std::min(buf.size(), kMaxPiece)));
     }
-    if (!staging_) staging_ = std::make_unique<char[]>(kStagingSize);
+    if (!staging_) staging_ = std::make_unique_for_overwrite<char[]>(kStagingSize);
     auto got = fetch_and_wait(std::span<char>(staging_.get(), kStagingSize));
     if (!got.is_ok() || *got == 0) return got;
     staged_pos_ = 0;

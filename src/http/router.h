@@ -7,7 +7,9 @@
 // the server enforces before its handler runs, on the I/O thread, so that a hostile or slow
 // client costs no handler thread: a `gate` (rate limits, size checks in the route's own words)
 // that sees only the header, the largest body it accepts (`max_body`), and how much of the body
-// the server reads into memory before a kBlocking handler starts (`prefetch`). A fallback catches
+// the server reads into memory before a kBlocking handler starts (`prefetch`); a kBlocking route
+// may also offer an answer for its cheap cases that runs on the I/O thread (`inline_answer`).
+// A fallback catches
 // everything else (the S3 endpoint routes by itself). The router also says how the listener
 // answers "busy" (a full handler queue, too many connections) in its clients' dialect. Built once
 // before the server starts, then read-only and thread-safe.
@@ -54,6 +56,12 @@ struct RouteOptions {
     // when shorter. Null or 0: none. Prefetching answers `Expect: 100-continue`, so a route that
     // checks a request before inviting its body returns 0 for such requests.
     std::function<size_t(const Request&)> prefetch;
+    // kBlocking only: an answer tried first on the I/O thread, for a request without a body,
+    // before the handler is queued. A response it returns is the answer (a `source` in it is read
+    // on the I/O thread too); nullopt queues the handler as usual. For answers that wait on
+    // nothing but this machine's memory and page cache (a cache hit served from local disk), so
+    // the common case skips two thread switches. `request.body` is empty here.
+    std::function<std::optional<Response>(Request&)> inline_answer;
 };
 
 class Router {

@@ -39,7 +39,9 @@
 // content_length is neither backed by a `source` nor by that many `body` bytes is a handler bug
 // and becomes a 500 (logged), never a short body; a `source` without
 // `content_length` is sent chunked (HTTP/1.1; SSE works this way), read piece by piece as it
-// yields bytes; `source` reads of kBlocking routes run on the handler pool. A handler that
+// yields bytes; `source` reads of kBlocking routes run on the handler pool, except a source whose
+// bytes are in memory already (ByteSource::buffered), written with the header at once from the
+// I/O thread. A handler that
 // leaves its body unread gets the connection drained (up to 64 KiB) or closed after its
 // response. Every response carries Date and "Server: imgpipe". A `source` that is a range of an
 // open file (ByteSource::file_range) is read and sent by the server itself, in chunks of up to

@@ -13,6 +13,9 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -421,6 +424,60 @@ TEST(ServerTest, HeadSendsHeadersOnly) {
     auto next = c.read_reply();
     EXPECT_EQ(next.status, 200);
     EXPECT_EQ(next.body, "abc");
+}
+
+TEST(ServerTest, InlineAnswerServesOnTheIoThreadElseTheHandlerRuns) {
+    auto router = std::make_shared<Router>();
+    std::mutex mu;
+    std::set<std::thread::id> inline_threads, handler_threads;
+    RouteOptions options;
+    options.inline_answer = [&](Request& req) -> std::optional<Response> {
+        {
+            std::lock_guard lock(mu);
+            inline_threads.insert(std::this_thread::get_id());
+        }
+        const std::string& name = req.path_params["name"];
+        if (name == "boom") throw std::runtime_error("secret detail");
+        if (name != "hot") return std::nullopt;
+        Response res;
+        res.content_length = 9;
+        res.source = std::make_unique<StringByteSource>("hot bytes");
+        return res;
+    };
+    router->add(
+        "GET", "/v/{name}",
+        [&](Request& req) {
+            {
+                std::lock_guard lock(mu);
+                handler_threads.insert(std::this_thread::get_id());
+            }
+            auto body = read_all(*req.body, 100);
+            return Response::text(200, "handler " + req.path_params["name"] + " " + *body,
+                                  "text/plain");
+        },
+        options);
+    TestServer ts(router);
+    Client c(ts.port());
+    ASSERT_TRUE(c.send(get("/v/hot")));
+    auto hot = c.read_reply();
+    EXPECT_EQ(hot.status, 200);
+    EXPECT_EQ(hot.body, "hot bytes");
+    ASSERT_TRUE(c.send(get("/v/cold")));
+    EXPECT_EQ(c.read_reply().body, "handler cold ");
+    // A request with a body always goes to the handler, which reads it.
+    ASSERT_TRUE(c.send("GET /v/hot HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"));
+    EXPECT_EQ(c.read_reply().body, "handler hot abc");
+    ASSERT_TRUE(c.send(get("/v/boom")));
+    auto boom = c.read_reply();
+    EXPECT_EQ(boom.status, 500);
+    EXPECT_EQ(boom.body.find("secret"), std::string::npos) << boom.body;
+    ASSERT_TRUE(c.send("HEAD /v/hot HTTP/1.1\r\nHost: t\r\n\r\n"));
+    EXPECT_EQ(c.read_reply(/*head=*/true).headers.get_or("Content-Length", ""), "9");
+
+    std::lock_guard lock(mu);
+    ASSERT_FALSE(inline_threads.empty());
+    ASSERT_FALSE(handler_threads.empty());
+    for (const auto& id : inline_threads) EXPECT_FALSE(handler_threads.contains(id));
 }
 
 TEST(ServerTest, DeclaredLengthWithoutItsBodyBecomes500NotAShortAnswer) {

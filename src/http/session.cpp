@@ -209,7 +209,8 @@ class Session : public std::enable_shared_from_this<Session> {
                               uint64_t& bytes_out);
     awaitable<void> linger();
     void finish(const Request& req, int status, uint64_t bytes_out, Clock::time_point started);
-    Response call_handler(const Handler& handler, Request& req);
+    template <typename Fn>  // Response(Request&)
+    Response call_handler(const Fn& handler, Request& req);
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
@@ -342,7 +343,8 @@ awaitable<bool> Session::serve_one(bool first) {
     co_return false;
 }
 
-Response Session::call_handler(const Handler& handler, Request& req) {
+template <typename Fn>
+Response Session::call_handler(const Fn& handler, Request& req) {
     try {
         Response res = handler(req);
         if (res.status < 100 || res.status > 999) {
@@ -400,6 +402,23 @@ awaitable<Response> Session::dispatch(const Router::Route& route, Request& req, 
     parser_->body_limit(cap);
     // Not a conditional expression: g++ 12 miscompiles co_await inside one.
     Response res;
+    if (blocking && options.inline_answer && body_.done()) {
+        StringByteSource empty("");
+        req.body = &empty;
+        bool answered = true;
+        res = call_handler(
+            [&](Request& r) {
+                auto quick = options.inline_answer(r);
+                answered = quick.has_value();
+                return answered ? std::move(*quick) : Response{};
+            },
+            req);
+        req.body = nullptr;
+        if (answered) {
+            blocking = false;
+            co_return res;
+        }
+    }
     if (blocking) {
         res = co_await run_blocking(route, req);
     } else {
@@ -501,26 +520,34 @@ awaitable<bool> Session::write_response(Response& res, const Request& req, bool 
         co_await bhttp::async_write_header(stream_, sr, redirect(ec));
         co_return !ec;
     }
-    if (res.source) {
-        bhttp::response<bhttp::buffer_body> r;
-        fill_header(r, res, version, keep_alive);
-        if (res.content_length) {
-            r.content_length(*res.content_length);
-        } else if (version >= 11) {
-            r.chunked(true);
-        } else {
-            keep_alive = false;  // an HTTP/1.0 body of unknown length ends with the connection
-            r.keep_alive(false);
-        }
-        co_return co_await write_streamed(r, res, req, blocking, bytes_out);
-    }
-    bhttp::response<bhttp::string_body> r;
+    bhttp::response<bhttp::buffer_body> r;
     fill_header(r, res, version, keep_alive);
-    r.body() = std::move(res.body);
-    r.content_length(r.body().size());
-    co_await bhttp::async_write(stream_, r, redirect(ec));
-    if (!ec) bytes_out = r.body().size();
-    co_return !ec;
+    // A body already in memory (a string, or a small stored object) goes out with its header in
+    // one write from this thread: no trip to the handler pool for bytes nobody waits for.
+    std::optional<std::string_view> whole;
+    if (!res.source) {
+        whole = res.body;
+    } else if (auto bytes = res.source->buffered(); bytes && res.content_length == bytes->size()) {
+        whole = bytes;
+    }
+    if (whole) {
+        r.content_length(whole->size());
+        r.body().data = const_cast<char*>(whole->data());  // buffer_body wants void*; only read
+        r.body().size = whole->size();
+        r.body().more = false;
+        co_await bhttp::async_write(stream_, r, redirect(ec));
+        if (!ec) bytes_out = whole->size();
+        co_return !ec;
+    }
+    if (res.content_length) {
+        r.content_length(*res.content_length);
+    } else if (version >= 11) {
+        r.chunked(true);
+    } else {
+        keep_alive = false;  // an HTTP/1.0 body of unknown length ends with the connection
+        r.keep_alive(false);
+    }
+    co_return co_await write_streamed(r, res, req, blocking, bytes_out);
 }
 
 awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, Response& res,
@@ -537,7 +564,7 @@ awaitable<bool> Session::write_streamed(bhttp::response<bhttp::buffer_body>& r, 
     }
     // One piece buffer per streamed response, not per connection: idle keep-alive connections
     // then cost no more than their socket buffers.
-    auto piece = std::make_unique<char[]>(kResponsePiece);
+    auto piece = std::make_unique_for_overwrite<char[]>(kResponsePiece);
     const std::span<char> span(piece.get(), kResponsePiece);
     const auto& cl = res.content_length;
     uint64_t sent = 0;

@@ -141,6 +141,12 @@ Result<size_t> FileRangeSource::read(std::span<char> buf) {
     return n;
 }
 
+Result<size_t> SharedBytesSource::read(std::span<char> buf) {
+    const size_t n = left_.copy(buf.data(), buf.size());
+    left_.remove_prefix(n);
+    return n;
+}
+
 std::optional<ByteSource::FileRange> FileRangeSource::file_range() const {
     const int fd = file_->native_handle();
     if (fd < 0) return std::nullopt;

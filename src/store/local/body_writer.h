@@ -81,4 +81,19 @@ class FileRangeSource final : public ByteSource {
     uint64_t remaining_;
 };
 
+// The bytes [offset, offset + length) of an immutable string shared with others (an inline
+// object's bytes, from InlineBytesCache): handed out without a copy.
+class SharedBytesSource final : public ByteSource {
+  public:
+    // REQUIRES: offset + length <= bytes->size().
+    SharedBytesSource(std::shared_ptr<const std::string> bytes, size_t offset, size_t length)
+        : bytes_(std::move(bytes)), left_(std::string_view(*bytes_).substr(offset, length)) {}
+    Result<size_t> read(std::span<char> buf) override;
+    std::optional<std::string_view> buffered() const override { return left_; }
+
+  private:
+    std::shared_ptr<const std::string> bytes_;
+    std::string_view left_;
+};
+
 }  // namespace imgpipe::store

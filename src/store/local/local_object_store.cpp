@@ -258,8 +258,8 @@ std::vector<Result<ObjectInfo>> LocalObjectStore::put_objects(std::span<const Pu
     std::vector<std::optional<Result<ObjectRow>>> written(requests.size());
     std::vector<size_t> to_files;
     for (size_t i = 0; i < requests.size(); ++i) {
-        auto size = bodies[i]->known_size();
-        if (size && *size <= kInlineLimit) {
+        auto bytes = bodies[i]->buffered();
+        if (bytes && bytes->size() <= kInlineLimit) {
             written[i] = write(i);
         } else {
             to_files.push_back(i);
@@ -292,8 +292,20 @@ Result<ObjectReader> LocalObjectStore::open_current(const std::string& bucket,
                                                     std::optional<ByteRange> range) {
     Status last;
     for (int attempt = 0; attempt < kOpenAttempts; ++attempt) {
-        IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row,
-                                 index_->get_object(bucket, key, /*with_inline_bytes=*/true));
+        IMGPIPE_ASSIGN_OR_RETURN(ObjectRow row, index_->get_object(bucket, key));
+        std::shared_ptr<const std::string> inline_bytes;
+        if (row.data_inline) {
+            inline_bytes = inline_cache_.find(row.data_id);
+            if (!inline_bytes) {
+                // Row and bytes again in one statement: the same snapshot, whatever was
+                // written since the first look.
+                IMGPIPE_ASSIGN_OR_RETURN(row, index_->get_object(bucket, key, true));
+                if (row.data_inline) {
+                    inline_bytes = std::make_shared<const std::string>(std::move(row.inline_bytes));
+                    inline_cache_.insert(row.data_id, inline_bytes);
+                }
+            }
+        }
         uint64_t first = 0;
         uint64_t length = row.info.size;
         if (range) {
@@ -306,9 +318,9 @@ Result<ObjectReader> LocalObjectStore::open_current(const std::string& bucket,
             length = range->last - range->first + 1;
         }
         ObjectReader reader;
-        if (row.data_inline) {
-            reader.body = std::make_unique<StringByteSource>(
-                row.inline_bytes.substr(static_cast<size_t>(first), static_cast<size_t>(length)));
+        if (inline_bytes) {
+            reader.body = std::make_unique<SharedBytesSource>(
+                std::move(inline_bytes), static_cast<size_t>(first), static_cast<size_t>(length));
         } else {
             auto file = fs_.open_file(layout_.object_path(row.data_id));
             if (!file.is_ok()) {

@@ -35,6 +35,7 @@
 #include "store/event_outbox.h"
 #include "store/local/body_writer.h"
 #include "store/local/data_layout.h"
+#include "store/local/inline_bytes_cache.h"
 #include "store/local/sqlite_index.h"
 #include "store/local/store_lock.h"
 #include "store/object_event.h"
@@ -48,6 +49,8 @@ struct LocalStoreOptions {
     uint64_t min_part_size = 5ull << 20;
     // Read-only index connections: this many lookups and listings run at once.
     int reader_connections = 4;
+    // Bytes of inline objects kept in memory for reads (InlineBytesCache); 0: none.
+    size_t inline_cache_bytes = 32 << 20;
     // Called with each index row a listing steps onto (tests count and pause listings with it).
     std::function<void(const std::string& key)> on_listing_row;
     // New uploads (put, copy, part, complete) are refused with DiskFull while the data dir's
@@ -137,7 +140,8 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
           fs_(fs),
           clock_(clock),
           index_(std::move(index)),
-          options_(std::move(options)) {}
+          options_(std::move(options)),
+          inline_cache_(options_.inline_cache_bytes) {}
 
     Status sweep();
     // DiskFull when the free space is under options_.min_free_bytes.
@@ -161,7 +165,8 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     // write_object, then commit_objects of that one row.
     Result<ObjectInfo> store_object(const PutRequest& request, ByteSource& body,
                                     const BodyLimits& limits);
-    // The current row for bucket/key with its bytes: an inline row's own, else the data file,
+    // The current row for bucket/key with its bytes: an inline row's own (from inline_cache_
+    // when there), else the data file,
     // opened (retrying when a concurrent put replaced and unlinked it between the index lookup
     // and the open). `range` as get_object's.
     Result<ObjectReader> open_current(const std::string& bucket, const std::string& key,
@@ -176,6 +181,7 @@ class LocalObjectStore final : public ObjectStore, public EventOutbox {
     Clock& clock_;
     std::unique_ptr<SqliteIndex> index_;
     const LocalStoreOptions options_;
+    InlineBytesCache inline_cache_;
     std::mutex dirs_mu_;
     std::bitset<256> durable_dirs_;                 // GUARDED_BY(dirs_mu_)
     std::atomic<int64_t> last_upload_sweep_ns_{0};  // steady clock

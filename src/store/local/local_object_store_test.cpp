@@ -279,6 +279,26 @@ TEST_F(LocalObjectStoreTest, ReplacingOrDeletingAnInlineObjectRemovesItsBytes) {
     EXPECT_EQ(read_object(*store_, "uploads", "k"), "error:NoSuchKey");
 }
 
+// Each read below fills the inline-bytes cache, so every later read must see what changed since.
+TEST_F(LocalObjectStoreTest, ReadsOfInlineObjectsFollowEveryChange) {
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "first").is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), "first");
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), "first");
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", "second").is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), "second");
+    auto range = store_->get_object("uploads", "k", ByteRange{1, 3});
+    ASSERT_TRUE(range.is_ok());
+    EXPECT_EQ(*read_all(*range->body, 100), "eco");
+    ASSERT_TRUE(store_->copy_object("uploads", "k", PutRequest{"uploads", "copy"}).is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "copy"), "second");
+    ASSERT_TRUE(put_string(*store_, "uploads", "k", file_sized("a file")).is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "k"), file_sized("a file"));
+    ASSERT_TRUE(store_->delete_object("uploads", "copy").is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "copy"), "error:NoSuchKey");
+    ASSERT_TRUE(put_string(*store_, "uploads", "copy", "third").is_ok());
+    EXPECT_EQ(read_object(*store_, "uploads", "copy"), "third");
+}
+
 TEST_F(LocalObjectStoreTest, OpensAnIndexFromBeforeInlineObjects) {
     // The objects table as the first releases created it, with one file-backed row.
     store_.reset();

@@ -215,6 +215,7 @@ std::string map_to_json(const std::map<std::string, std::string>& m) {
 }
 
 std::map<std::string, std::string> map_from_json(const std::string& json) {
+    if (json == "{}") return {};  // most objects: no parse on every read
     auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
     std::map<std::string, std::string> out;
     if (!parsed.is_object()) return out;

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "sigv4/digest.h"
 #include "sigv4/sigv4.h"
 #include "sigv4/text.h"
 
@@ -49,15 +50,6 @@ uint64_t from_big_endian(std::string_view raw) {
     uint64_t value = 0;
     for (unsigned char c : raw) value = (value << 8) | c;
     return value;
-}
-
-std::string to_big_endian(uint64_t value, size_t bytes) {
-    std::string out(bytes, '\0');
-    for (size_t i = 0; i < bytes; ++i) {
-        out[bytes - 1 - i] = static_cast<char>(value & 0xFF);
-        value >>= 8;
-    }
-    return out;
 }
 
 }  // namespace
@@ -111,7 +103,7 @@ Result<std::string> combine_full_object(ChecksumAlgorithm algorithm,
         crc = first ? value : crc_combine(algorithm, crc, value, part.size);
         first = false;
     }
-    return base64_encode(to_big_endian(crc, checksum_size(algorithm)));
+    return base64_encode(big_endian(crc, checksum_size(algorithm)));
 }
 
 Result<std::string> combine_composite(ChecksumAlgorithm algorithm,

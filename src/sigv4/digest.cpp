@@ -28,6 +28,8 @@ using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, 
 using Crc64Nvme = boost::crc_optimal<64, 0xAD93D23594C93659ULL, 0xFFFFFFFFFFFFFFFFULL,
                                      0xFFFFFFFFFFFFFFFFULL, true, true>;
 
+}  // namespace
+
 std::string big_endian(uint64_t value, size_t bytes) {
     std::string out(bytes, '\0');
     for (size_t i = 0; i < bytes; ++i) {
@@ -36,8 +38,6 @@ std::string big_endian(uint64_t value, size_t bytes) {
     }
     return out;
 }
-
-}  // namespace
 
 void Digest::CtxDeleter::operator()(evp_md_ctx_st* ctx) const { EVP_MD_CTX_free(ctx); }
 

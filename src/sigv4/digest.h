@@ -3,6 +3,8 @@
 // the CRCs S3 checksums use (CRC32, CRC32C, CRC64NVME via Boost.CRC), behind one small
 // `Checksummer` so the payload verifiers can feed bytes as they stream. One thread at a time.
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,9 @@ class Digest {
     };
     std::unique_ptr<evp_md_ctx_st, CtxDeleter> ctx_;
 };
+
+// `value`'s low `bytes` bytes, most significant first (how S3 encodes a CRC before base64).
+std::string big_endian(uint64_t value, size_t bytes);
 
 enum class ChecksumAlgorithm { kCrc32, kCrc32c, kCrc64Nvme, kSha1, kSha256 };
 

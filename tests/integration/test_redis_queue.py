@@ -19,19 +19,15 @@ test's subject.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import signal
-import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 
+from cluster_nodes import Node as ServeNode
 from cluster_nodes import RedisServer
 from helpers import TESTDATA, imgpipe_bin, run, wait_until
 from pipeline_client import fetch_variants, image_size, sse_stream, status, wait_for_state
@@ -40,73 +36,22 @@ PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 SIDES = (400, 200, 100)
 
 
-class Node:
-    """One `imgpipe serve` process of the cluster. Attributes as helpers.Server's, so the
-    pipeline_client helpers work on it."""
+class Node(ServeNode):
+    """One `imgpipe serve` process with the cluster's Redis queue and data dir."""
 
     def __init__(self, roles: str, data_dir: Path, queue_url: str, access_key: str,
                  secret_key: str, env: dict[str, str]):
-        self.roles, self.data_dir, self.queue_url = roles, data_dir, queue_url
-        self.access_key, self.secret_key, self.env = access_key, secret_key, env
-        self.proc: subprocess.Popen | None = None
-        self.api_port = self.s3_port = 0
-        self.lines: list[str] = []
-
-    def start(self) -> "Node":
-        self.launch()
-        return self.wait_ready()
-
-    def launch(self) -> "Node":
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IMGPIPE_", "AWS_"))}
-        env.update({"IMGPIPE_ACCESS_KEY": self.access_key, "IMGPIPE_SECRET_KEY": self.secret_key,
-                    **self.env})
-        self.proc = subprocess.Popen(
-            [str(imgpipe_bin()), "serve", "--roles", self.roles, "--data-dir", str(self.data_dir),
-             "--queue", self.queue_url, "--api-listen", "127.0.0.1:0", "--s3-listen",
-             "127.0.0.1:0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        ready = threading.Event()
-
-        def read(proc):
-            for raw in proc.stderr:
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                self.lines.append(line)
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue
-                if entry.get("msg") == "listening":
-                    setattr(self, f"{entry['role']}_port", int(entry["port"]))
-                elif entry.get("msg") == "ready":
-                    ready.set()
-
-        threading.Thread(target=read, args=(self.proc,), daemon=True).start()
-        self.ready = ready
-        return self
-
-    def wait_ready(self) -> "Node":
-        wait_until(lambda: self.ready.is_set() or self.proc.poll() is not None,
-                   lambda: f"{self.roles} ready; log:\n" + self.log(), timeout=30)
-        assert self.proc.poll() is None, f"{self.roles} exited; log:\n{self.log()}"
-        return self
-
-    def log(self) -> str:
-        return "\n".join(self.lines[-60:])
+        super().__init__(roles, ["--roles", roles, "--data-dir", str(data_dir), "--queue",
+                                 queue_url, "--api-listen", "127.0.0.1:0", "--s3-listen",
+                                 "127.0.0.1:0"],
+                         {"IMGPIPE_ACCESS_KEY": access_key, "IMGPIPE_SECRET_KEY": secret_key,
+                          **env})
+        self.data_dir, self.queue_url = data_dir, queue_url
+        self.access_key, self.secret_key = access_key, secret_key
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
-
-    def kill9(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-        self.proc = None
-
-    def stop_and_check(self) -> None:
-        proc, self.proc = self.proc, None
-        proc.send_signal(signal.SIGTERM)
-        rc = proc.wait(60)
-        assert rc == 0, f"{self.roles} exited with {rc}; log:\n{self.log()}"
 
 
 @pytest.fixture

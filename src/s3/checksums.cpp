@@ -3,6 +3,7 @@
 #include <map>
 
 #include "sigv4/checksum_combine.h"
+#include "sigv4/text.h"
 
 namespace imgpipe::s3 {
 namespace {
@@ -15,12 +16,6 @@ std::string lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
-}
-
-std::string trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return std::string(s);
 }
 
 std::string name_of(sigv4::ChecksumAlgorithm algorithm) {
@@ -37,7 +32,7 @@ std::optional<sigv4::ChecksumAlgorithm> carried_algorithm(const http::Headers& h
         std::string_view list = *trailer;
         while (!list.empty()) {
             const size_t comma = list.find(',');
-            if (auto a = sigv4::checksum_from_header(trimmed(list.substr(0, comma)))) return a;
+            if (auto a = sigv4::checksum_from_header(sigv4::trim(list.substr(0, comma)))) return a;
             list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
         }
     }
@@ -48,7 +43,7 @@ Status check_algorithm_header(const http::Headers& headers) {
     for (std::string_view header : {"x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"}) {
         auto value = headers.get(header);
         if (!value) continue;
-        auto named = sigv4::checksum_from_name(trimmed(*value));
+        auto named = sigv4::checksum_from_name(sigv4::trim(*value));
         if (!named) {
             return invalid_request("Value for " + std::string(header) + " header is invalid.");
         }
@@ -94,14 +89,14 @@ Result<std::optional<store::ObjectChecksum>> upload_checksum(const http::Headers
         }
         return std::optional<store::ObjectChecksum>();
     }
-    auto algorithm = sigv4::checksum_from_name(trimmed(*algorithm_header));
+    auto algorithm = sigv4::checksum_from_name(sigv4::trim(*algorithm_header));
     if (!algorithm) {
         return invalid_request(
             "Checksum algorithm provided is unsupported. Please try again with any of the valid "
             "types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]");
     }
     std::string type =
-        type_header ? trimmed(*type_header)
+        type_header ? std::string(sigv4::trim(*type_header))
                     : std::string(*algorithm == sigv4::ChecksumAlgorithm::kCrc64Nvme ? kFullObject
                                                                                      : kComposite);
     for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -149,7 +144,8 @@ Result<std::optional<store::ObjectChecksum>> multipart_checksum(
         }
     }
     if (!upload) return std::optional<store::ObjectChecksum>();
-    if (auto type = headers.get("x-amz-checksum-type"); type && trimmed(*type) != upload->type) {
+    if (auto type = headers.get("x-amz-checksum-type");
+        type && sigv4::trim(*type) != upload->type) {
         return invalid_request("The upload was created using the " + upload->type +
                                " checksum mode. The complete request must use the same "
                                "checksum mode.");
@@ -184,7 +180,7 @@ Result<std::optional<store::ObjectChecksum>> multipart_checksum(
     if (auto given = headers.get(sigv4::checksum_header(*algorithm))) {
         // The client's own checksum of the whole object (for COMPOSITE, with or without "-N").
         std::string expected = *value;
-        std::string claimed = trimmed(*given);
+        std::string claimed(sigv4::trim(*given));
         if (upload->type == kComposite && claimed.find('-') == std::string::npos) {
             expected = expected.substr(0, expected.find('-'));
         }

@@ -41,6 +41,10 @@ http::Response list_object_versions(const S3Context& context, S3Call& call);
 http::Response put_object(const S3Context& context, S3Call& call);
 http::Response get_object(const S3Context& context, S3Call& call);
 http::Response head_object(const S3Context& context, S3Call& call);
+// GetObjectAttributes (GET ?attributes): the x-amz-object-attributes asked for (ETag, Checksum,
+// ObjectParts, StorageClass, ObjectSize) in one XML answer; the parts listed with their sizes,
+// paged by x-amz-max-parts / x-amz-part-number-marker.
+http::Response get_object_attributes(const S3Context& context, S3Call& call);
 http::Response delete_object(const S3Context& context, S3Call& call);
 http::Response copy_object(const S3Context& context, S3Call& call);
 // copy_handler.cpp too: a part of a multipart upload copied from an object (or a byte range of

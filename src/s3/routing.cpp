@@ -36,34 +36,13 @@ std::string host_name(std::string_view host) {
 
 // Subresources S3 has and this store answers with NotImplemented (unless handled elsewhere).
 constexpr std::array kUnsupportedSubresources = {
-    "accelerate",
-    "analytics",
-    "attributes",
-    "encryption",
-    "intelligent-tiering",
-    "inventory",
-    "legal-hold",
-    "lifecycle",
-    "logging",
-    "metrics",
-    "notification",
-    "object-lock",
-    "ownershipControls",
-    "policy",
-    "policyStatus",
-    "publicAccessBlock",
-    "replication",
-    "requestPayment",
-    "restore",
-    "retention",
-    "select",
-    "tagging",
-    "torrent",
-    "website",
-    "acl",
-    "versioning",
-    "versionId",
-    "partNumber",
+    "accelerate",     "analytics",    "encryption",        "intelligent-tiering",
+    "inventory",      "legal-hold",   "lifecycle",         "logging",
+    "metrics",        "notification", "object-lock",       "ownershipControls",
+    "policy",         "policyStatus", "publicAccessBlock", "replication",
+    "requestPayment", "restore",      "retention",         "select",
+    "tagging",        "torrent",      "website",           "acl",
+    "versioning",     "versionId",    "partNumber",
 };
 
 bool has_unsupported(const QueryParams& query) {
@@ -158,6 +137,7 @@ Operation classify_object(std::string_view method, const QueryParams& q,
     if (method == "GET" || method == "HEAD") {
         if (method == "GET" && q.has("uploadId")) return Operation::kListParts;
         if (method == "GET" && q.has("acl")) return Operation::kGetObjectAcl;
+        if (method == "GET" && q.has("attributes")) return Operation::kGetObjectAttributes;
         // Objects never have tags; awscli asks before every multipart copy.
         if (method == "GET" && q.has("tagging")) return Operation::kGetObjectTagging;
         // GET ?versionId=null addresses the current (only) version; ?partNumber= one part.
@@ -335,6 +315,8 @@ std::string_view operation_name(Operation op) {
             return "DeleteObject";
         case Operation::kGetObjectAcl:
             return "GetObjectAcl";
+        case Operation::kGetObjectAttributes:
+            return "GetObjectAttributes";
         case Operation::kPutObjectAcl:
             return "PutObjectAcl";
         case Operation::kGetObjectTagging:

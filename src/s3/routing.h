@@ -72,6 +72,7 @@ enum class Operation {
     kHeadObject,
     kDeleteObject,
     kGetObjectAcl,
+    kGetObjectAttributes,
     kPutObjectAcl,
     kGetObjectTagging,
     kCreateMultipartUpload,

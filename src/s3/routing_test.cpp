@@ -131,6 +131,7 @@ TEST(RoutingTest, ClassifiesObjectOperations) {
     EXPECT_EQ(op("DELETE", "b", "k", "uploadId=u"), Operation::kAbortMultipartUpload);
     EXPECT_EQ(op("GET", "b", "k", "uploadId=u"), Operation::kListParts);
     EXPECT_EQ(op("GET", "b", "k", "acl"), Operation::kGetObjectAcl);
+    EXPECT_EQ(op("GET", "b", "k", "attributes"), Operation::kGetObjectAttributes);
     EXPECT_EQ(op("GET", "b", "k", "tagging"), Operation::kGetObjectTagging);
     EXPECT_EQ(op("PUT", "b", "k", "tagging"), Operation::kNotImplemented);
     EXPECT_EQ(op("DELETE", "b", "k", "tagging"), Operation::kNotImplemented);

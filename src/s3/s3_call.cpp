@@ -216,9 +216,10 @@ void append_owner(pugi::xml_node parent, const S3Call& call, const char* element
     append_text(owner, "DisplayName", owner_id(call));
 }
 
-Result<int> int_param(const S3Call& call, std::string_view name, int def, int min, int max,
-                      bool clamp) {
-    auto text = call.query.get(name);
+namespace {
+
+Result<int> int_value(std::optional<std::string_view> text, std::string_view name, int def, int min,
+                      int max, bool clamp) {
     if (!text) return def;
     long long value = 0;
     auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
@@ -229,6 +230,20 @@ Result<int> int_param(const S3Call& call, std::string_view name, int def, int mi
             "Provided " + std::string(name) + " not an integer or within " + "integer range");
     }
     return static_cast<int>(std::min<long long>(value, max));
+}
+
+}  // namespace
+
+Result<int> int_param(const S3Call& call, std::string_view name, int def, int min, int max,
+                      bool clamp) {
+    auto text = call.query.get(name);
+    return int_value(text ? std::optional<std::string_view>(*text) : std::nullopt, name, def, min,
+                     max, clamp);
+}
+
+Result<int> int_header(const S3Call& call, std::string_view name, int def, int min, int max,
+                       bool clamp) {
+    return int_value(call.request.headers.get(name), name, def, min, max, clamp);
 }
 
 }  // namespace imgpipe::s3

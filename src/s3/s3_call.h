@@ -85,5 +85,8 @@ void append_owner(pugi::xml_node parent, const S3Call& call, const char* element
 // or out of range (values above max are clamped when `clamp`).
 Result<int> int_param(const S3Call& call, std::string_view name, int def, int min, int max,
                       bool clamp);
+// The same for a request header.
+Result<int> int_header(const S3Call& call, std::string_view name, int def, int min, int max,
+                       bool clamp);
 
 }  // namespace imgpipe::s3

@@ -60,6 +60,8 @@ http::Response dispatch(const S3Context& context, S3Call& call) {
             return put_bucket_acl(context, call);
         case Operation::kGetObjectAcl:
             return get_object_acl(context, call);
+        case Operation::kGetObjectAttributes:
+            return get_object_attributes(context, call);
         case Operation::kPutObjectAcl:
             return put_object_acl(context, call);
         case Operation::kGetObjectTagging:
@@ -136,7 +138,8 @@ enum class AnonymousAccess { kDenied, kAllowed, kIfObjectPublic };
 Result<AnonymousAccess> anonymous_access(const S3Context& context, const S3Call& call) {
     const Operation op = call.operation;
     if (call.target.bucket.empty()) return AnonymousAccess::kDenied;
-    const bool object_read = op == Operation::kGetObject || op == Operation::kHeadObject;
+    const bool object_read = op == Operation::kGetObject || op == Operation::kHeadObject ||
+                             op == Operation::kGetObjectAttributes;
     const bool bucket_read = action_for(op) == Action::kRead && op != Operation::kGetBucketAcl &&
                              op != Operation::kGetObjectAcl && op != Operation::kGetBucketCors;
     if (!bucket_read && op != Operation::kPutObject) return AnonymousAccess::kDenied;

@@ -7,6 +7,7 @@ catalogue CRC), never from imgpipe."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -90,6 +91,67 @@ def test_awscli_bad_digest(aws, workdir):
     assert b"BadDigest" in res.stderr, res.stderr
     missing = cli("s3api", "head-object", "--bucket", bucket, "--key", "bad", check=False)
     assert missing.returncode != 0
+
+
+ALL_ATTRIBUTES = ("ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize")
+
+
+def test_awscli_get_object_attributes(aws, workdir):
+    """GetObjectAttributes tells what HeadObject and ListParts would, in one answer: expected
+    values from hashlib, the reference CRCs and the part sizes this test chose."""
+    flavour, cli, bucket = aws
+
+    def attributes(key: str, *names: str, extra: tuple[str, ...] = ()) -> dict:
+        return json.loads(cli("s3api", "get-object-attributes", "--bucket", bucket, "--key", key,
+                              "--object-attributes", *names, *extra).stdout)
+
+    data = write_random(workdir / f"attr-{flavour}.bin", 200_000, seed=21).read_bytes()
+    cli("s3api", "put-object", "--bucket", bucket, "--key", "attr-single", "--body",
+        str(workdir / f"attr-{flavour}.bin"), "--checksum-algorithm", "SHA256")
+    got = attributes("attr-single", *ALL_ATTRIBUTES)
+    assert got["ETag"] == hashlib.md5(data).hexdigest(), got  # unquoted, as S3 answers
+    assert got["ObjectSize"] == len(data)
+    assert got["StorageClass"] == "STANDARD"
+    assert got["Checksum"]["ChecksumSHA256"] == checksum("SHA256", data), got
+    assert "ObjectParts" not in got  # a single PUT has no parts
+    assert "LastModified" in got
+    only_size = attributes("attr-single", "ObjectSize")
+    assert {k for k in only_size if k not in ("LastModified", "ResponseMetadata")} == \
+        {"ObjectSize"}, only_size
+
+    sizes = [5 * MiB, 1000]
+    parts = [write_random(workdir / f"attr-part{i}-{flavour}.bin", n, seed=30 + i)
+             for i, n in enumerate(sizes)]
+    upload = json.loads(cli("s3api", "create-multipart-upload", "--bucket", bucket, "--key",
+                            "attr-multi").stdout)["UploadId"]
+    etags = []
+    for number, part in enumerate(parts, start=1):
+        etags.append(json.loads(cli("s3api", "upload-part", "--bucket", bucket, "--key",
+                                    "attr-multi", "--upload-id", upload, "--part-number",
+                                    str(number), "--body", str(part)).stdout)["ETag"])
+    layout = {"Parts": [{"ETag": e, "PartNumber": n} for n, e in enumerate(etags, start=1)]}
+    cli("s3api", "complete-multipart-upload", "--bucket", bucket, "--key", "attr-multi",
+        "--upload-id", upload, "--multipart-upload", json.dumps(layout))
+    digests = b"".join(hashlib.md5(p.read_bytes()).digest() for p in parts)
+    multi = attributes("attr-multi", *ALL_ATTRIBUTES)
+    assert multi["ETag"] == f"{hashlib.md5(digests).hexdigest()}-2", multi
+    assert multi["ObjectSize"] == sum(sizes)
+    assert multi["ObjectParts"]["TotalPartsCount"] == 2, multi
+    assert [(p["PartNumber"], p["Size"]) for p in multi["ObjectParts"]["Parts"]] == \
+        [(1, sizes[0]), (2, sizes[1])], multi
+    first = attributes("attr-multi", "ObjectParts", extra=("--max-parts", "1"))["ObjectParts"]
+    assert first["IsTruncated"] is True and first["NextPartNumberMarker"] == 1, first
+    assert [p["PartNumber"] for p in first["Parts"]] == [1]
+    rest = attributes("attr-multi", "ObjectParts",
+                      extra=("--part-number-marker", "1"))["ObjectParts"]
+    assert rest["IsTruncated"] is False and [p["Size"] for p in rest["Parts"]] == [sizes[1]], rest
+
+    bogus = cli("s3api", "get-object-attributes", "--bucket", bucket, "--key", "attr-single",
+                "--object-attributes", "Colour", check=False)
+    assert bogus.returncode != 0 and b"InvalidArgument" in bogus.stderr, bogus.stderr
+    missing = cli("s3api", "get-object-attributes", "--bucket", bucket, "--key", "attr-none",
+                  "--object-attributes", "ETag", check=False)
+    assert missing.returncode != 0 and b"NoSuchKey" in missing.stderr, missing.stderr
 
 
 def node() -> str:

@@ -132,6 +132,11 @@ Result<std::unique_ptr<MultipartCompletion>> LocalObjectStore::replay_completion
     if (!record || record->parts != parts || record->info.last_modified < cutoff) {
         return not_found("NoSuchUpload", "no multipart upload " + request.upload_id);
     }
+    // The record keeps no checksum; the object it made does, while it is still the current one.
+    auto current = index_->get_object(request.bucket, request.key);
+    if (current.is_ok() && current->info.etag == record->info.etag) {
+        record->info.checksum = current->info.checksum;
+    }
     return std::unique_ptr<MultipartCompletion>(
         std::make_unique<ReplayedCompletion>(std::move(record->info)));
 }

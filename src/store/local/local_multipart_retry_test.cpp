@@ -81,6 +81,26 @@ TEST_F(LocalMultipartRetryTest, RetriedCompletionAnswersTheSameObjectForAWhile) 
     EXPECT_EQ(complete("k", id, etag).status().reason(), "NoSuchUpload");
 }
 
+TEST_F(LocalMultipartRetryTest, RetriedCompletionAnswersTheObjectsChecksum) {
+    auto [id, etag] = upload("k", "the only part");
+    const ObjectChecksum sum{"CRC32", "AAAAAA==-1", "COMPOSITE"};
+    auto completion = store_->start_complete({"bkt", "k", id, {{1, etag}}, {}, sum});
+    ASSERT_TRUE(completion.is_ok());
+    std::optional<Result<ObjectInfo>> first;
+    while (!(first = (*completion)->run_for(std::chrono::hours(1)))) {
+    }
+    ASSERT_TRUE(first->is_ok());
+    auto retry = complete("k", id, etag);  // a retry's request carries no checksum
+    ASSERT_TRUE(retry.is_ok()) << retry.status().to_string();
+    EXPECT_EQ(retry->checksum, sum);
+    // Once the key holds another object, the retry still names the one it made, without a sum.
+    put("k", "replaced");
+    auto later = complete("k", id, etag);
+    ASSERT_TRUE(later.is_ok());
+    EXPECT_EQ(later->etag, first->value().etag);
+    EXPECT_EQ(later->checksum, std::nullopt);
+}
+
 TEST_F(LocalMultipartRetryTest, RetryIsAnsweredEvenWhenItsConditionNoLongerHolds) {
     auto [id, etag] = upload("k", "data");
     WriteCondition if_absent{.if_none_match = true};

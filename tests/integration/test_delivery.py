@@ -199,6 +199,34 @@ def test_replaced_or_unknown_content_is_404(server, job):
     assert nothing.status == 404
 
 
+def test_served_content_addressed_url_is_404_once_replaced_or_deleted(server):
+    """A content-addressed URL served before is answered from where it was found (without the
+    job look-up, on the I/O thread): it must still follow the store when that changes."""
+    key = "photos/short-lived.jpg"
+    sizes = [{"width": 100, "height": 100}]
+    first = upload(server, key, PHOTO.read_bytes(), variants=sizes)
+    url = api(server, first["variants"][0]["deliveryPath"])
+    for _ in range(3):
+        assert curl(url).status == 200
+    with Image.open(PHOTO) as im:
+        out = io.BytesIO()
+        im.rotate(90, expand=True).save(out, "JPEG", quality=90)
+    s3(server).put_object(Bucket="uploads", Key=key, Body=out.getvalue(),
+                          ContentType="image/jpeg", Metadata={"variants": json.dumps(sizes)})
+    old_etag = first["variants"][0]["etag"]
+    wait_until(lambda: (j := status(server, first["id"]).json())["state"] == "done"
+               and j["variants"][0]["etag"] != old_etag, "the new upload is processed")
+    assert curl(url).status == 404
+    second = status(server, first["id"]).json()
+    new_url = api(server, second["variants"][0]["deliveryPath"])
+    for _ in range(2):
+        assert curl(new_url).status == 200
+    assert requests.delete(api(server, f"/images/{first['id']}"), timeout=30).status_code == 204
+    gone = curl(new_url)
+    assert gone.status == 404, gone.body
+    assert gone.header("Cache-Control") == "no-store"
+
+
 @pytest.mark.parametrize("accept,content_type", [
     (CHROME_ACCEPT, "image/avif"),
     ("image/webp,*/*", "image/webp"),

@@ -36,7 +36,7 @@ class InlineBytesCache {
     mutable std::mutex mu_;
     std::list<Entry> lru_;  // GUARDED_BY(mu_): most recently used first
     std::unordered_map<std::string, std::list<Entry>::iterator> by_id_;  // GUARDED_BY(mu_)
-    size_t held_ = 0;                                                    // GUARDED_BY(mu_)
+    size_t held_ = 0;                                                     // GUARDED_BY(mu_)
 };
 
 }  // namespace imgpipe::store

@@ -54,15 +54,15 @@ Result<std::string> OnDemandRenderer::ensure(const queue::Job& job,
     const std::string key =
         pipeline::output_key(options_.output_key_template, variant, job.key, job.id);
     if (auto stored = current(key, variant, job.etag)) {
-        IMGPIPE_RETURN_IF_ERROR(record(job, *stored));
+        IMGPIPE_RETURN_IF_ERROR(record(job, *stored, /*just_stored=*/false));
         return key;
     }
     // The flight checks again: a render of this key may have landed just before it started. Its
     // waiters share the outcome, so a render is recorded once, by the call that made it.
     Status st = flights_.run(key + '\n' + job.etag, [&]() -> Status {
-        if (auto stored = current(key, variant, job.etag)) return record(job, *stored);
+        if (auto stored = current(key, variant, job.etag)) return record(job, *stored, false);
         IMGPIPE_ASSIGN_OR_RETURN(queue::VariantResult made, render(job, variant, key));
-        return record(job, made);
+        return record(job, made, /*just_stored=*/true);
     });
     if (!st.is_ok()) return st;
     return key;
@@ -91,20 +91,21 @@ std::optional<queue::VariantResult> OnDemandRenderer::current(const std::string&
     return v;
 }
 
-Status OnDemandRenderer::record(const queue::Job& job, const queue::VariantResult& stored) {
+Status OnDemandRenderer::record(const queue::Job& job, const queue::VariantResult& stored,
+                                bool just_stored) {
     const bool listed = std::any_of(job.rendered.begin(), job.rendered.end(), [&](const auto& r) {
         return r.name == stored.name && r.key == stored.key && r.etag == stored.etag;
     });
     if (listed) return Status::ok();  // the common case: no write per request
     auto added = jobs_.add_rendered(job.id, stored);
     if (added.is_ok()) return Status::ok();
-    if (added.status().code() == StatusCode::kNotFound) {
-        // DELETE /images/{id} removed the image (and what its job listed) meanwhile: an object
-        // no job names would outlive it, readable in the destination bucket.
-        (void)store_.delete_object(stored.bucket, stored.key);
-        return Status(StatusCode::kNotFound, "NoSuchImage", "the image was deleted");
-    }
-    // Left stored: the next request finds it unrecorded and records it.
+    const bool gone = added.status().code() == StatusCode::kNotFound;
+    // Gone: DELETE /images/{id} removed the image (and what its job listed) meanwhile, so the
+    // object would outlive it, readable in the destination bucket. Not recorded for another
+    // reason: a render just stored is taken back too (the request fails and a retry renders
+    // again); one found stored is left for the next request to record.
+    if (gone || just_stored) (void)store_.delete_object(stored.bucket, stored.key);
+    if (gone) return Status(StatusCode::kNotFound, "NoSuchImage", "the image was deleted");
     return added.status();
 }
 

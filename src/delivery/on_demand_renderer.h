@@ -9,7 +9,8 @@
 // Each variant it stores (or finds stored but not yet recorded) is recorded on the image's job
 // (JobStore::add_rendered), so GET /images/{id} lists it and DELETE /images/{id} removes it. When
 // the job is gone by then (the image was deleted during the render), the object just stored is
-// deleted again and the request answers NoSuchImage, as a worker does with its variants.
+// deleted again and the request answers NoSuchImage, as a worker does with its variants (a
+// render that cannot be recorded for another reason is deleted too, and the request fails).
 //
 // Concurrent requests for one new variant render it once (SingleFlight on its key); renders of
 // different variants run at most `max_concurrent` at a time, so a burst of new sizes cannot take
@@ -68,8 +69,9 @@ class OnDemandRenderer {
     // Renders `variant` from the original and stores it at `key`; what was stored.
     Result<queue::VariantResult> render(const queue::Job& job, const imaging::VariantSpec& variant,
                                         const std::string& key);
-    // Records `stored` on `job` unless the job lists it already; deletes it when the job is gone.
-    Status record(const queue::Job& job, const queue::VariantResult& stored);
+    // Records `stored` on `job` unless the job lists it already. Deletes the object when the job
+    // is gone, or when it was `just_stored` by this call and cannot be recorded.
+    Status record(const queue::Job& job, const queue::VariantResult& stored, bool just_stored);
 
     store::ObjectStore& store_;
     queue::JobStore& jobs_;

@@ -183,8 +183,14 @@ http::Response StatusApi::handle_delete(http::Request& request) {
     // stored, instead of leaving variants no job names.
     Status st = job.is_ok() ? jobs_.remove(job->id) : job.status();
     if (st.is_ok()) st = store_.delete_object(job->bucket, job->key);
-    for (const auto& v : job.is_ok() ? job->variants : std::vector<queue::VariantResult>{}) {
-        if (st.is_ok()) st = store_.delete_object(v.bucket, v.key);
+    // The variants made at upload and those rendered on request since: all under its name.
+    // A render that lands after the job is gone deletes its own object (OnDemandRenderer).
+    if (job.is_ok()) {
+        for (const auto* list : {&job->variants, &job->rendered}) {
+            for (const auto& v : *list) {
+                if (st.is_ok()) st = store_.delete_object(v.bucket, v.key);
+            }
+        }
     }
     if (!st.is_ok()) return answer(request, error_response(st, request.request_id));
     log::info("image deleted", {{"image_id", job->id}, {"request_id", request.request_id}});

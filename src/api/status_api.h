@@ -4,7 +4,8 @@
 //   GET    /images/{id}          200 the job's JSON (pipeline/job_json.h) with a URL per variant
 //   GET    /images/{id}/events   server-sent events: the job's JSON now and after every change,
 //                                closing after a terminal state (at once if already terminal)
-//   DELETE /images/{id}          204; the original, its variants and the job are removed
+//   DELETE /images/{id}          204; the original, its variants (made at upload and rendered on
+//                                request since) and the job are removed
 //   OPTIONS on each              CORS preflight
 //
 // An unknown or malformed id is 404 {"error":{"code":"NoSuchImage",...}}. Variant URLs are

@@ -429,8 +429,8 @@ class Roles final : public RunningRoles {
         render.timeout = config_.job_timeout;
         render.cache_control = config_.cache_control;
         render.max_concurrent = config_.delivery_render_concurrency;
-        renderer_ =
-            std::make_unique<delivery::OnDemandRenderer>(*store_, *processor_, clock_, render);
+        renderer_ = std::make_unique<delivery::OnDemandRenderer>(*store_, *jobs_, *processor_,
+                                                                 clock_, render);
         metrics_->registry().counter_reader(
             "imgpipe_delivery_renders_total",
             "Variants rendered on request (signed sizes and presets) and stored.",

@@ -19,6 +19,17 @@ std::string variant_note_message(const std::string& code) {
     return code;
 }
 
+// One entry of "variants" or "rendered", without the delivery path.
+json variant_json(const queue::VariantResult& v, const VariantUrl& url) {
+    json vj = {{"name", v.name},     {"width", v.width},   {"height", v.height},
+               {"bytes", v.bytes},   {"format", v.format}, {"contentType", v.content_type},
+               {"bucket", v.bucket}, {"key", v.key},       {"frames", v.frames}};
+    if (!v.note.empty()) vj["note"] = {{"code", v.note}, {"message", variant_note_message(v.note)}};
+    if (url) vj["url"] = url(v);
+    if (!v.etag.empty()) vj["etag"] = v.etag;
+    return vj;
+}
+
 }  // namespace
 
 json job_json(const queue::Job& job, const VariantUrl& url) {
@@ -45,21 +56,21 @@ json job_json(const queue::Job& job, const VariantUrl& url) {
     if (job.state == queue::JobState::kDone) {
         json variants = json::array();
         for (const auto& v : job.variants) {
-            json vj = {{"name", v.name},     {"width", v.width},   {"height", v.height},
-                       {"bytes", v.bytes},   {"format", v.format}, {"contentType", v.content_type},
-                       {"bucket", v.bucket}, {"key", v.key},       {"frames", v.frames}};
-            if (!v.note.empty()) {
-                vj["note"] = {{"code", v.note}, {"message", variant_note_message(v.note)}};
-            }
-            if (url) vj["url"] = url(v);
+            json vj = variant_json(v, url);
             if (!v.etag.empty()) {
                 // The content-addressed delivery URL on the API port (cacheable for a year).
-                vj["etag"] = v.etag;
                 vj["deliveryPath"] = "/i/" + job.id + "/" + v.name + "@" + v.etag;
             }
             variants.push_back(std::move(vj));
         }
         j["variants"] = std::move(variants);
+    }
+    if (!job.rendered.empty()) {
+        // Made on request: reached again through the signed URL or preset that made them (a
+        // signed size's signature covers its path, so no deliveryPath is offered).
+        json rendered = json::array();
+        for (const auto& v : job.rendered) rendered.push_back(variant_json(v, url));
+        j["rendered"] = std::move(rendered);
     }
     if (!job.error_code.empty() && job.state != queue::JobState::kDone) {
         // While a retry is pending it is the last attempt's error, not the outcome.

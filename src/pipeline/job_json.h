@@ -9,9 +9,11 @@
 //                  "format": "jpeg", "contentType": "image/jpeg", "bucket": "resized",
 //                  "key": "resized-400x400/uploads/<id>/cat.jpg", "url": "...", "frames": 1,
 //                  "note": {"code": "AnimationOverBudget", "message": "..."}}],
+//    "rendered": [{"name": "300x200.webp", ... as a variant, without "deliveryPath"}],
 //    "error": {"code": "CorruptImage", "message": "..."}}
 //
-// `original` appears once a worker has read the header, `variants` when done, `error` when
+// `original` appears once a worker has read the header, `variants` when done, `rendered` once a
+// size was rendered on request (delivery's signed sizes and presets; any state), `error` when
 // failed, `lastError` (same shape) while a retry is pending, `url` only when a URL maker is
 // given; a variant's `frames` counts the frames of an animated GIF / WebP (1 for a still), its
 // `note` only when it is less than asked for.

@@ -1,9 +1,10 @@
 #pragma once
 // JobStore: the port that keeps each image's resize job and its outcome — state
 // (pending → processing → done | failed), attempts, the last error, the original's size and
-// format and every variant made. Implementations: SqliteJobStore (src/queue/sqlite,
-// `pipeline.db` in the data dir) and, for scale-out, a Redis one. One contract suite
-// (job_store_contract.h) runs against every implementation.
+// format, every variant made at upload and every variant rendered on request since.
+// Implementations: SqliteJobStore (src/queue/sqlite, `pipeline.db` in the data dir) and, for
+// scale-out, a Redis one. One contract suite (job_store_contract.h) runs against every
+// implementation.
 //
 // A job is keyed by the image id (pipeline/image_id.h) and belongs to one creation of its
 // object, named by the S3 event `sequencer`: a later creation of the same key (an overwrite)
@@ -94,6 +95,11 @@ struct Job {
     std::string error_message;
     OriginalInfo original;
     std::vector<VariantResult> variants;  // set when done, in the order they were requested
+    // Variants rendered on request (delivery's signed sizes and presets) and stored in the
+    // destination bucket, in the order first recorded: one entry per name+key. Kept apart from
+    // `variants` (what the upload asked for) and kept across supersede, reset and finish, since
+    // their keys still hold objects that deleting the image must remove.
+    std::vector<VariantResult> rendered;
     std::chrono::system_clock::time_point created;  // first submitted
     std::chrono::system_clock::time_point updated;  // last change
     int64_t version = 0;                            // +1 on every change
@@ -115,9 +121,9 @@ class JobStore {
 
     // Records the job for a new object-created event: a new id is inserted as pending; an id
     // whose job has a smaller sequencer is reset to pending for this creation (attempts 0, error,
-    // original and variants cleared). Returns true when `s` is now the job's creation (also
-    // when it already was: a duplicate event changes nothing), false when the job already
-    // belongs to a later creation. REQUIRES: s.id, s.sequencer non-empty.
+    // original and variants cleared, `rendered` kept). Returns true when `s` is now the job's
+    // creation (also when it already was: a duplicate event changes nothing), false when the job
+    // already belongs to a later creation. REQUIRES: s.id, s.sequencer non-empty.
     virtual Result<bool> submit(const JobSubmission& s) = 0;
 
     // A worker takes the job for creation `sequencer`: pending or processing (a previous worker
@@ -148,6 +154,13 @@ class JobStore {
     // Any state → pending for the same creation, attempts 0, error cleared: an operator's
     // retry. Returns the job after the change (its `event` is to be published again). NoSuchJob.
     virtual Result<Job> reset(const std::string& id) = 0;
+
+    // Records a variant rendered on request in `rendered`: replaces the entry of the same name
+    // and key (a re-render after the original was replaced), else appends one. Any state, any
+    // creation. Returns true when the list changed (version + 1, as every change), false when an
+    // identical entry was already there (nothing written). NoSuchJob when the job is gone: the
+    // caller then deletes the object it stored, which no job would name.
+    virtual Result<bool> add_rendered(const std::string& id, const VariantResult& v) = 0;
 
     // NoSuchJob.
     virtual Result<Job> get(const std::string& id) = 0;

@@ -11,9 +11,10 @@
 // Include this header in exactly one translation unit of a test binary (it defines tests).
 // The tests cover submit with new, duplicate, later and earlier sequencers (of any length and
 // case), start (attempts, stale and finished jobs), finish, fail, retry_later, reset,
-// NoSuchJob, get/list/counts/remove, versions, the change generation and wait_for_change, and
-// two handles on one store.
+// NoSuchJob, get/list/counts/remove, versions, the change generation and wait_for_change, two
+// handles on one store, and add_rendered.
 
 #include "queue/job_store_contract_fixture.h"
 #include "queue/job_store_contract_lifecycle.h"
 #include "queue/job_store_contract_queries.h"
+#include "queue/job_store_contract_rendered.h"

@@ -1,5 +1,7 @@
 #include "queue/job_transitions.h"
 
+#include <algorithm>
+
 #include "queue/sequencer.h"
 
 namespace imgpipe::queue {
@@ -44,6 +46,9 @@ SubmitOutcome apply_submit(Job& job, const JobSubmission& s, TimePoint now) {
     // and its version line (so a watcher sees the change).
     Job next = new_job(s, now);
     next.created = job.created;
+    // Rendered variants live under the same key templates: still to delete with the image, and
+    // re-rendered (and re-recorded) for the new original on their next request.
+    next.rendered = std::move(job.rendered);
     next.version = job.version + 1;
     job = std::move(next);
     return {true, true};
@@ -96,6 +101,20 @@ void apply_reset(Job& job, TimePoint now) {
     job.error_code.clear();
     job.error_message.clear();
     touch(job, now);
+}
+
+bool apply_add_rendered(Job& job, const VariantResult& v, TimePoint now) {
+    auto same = std::find_if(job.rendered.begin(), job.rendered.end(),
+                             [&](const auto& r) { return r.name == v.name && r.key == v.key; });
+    if (same == job.rendered.end()) {
+        job.rendered.push_back(v);
+    } else if (*same == v) {
+        return false;
+    } else {
+        *same = v;
+    }
+    touch(job, now);
+    return true;
 }
 
 }  // namespace imgpipe::queue

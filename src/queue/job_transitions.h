@@ -1,6 +1,6 @@
 #pragma once
 // The JobStore's rules as pure functions on a Job: what submit, start, finish, fail,
-// retry_later and reset do to a job in each state (job_store.h states them). Every
+// retry_later, reset and add_rendered do to a job in each state (job_store.h states them). Every
 // implementation loads the job, applies one of these and saves the job in one atomic step (a
 // SQLite transaction, a Redis WATCH/MULTI), so the rules are written once. A function that
 // changes the job stamps `updated` with `now` and adds one to `version`; one that refuses
@@ -41,5 +41,9 @@ bool apply_retry_later(Job& job, const std::string& sequencer, const std::string
 
 // Any state → pending for the same creation, attempts 0, error cleared.
 void apply_reset(Job& job, TimePoint now);
+
+// Records `v` in job.rendered (replacing the entry of the same name and key). False
+// (unchanged) when an identical entry is there already.
+bool apply_add_rendered(Job& job, const VariantResult& v, TimePoint now);
 
 }  // namespace imgpipe::queue

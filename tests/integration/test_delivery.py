@@ -11,7 +11,10 @@ real binary (every role in one process).
 - on-demand sizes: unsigned or wrongly signed → 403; 50 concurrent signed requests render once
   (imgpipe_delivery_renders_total), all get the same bytes of the right size (Pillow), and the
   object is in the destination bucket; a named preset renders unsigned; a new upload of the
-  original renders the size anew.
+  original renders the size anew;
+- sizes rendered on request are listed by GET /images/{id} under "rendered" (once each, with
+  URLs whose bytes match) and DELETE /images/{id} removes them: plain S3 GETs of the public
+  destination bucket are then 404 / NoSuchKey.
 """
 
 from __future__ import annotations
@@ -383,3 +386,69 @@ def test_single_variant_of_a_large_photo_is_served_whole(server):
             assert got.headers["Content-Length"] == str(v["bytes"]), (path, got.headers)
             assert hashlib.md5(got.content).hexdigest() == v["etag"], path
             assert image_size(got.content) == ("jpeg", v["width"], v["height"])
+
+
+def rendered_image(server, key: str) -> tuple[dict, dict[str, tuple[str, str]]]:
+    """Uploads the photo under `key` and renders on request a signed size in JPEG, a signed size
+    in WebP and the `card` preset; the job and, by rendered name, (its key in the destination
+    bucket by the output key template resized-{name}/{key}, the MD5 of the bytes served)."""
+    job = upload(server, key, PHOTO.read_bytes(), variants=[{"width": 100, "height": 100}])
+    made = {}
+    for name, signed in (("240x160", True), ("120x80.webp", True), ("card", False)):
+        path = f"/i/{job['id']}/{name}"
+        got = curl(api(server, f"{path}?sig={sign(path)}" if signed else path), "Accept: */*")
+        assert got.status == 200, (name, got.body[:300])
+        made[name] = (f"resized-{name}/{key}", hashlib.md5(got.body).hexdigest())
+    return job, made
+
+
+def test_status_lists_rendered_variants(server):
+    """GET /images/{id} lists the sizes rendered on request under "rendered" (apart from the
+    upload's "variants"), once each however often they are requested, with their URLs."""
+    key = "photos/listed-renders.jpg"
+    job, made = rendered_image(server, key)
+    path = f"/i/{job['id']}/240x160"
+    assert curl(api(server, f"{path}?sig={sign(path)}")).status == 200  # served, not re-recorded
+    now = status(server, job["id"]).json()
+    assert [v["name"] for v in now["variants"]] == ["100x100"]
+    rendered = {v["name"]: v for v in now.get("rendered", [])}
+    assert sorted(rendered) == sorted(made), now
+    sizes = {"240x160": ("jpeg", 240, 160), "120x80.webp": ("webp", 120, 80),
+             "card": ("webp", 270, 180)}  # card = 320x180 inside: 1800x1200 → 270x180
+    for name, (stored_key, md5) in made.items():
+        v = rendered[name]
+        assert (v["bucket"], v["key"], v["etag"]) == ("resized", stored_key, md5), v
+        assert (v["format"], v["width"], v["height"]) == sizes[name], v
+        assert v["contentType"] == f"image/{sizes[name][0]}"
+        body = requests.get(v["url"], timeout=10)  # a plain URL: the bucket is public-read
+        assert body.status_code == 200, v
+        assert hashlib.md5(body.content).hexdigest() == md5
+        assert v["bytes"] == len(body.content)
+        assert image_size(body.content) == sizes[name]
+
+
+def test_delete_removes_variants_rendered_on_request(server):
+    """DELETE /images/{id} removes the sizes rendered on request too: afterwards a plain S3 GET
+    of the public destination bucket finds none of them (the main binary of 2026-12-05 left
+    every one readable)."""
+    key = "photos/deleted-renders.jpg"
+    job, made = rendered_image(server, key)
+    bucket = s3(server)
+    for stored_key, md5 in made.values():
+        assert curl(f"{server.endpoint}/resized/{stored_key}").status == 200, stored_key
+        assert bucket.head_object(Bucket="resized", Key=stored_key)["ETag"] == f'"{md5}"'
+    upload_variant = f"resized-100x100/{key}"
+    assert bucket.head_object(Bucket="resized", Key=upload_variant)
+
+    assert requests.delete(api(server, f"/images/{job['id']}"), timeout=10).status_code == 204
+    assert status(server, job["id"]).status_code == 404
+    import botocore.exceptions
+    for stored_key in [k for k, _ in made.values()] + [upload_variant]:
+        assert curl(f"{server.endpoint}/resized/{stored_key}").status == 404, stored_key
+        with pytest.raises(botocore.exceptions.ClientError) as gone:
+            bucket.get_object(Bucket="resized", Key=stored_key)
+        assert gone.value.response["Error"]["Code"] == "NoSuchKey", stored_key
+    # And the delivery URLs name nothing any more.
+    for name in made:
+        path = f"/i/{job['id']}/{name}"
+        assert curl(api(server, f"{path}?sig={sign(path)}")).status == 404

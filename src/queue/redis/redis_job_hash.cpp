@@ -59,6 +59,8 @@ std::vector<std::string> job_hash_fields(const Job& job) {
             job.original.dominant_color,
             "variants",
             variants_to_json(job.variants),
+            "rendered",
+            variants_to_json(job.rendered),
             "created_ns",
             ns_text(job.created),
             "updated_ns",
@@ -112,6 +114,10 @@ Result<Job> job_from_hash(const RedisReply& hgetall) {
     job.original.thumbhash = f["thumbhash"];
     job.original.dominant_color = f["dominant_color"];
     IMGPIPE_ASSIGN_OR_RETURN(job.variants, variants_from_json(f["variants"]));
+    // Absent from jobs written before on-demand renders were recorded: none recorded.
+    if (auto it = f.find("rendered"); it != f.end()) {
+        IMGPIPE_ASSIGN_OR_RETURN(job.rendered, variants_from_json(it->second));
+    }
     if (!time("created_ns", job.created)) return corrupt(job.id, "created_ns");
     if (!time("updated_ns", job.updated)) return corrupt(job.id, "updated_ns");
     if (!number("version", job.version)) return corrupt(job.id, "version");

@@ -1,7 +1,7 @@
 #pragma once
-// How RedisJobStore keeps a Job: one hash per job, a field per member (the variants as the JSON
-// of variants_json.h, times as nanosecond strings), so `redis-cli HGETALL` shows a job as
-// plainly as the sqlite3 shell shows a row. Pure functions.
+// How RedisJobStore keeps a Job: one hash per job, a field per member (`variants` and
+// `rendered` as the JSON of variants_json.h, times as nanosecond strings), so `redis-cli
+// HGETALL` shows a job as plainly as the sqlite3 shell shows a row. Pure functions.
 
 #include <string>
 #include <vector>

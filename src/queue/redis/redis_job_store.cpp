@@ -172,6 +172,13 @@ Result<Job> RedisJobStore::reset(const std::string& id) {
     return std::move(*job);
 }
 
+Result<bool> RedisJobStore::add_rendered(const std::string& id, const VariantResult& v) {
+    const TimePoint now = clock_.now();
+    IMGPIPE_ASSIGN_OR_RETURN(
+        auto job, update_existing(id, [&](Job& j) { return apply_add_rendered(j, v, now); }));
+    return job.has_value();
+}
+
 Result<Job> RedisJobStore::get(const std::string& id) {
     IMGPIPE_ASSIGN_OR_RETURN(RedisReply fields, client_->command({"HGETALL", job_key(id)}));
     if (fields.size() == 0) return no_such_job(id);

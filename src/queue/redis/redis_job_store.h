@@ -50,6 +50,7 @@ class RedisJobStore final : public JobStore {
     Result<bool> retry_later(const std::string& id, const std::string& sequencer,
                              const std::string& code, const std::string& message) override;
     Result<Job> reset(const std::string& id) override;
+    Result<bool> add_rendered(const std::string& id, const VariantResult& v) override;
     Result<Job> get(const std::string& id) override;
     Result<std::vector<Job>> list(std::optional<JobState> state, int limit) override;
     Result<JobCounts> counts() override;

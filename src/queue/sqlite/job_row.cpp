@@ -10,7 +10,7 @@ namespace imgpipe::queue::sqlite {
 #define IMGPIPE_JOB_COLUMNS                                                             \
     "id, bucket, key, etag, size, sequencer, event, state, attempts, error_code, "      \
     "error_message, original_bytes, original_width, original_height, original_format, " \
-    "variants, created_ns, updated_ns, version, placeholder"
+    "variants, created_ns, updated_ns, version, placeholder, rendered"
 
 // One IMMEDIATE transaction (see the queue's schema). jobs_by_updated serves list();
 // jobs_by_state serves list(state) and counts() from the index alone. A rowid table, not WITHOUT
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_ns INTEGER NOT NULL,
     updated_ns INTEGER NOT NULL,
     version INTEGER NOT NULL,
-    placeholder TEXT NOT NULL DEFAULT ''
+    placeholder TEXT NOT NULL DEFAULT '',
+    rendered TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS jobs_by_updated ON jobs (updated_ns DESC, id);
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, updated_ns DESC, id);
@@ -53,7 +54,7 @@ const char* const kListJobsInState = "SELECT " IMGPIPE_JOB_COLUMNS
 const char* const kUpsertJobRow =
     "INSERT INTO jobs (" IMGPIPE_JOB_COLUMNS
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20) ON CONFLICT (id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key, "
+    "?19, ?20, ?21) ON CONFLICT (id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key, "
     "etag = excluded.etag, size = excluded.size, sequencer = excluded.sequencer, "
     "event = excluded.event, state = excluded.state, attempts = excluded.attempts, "
     "error_code = excluded.error_code, error_message = excluded.error_message, "
@@ -61,15 +62,25 @@ const char* const kUpsertJobRow =
     "original_height = excluded.original_height, original_format = excluded.original_format, "
     "variants = excluded.variants, created_ns = excluded.created_ns, "
     "updated_ns = excluded.updated_ns, version = excluded.version, "
-    "placeholder = excluded.placeholder";
+    "placeholder = excluded.placeholder, rendered = excluded.rendered";
 
 Status add_missing_columns(SqliteDb& db) {
-    IMGPIPE_ASSIGN_OR_RETURN(
-        auto has, db.prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = 'placeholder'"));
-    IMGPIPE_ASSIGN_OR_RETURN(bool found, has.step());
-    if (found) return Status::ok();
-    // A table made before placeholders were kept.
-    return db.exec("ALTER TABLE jobs ADD COLUMN placeholder TEXT NOT NULL DEFAULT ''");
+    // Each column a later version added, and how a table made before it gets it.
+    static constexpr struct {
+        const char* name;
+        const char* add;
+    } kAdded[] = {
+        {"placeholder", "ALTER TABLE jobs ADD COLUMN placeholder TEXT NOT NULL DEFAULT ''"},
+        {"rendered", "ALTER TABLE jobs ADD COLUMN rendered TEXT NOT NULL DEFAULT '[]'"},
+    };
+    for (const auto& column : kAdded) {
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto has, db.prepare("SELECT 1 FROM pragma_table_info('jobs') WHERE name = ?1"));
+        has.bind_text(1, column.name);
+        IMGPIPE_ASSIGN_OR_RETURN(bool found, has.step());
+        if (!found) IMGPIPE_RETURN_IF_ERROR(db.exec(column.add));
+    }
+    return Status::ok();
 }
 
 namespace {
@@ -122,6 +133,7 @@ Result<Job> read_job_row(const SqliteStatement& s) {
     job.updated = from_nanos(s.column_int64(17));
     job.version = s.column_int64(18);
     placeholder_from_json(s.column_text(19), job.original);
+    IMGPIPE_ASSIGN_OR_RETURN(job.rendered, variants_from_json(s.column_text(20)));
     return job;
 }
 
@@ -146,6 +158,7 @@ void bind_job_row(SqliteStatement& s, const Job& job) {
     s.bind_int64(18, to_nanos(job.updated));
     s.bind_int64(19, job.version);
     s.bind_text(20, placeholder_to_json(job.original));
+    s.bind_text(21, variants_to_json(job.rendered));
 }
 
 }  // namespace imgpipe::queue::sqlite

@@ -2,7 +2,8 @@
 // The `jobs` table of SqliteJobStore: its schema, the statements that read and write whole rows,
 // and the mapping between a row and a Job. Variants are stored as a JSON array of objects
 // ({"name", "bucket", "key", "width", "height", "bytes", "format", "content_type", "etag"}) so the
-// `imgpipe jobs` CLI and the sqlite3 shell can read them; so is the original's placeholder
+// `imgpipe jobs` CLI and the sqlite3 shell can read them — the upload's in `variants`, those
+// rendered on request in `rendered`; so is the original's placeholder
 // ({"thumbhash", "dominantColor"}); the rest are plain columns.
 
 #include "core/sqlite_db.h"

@@ -127,6 +127,13 @@ Result<Job> SqliteJobStore::reset(const std::string& id) {
     return std::move(*job);
 }
 
+Result<bool> SqliteJobStore::add_rendered(const std::string& id, const VariantResult& v) {
+    const TimePoint now = clock_.now();
+    IMGPIPE_ASSIGN_OR_RETURN(auto job,
+                             update(id, [&](Job& j) { return apply_add_rendered(j, v, now); }));
+    return job.has_value();
+}
+
 Result<Job> SqliteJobStore::get(const std::string& id) {
     std::lock_guard lock(reader_.mu);
     IMGPIPE_ASSIGN_OR_RETURN(auto job, load(reader_, id));

@@ -137,6 +137,34 @@ TEST_F(SqliteQueueTest, SharesTheFileWithOtherTables) {
     exec_raw(db_in(dir_), "DELETE FROM webhooks WHERE body = 'kept'");
 }
 
+TEST_F(SqliteQueueTest, OpensATableMadeBeforeRenderedVariantsWereKept) {
+    // The jobs table as the version before placeholders and rendered variants made it.
+    exec_raw(db_in(dir_),
+             "CREATE TABLE jobs (id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, "
+             "etag TEXT NOT NULL, size INTEGER NOT NULL, sequencer TEXT NOT NULL, event TEXT NOT "
+             "NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'processing', 'done', "
+             "'failed')), attempts INTEGER NOT NULL, error_code TEXT NOT NULL, error_message TEXT "
+             "NOT NULL, original_bytes INTEGER NOT NULL, original_width INTEGER NOT NULL, "
+             "original_height INTEGER NOT NULL, original_format TEXT NOT NULL, variants TEXT NOT "
+             "NULL, created_ns INTEGER NOT NULL, updated_ns INTEGER NOT NULL, version INTEGER NOT "
+             "NULL);"
+             "INSERT INTO jobs VALUES ('img', 'uploads', 'k', 'e', 1, '01', '{}', 'done', 1, '', "
+             "'', 1, 2, 3, 'jpeg', '[]', 5, 6, 4);");
+    auto jobs = open_jobs(db_in(dir_), clock_);
+    ASSERT_NE(jobs, nullptr);
+    auto old = jobs->get("img");
+    ASSERT_TRUE(old.is_ok()) << old.status().to_string();
+    EXPECT_EQ(old->state, JobState::kDone);
+    EXPECT_TRUE(old->rendered.empty());
+    VariantResult v{"card", "resized", "resized-card/k", 640, 360, 9, "jpeg", "image/jpeg", "m"};
+    ASSERT_TRUE(jobs->add_rendered("img", v).is_ok());
+    // Opened again (the columns are there now): the entry reads back.
+    auto again = open_jobs(db_in(dir_), clock_);
+    ASSERT_NE(again, nullptr);
+    EXPECT_EQ(again->get("img")->rendered, std::vector<VariantResult>{v});
+    EXPECT_EQ(again->get("img")->version, 5);
+}
+
 TEST_F(SqliteQueueTest, ConnectionsOpeningANewFileTogetherAllSucceed) {
     std::vector<std::thread> threads;
     std::atomic<int> opened{0};

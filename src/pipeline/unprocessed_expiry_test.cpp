@@ -143,6 +143,23 @@ TEST_F(UnprocessedExpiryTest, PendingJobNeverStartedExpiresWithItsObjectOnceOldE
     EXPECT_EQ(stats->ready + stats->leased + stats->dead, 0);
 }
 
+TEST_F(UnprocessedExpiryTest, SizesRenderedOnRequestExpireWithTheUpload) {
+    put("uploads", kWaiting, "not yet processed");
+    relay();
+    const std::string rendered = "resized-card/" + kWaiting;
+    put("resized", rendered, "a preset rendered before any worker ran");
+    queue::VariantResult card;
+    card.name = "card";
+    card.bucket = "resized";
+    card.key = rendered;
+    ASSERT_TRUE(jobs_->add_rendered(ids_.id_for("uploads", kWaiting), card).is_ok());
+
+    clock_.advance(kAge);
+    EXPECT_EQ(sweep().expired, 1);
+    EXPECT_FALSE(exists("uploads", kWaiting));
+    EXPECT_FALSE(exists("resized", rendered));
+}
+
 TEST_F(UnprocessedExpiryTest, ObjectWithNoJobAtAllExpires) {
     // Its event never reached the pipeline (no relay here): no job was ever made.
     put("uploads", "dropped-in-by-awscli.jpg", "bytes");

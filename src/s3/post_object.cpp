@@ -133,10 +133,12 @@ http::Response PostUpload::run() {
     // read, so a refused ACL stores nothing.
     auto acl = new_object_acl(context_, anonymous_, bucket_, field("acl"));
     if (!acl) {
-        const std::string& reason = acl.status().reason();
+        // A copy: Result::status() returns by value, so a reference into it would dangle.
+        const Status status = acl.status();
+        const std::string& reason = status.reason();
         const bool own =
             reason == "InvalidArgument" || reason == "NotImplemented" || reason == "AccessDenied";
-        return fail(acl.status(), {.message = own ? acl.status().message() : ""});
+        return fail(status, {.message = own ? status.message() : ""});
     }
     return store_file(*acl);
 }

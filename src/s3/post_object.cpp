@@ -61,7 +61,7 @@ class PostUpload {
     http::Response run();
 
   private:
-    http::Response fail(const Status& status, ErrorExtras extras = {}) const {
+    http::Response fail(const Status& status, const ErrorExtras& extras = {}) const {
         return error_response(status, resource_, request_.request_id, extras);
     }
     // For statuses whose message is AWS's public wording (sigv4/post_policy.h).
@@ -69,7 +69,7 @@ class PostUpload {
         extras.message = status.message();
         return fail(status, std::move(extras));
     }
-    http::Response fail_argument(std::string_view name, std::string message,
+    http::Response fail_argument(std::string_view name, const std::string& message,
                                  std::string value = "") const {
         return fail(invalid_argument("InvalidArgument", message),
                     {.message = message,

@@ -67,7 +67,7 @@ class PostUpload {
     // For statuses whose message is AWS's public wording (sigv4/post_policy.h).
     http::Response fail_public(const Status& status, ErrorExtras extras = {}) const {
         extras.message = status.message();
-        return fail(status, std::move(extras));
+        return fail(status, extras);
     }
     http::Response fail_argument(std::string_view name, const std::string& message,
                                  std::string value = "") const {

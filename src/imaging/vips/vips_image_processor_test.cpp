@@ -509,5 +509,14 @@ TEST(StripWebpMetadataTest, LeavesNonWebpAndMalformedInputAlone) {
     EXPECT_EQ(vips_impl::strip_webp_metadata(truncated), truncated);
 }
 
+// The comparisons above expand grey to three bands, so a grey output compares with an RGB one.
+TEST(TestSupportTest, GreyComparesWithRgbAsThreeEqualBands) {
+    const vips::VImage grey = vips::VImage::black(4, 3) + 100;
+    const vips::VImage rgb =
+        vips::VImage::black(4, 3, vips::VImage::option()->set("bands", 3)) + 100;
+    EXPECT_EQ(testing::as_rgb(grey).bands(), 3);
+    EXPECT_EQ(testing::mean_abs_diff(grey, rgb), 0.0);
+}
+
 }  // namespace
 }  // namespace imgpipe::imaging

@@ -22,15 +22,16 @@
 #         imaging_vips 64 s, store_s3 45 s, every other one under 20 s), ~5 min two at a time
 #         at load 6; the four longest start first. Through ctest, every one of its ~950 entries
 #         paid ASan's start-up as a process of its own (243 entries took 14 min). The build:
-#         11 min cold at load 5, links and the changed TUs when warm
+#         11 min cold at load 5. The stage with ccache warm (a few changed TUs rebuilt): 281 s
 #   tidy  274 TUs, clean but for one finding in src/delivery/delivery_api.cpp (a vector filled
 #         in a loop without reserve), left to the GET-path rewrite under way there: until then this
 #         stage fails on it. Cold, a Beast TU costs ~70 s of CPU (src/http/session.cpp: 17 s
 #         parsing, 51 s in checks, none above 10% of it, so none was dropped for cost), a test TU
 #         5-11 s; 149 TUs took 10 min at -j2 (load ~3), so a cold run over the tree is ~20-30 min.
 #         Warm (ccache's folder kept, as CI does): the preprocessing, and the TUs a change touched
-# With both caches warm, `make test` is the 20:39 above with asan's ~5 min for its 160 s and a
-# warm tidy added: ~25 min on 2 cores, inside the 30-minute budget; a cold tidy cache (a fresh
+#         (or that had findings): 48 s, delivery_api.cpp's recheck included
+# With both caches warm, `make test` is the 20:39 above with asan's 281 s for its 160 s and
+# tidy's 48 s added: ~23 min on 2 cores, inside the 30-minute budget; a cold tidy cache (a fresh
 # one, or any change to .clang-tidy) adds ~20-30 min once.
 #
 # The test corpus (IMGPIPE_TESTDATA, default ../shared/testdata beside the repository) is checked

@@ -16,12 +16,12 @@ export CCACHE_NOHASHDIR ?= 1
 
 # No corpus: `make test` stops before installing or building, with one line saying where it
 # looked and which variable to set.
-ifneq ($(filter test test-full,$(MAKECMDGOALS)),)
+ifneq ($(filter test,$(MAKECMDGOALS)),)
     testdata_error := $(shell scripts/check-testdata.sh 2>&1 >/dev/null)
     $(if $(testdata_error),$(error $(testdata_error)))
 endif
 
-.PHONY: all deps configure server build run test test-full bench soak docs clean
+.PHONY: all deps configure server build run test bench soak docs clean
 
 all: build
 
@@ -43,13 +43,6 @@ run: server
 
 test: build
 	@scripts/run-tests.sh $(BUILD)
-
-# Every stage in full: ASan+UBSan over every suite and clang-tidy over every translation unit as
-# well (see scripts/run-tests.sh: `make test` runs ctest, tsan, fuzz, format and pytest in full,
-# but asan only on the suites that have run clean under it and not tidy, until those have run
-# clean over the tree).
-test-full: build
-	@STAGES=full scripts/run-tests.sh $(BUILD)
 
 # Every benchmark under bench/ in one go, written to docs/BENCHMARKS.md (see README.md,
 # Benchmarks). `make bench QUICK=1`: smallest sizes, to check the run itself.

@@ -2,7 +2,7 @@
 # Runs everything CI checks, in stages, each of which always runs even if an earlier one failed:
 #   ctest   the C++ unit tests of BUILD_DIR, two at a time
 #   asan    every ctest suite again, built with AddressSanitizer + UndefinedBehaviorSanitizer
-#           (BUILD_DIR-asan)
+#           (BUILD_DIR-asan): each binary behind ctest's entries run whole, two at a time
 #   tsan    the concurrency-heavy suites (http, store, queue, pipeline, webhook) built with
 #           ThreadSanitizer (BUILD_DIR-tsan; suppressions: scripts/tsan.supp)
 #   fuzz    every libFuzzer target (clang, BUILD_DIR-fuzz): its seed corpus replayed, then
@@ -15,41 +15,24 @@
 # SKIP="tsan fuzz" (a space-separated list of stage names, any of the above) leaves stages out,
 # for quick local runs; CI sets nothing.
 #
-# Which stages `make test` runs in full (issue 12): ctest, tsan, fuzz, format and pytest. asan and
-# tidy are still "pending" (below): `make test` runs asan on the suites that have run clean under
-# it so far and reports tidy as not run; STAGES=full (`make test-full`) runs every stage as
-# described above. Measured on the shared 2-core machine (load 15-32 from four other builds):
-#   tsan   all five suites, clean: store (84 tests), queue (74), webhook, http (57) and pipeline
-#          (29). http_test's stalled-reader / 32 MiB file-range test had hit its client's 10 s
-#          receive timeout at load: the tests' waits for what should come promptly now scale
-#          under sanitizers (tests/test_timeouts.h: 10x under TSan, 4x under ASan, or
-#          IMGPIPE_TEST_TIMEOUT_SCALE), which changes no check; 2:16 wall. pipeline_test's
-#          reports from inside libvips, liborc and zlib (uninstrumented; they synchronise through
-#          futexes TSan cannot see) are gone with ignore_noninstrumented_modules=1: 1:23 wall,
-#          no race in imgpipe's code. The stage (warm build, the five run two at a time):
-#          9 min 20 s at load ~22, most of it store_test
-#   asan   clean so far, so run by `make test` (picked by label: each test is labelled with its
-#          binary): imaging_corpus_test, core_test (30 tests), sigv4_test (191) and
-#          post_policy_test (21). The stage: 243 ctest entries in 14 min 43 s at load ~22 (the
-#          corpus test 281 s; every other entry is a process of its own, a few seconds of ASan
-#          start-up each). The cold build of the other suites crawled again (35 of 302 steps in
-#          the first 20 min, Beast TUs minutes each at load 20-30); not run yet
-#   tidy   the previous cold run checked 33 of 215 TUs (src/core, src/http) clean in ~35 min
-#          (1.7-20 s CPU per TU: 10-20 min of CPU for 2 cores cold). Its cache key no longer
-#          holds the checkout's path, and the cache lives in ccache's folder (imgpipe-tidy), so
-#          a CI that keeps ccache's folder keeps it and a warm run costs only the preprocessing.
-#          Checked this time: the TUs this change touched. Fixed: server_test_util.h ignored
-#          bind()'s result, roles.cpp's constructor copied its arguments (pass-by-value). Left:
-#          tests/temp_dir.h includes <stdlib.h> (modernize-deprecated-headers), which every
-#          test TU includes
-#   fuzz   warm build seconds; replay 4 s per target and 136 s for image_job's 426 images (at
-#          load 15); then FUZZ_SECONDS each. image_job reaches 2-3 runs/s here, so its 20 s are a
-#          smoke test: libFuzzer runs every seed again before it fuzzes. The stage: 6.5 min
-# What is left before the gate can go: the asan build and run of the remaining suites and the
-# cold tidy run over the tree, triage of what they find, then pending=" " below; and a timing of
-# the whole `make test` on CI's own 2 idle cores against the 30-minute budget (here, at load ~22,
-# asan, tsan and fuzz alone take ~30 min: if CI is not much faster, asan's per-test processes
-# are the first thing to cut, e.g. by running its binaries whole instead of through ctest).
+# What the stages cost (issue 12), measured on the shared 2-core machine with ccache warm:
+#   ctest 67 s, tsan 239 s, fuzz 131 s, format 1 s, pytest 640 s (fresh clone, 2026-12-05 16:21;
+#   20:39 in all with the 160 s that asan then took on four suites).
+#   asan  23 binaries, clean. Their runs add up to ~470 s (image corpus 120 s, store 113 s,
+#         imaging_vips 64 s, store_s3 45 s, every other one under 20 s), ~5 min two at a time
+#         at load 6; the four longest start first. Through ctest, every one of its ~950 entries
+#         paid ASan's start-up as a process of its own (243 entries took 14 min). The build:
+#         11 min cold at load 5. The stage with ccache warm (a few changed TUs rebuilt): 281 s
+#   tidy  274 TUs, clean but for one finding in src/delivery/delivery_api.cpp (a vector filled
+#         in a loop without reserve), left to the GET-path rewrite under way there: until then this
+#         stage fails on it. Cold, a Beast TU costs ~70 s of CPU (src/http/session.cpp: 17 s
+#         parsing, 51 s in checks, none above 10% of it, so none was dropped for cost), a test TU
+#         5-11 s; 149 TUs took 10 min at -j2 (load ~3), so a cold run over the tree is ~20-30 min.
+#         Warm (ccache's folder kept, as CI does): the preprocessing, and the TUs a change touched
+#         (or that had findings): 48 s, delivery_api.cpp's recheck included
+# With both caches warm, `make test` is the 20:39 above with asan's 281 s for its 160 s and
+# tidy's 48 s added: ~23 min on 2 cores, inside the 30-minute budget; a cold tidy cache (a fresh
+# one, or any change to .clang-tidy) adds ~20-30 min once.
 #
 # The test corpus (IMGPIPE_TESTDATA, default ../shared/testdata beside the repository) is checked
 # first: without it the script stops at once with one line saying so.
@@ -71,10 +54,6 @@ shift
 export IMGPIPE_BIN="${IMGPIPE_BIN:-$(realpath -m "$build_dir")/src/app/imgpipe}"
 fuzz_seconds=${FUZZ_SECONDS:-20}
 skip=" ${SKIP:-} "
-# Stages not yet run to completion clean over the whole tree (see the header): `make test` runs
-# asan on the suites that have and reports tidy as not run; STAGES=full runs them in full.
-pending=" asan tidy "
-[ "${STAGES:-}" = full ] && pending=" "
 
 logs=$(mktemp -d)
 keep_logs=0
@@ -95,13 +74,8 @@ finish() {
     if [ "$2" -eq 0 ]; then result[$1]="pass  ${took}s  $3"; else result[$1]="FAIL  ${took}s  $3"; fi
 }
 skipped() {
-    if [[ "$skip" == *" $1 "* ]]; then
-        result[$1]="skipped (SKIP)"
-    elif [ "$1" = tidy ] && [[ "$pending" == *" $1 "* ]]; then
-        result[$1]="not run (not yet clean over the tree; STAGES=full runs it)"
-    else
-        return 1
-    fi
+    [[ "$skip" == *" $1 "* ]] || return 1
+    result[$1]="skipped (SKIP)"
 }
 
 # ctest lists a binary's tests just before running them (PRE_TEST) and keeps that list until the
@@ -161,27 +135,51 @@ if ! skipped ctest; then
 fi
 
 # --- asan: every suite under ASan + UBSan -----------------------------------------------------
+# Each binary behind a ctest entry runs whole, two at a time, rather than once per ctest entry:
+# ASan's start-up costs every process a few seconds, and ctest has ~950 entries.
 if ! skipped asan; then
-    asan_targets=()
-    asan_filter=()
-    if [[ "$pending" == *" asan "* ]]; then
-        # Until every suite has run clean under it, the ones that have (each test is labelled
-        # with its binary's name).
-        asan_suites=(imaging_corpus_test core_test sigv4_test post_policy_test)
-        asan_targets=(-- "${asan_suites[@]}")
-        asan_filter=(-L "^($(IFS='|'; echo "${asan_suites[*]}"))\$")
-    fi
-    begin "asan: ${asan_suites[*]:-every ctest suite} under ASan+UBSan (${build_dir}-asan)"
+    begin "asan: every ctest suite under ASan+UBSan (${build_dir}-asan)"
     asan_dir="${build_dir}-asan"
-    if configure_and_build "$asan_dir" "$logs/asan-build" -DIMGPIPE_SANITIZE=ON "${san_flags[@]}" \
-        "${asan_targets[@]}"; then
-        # detect_leaks: a leak fails the suite. halt_on_error and print_stacktrace make a UBSan
-        # finding fail its test with a stack.
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-            run_ctest "$asan_dir" "$logs/asan" "${asan_filter[@]}"
-        rc=$?
-        finish asan "$rc" "$ctest_line"
+    # detect_leaks: a leak fails the binary. halt_on_error and print_stacktrace make a UBSan
+    # finding fail it with a stack.
+    export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    if configure_and_build "$asan_dir" "$logs/asan-build" -DIMGPIPE_SANITIZE=ON "${san_flags[@]}"; then
+        # Which binaries ctest runs (listing runs each gtest binary once, to find its tests).
+        forget_test_lists "$asan_dir"
+        mapfile -t asan_bins < <(ctest --test-dir "$asan_dir" --show-only=json-v1 2>"$logs/asan-list" |
+            /usr/bin/python3 -c 'import json, sys
+print("\n".join(sorted({t["command"][0] for t in json.load(sys.stdin)["tests"]})))')
+        # In each binary's own folder, as ctest runs it; 20 min at most each (ctest: 10 per test).
+        # The four that take 45-120 s each start first, so that the two slots end together.
+        printf '%s\n' "${asan_bins[@]}" |
+            awk '{ n = $0; sub(/.*\//, "", n); first = n ~ /^(imaging_corpus|store|imaging_vips|store_s3)_test$/;
+                   print (first ? 0 : 1) " " $0 }' | sort -k1,1n -s | cut -d" " -f2- |
+            xargs -P2 -I{} sh -c 'n=$(basename {}); cd "$(dirname {})" &&
+                timeout -k 10 1200 {} >"$0/asan-$n" 2>&1; echo "$?" >"$0/asan-$n.rc"' "$logs"
+        asan_fail=0
+        passed=0
+        for b in "${asan_bins[@]}"; do
+            n=$(basename "$b")
+            rc=$(cat "$logs/asan-$n.rc" 2>/dev/null)
+            if [ "$rc" = 0 ]; then
+                passed=$((passed + 1))
+                continue
+            fi
+            asan_fail=1
+            keep_logs=1
+            echo "--- $n under ASan+UBSan failed (exit ${rc:-none}$([ "$rc" = 124 ] && echo ", timed out")); log: $logs/asan-$n"
+            sed -n '/^\[  FAILED  \] .*listed below:$/,$p' "$logs/asan-$n" | grep -E "^\[  FAILED  \] [^0-9]"
+            # A sanitizer report ends the process: name the test it happened in.
+            if grep -q -E "ERROR: (Address|Leak)Sanitizer|runtime error:" "$logs/asan-$n"; then
+                echo "in or after: $(grep -E "^\[ RUN      \]" "$logs/asan-$n" | tail -1)"
+                grep -E -A40 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$logs/asan-$n" | head -80
+            fi
+        done
+        if [ ${#asan_bins[@]} -eq 0 ]; then
+            asan_fail=1
+            cat "$logs/asan-list"
+        fi
+        finish asan "$asan_fail" "$passed of ${#asan_bins[@]} binaries clean"
     else
         finish asan 1 "build failed"
     fi

@@ -3,8 +3,8 @@
 // it when the test ends. Header-only; tests only.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
+#include <cstdlib>  // ::mkdtemp, POSIX: glibc's <cstdlib> declares it through <stdlib.h>
 #include <filesystem>
 #include <string>
 #include <system_error>

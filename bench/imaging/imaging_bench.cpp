@@ -194,6 +194,7 @@ int main(int argc, char** argv) {
             const int per_thread = std::max(iterations, 10);
             const auto start = std::chrono::steady_clock::now();
             std::vector<std::thread> threads;
+            threads.reserve(kThreads);
             std::atomic<int> failures{0};
             for (int t = 0; t < kThreads; ++t) {
                 threads.emplace_back([&] {

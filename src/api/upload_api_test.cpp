@@ -26,7 +26,7 @@ struct TestRequest {
     http::Request request;
     StringByteSource body;
 
-    TestRequest(std::string method, std::string path, std::string text,
+    TestRequest(std::string method, std::string path, const std::string& text,
                 std::string remote = "127.0.0.1")
         : body(text) {
         request.method = std::move(method);

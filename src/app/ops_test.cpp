@@ -75,6 +75,7 @@ TEST(KeyFileTest, ChangesMadeAtOnceAreAllKept) {
     TempDir dir;
     constexpr int kWriters = 8;
     std::vector<std::thread> writers;
+    writers.reserve(kWriters);
     std::atomic<int> failed{0};
     for (int i = 0; i < kWriters; ++i) {
         writers.emplace_back([&] {

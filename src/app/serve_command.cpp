@@ -1,9 +1,9 @@
 #include "app/serve_command.h"
 
 #include <malloc.h>
-#include <signal.h>
 
 #include <algorithm>
+#include <csignal>  // and POSIX sigset_t, sigwait, pthread_sigmask, through glibc's <signal.h>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>

@@ -178,7 +178,8 @@ void ServiceMetrics::count_upload(const std::string& stage, int status) {
 std::string ServiceMetrics::s3_level(const http::Request& request, std::string* bucket) const {
     std::string path = request.path.empty() ? "/" : request.path;
     std::string host = request.headers.get_or("Host", "");
-    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == host.npos) {
+    if (auto colon = host.rfind(':');
+        colon != std::string::npos && host.find(']') == std::string::npos) {
         host.resize(colon);
     }
     for (const auto& domain : uploads_.s3_domains) {

@@ -1,10 +1,8 @@
 #include "http/multipart_parser.h"
 
-#include <string.h>  // memmem (GNU)
-
 #include <algorithm>
 #include <cctype>
-#include <cstring>
+#include <cstring>  // and ::memmem (GNU), which glibc declares through <string.h>
 
 #include "core/form_url.h"
 #include "http/headers.h"

@@ -5,7 +5,7 @@
 namespace imgpipe::http {
 namespace {
 
-Handler named(std::string name) {
+Handler named(const std::string& name) {
     return [name](Request&) { return Response::text(200, name, "text/plain"); };
 }
 

@@ -242,7 +242,10 @@ Result<VariantSpec> parse_variant_spec(std::string_view text) {
         const std::string_view token = text.substr(0, colon);
         const std::string l = lower(token);
         int quality = 0;
-        if (parse_fit(token, v.fit) || parse_gravity(token, v.gravity)) {
+        // Each parser sets its field of v when the token is its kind (a colour starts with '#',
+        // which no other token does).
+        if (parse_fit(token, v.fit) || parse_gravity(token, v.gravity) ||
+            parse_colour(token, v.background)) {
             continue;
         } else if (auto format = parse_output_format(token)) {
             v.format = *format;
@@ -256,8 +259,6 @@ Result<VariantSpec> parse_variant_spec(std::string_view text) {
             v.progressive = true;
         } else if (l == "enlarge") {
             v.enlarge = true;
-        } else if (parse_colour(token, v.background)) {
-            continue;
         } else if (token.substr(0, 5) == "name=") {
             v.name = std::string(token.substr(5));
         } else {

@@ -23,7 +23,9 @@ std::pair<double, double> statm_bytes() {
 double cpu_seconds() {
     rusage usage{};
     if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
-    auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 

@@ -70,6 +70,7 @@ TEST(RegistryTest, ConcurrentIncrementsAreAllCounted) {
     auto& family = r.counter("x_total", "X.", {"t"});
     auto& h = r.histogram("x_seconds", "X.", {}, {1});
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&] {
             for (int i = 0; i < 10000; ++i) {

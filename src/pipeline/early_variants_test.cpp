@@ -7,7 +7,7 @@
 namespace imgpipe::pipeline {
 namespace {
 
-imaging::ResizeSpec spec_of(std::vector<imaging::ImageFormat> formats) {
+imaging::ResizeSpec spec_of(const std::vector<imaging::ImageFormat>& formats) {
     imaging::ResizeSpec spec;
     for (auto f : formats)
         spec.variants.push_back({.name = "v", .width = 1, .height = 1, .format = f});

@@ -190,6 +190,7 @@ Result<JobRunner::Made> JobRunner::make_variants(const queue::Job& job,
         bodies.reserve(variants.size());
         for (const auto* v : variants) bodies.emplace_back(v->bytes);
         std::vector<ByteSource*> body_ptrs;
+        body_ptrs.reserve(bodies.size());
         for (auto& b : bodies) body_ptrs.push_back(&b);
         return store_.put_objects(puts, body_ptrs);
     };

@@ -1,6 +1,7 @@
 #include "pipeline/worker_pool.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/log.h"
 #include "pipeline/s3_event.h"
@@ -14,7 +15,7 @@ constexpr std::chrono::milliseconds kMaxIdleWait{1000};
 
 WorkerPool::WorkerPool(queue::EventQueue& queue, JobRunner& runner, const Clock& clock,
                        WorkerOptions options)
-    : queue_(queue), runner_(runner), clock_(clock), options_(options) {}
+    : queue_(queue), runner_(runner), clock_(clock), options_(std::move(options)) {}
 
 WorkerPool::~WorkerPool() { stop(); }
 

@@ -54,7 +54,7 @@ TEST(ConditionsTest, UnsatisfiableRangesAreInvalidRange) {
 
 class PreconditionTest : public ::testing::Test {
   protected:
-    Precondition eval(std::vector<std::pair<std::string, std::string>> hs) {
+    Precondition eval(const std::vector<std::pair<std::string, std::string>>& hs) {
         http::Headers headers;
         for (auto& [n, v] : hs) headers.add(n, v);
         return evaluate_preconditions(headers, "abc", modified_);

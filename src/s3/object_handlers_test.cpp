@@ -144,7 +144,9 @@ TEST_F(ObjectHandlersTest, ConditionalGets) {
     const std::string etag = std::string("\"") + kHelloMd5Hex + "\"";
     const std::string past = http_date(clock_.now() - std::chrono::hours(1));
     const std::string future = http_date(clock_.now() + std::chrono::hours(1));
-    auto with = [&](sigv4::HeaderList h) { return send({.target = "/photos/k", .headers = h}); };
+    auto with = [&](sigv4::HeaderList h) {
+        return send({.target = "/photos/k", .headers = std::move(h)});
+    };
 
     EXPECT_EQ(with({{"If-Match", etag}}).status, 200);
     Reply failed = with({{"If-Match", "\"0000\""}});

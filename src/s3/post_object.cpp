@@ -61,15 +61,15 @@ class PostUpload {
     http::Response run();
 
   private:
-    http::Response fail(const Status& status, ErrorExtras extras = {}) const {
+    http::Response fail(const Status& status, const ErrorExtras& extras = {}) const {
         return error_response(status, resource_, request_.request_id, extras);
     }
     // For statuses whose message is AWS's public wording (sigv4/post_policy.h).
     http::Response fail_public(const Status& status, ErrorExtras extras = {}) const {
         extras.message = status.message();
-        return fail(status, std::move(extras));
+        return fail(status, extras);
     }
-    http::Response fail_argument(std::string_view name, std::string message,
+    http::Response fail_argument(std::string_view name, const std::string& message,
                                  std::string value = "") const {
         return fail(invalid_argument("InvalidArgument", message),
                     {.message = message,
@@ -133,10 +133,12 @@ http::Response PostUpload::run() {
     // read, so a refused ACL stores nothing.
     auto acl = new_object_acl(context_, anonymous_, bucket_, field("acl"));
     if (!acl) {
-        const std::string& reason = acl.status().reason();
+        // A copy: Result::status() returns by value, so a reference into it would dangle.
+        const Status status = acl.status();
+        const std::string& reason = status.reason();
         const bool own =
             reason == "InvalidArgument" || reason == "NotImplemented" || reason == "AccessDenied";
-        return fail(acl.status(), {.message = own ? acl.status().message() : ""});
+        return fail(status, {.message = own ? status.message() : ""});
     }
     return store_file(*acl);
 }

@@ -69,7 +69,7 @@ class PostObjectTest : public testing::S3ServiceTest {
     // A presigned form (the upload API's shape) for `key` in `bucket`, 1..1000 bytes of image/*.
     PostFields presigned(std::string key = "uploads/${filename}", PostFields extra = {},
                          std::string bucket = "uploads",
-                         sigv4::SigningCredentials creds = Send::main_creds()) {
+                         const sigv4::SigningCredentials& creds = Send::main_creds()) {
         sigv4::PostPolicyRequest req;
         req.bucket = std::move(bucket);
         req.key = std::move(key);

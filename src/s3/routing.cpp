@@ -300,7 +300,6 @@ std::string_view operation_name(Operation op) {
         case Operation::kDeleteObjects:
             return "DeleteObjects";
         case Operation::kPostObject:
-            return "PostObject";
         case Operation::kPostNotMultipart:
             return "PostObject";
         case Operation::kPutObject:

@@ -83,7 +83,7 @@ TEST(RoutingTest, QueryParamsDecodeInOrder) {
 }
 
 Operation op(std::string_view method, std::string bucket, std::string key, std::string_view query,
-             http::Headers headers = {}) {
+             const http::Headers& headers = {}) {
     S3Target target{std::move(bucket), std::move(key)};
     return classify(method, target, QueryParams::parse(query), headers);
 }

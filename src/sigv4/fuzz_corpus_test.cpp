@@ -17,7 +17,7 @@ TEST(AwsChunkedCorpusTest, HasSeeds) { EXPECT_GE(read_fuzz_corpus("aws_chunked")
 // the S3 errors below; anything else (a saved crash input) may go either way but must fail
 // cleanly if it fails.
 TEST(AwsChunkedCorpusTest, EveryFileHasTheOutcomeItsNameSays) {
-    const std::set<std::string> kReasons = {
+    static const std::set<std::string> kReasons = {
         "IncompleteBody",        "InvalidRequest", "MalformedTrailerError",
         "SignatureDoesNotMatch", "BadDigest",      "InvalidArgument"};
     int valid = 0;

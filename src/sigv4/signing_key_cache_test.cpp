@@ -33,6 +33,7 @@ TEST(SigningKeyCacheTest, ReturnsTheDerivedKeyForEveryScopePart) {
 TEST(SigningKeyCacheTest, StaysCorrectWhenFullAndUnderConcurrentUse) {
     SigningKeyCache cache;
     std::vector<std::thread> threads;
+    threads.reserve(4);
     std::vector<int> wrong(4, 0);
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {

@@ -138,7 +138,7 @@ Result<Authorization> Verifier::Impl::verify(const RequestView& request, TimePoi
 
 Status Verifier::Impl::check_scope(const Credential& credential, std::string_view amz_date,
                                    bool presigned) const {
-    auto error = [presigned](std::string message) {
+    auto error = [presigned](const std::string& message) {
         return presigned ? query_error("Error parsing the X-Amz-Credential parameter; " + message)
                          : bad_request("AuthorizationHeaderMalformed",
                                        "The authorization header is malformed; " + message);

@@ -33,7 +33,7 @@ class VerifierTest : public ::testing::Test {
     Result<Authorization> verify_signed(const HeaderList& headers) {
         return verify("PUT", "/bucket/photos/a%20b.jpg", "partNumber=1&uploadId=xyz", headers, t_);
     }
-    static void set(HeaderList& headers, std::string_view name, std::string value) {
+    static void set(HeaderList& headers, std::string_view name, const std::string& value) {
         for (auto& [n, v] : headers) {
             if (iequals(n, name)) v = value;
         }
@@ -79,7 +79,7 @@ TEST_F(VerifierTest, HeaderValueWhitespaceIsCanonicalised) {
 }
 
 TEST_F(VerifierTest, TamperedPartsDoNotMatch) {
-    const auto kMismatch = StatusCode::kUnauthenticated;
+    constexpr auto kMismatch = StatusCode::kUnauthenticated;
     expect_error(
         verify("POST", "/bucket/photos/a%20b.jpg", "partNumber=1&uploadId=xyz", headers_, t_),
         "SignatureDoesNotMatch", kMismatch);
@@ -163,15 +163,13 @@ TEST_F(VerifierTest, RegionComesFromTheRequest) {
 }
 
 TEST_F(VerifierTest, MalformedAuthorization) {
+    const std::string credential =
+        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request";
     for (const std::string& bad : std::vector<std::string>{
-             "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request",
-             "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request, "
-             "SignedHeaders=host, Signature=xyz",
+             credential, credential + ", SignedHeaders=host, Signature=xyz",
              "AWS4-HMAC-SHA256 Credential=AKIDTEST, SignedHeaders=host, Signature=" +
                  std::string(64, 'a'),
-             "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240229/eu-west-3/s3/aws4_request, "
-             "SignedHeaders=, Signature=" +
-                 std::string(64, 'a'),
+             credential + ", SignedHeaders=, Signature=" + std::string(64, 'a'),
              "AWS4-HMAC-SHA256 garbage"}) {
         HeaderList h = headers_;
         set(h, "Authorization", bad);
@@ -181,7 +179,7 @@ TEST_F(VerifierTest, MalformedAuthorization) {
 }
 
 TEST_F(VerifierTest, ScopeMustMatchDateAndService) {
-    auto with_scope = [&](std::string scope) {
+    auto with_scope = [&](const std::string& scope) {
         HeaderList h = headers_;
         std::string authz(*find_header(h, "authorization"));
         size_t start = authz.find("Credential=") + 11;
@@ -255,6 +253,7 @@ TEST_F(VerifierTest, RawPlusInQueryVerifiesAsSpace) {
 
 TEST_F(VerifierTest, ConcurrentVerificationSharesTheKeyCache) {
     std::vector<std::thread> threads;
+    threads.reserve(4);
     std::atomic<int> ok{0};
     for (int i = 0; i < 4; ++i) {
         threads.emplace_back([&] {

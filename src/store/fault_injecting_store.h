@@ -37,6 +37,7 @@ class FaultInjectingStore final : public ObjectStore {
         }
         auto stored = base_.put_objects(passed, passed_bodies);
         std::vector<Result<ObjectInfo>> results;
+        results.reserve(failing.size());
         auto next = stored.begin();
         for (bool f : failing) results.push_back(f ? Result<ObjectInfo>(fault()) : *next++);
         return results;

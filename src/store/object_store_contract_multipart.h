@@ -90,7 +90,7 @@ TEST_P(ObjectStoreContractTest, CompleteRejectsBadPartLists) {
     auto p3 = store().upload_part(bucket(), "bad", *id, 3, b3, std::nullopt);
     ASSERT_TRUE(p1.is_ok() && p2.is_ok() && p3.is_ok());
 
-    auto complete = [&](std::vector<CompletedPart> parts) {
+    auto complete = [&](const std::vector<CompletedPart>& parts) {
         return store().complete_multipart_upload(bucket(), "bad", *id, parts).status().reason();
     };
     EXPECT_EQ(complete({{1, p1->etag}, {4, p2->etag}}), "InvalidPart");  // never uploaded

@@ -353,6 +353,7 @@ TEST_P(ObjectStoreContractTest, ConcurrentCreateOnlyPutsHaveOneWinner) {
     // Two writers coordinating through the bucket: exactly one If-None-Match put succeeds.
     constexpr int kWriters = 8;
     std::vector<std::thread> writers;
+    writers.reserve(kWriters);
     std::atomic<int> won{0};
     std::atomic<int> refused{0};
     for (int i = 0; i < kWriters; ++i) {
@@ -380,6 +381,7 @@ TEST_P(ObjectStoreContractTest, PutObjectsStoresEachOnItsOwn) {
     requests[3].expected_md5 = md5_raw("not x");
     std::vector<StringByteSource> bodies(data.begin(), data.end());
     std::vector<ByteSource*> body_ptrs;
+    body_ptrs.reserve(bodies.size());
     for (auto& b : bodies) body_ptrs.push_back(&b);
 
     auto results = store().put_objects(requests, body_ptrs);

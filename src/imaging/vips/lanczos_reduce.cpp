@@ -67,14 +67,19 @@ AxisTaps axis_taps(int length, double shrink, int out) {
 
 // acc[j] += weight * row[j] for j < n: the inner loop of both passes.
 IMGPIPE_VECTOR_CLONES void add_weighted(float* acc, const uint8_t* row, float weight, size_t n) {
-    for (size_t j = 0; j < n; ++j) acc[j] += weight * row[j];
+    for (size_t j = 0; j < n; ++j) acc[j] += weight * static_cast<float>(row[j]);
 }
 
 IMGPIPE_VECTOR_CLONES void add_weighted(float* acc, const float* row, float weight, size_t n) {
     for (size_t j = 0; j < n; ++j) acc[j] += weight * row[j];
 }
 
-uint8_t to_uchar(float v) { return static_cast<uint8_t>(std::clamp(v, 0.0f, 255.0f) + 0.5f); }
+// Clamped to [0, 255] first, where adding 0.5 and truncating rounds half up exactly as lround
+// does, without a libm call per pixel.
+uint8_t to_uchar(float v) {
+    const float clamped = std::clamp(v, 0.0f, 255.0f);
+    return static_cast<uint8_t>(clamped + 0.5f);  // NOLINT(bugprone-incorrect-roundings)
+}
 
 }  // namespace
 

@@ -73,7 +73,9 @@ vips::VImage decode(const std::string& bytes) {
 vips::VImage as_rgb(const vips::VImage& image) {
     vips::VImage x = image;
     if (x.has_alpha()) x = x.extract_band(0, vips::VImage::option()->set("n", x.bands() - 1));
-    if (x.bands() == 1) x = x.bandjoin({x, x});
+    // VImage::bandjoin(vector) is static: the grey band three times. (x.bandjoin({x, x}) called
+    // it with {x, x}, two bands, so a grey image did not become RGB.)
+    if (x.bands() == 1) x = vips::VImage::bandjoin({x, x, x});
     return x.cast(VIPS_FORMAT_UCHAR);
 }
 

@@ -29,7 +29,8 @@ std::string order_score(const Job& job) { return "-" + us_floor_text(job.updated
 
 }  // namespace
 
-RedisJobStore::RedisJobStore(Clock& clock, std::string prefix, std::unique_ptr<RedisClient> client)
+RedisJobStore::RedisJobStore(Clock& clock, const std::string& prefix,
+                             std::unique_ptr<RedisClient> client)
     : clock_(clock),
       keys_prefix_("{" + prefix + "}:j:"),
       updated_key_(keys_prefix_ + "updated"),
@@ -39,7 +40,7 @@ RedisJobStore::RedisJobStore(Clock& clock, std::string prefix, std::unique_ptr<R
 
 Result<std::unique_ptr<RedisJobStore>> RedisJobStore::open(const RedisEndpoint& endpoint,
                                                            Clock& clock,
-                                                           RedisJobStoreOptions options) {
+                                                           const RedisJobStoreOptions& options) {
     if (options.prefix.empty()) return invalid_argument("InvalidJobStoreOptions", "empty prefix");
     IMGPIPE_ASSIGN_OR_RETURN(auto client, RedisClient::connect(endpoint, options.client));
     std::unique_ptr<RedisJobStore> store(

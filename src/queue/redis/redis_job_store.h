@@ -38,7 +38,7 @@ class RedisJobStore final : public JobStore {
     // Connects (failing at once when the server cannot be reached or refuses the credentials).
     // `clock` outlives the store. InvalidArgument for an empty prefix.
     static Result<std::unique_ptr<RedisJobStore>> open(const RedisEndpoint& endpoint, Clock& clock,
-                                                       RedisJobStoreOptions options);
+                                                       const RedisJobStoreOptions& options);
 
     Result<bool> submit(const JobSubmission& s) override;
     Result<std::optional<Job>> start(const std::string& id, const std::string& sequencer) override;
@@ -59,7 +59,7 @@ class RedisJobStore final : public JobStore {
     uint64_t wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) override;
 
   private:
-    RedisJobStore(Clock& clock, std::string prefix, std::unique_ptr<RedisClient> client);
+    RedisJobStore(Clock& clock, const std::string& prefix, std::unique_ptr<RedisClient> client);
 
     // Loads job `id` under WATCH, lets `change` edit it (it gets nullopt for a missing job and
     // may create one; false: leave it) and saves it atomically, retrying on a conflicting

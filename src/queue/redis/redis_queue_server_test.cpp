@@ -143,6 +143,7 @@ TEST_F(RedisServerTest, ARestartDoesNotFailCallsOnTheIdleConnectionsItClosed) {
     // 20 callers blocked at once hold 20 connections, which go back to the pool after.
     constexpr int kCallers = 20;
     std::vector<std::thread> callers;
+    callers.reserve(kCallers);
     for (int i = 0; i < kCallers; ++i) {
         callers.emplace_back([&] { (void)(*client)->command({"BLPOP", "wake", "0"}); });
     }
@@ -154,7 +155,7 @@ TEST_F(RedisServerTest, ARestartDoesNotFailCallsOnTheIdleConnectionsItClosed) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!blocked()) ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "not all blocked";
     std::vector<std::string> push = {"RPUSH", "wake"};
-    for (int i = 0; i < kCallers; ++i) push.push_back("x");
+    for (int i = 0; i < kCallers; ++i) push.emplace_back("x");
     ASSERT_TRUE((*client)->command(push).is_ok());
     for (auto& t : callers) t.join();
 

@@ -8,13 +8,15 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <csignal>  // and POSIX kill, through glibc's <signal.h>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -76,11 +78,13 @@ class RedisTestServer {
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
         socklen_t len = sizeof addr;
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+        const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                           getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
         close(fd);
-        return ntohs(addr.sin_port);
+        // Port 0 would have redis-server pick no TCP port at all: fail here, saying why.
+        if (!bound) ADD_FAILURE() << "no free port on 127.0.0.1: " << std::strerror(errno);
+        return bound ? ntohs(addr.sin_port) : 0;
     }
 
     TempDir dir_;

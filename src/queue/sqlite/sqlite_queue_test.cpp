@@ -167,6 +167,7 @@ TEST_F(SqliteQueueTest, OpensATableMadeBeforeRenderedVariantsWereKept) {
 
 TEST_F(SqliteQueueTest, ConnectionsOpeningANewFileTogetherAllSucceed) {
     std::vector<std::thread> threads;
+    threads.reserve(4);
     std::atomic<int> opened{0};
     for (int i = 0; i < 4; ++i) {
         threads.emplace_back([&] {

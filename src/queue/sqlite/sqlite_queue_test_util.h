@@ -3,7 +3,6 @@
 // the test on error, and the contract-suite harnesses. Test-only.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <memory>

@@ -38,8 +38,9 @@ class LocalMultipartRetryTest : public ::testing::Test {
 
     Result<ObjectInfo> complete(const std::string& key, const std::string& id,
                                 const std::string& etag, WriteCondition condition = {}) {
-        IMGPIPE_ASSIGN_OR_RETURN(auto completion,
-                                 store_->start_complete({"bkt", key, id, {{1, etag}}, condition}));
+        IMGPIPE_ASSIGN_OR_RETURN(
+            auto completion,
+            store_->start_complete({"bkt", key, id, {{1, etag}}, std::move(condition)}));
         for (;;) {
             if (auto done = completion->run_for(std::chrono::hours(1))) return std::move(*done);
         }

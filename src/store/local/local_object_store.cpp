@@ -220,13 +220,13 @@ std::vector<Result<ObjectInfo>> LocalObjectStore::commit_objects(std::vector<Obj
     for (size_t i = 0; i < rows.size(); ++i) {
         if (!replaced[i].is_ok()) {
             if (!rows[i].data_inline) remove_object_file(rows[i].data_id);
-            results.push_back(replaced[i].status());
+            results.emplace_back(replaced[i].status());
             continue;
         }
         any = true;
         // Readers that already opened the old file keep reading it; new readers get the new row.
         if (!replaced[i]->empty()) remove_object_file(*replaced[i]);
-        results.push_back(std::move(rows[i].info));
+        results.emplace_back(std::move(rows[i].info));
     }
     if (any) events_committed_.notify();
     return results;
@@ -274,6 +274,7 @@ std::vector<Result<ObjectInfo>> LocalObjectStore::put_objects(std::span<const Pu
     }
     auto committed = commit_objects(std::move(rows));
     std::vector<Result<ObjectInfo>> results;
+    results.reserve(written.size());
     auto next = committed.begin();
     for (auto& w : written) {
         results.push_back(w->is_ok() ? std::move(*next++) : Result<ObjectInfo>(w->status()));

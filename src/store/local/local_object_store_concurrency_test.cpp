@@ -83,6 +83,7 @@ TEST_F(LocalObjectStoreConcurrencyTest, ConcurrentPutsOfDifferentAndSameKeysAllL
     constexpr int kPerThread = 25;
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < kPerThread; ++i) {
@@ -114,6 +115,7 @@ TEST_F(LocalObjectStoreConcurrencyTest, GroupedCommitsFailOneByOne) {
     constexpr int kPuts = 24;
     std::vector<Result<ObjectInfo>> results(kPuts, Status(StatusCode::kInternal, "", "unset"));
     std::vector<std::thread> threads;
+    threads.reserve(kPuts);
     for (int i = 0; i < kPuts; ++i) {
         threads.emplace_back([&, i] {
             const std::string bucket = i % 3 == 0 ? "gone" : "bkt";

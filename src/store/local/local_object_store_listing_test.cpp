@@ -49,6 +49,7 @@ class LocalListingTest : public ::testing::Test {
                 bodies.emplace_back(keys[i]);
             }
             std::vector<ByteSource*> pointers;
+            pointers.reserve(bodies.size());
             for (auto& b : bodies) pointers.push_back(&b);
             for (const auto& r : store_->put_objects(requests, pointers)) {
                 ASSERT_TRUE(r.is_ok()) << r.status().to_string();

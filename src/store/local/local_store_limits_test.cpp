@@ -20,7 +20,7 @@ class LocalStoreLimitsTest : public ::testing::Test {
   protected:
     void open(LocalStoreOptions options) {
         store_.reset();
-        auto store = LocalObjectStore::open(data(), fs_, clock_, options);
+        auto store = LocalObjectStore::open(data(), fs_, clock_, std::move(options));
         ASSERT_TRUE(store.is_ok()) << store.status().to_string();
         store_ = std::move(store).value();
         (void)store_->create_bucket("bkt");

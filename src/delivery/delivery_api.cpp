@@ -159,6 +159,7 @@ Result<DeliveryApi::Choice> DeliveryApi::choose(const http::Request& request, co
         // NAME itself when it exists in one format only, or when NAME names a format already.
         if (formats.size() > 1) {
             std::vector<imaging::ImageFormat> available;
+            available.reserve(formats.size());
             for (const auto* v : formats) {
                 available.push_back(
                     imaging::parse_output_format(v->format).value_or(imaging::ImageFormat::kJpeg));

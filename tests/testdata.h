@@ -12,8 +12,12 @@
 // registers parameterised tests, where an exception would abort the binary. Header-only;
 // tests only. Thread-safe (reads the environment, which tests do not change).
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -33,6 +37,17 @@ inline std::string testdata_root() {
 inline std::string testdata_hint() {
     return std::string(" (test corpus: set ") + kTestdataVariable +
            " to a copy of shared/testdata)";
+}
+
+// The bytes of corpus file `relative` (a path under the root); a test failure naming the path,
+// and "", when it cannot be read.
+inline std::string read_testdata(const std::string& relative) {
+    const std::string path = testdata_root() + "/" + relative;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) ADD_FAILURE() << "cannot read " << path << testdata_hint();
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
 }
 
 // Every entry of a directory, or why the listing stopped.

@@ -6,9 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "imaging/vips/vips_image_processor.h"
 #include "queue/sqlite/sqlite_job_store.h"
 #include "store/local/local_object_store.h"
@@ -21,15 +18,6 @@ namespace {
 
 constexpr const char* kPhoto = "exif-orientation-examples/Landscape_1.jpg";  // 1800x1200
 constexpr const char* kKey = "photos/a.jpg";
-
-std::string read_testdata(const std::string& relative) {
-    std::string path = testdata_root() + "/" + relative;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) ADD_FAILURE() << "cannot read " << path << testdata_hint();
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 class OnDemandRendererTest : public ::testing::Test {
   protected:

@@ -7,8 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <fstream>
-#include <sstream>
 
 #include "core/clock.h"
 #include "imaging/vips/vips_image_processor.h"
@@ -32,15 +30,6 @@ using queue::JobState;
 using std::chrono::milliseconds;
 
 constexpr const char* kPhoto = "sharp-fixtures/2569067123_aca715a2ee_o.jpg";  // 2725x2225
-
-std::string read_testdata(const std::string& relative) {
-    std::string path = testdata_root() + "/" + relative;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) ADD_FAILURE() << "cannot read " << path << testdata_hint();
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 struct Size {
     int width = 0;

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import threading
 from pathlib import Path
+from typing import Callable
 
 from helpers import REPO, imgpipe_bin, wait_until
 
@@ -150,6 +151,27 @@ class Node:
         self.proc.kill()
         self.proc.wait()
         self.proc = None
+
+    def kill9_holding(self, held: Callable[[], list], timeout: float = 120) -> list:
+        """`kill -9` at a moment the process holds work, whatever the machine's speed: freezes
+        it (SIGSTOP), asks `held()` what it holds then, and kills it if that is something, else
+        lets it run on and asks again. Returns what it held. A frozen process cannot finish
+        what `held()` saw it holding, so the kill interrupts exactly that."""
+        pid = self.proc.pid
+
+        def frozen_holding() -> list:
+            os.kill(pid, signal.SIGSTOP)
+            wait_until(lambda: Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                       == "T",
+                       f"{self.name} stopped")
+            found = held()
+            if not found:
+                os.kill(pid, signal.SIGCONT)
+            return found
+
+        found = wait_until(frozen_holding, f"{self.name} holding work", timeout=timeout)
+        self.kill9()
+        return found
 
     def stop_and_check(self) -> None:
         proc, self.proc = self.proc, None

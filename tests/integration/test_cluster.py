@@ -280,12 +280,9 @@ def test_cluster_survives_a_dead_worker_and_a_redis_restart(cluster):
     # The first worker runs alone and is killed while it holds a job: once it is dead nothing
     # else moves the jobs, so those still `processing` are the ones it held.
     workers = [cluster.worker(0)]
-    wait_until(lambda: states(api[1], answers[:first])["pending"] < first, "a job taken",
-               timeout=120)
-    workers[0].kill9()
-    held = [a["id"] for a in answers[:first] if status(api[1], a["id"]).json()["state"]
-            == "processing"]
-    assert held, "the kill interrupted nothing: " + str(states(api[1], answers[:first]))
+    held = workers[0].kill9_holding(
+        lambda: [a["id"] for a in answers[:first]
+                 if status(api[1], a["id"]).json()["state"] == "processing"])
 
     # Redis dies and comes back from its AOF while the other 30 uploads go on from 4 threads
     # through both api nodes (the store's notifications of that moment wait for Redis or are

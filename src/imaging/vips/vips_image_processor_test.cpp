@@ -467,13 +467,6 @@ TEST(VipsImageProcessorTest, PassedDeadlineFailsBeforeWork) {
 // The 4.3 Gpx PNG bomb with the pixel limit lifted would decode for minutes; the deadline must
 // stop it mid-decode.
 TEST(VipsImageProcessorTest, DeadlineStopsADecodeInProgress) {
-#if defined(__SANITIZE_ADDRESS__)
-    // The decode's 12.9 GB buffer (65536 x 65536 x 3) is one calloc, nearly free natively; ASan
-    // writes the 1.6 GB of shadow memory behind it when it maps it and again when it is freed,
-    // tens of seconds inside malloc and free that no deadline can cut, so the time bound below
-    // would measure ASan's allocator. The ctest stage runs this natively.
-    GTEST_SKIP() << "measures ASan's allocator under ASan (a 12.9 GB buffer)";
-#endif
     const auto start = std::chrono::steady_clock::now();
     auto out = processor().process_file(
         testdata("sharp-fixtures/65536-uint32-limit.png"), default_resize_spec(),
@@ -481,7 +474,15 @@ TEST(VipsImageProcessorTest, DeadlineStopsADecodeInProgress) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(out.status().reason(), kDeadlineExceeded) << out.status().to_string();
+#if defined(__SANITIZE_ADDRESS__)
+    // The decode's 12.9 GB buffer (65536 x 65536 x 3) is one calloc, nearly free natively; ASan
+    // writes the 1.6 GB of shadow memory behind it when it maps it and again when it frees it,
+    // tens of seconds inside malloc and free that no deadline can cut. Under ASan the outcome is
+    // checked; how soon it came, natively (the ctest stage).
+    (void)seconds;
+#else
     EXPECT_LT(seconds, 3.0);
+#endif
 }
 
 TEST(VipsImageProcessorTest, DeadlineStopsAJpegEncodeInProgress) {

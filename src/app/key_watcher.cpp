@@ -6,6 +6,7 @@
 
 #include "app/key_file.h"
 #include "core/log.h"
+#include "core/thread_name.h"
 
 namespace imgpipe::app {
 namespace {
@@ -41,7 +42,10 @@ Status KeyWatcher::reload() {
 
 Status KeyWatcher::start() {
     IMGPIPE_RETURN_IF_ERROR(reload());
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("key-watcher");
+        run();
+    });
     return Status::ok();
 }
 

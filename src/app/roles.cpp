@@ -333,7 +333,7 @@ class Roles final : public RunningRoles {
         router->set_busy_response(&s3::S3Service::busy_response);
         s3_server_ =
             std::make_unique<http::Server>(server_options(config_, "s3", config_.s3_listen), router,
-                                           metrics_->request_observer("s3", router));
+                                           metrics_->request_observer("s3"));
         IMGPIPE_RETURN_IF_ERROR(s3_server_->start());
         log_listening("s3", config_.s3_listen.host, s3_server_->port());
         return Status::ok();
@@ -383,7 +383,7 @@ class Roles final : public RunningRoles {
         add_ops_routes(*router, *metrics_, *readiness_, /*with_healthz=*/false);
         api_server_ =
             std::make_unique<http::Server>(server_options(config_, "api", config_.api_listen),
-                                           router, metrics_->request_observer("api", router));
+                                           router, metrics_->request_observer("api"));
         IMGPIPE_RETURN_IF_ERROR(api_server_->start());
         log_listening("api", config_.api_listen.host, api_server_->port());
         if (remote_store_) IMGPIPE_RETURN_IF_ERROR(setup_notifications());
@@ -462,8 +462,8 @@ class Roles final : public RunningRoles {
         http::ServerOptions options = server_options(config_, "metrics", *config_.metrics_listen);
         options.access_log = false;
         options.handler_threads = 4;
-        ops_server_ = std::make_unique<http::Server>(options, router,
-                                                     metrics_->request_observer("metrics", router));
+        ops_server_ =
+            std::make_unique<http::Server>(options, router, metrics_->request_observer("metrics"));
         IMGPIPE_RETURN_IF_ERROR(ops_server_->start());
         log_listening("metrics", config_.metrics_listen->host, ops_server_->port());
         return Status::ok();

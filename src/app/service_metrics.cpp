@@ -129,23 +129,18 @@ ServiceMetrics::ServiceMetrics(UploadTargets uploads)
     metrics::register_process_metrics(registry_);
 }
 
-http::RequestObserver ServiceMetrics::request_observer(std::string listener,
-                                                       std::shared_ptr<const http::Router> router) {
-    return [this, listener = std::move(listener),
-            router = std::move(router)](const http::RequestRecord& record) {
-        observe_request(listener, router.get(), record);
+http::RequestObserver ServiceMetrics::request_observer(std::string listener) {
+    return [this, listener = std::move(listener)](const http::RequestRecord& record) {
+        observe_request(listener, record);
     };
 }
 
-void ServiceMetrics::observe_request(const std::string& listener, const http::Router* router,
+void ServiceMetrics::observe_request(const std::string& listener,
                                      const http::RequestRecord& record) {
     const http::Request& request = *record.request;
     std::string route;
     std::string bucket;
-    if (router) {
-        auto match = router->match(request.method, request.path);
-        if (match.route && !match.route->pattern.empty()) route = match.route->pattern;
-    }
+    if (record.route && !record.route->pattern.empty()) route = record.route->pattern;
     const bool s3 = listener == "s3";
     if (route.empty()) route = s3 ? "s3:" + s3_level(request, &bucket) : "unmatched";
     const std::string status = std::to_string(record.status);

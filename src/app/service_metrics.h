@@ -40,9 +40,8 @@ class ServiceMetrics {
     metrics::Registry& registry() { return registry_; }
     std::string render() const { return registry_.render(); }
 
-    // For the listener named `listener` ("api", "s3", "ops"); `router` is its route table.
-    http::RequestObserver request_observer(std::string listener,
-                                           std::shared_ptr<const http::Router> router);
+    // For the listener named `listener` ("api", "s3", "ops").
+    http::RequestObserver request_observer(std::string listener);
     pipeline::JobObserver job_observer();
     std::function<void(const char*)> webhook_observer();
 
@@ -51,8 +50,7 @@ class ServiceMetrics {
     void watch_workers(const pipeline::WorkerPool& workers);
 
   private:
-    void observe_request(const std::string& listener, const http::Router* router,
-                         const http::RequestRecord& record);
+    void observe_request(const std::string& listener, const http::RequestRecord& record);
     // "service", "bucket", "object" for an S3 request; sets *bucket when one is addressed.
     std::string s3_level(const http::Request& request, std::string* bucket) const;
     void count_upload(const std::string& stage, int status);

@@ -6,10 +6,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 
+#include "core/json_text.h"
 #include "core/time_text.h"
+#include "core/utf8.h"
 
 namespace imgpipe::log {
 namespace {
@@ -118,30 +122,81 @@ void buffer_output() {
 
 void flush() { logger().flush(); }
 
+// Appends `s` as a JSON string; bytes that are not UTF-8 become U+FFFD, since fields may carry
+// client bytes.
+void append_string(std::string& out, std::string_view s) {
+    if (is_valid_utf8(s)) {
+        json_text::append_string(out, s);
+    } else {
+        out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+}
+
+Line::Line(Level level, std::string_view msg) : level_(level) {
+    text_.reserve(256);
+    text_ += R"({"time":")";
+    text_ += iso8601(std::chrono::system_clock::now(), TimePrecision::kMillis);
+    text_ += R"(","level":")";
+    text_ += level_name(level);
+    text_ += R"(","msg":)";
+    append_string(text_, msg);
+}
+
+Line& Line::add_key(std::string_view key) {
+    text_ += ',';
+    append_string(text_, key);
+    text_ += ':';
+    return *this;
+}
+
+Line& Line::add(std::string_view key, std::string_view value) {
+    append_string(add_key(key).text_, value);
+    return *this;
+}
+
+Line& Line::add(std::string_view key, int64_t value) {
+    add_key(key).text_ += std::to_string(value);
+    return *this;
+}
+
+Line& Line::add(std::string_view key, uint64_t value) {
+    add_key(key).text_ += std::to_string(value);
+    return *this;
+}
+
+Line& Line::add(std::string_view key, double value) {
+    add_key(key);
+    if (!std::isfinite(value)) {
+        text_ += "null";  // what nlohmann writes: JSON has no NaN or infinity
+        return *this;
+    }
+    char digits[32];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    text_.append(digits, end);
+    return *this;
+}
+
+Line& Line::add_json(std::string_view key, std::string_view json) {
+    add_key(key).text_ += json;
+    return *this;
+}
+
+void Line::write() {
+    if (!enabled(level_)) return;
+    text_ += '}';
+    logger().log(to_spdlog(level_), text_);
+}
+
 void write(Level level, std::string_view msg, const Fields& fields) {
     if (!enabled(level)) return;
-    // Built by hand rather than as one json object: an access-log line is written per request,
-    // and copying every field into a fresh object costs more than the write itself.
-    constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-    std::string line;
-    line.reserve(256);
-    line += R"({"time":")";
-    line += iso8601(std::chrono::system_clock::now(), TimePrecision::kMillis);
-    line += R"(","level":")";
-    line += level_name(level);
-    line += R"(","msg":)";
-    line += nlohmann::json(msg).dump(-1, ' ', false, kReplace);
+    Line line(level, msg);
     if (fields.is_object()) {
         for (const auto& [k, v] : fields.items()) {
-            line += ',';
-            line += nlohmann::json(k).dump(-1, ' ', false, kReplace);
-            line += ':';
             // Invalid UTF-8 is replaced rather than thrown: fields may carry client bytes.
-            line += v.dump(-1, ' ', false, kReplace);
+            line.add_json(k, v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         }
     }
-    line += '}';
-    logger().log(to_spdlog(level), line);
+    line.write();
 }
 
 }  // namespace imgpipe::log

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -71,6 +73,35 @@ TEST(LogTest, LinesAreJsonAndBatchedOnlyAfterBufferOutput) {
     lines = captured.lines();
     ASSERT_EQ(lines.size(), 5u);
     EXPECT_EQ(lines[4]["msg"], "last");
+}
+
+TEST(LogTest, LineWritesEachFieldAsJson) {
+    CapturedStderr captured;
+    Line(Level::kInfo, "request")
+        .add("path", "/i/a \"b\"\n")
+        .add("raw", "\xff\xfe")
+        .add("status", 200)
+        .add("bytes", uint64_t{18446744073709551615u})
+        .add("negative", int64_t{-3})
+        .add("duration_ms", 0.125)
+        .add("nan", std::nan(""))
+        .add_json("fields", R"({"a":[1,2]})")
+        .write();
+    Line(Level::kDebug, "below the level").add("n", 1).write();
+    flush();
+    auto lines = captured.lines();
+    ASSERT_EQ(lines.size(), 1u);
+    const nlohmann::json& l = lines[0];
+    EXPECT_EQ(l["msg"], "request");
+    EXPECT_EQ(l["level"], "info");
+    EXPECT_EQ(l["path"], "/i/a \"b\"\n");
+    EXPECT_EQ(l["raw"], "\xef\xbf\xbd\xef\xbf\xbd");  // each invalid byte replaced
+    EXPECT_EQ(l["status"], 200);
+    EXPECT_EQ(l["bytes"].get<uint64_t>(), 18446744073709551615u);
+    EXPECT_EQ(l["negative"], -3);
+    EXPECT_DOUBLE_EQ(l["duration_ms"].get<double>(), 0.125);
+    EXPECT_TRUE(l["nan"].is_null());
+    EXPECT_EQ(l["fields"], nlohmann::json::parse(R"({"a":[1,2]})"));
 }
 
 }  // namespace

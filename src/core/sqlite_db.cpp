@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 namespace imgpipe {
@@ -83,7 +84,19 @@ void SqliteStatement::reset() {
     sqlite3_clear_bindings(stmt_);
 }
 
+// Process-wide settings, made before SQLite initializes (sqlite3_config refuses them after).
+// Memory statistics off: with them on, every allocation and free inside SQLite takes one global
+// mutex, which readers on every core then queue on (a profile of cached GETs found most of the
+// server's futex calls there). imgpipe never reads those statistics.
+namespace {
+void configure_sqlite_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+}  // namespace
+
 Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path, Sync sync) {
+    configure_sqlite_once();
     sqlite3* raw = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &raw,

@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/thread_name.h"
+
 namespace imgpipe::http {
 
-HandlerPool::HandlerPool(int max_threads, size_t max_queued)
-    : max_threads_(static_cast<size_t>(std::max(1, max_threads))), max_queued_(max_queued) {}
+HandlerPool::HandlerPool(std::string thread_name, int max_threads, size_t max_queued)
+    : thread_name_(std::move(thread_name)),
+      max_threads_(static_cast<size_t>(std::max(1, max_threads))),
+      max_queued_(max_queued) {}
 
 HandlerPool::~HandlerPool() { shutdown(); }
 
@@ -37,6 +41,7 @@ void HandlerPool::enqueue(std::function<void()> task) {
 }
 
 void HandlerPool::worker_loop() {
+    name_this_thread(thread_name_);
     std::unique_lock lock(mu_);
     while (true) {
         ++idle_;

@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -19,7 +20,8 @@ namespace imgpipe::http {
 
 class HandlerPool {
   public:
-    HandlerPool(int max_threads, size_t max_queued);
+    // Its threads are named `thread_name` (core/thread_name.h).
+    HandlerPool(std::string thread_name, int max_threads, size_t max_queued);
     ~HandlerPool();  // shutdown()
     HandlerPool(const HandlerPool&) = delete;
     HandlerPool& operator=(const HandlerPool&) = delete;
@@ -35,6 +37,7 @@ class HandlerPool {
     void worker_loop();
     void enqueue(std::function<void()> task);  // REQUIRES: mu_ held
 
+    const std::string thread_name_;
     const size_t max_threads_;
     const size_t max_queued_;
     std::mutex mu_;

@@ -1,25 +1,39 @@
 #include "http/handler_pool.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 
 namespace imgpipe::http {
 namespace {
 
 TEST(HandlerPoolTest, RunsEveryTaskBeforeShutdownReturns) {
-    HandlerPool pool(4, 1000);
+    HandlerPool pool("test-handler", 4, 1000);
     std::atomic<int> done{0};
     for (int i = 0; i < 100; ++i) pool.submit([&] { ++done; });
     pool.shutdown();
     EXPECT_EQ(done.load(), 100);
 }
 
+TEST(HandlerPoolTest, ThreadsCarryThePoolsName) {
+    HandlerPool pool("test-handler", 2, 1000);
+    std::string name;
+    pool.submit([&] {
+        char buffer[16] = {};
+        pthread_getname_np(pthread_self(), buffer, sizeof buffer);
+        name = buffer;
+    });
+    pool.shutdown();
+    EXPECT_EQ(name, "test-handler");
+}
+
 TEST(HandlerPoolTest, NeverRunsMoreThanMaxThreadsAtOnce) {
-    HandlerPool pool(3, 1000);
+    HandlerPool pool("test-handler", 3, 1000);
     std::mutex mu;
     std::condition_variable cv;
     int running = 0;
@@ -40,7 +54,7 @@ TEST(HandlerPoolTest, NeverRunsMoreThanMaxThreadsAtOnce) {
 }
 
 TEST(HandlerPoolTest, TrySubmitRefusesOnceTheLineIsFull) {
-    HandlerPool pool(2, 3);
+    HandlerPool pool("test-handler", 2, 3);
     std::mutex mu;
     std::condition_variable cv;
     bool release = false;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "http/session.h"
 
 namespace imgpipe::http {
@@ -102,6 +103,7 @@ Status Server::Impl::start() {
     asio::co_spawn(*contexts_[0], accept_loop(), asio::detached);
     for (auto& context : contexts_) {
         threads_.emplace_back([ctx = context.get(), name = state_->options.name] {
+            name_this_thread(name + "-io");
             while (true) {
                 try {
                     ctx->run();

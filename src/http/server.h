@@ -86,7 +86,8 @@ struct ServerOptions {
 // Called once per finished request (access log and metrics), on the I/O thread: keep it cheap.
 // `status` is 499 when the client went away before a response could be written.
 struct RequestRecord {
-    const Request* request;  // its `body` is null by then
+    const Request* request;      // its `body` is null by then
+    const Router::Route* route;  // the route it matched; null when none did
     int status;
     uint64_t bytes_in;   // request body bytes read
     uint64_t bytes_out;  // response body bytes written

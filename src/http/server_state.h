@@ -28,7 +28,8 @@ class ServerState {
         : options(std::move(options)),
           router(std::move(router)),
           observer(std::move(observer)),
-          pool(this->options.handler_threads, this->options.handler_queue) {}
+          pool(this->options.name + "-handler", this->options.handler_threads,
+               this->options.handler_queue) {}
 
     const ServerOptions options;
     const std::shared_ptr<const Router> router;

@@ -208,7 +208,9 @@ class Session : public std::enable_shared_from_this<Session> {
     awaitable<bool> send_file(ByteSource::FileRange range, const Request& req, bool blocking,
                               uint64_t& bytes_out);
     awaitable<void> linger();
-    void finish(const Request& req, int status, uint64_t bytes_out, Clock::time_point started);
+    // `route`: the route the request matched, if any.
+    void finish(const Request& req, const Router::Route* route, int status, uint64_t bytes_out,
+                Clock::time_point started);
     template <typename Fn>  // Response(Request&)
     Response call_handler(const Fn& handler, Request& req);
 
@@ -295,7 +297,7 @@ awaitable<bool> Session::serve_one(bool first) {
         bool keep_alive = false;
         uint64_t bytes_out = 0;
         bool written = co_await write_response(res, req, false, false, keep_alive, bytes_out);
-        finish(req, res.status, bytes_out, started);
+        finish(req, nullptr, res.status, bytes_out, started);
         if (written) co_await linger();
         co_return false;
     }
@@ -337,7 +339,7 @@ awaitable<bool> Session::serve_one(bool first) {
     } else {
         written = co_await write_response(res, req, head, blocking, keep_alive, bytes_out);
     }
-    finish(req, status, bytes_out, started);
+    finish(req, match.route, status, bytes_out, started);
     if (written && keep_alive) co_return true;
     if (written && !body_.done() && !body_.poisoned()) co_await linger();
     co_return false;
@@ -654,27 +656,30 @@ awaitable<void> Session::linger() {
     }
 }
 
-void Session::finish(const Request& req, int status, uint64_t bytes_out,
+void Session::finish(const Request& req, const Router::Route* route, int status, uint64_t bytes_out,
                      Clock::time_point started) {
     auto duration = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     if (state_->observer) {
         try {
-            state_->observer(RequestRecord{&req, status, body_.bytes_in(), bytes_out, duration});
+            state_->observer(
+                RequestRecord{&req, route, status, body_.bytes_in(), bytes_out, duration});
         } catch (const std::exception& e) {
             log::error("request observer threw",
                        {{"request_id", req.request_id}, {"error", e.what()}});
         }
     }
     if (!opt_.access_log || !log::enabled(log::Level::kInfo)) return;
-    log::info("request", {{"server", opt_.name},
-                          {"method", req.method},
-                          {"path", req.path},
-                          {"status", status},
-                          {"bytes_in", body_.bytes_in()},
-                          {"bytes_out", bytes_out},
-                          {"duration_ms", static_cast<double>(duration.count()) / 1000.0},
-                          {"request_id", req.request_id},
-                          {"remote", req.remote_address}});
+    log::Line(log::Level::kInfo, "request")
+        .add("server", opt_.name)
+        .add("method", req.method)
+        .add("path", req.path)
+        .add("status", status)
+        .add("bytes_in", body_.bytes_in())
+        .add("bytes_out", bytes_out)
+        .add("duration_ms", static_cast<double>(duration.count()) / 1000.0)
+        .add("request_id", req.request_id)
+        .add("remote", req.remote_address)
+        .write();
 }
 
 }  // namespace

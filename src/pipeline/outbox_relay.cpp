@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 
 namespace imgpipe::pipeline {
 namespace {
@@ -67,7 +68,10 @@ OutboxRelay::OutboxRelay(store::EventOutbox& outbox, RelayTarget& target, std::s
 OutboxRelay::~OutboxRelay() { stop(); }
 
 void OutboxRelay::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("outbox-relay");
+        run();
+    });
 }
 
 void OutboxRelay::stop() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 
 namespace imgpipe::pipeline {
 
@@ -13,7 +14,10 @@ UnprocessedExpiry::UnprocessedExpiry(store::ObjectStore& store, queue::JobStore&
 UnprocessedExpiry::~UnprocessedExpiry() { stop(); }
 
 void UnprocessedExpiry::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("upload-expiry");
+        run();
+    });
 }
 
 void UnprocessedExpiry::stop() {

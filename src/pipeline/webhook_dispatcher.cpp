@@ -19,6 +19,7 @@
 #include "core/change_signal.h"
 #include "core/hex.h"
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "pipeline/webhook_outbox.h"
 #include "pipeline/webhook_sender.h"
 
@@ -107,7 +108,10 @@ class SqliteWebhookDispatcher final : public WebhookDispatcher {
         if (thread_.joinable()) return;
         stopping_ = false;
         try {
-            thread_ = std::thread([this] { run(); });
+            thread_ = std::thread([this] {
+                name_this_thread("webhooks");
+                run();
+            });
         } catch (const std::system_error& e) {
             // Out of threads: the rows stay stored and go out after a later start().
             log::error("webhook delivery thread not started", {{"error", e.what()}});

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 #include "pipeline/s3_event.h"
 
 namespace imgpipe::pipeline {
@@ -26,13 +27,17 @@ void WorkerPool::start() {
     }
     for (int i = 0; i < options_.threads; ++i) {
         threads_.emplace_back([this] {
+            name_this_thread("worker");
             run();
             std::lock_guard lock(inflight_mu_);
             --running_threads_;
             threads_done_cv_.notify_all();
         });
     }
-    heartbeat_ = std::thread([this] { heartbeat(); });
+    heartbeat_ = std::thread([this] {
+        name_this_thread("worker-leases");
+        heartbeat();
+    });
 }
 
 void WorkerPool::stop() {

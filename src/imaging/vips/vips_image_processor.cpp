@@ -4,6 +4,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "imaging/imaging_errors.h"
 #include "imaging/vips/animation_step.h"
 #include "imaging/vips/cascade_plan.h"
@@ -194,7 +195,12 @@ void make_stage(const vips::VImage& decoded, const ImageInfo& info, const Resize
     };
     const size_t threads = std::min<size_t>(std::max(1, max_threads), chains.size());
     std::vector<std::thread> helpers;
-    for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+    for (size_t t = 1; t < threads; ++t) {
+        helpers.emplace_back([&] {
+            name_this_thread("variants");
+            work();
+        });
+    }
     work();
     for (auto& helper : helpers) helper.join();
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "core/log.h"
+#include "core/thread_name.h"
 
 namespace imgpipe::queue::redis {
 
@@ -19,7 +20,10 @@ RedisSubscriber::RedisSubscriber(RedisEndpoint endpoint, RedisClientOptions opti
       self_(std::move(self)),
       signal_(signal),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("redis-events");
+        run();
+    });
     subscribed_.wait(0, options_.connect_timeout + options_.command_timeout);
 }
 

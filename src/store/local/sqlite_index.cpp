@@ -1,10 +1,8 @@
 #include "store/local/sqlite_index.h"
 
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
-#include "core/hex.h"
-#include "core/utf8.h"
+#include "store/local/attribute_json.h"
 
 namespace imgpipe::store {
 namespace {
@@ -197,36 +195,6 @@ Status check_condition(const WriteCondition& condition,
         }
     }
     return Status::ok();
-}
-
-std::string map_to_json(const std::map<std::string, std::string>& m) {
-    // Header values are bytes, not always UTF-8 (Python's http.client sends str values as
-    // Latin-1), and S3 returns them as they came: a value that is not UTF-8 is kept as
-    // {"hex": ...} so that every byte comes back. Names are header tokens, ASCII.
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [name, value] : m) {
-        if (is_valid_utf8(value)) {
-            out[name] = value;
-        } else {
-            out[name] = {{"hex", to_hex(value)}};
-        }
-    }
-    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::map<std::string, std::string> map_from_json(const std::string& json) {
-    if (json == "{}") return {};  // most objects: no parse on every read
-    auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-    std::map<std::string, std::string> out;
-    if (!parsed.is_object()) return out;
-    for (auto& [k, v] : parsed.items()) {
-        if (v.is_string()) {
-            out[k] = v.get<std::string>();
-        } else if (v.is_object() && v.contains("hex") && v["hex"].is_string()) {
-            if (auto bytes = from_hex(v["hex"].get<std::string>())) out[k] = std::move(*bytes);
-        }
-    }
-    return out;
 }
 
 std::string checksum_to_text(const std::optional<ObjectChecksum>& checksum) {

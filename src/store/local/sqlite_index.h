@@ -233,8 +233,6 @@ class SqliteIndex {
 };
 
 // Row (de)serialisation shared by the index files.
-std::string map_to_json(const std::map<std::string, std::string>& m);
-std::map<std::string, std::string> map_from_json(const std::string& json);
 // A checksum as its column holds it: "<algorithm> <type> <value>" ("" for none).
 std::string checksum_to_text(const std::optional<ObjectChecksum>& checksum);
 std::optional<ObjectChecksum> checksum_from_text(const std::string& text);

@@ -1,6 +1,7 @@
 // The multipart-upload half of SqliteIndex: upload rows, part rows, and completing an upload in
 // the same transaction as the object row and its event.
 
+#include "store/local/attribute_json.h"
 #include "store/local/sqlite_index.h"
 
 namespace imgpipe::store {

@@ -122,6 +122,8 @@ void buffer_output() {
 
 void flush() { logger().flush(); }
 
+namespace {
+
 // Appends `s` as a JSON string; bytes that are not UTF-8 become U+FFFD, since fields may carry
 // client bytes.
 void append_string(std::string& out, std::string_view s) {
@@ -131,6 +133,8 @@ void append_string(std::string& out, std::string_view s) {
         out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
 }
+
+}  // namespace
 
 Line::Line(Level level, std::string_view msg) : level_(level) {
     text_.reserve(256);

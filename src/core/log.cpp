@@ -134,12 +134,36 @@ void append_string(std::string& out, std::string_view s) {
     }
 }
 
+// Appends the time now as "2026-11-27T01:02:03.045Z". The part to the second is formatted once
+// a second per thread, as nginx caches its time strings: a busy server logs a line per request.
+void append_time_now(std::string& out) {
+    using namespace std::chrono;
+    const auto now = system_clock::now();
+    const auto second = time_point_cast<seconds>(now);
+    thread_local sys_seconds cached_second{};
+    thread_local std::string cached;  // "2026-11-27T01:02:03", without the "Z"
+    if (cached.empty() || second != cached_second) {
+        cached = iso8601(second, TimePrecision::kSeconds);
+        cached.pop_back();
+        cached_second = second;
+    }
+    const auto millis = duration_cast<milliseconds>(now - second).count();
+    char fraction[6] = {'.',
+                        static_cast<char>('0' + millis / 100),
+                        static_cast<char>('0' + millis / 10 % 10),
+                        static_cast<char>('0' + millis % 10),
+                        'Z',
+                        '\0'};
+    out += cached;
+    out += fraction;
+}
+
 }  // namespace
 
 Line::Line(Level level, std::string_view msg) : level_(level) {
     text_.reserve(256);
     text_ += R"({"time":")";
-    text_ += iso8601(std::chrono::system_clock::now(), TimePrecision::kMillis);
+    append_time_now(text_);
     text_ += R"(","level":")";
     text_ += level_name(level);
     text_ += R"(","msg":)";

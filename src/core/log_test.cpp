@@ -4,14 +4,18 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "core/time_text.h"
 
 namespace imgpipe::log {
 namespace {
@@ -77,6 +81,7 @@ TEST(LogTest, LinesAreJsonAndBatchedOnlyAfterBufferOutput) {
 
 TEST(LogTest, LineWritesEachFieldAsJson) {
     CapturedStderr captured;
+    const std::string before = iso8601(std::chrono::system_clock::now(), TimePrecision::kMillis);
     Line(Level::kInfo, "request")
         .add("path", "/i/a \"b\"\n")
         .add("raw", "\xff\xfe")
@@ -87,11 +92,18 @@ TEST(LogTest, LineWritesEachFieldAsJson) {
         .add("nan", std::nan(""))
         .add_json("fields", R"({"a":[1,2]})")
         .write();
+    const std::string after = iso8601(std::chrono::system_clock::now(), TimePrecision::kMillis);
     Line(Level::kDebug, "below the level").add("n", 1).write();
     flush();
     auto lines = captured.lines();
     ASSERT_EQ(lines.size(), 1u);
     const nlohmann::json& l = lines[0];
+    // The time as time_text writes it, between the two readings of the clock.
+    const std::string time = l["time"];
+    EXPECT_TRUE(std::regex_match(time, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+        << time;
+    EXPECT_LE(before, time);
+    EXPECT_LE(time, after);
     EXPECT_EQ(l["msg"], "request");
     EXPECT_EQ(l["level"], "info");
     EXPECT_EQ(l["path"], "/i/a \"b\"\n");

@@ -179,14 +179,16 @@ http::Response StatusApi::handle_events(http::Request& request) {
 
 http::Response StatusApi::handle_delete(http::Request& request) {
     auto job = find_job(request.path_params["id"]);
-    // The job first: a worker still making its variants then finds it gone and removes what it
-    // stored, instead of leaving variants no job names.
-    Status st = job.is_ok() ? jobs_.remove(job->id) : job.status();
-    if (st.is_ok()) st = store_.delete_object(job->bucket, job->key);
-    // The variants made at upload and those rendered on request since: all under its name.
-    // A render that lands after the job is gone deletes its own object (OnDemandRenderer).
-    if (job.is_ok()) {
-        for (const auto* list : {&job->variants, &job->rendered}) {
+    // The job first: a worker still making its variants, or a render, then finds it gone and
+    // removes what it stored, instead of leaving objects no job names. What the job named when
+    // it went (a variant recorded since `job` was read included) is deleted here.
+    Result<std::optional<queue::Job>> removed =
+        job.is_ok() ? jobs_.remove(job->id) : Result<std::optional<queue::Job>>(job.status());
+    Status st = removed.is_ok() ? store_.delete_object(job->bucket, job->key) : removed.status();
+    if (st.is_ok()) {
+        // Removed meanwhile by another DELETE: what `job` named is as good as it gets.
+        const queue::Job& last = removed->has_value() ? **removed : *job;
+        for (const auto* list : {&last.variants, &last.rendered}) {
             for (const auto& v : *list) {
                 if (st.is_ok()) st = store_.delete_object(v.bucket, v.key);
             }

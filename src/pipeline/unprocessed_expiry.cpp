@@ -60,11 +60,10 @@ Result<ExpirySweep> UnprocessedExpiry::sweep_once() {
         IMGPIPE_ASSIGN_OR_RETURN(bool expire, unprocessed(info, id));
         if (!expire) continue;
         // Sizes rendered on request (a preset asked for before any worker took the upload) go
-        // with it; the job names them.
-        auto job = jobs_.get(id);
-        IMGPIPE_RETURN_IF_ERROR(jobs_.remove(id));
+        // with it; the job names them when it goes.
+        IMGPIPE_ASSIGN_OR_RETURN(std::optional<queue::Job> job, jobs_.remove(id));
         IMGPIPE_RETURN_IF_ERROR(store_.delete_object(info.bucket, info.key));
-        for (const auto& v : job.is_ok() ? job->rendered : std::vector<queue::VariantResult>{}) {
+        for (const auto& v : job ? job->rendered : std::vector<queue::VariantResult>{}) {
             IMGPIPE_RETURN_IF_ERROR(store_.delete_object(v.bucket, v.key));
         }
         expired_.fetch_add(1, std::memory_order_relaxed);

@@ -167,8 +167,11 @@ class JobStore {
     // Jobs in `state` (all when nullopt), most recently updated first, at most `limit`.
     virtual Result<std::vector<Job>> list(std::optional<JobState> state, int limit) = 0;
     virtual Result<JobCounts> counts() = 0;
-    // Forgets the job. Ok when it did not exist.
-    virtual Status remove(const std::string& id) = 0;
+    // Forgets the job and returns it as it was at that moment, so that the caller deletes every
+    // object it named by then (a variant a worker or a render recorded after the caller's own
+    // read is in it); nullopt when it did not exist, or could not be read (CorruptJobRow: it is
+    // removed all the same, since nothing else could remove it).
+    virtual Result<std::optional<Job>> remove(const std::string& id) = 0;
 
     // The store's change generation: it moves whenever a job changes in this process.
     virtual uint64_t change_generation() const = 0;

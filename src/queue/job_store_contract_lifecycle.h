@@ -270,7 +270,9 @@ TEST_P(JobStoreContractTest, UnknownJobIsNoSuchJob) {
         EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.to_string();
         EXPECT_EQ(s.reason(), kNoSuchJob);
     }
-    EXPECT_TRUE(store().remove("ghost").is_ok());
+    auto ghost = store().remove("ghost");
+    ASSERT_TRUE(ghost.is_ok()) << ghost.status().to_string();
+    EXPECT_FALSE(ghost->has_value());
 }
 
 }  // namespace imgpipe::queue

@@ -52,11 +52,17 @@ TEST_P(JobStoreContractTest, RemoveForgetsTheJob) {
     add("gone");
     add("kept");
     ASSERT_TRUE(start("gone"));
-    ASSERT_TRUE(store().remove("gone").is_ok());
+    auto removed = store().remove("gone");
+    ASSERT_TRUE(removed.is_ok()) << removed.status().to_string();
+    ASSERT_TRUE(removed->has_value());
+    EXPECT_EQ((*removed)->id, "gone");
+    EXPECT_EQ((*removed)->state, JobState::kProcessing);  // as it was when removed
     EXPECT_EQ(store().get("gone").status().reason(), kNoSuchJob);
     EXPECT_EQ(list_ids(), (std::vector<std::string>{"kept"}));
     EXPECT_EQ(*store().counts(), (JobCounts{1, 0, 0, 0}));
-    EXPECT_TRUE(store().remove("gone").is_ok()) << "removing twice is fine";
+    auto twice = store().remove("gone");
+    ASSERT_TRUE(twice.is_ok()) << "removing twice is fine";
+    EXPECT_FALSE(twice->has_value());
     // A submission after removal starts a new job, even for an earlier creation.
     EXPECT_TRUE(submit(submission("gone", "01")));
     EXPECT_EQ(get("gone").state, JobState::kPending);

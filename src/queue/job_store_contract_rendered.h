@@ -114,6 +114,28 @@ TEST_P(JobStoreContractTest, AddRenderedToAMissingJobIsNoSuchJob) {
     EXPECT_TRUE(list_ids().empty());
 }
 
+// DELETE /images/{id} reads the job, then removes it: a render recorded in between, through
+// another handle (another API process), must be in what remove() returns, or its object would
+// outlive the image.
+TEST_P(JobStoreContractTest, RemoveReturnsWhatTheJobNamedWhenItWent) {
+    add("img");
+    ASSERT_TRUE(start("img"));
+    ASSERT_TRUE(finish("img"));
+    const Job read_before = get("img");
+    std::unique_ptr<JobStore> peer = harness_->open_peer();
+    ASSERT_NE(peer, nullptr);
+    VariantResult late{"card", "resized", "resized-card/k", 1, 1, 1, "jpeg", "image/jpeg", "e"};
+    ASSERT_TRUE(peer->add_rendered("img", late).is_ok());
+
+    auto removed = store().remove("img");
+    ASSERT_TRUE(removed.is_ok()) << removed.status().to_string();
+    ASSERT_TRUE(removed->has_value());
+    EXPECT_TRUE(read_before.rendered.empty());
+    EXPECT_EQ((*removed)->rendered, std::vector<VariantResult>{late});
+    EXPECT_EQ((*removed)->variants, read_before.variants);
+    EXPECT_EQ((*removed)->state, JobState::kDone);
+}
+
 TEST_P(JobStoreContractTest, ConcurrentRendersFromTwoHandlesAreAllRecorded) {
     add("img");
     std::unique_ptr<JobStore> peer = harness_->open_peer();

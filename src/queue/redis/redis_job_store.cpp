@@ -224,22 +224,28 @@ Result<JobCounts> RedisJobStore::counts() {
     return out;
 }
 
-Status RedisJobStore::remove(const std::string& id) {
-    bool removed = false;
+Result<std::optional<Job>> RedisJobStore::remove(const std::string& id) {
+    std::optional<Job> removed;
+    bool existed = false;
     IMGPIPE_RETURN_IF_ERROR(client_->with_connection([&](RedisConnection& c) -> Status {
+        // The hash is read inside the transaction that deletes it: what the job named at the
+        // moment it went, whatever was recorded after the caller's own read.
         std::vector<std::vector<std::string>> tx = {
-            {"MULTI"}, {"DEL", job_key(id)}, {"ZREM", updated_key_, id}};
+            {"MULTI"}, {"HGETALL", job_key(id)}, {"DEL", job_key(id)}, {"ZREM", updated_key_, id}};
         for (JobState s : kStates) tx.push_back({"ZREM", state_key(s), id});
         tx.push_back({"PUBLISH", channel_, origin_});
         tx.push_back({"EXEC"});
         IMGPIPE_ASSIGN_OR_RETURN(auto replies, c.pipeline(tx));
         const RedisReply& exec = replies.back();
         if (exec.is_error()) return redis_error_status(exec.str());
-        removed = exec.size() > 0 && exec[0].integer() == 1;
+        existed = exec.size() >= 2 && exec[1].integer() == 1;
+        if (!existed) return Status::ok();
+        // An unreadable hash is gone all the same (CorruptJobRow): nothing to return.
+        if (auto job = job_from_hash(exec[0]); job.is_ok()) removed = std::move(*job);
         return Status::ok();
     }));
-    if (removed) changes_.notify();
-    return Status::ok();
+    if (existed) changes_.notify();
+    return removed;
 }
 
 uint64_t RedisJobStore::change_generation() const { return changes_.generation(); }

@@ -54,7 +54,7 @@ class RedisJobStore final : public JobStore {
     Result<Job> get(const std::string& id) override;
     Result<std::vector<Job>> list(std::optional<JobState> state, int limit) override;
     Result<JobCounts> counts() override;
-    Status remove(const std::string& id) override;
+    Result<std::optional<Job>> remove(const std::string& id) override;
     uint64_t change_generation() const override;
     uint64_t wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) override;
 

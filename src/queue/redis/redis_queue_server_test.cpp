@@ -209,6 +209,11 @@ TEST_F(RedisServerTest, UnreadableJobFieldsAreDataLoss) {
         auto started = j->start("img", "0A");
         EXPECT_EQ(started.status().code(), StatusCode::kDataLoss) << "not overwritten: " << field;
     }
+    // Nothing could read it, so nothing else could remove it: remove() does, returning nothing.
+    auto removed = j->remove("img");
+    ASSERT_TRUE(removed.is_ok()) << removed.status().to_string();
+    EXPECT_FALSE(removed->has_value());
+    EXPECT_EQ(j->get("img").status().reason(), kNoSuchJob);
 }
 
 TEST(RedisEndpointTest, ParsesTheQueueUrl) {

@@ -187,17 +187,28 @@ Result<JobCounts> SqliteJobStore::counts() {
     }
 }
 
-Status SqliteJobStore::remove(const std::string& id) {
+Result<std::optional<Job>> SqliteJobStore::remove(const std::string& id) {
+    std::optional<Job> job;
     {
         std::lock_guard lock(writer_.mu);
+        SqliteTransaction txn(*writer_.db);
+        IMGPIPE_RETURN_IF_ERROR(txn.status());
+        auto loaded = load(writer_, id);
+        if (!loaded.is_ok() && loaded.status().code() != StatusCode::kDataLoss) {
+            return loaded.status();
+        }
+        if (loaded.is_ok()) {
+            if (!*loaded) return std::optional<Job>();  // not there
+            job = std::move(*loaded);
+        }
         IMGPIPE_ASSIGN_OR_RETURN(auto* s, writer_.stmt("DELETE FROM jobs WHERE id = ?1"));
         SqliteStatement::Use use(*s);
         s->bind_text(1, id);
         IMGPIPE_RETURN_IF_ERROR(s->run());
-        if (writer_.db->changes() == 0) return Status::ok();
+        IMGPIPE_RETURN_IF_ERROR(txn.commit());
     }
     changes_.notify();
-    return Status::ok();
+    return job;
 }
 
 uint64_t SqliteJobStore::change_generation() const { return changes_.generation(); }

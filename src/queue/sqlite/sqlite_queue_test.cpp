@@ -218,6 +218,11 @@ TEST_F(SqliteQueueTest, UnreadableVariantsAreDataLoss) {
         ASSERT_FALSE(job.is_ok()) << bad;
         EXPECT_EQ(job.status().code(), StatusCode::kDataLoss) << bad;
     }
+    // Nothing could read it, so nothing else could remove it: remove() does, returning nothing.
+    auto removed = jobs->remove("img");
+    ASSERT_TRUE(removed.is_ok()) << removed.status().to_string();
+    EXPECT_FALSE(removed->has_value());
+    EXPECT_EQ(jobs->get("img").status().reason(), kNoSuchJob);
 }
 
 TEST(SqliteJobRowTest, VariantsJsonRoundTrips) {

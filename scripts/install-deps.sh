@@ -13,7 +13,7 @@ packages=(
     libpugixml-dev libhiredis-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
     # tests
     libgtest-dev libgmock-dev libbenchmark-dev redis-server awscli python3-boto3 python3-pil
-    python3-pytest python3-requests curl jq chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
+    python3-pytest python3-requests sqlite3 curl jq chromium imagemagick libjpeg-turbo-progs libvips-tools wrk
     # benchmarks: the delivery benchmark's baseline (bench/delivery)
     nginx-light
     # a single-node Ceph cluster (mon, memstore OSD, radosgw) as the external S3 store in tests

@@ -23,11 +23,14 @@
 #include <vector>
 
 #include "core/sqlite_db.h"
+#include "core/sqlite_wal_stamp.h"
 #include "store/local/sqlite_reader_pool.h"
 #include "store/object_event.h"
 #include "store/object_store.h"
 
 namespace imgpipe::store {
+
+class ObjectRowCache;
 
 struct ObjectRow {
     ObjectInfo info;
@@ -116,6 +119,7 @@ class SqliteIndex {
     // Opens or creates the database and its schema.
     static Result<std::unique_ptr<SqliteIndex>> open(const std::string& path,
                                                      SqliteIndexOptions options = {});
+    ~SqliteIndex();
 
     // kAlreadyExists/BucketAlreadyOwnedByYou.
     Status create_bucket(const std::string& name, TimePoint created);
@@ -135,6 +139,7 @@ class SqliteIndex {
     Status put_object_acl(const std::string& bucket, const std::string& key, CannedAcl acl);
 
     // NoSuchBucket, NoSuchKey. With `with_inline_bytes`, an inline row comes with its bytes.
+    // A row read lately comes from memory while the database has had no commit since.
     Result<ObjectRow> get_object(const std::string& bucket, const std::string& key,
                                  bool with_inline_bytes = false);
     // Inserts or replaces the row and appends its created event, atomically. Returns the data id
@@ -192,10 +197,11 @@ class SqliteIndex {
   private:
     using Connection = SqliteConnection;
 
-    SqliteIndex(std::unique_ptr<SqliteDb> writer, SqliteIndexOptions options)
-        : options_(std::move(options)) {
-        writer_.db = std::move(writer);
-    }
+    SqliteIndex(std::unique_ptr<SqliteDb> writer, SqliteIndexOptions options);
+
+    // get_object without the cache.
+    Result<ObjectRow> lookup_object(const std::string& bucket, const std::string& key,
+                                    bool with_inline_bytes);
 
     // REQUIRES: c.mu held.
     Status require_bucket(Connection& c, const std::string& bucket);
@@ -226,6 +232,10 @@ class SqliteIndex {
     // sees the last commit without waiting behind another commit's fsync or another read.
     Connection writer_;
     SqliteReaderPool readers_;
+    // Declared after the connections, so unmapped before they close. Null when the wal-index
+    // could not be mapped: every get_object then reads the index.
+    std::unique_ptr<SqliteWalStamp> stamp_;
+    std::unique_ptr<ObjectRowCache> rows_;
 
     std::mutex group_mu_;
     std::condition_variable group_cv_;

@@ -1,6 +1,5 @@
 #include "imaging/vips/placeholder_step.h"
 
-#include <cstring>
 #include <span>
 #include <vector>
 
@@ -8,25 +7,40 @@
 #include "imaging/vips/raw_pixels.h"
 
 namespace imgpipe::imaging::vips_impl {
+namespace {
+
+// RGBA from 8-bit grey, grey + alpha, RGB or RGBA pixels (`view.bands` of them).
+std::vector<uint8_t> to_rgba(const PixelView& view) {
+    std::vector<uint8_t> rgba;
+    rgba.reserve(static_cast<size_t>(view.width) * static_cast<size_t>(view.height) * 4);
+    const bool grey = view.bands <= 2;
+    const bool alpha = view.bands == 2 || view.bands == 4;
+    for (int y = 0; y < view.height; ++y) {
+        const uint8_t* p = view.data + view.stride * y;
+        for (int x = 0; x < view.width; ++x, p += view.bands) {
+            rgba.push_back(p[0]);
+            rgba.push_back(grey ? p[0] : p[1]);
+            rgba.push_back(grey ? p[0] : p[2]);
+            rgba.push_back(alpha ? p[view.bands - 1] : 255);
+        }
+    }
+    return rgba;
+}
+
+}  // namespace
 
 Placeholder placeholder_of(const vips::VImage& decoded, int orientation) {
     // The reference encoder takes at most 100x100: more detail than its ~25 bytes keep anyway.
     vips::VImage x = decoded.thumbnail_image(100, vips::VImage::option()->set("height", 100));
     x = orient(x, orientation);
-    if (x.bands() <= 2) x = x.colourspace(VIPS_INTERPRETATION_sRGB);
-    if (x.bands() == 3) x = x.bandjoin_const({255});
-    x = x.cast(VIPS_FORMAT_UCHAR);
-    // Computed in this thread: a sink (write_to_memory) hands the work to libvips' thread pool
-    // and waits, and the jobs of one process share that pool, so under load a job sat holding
-    // its CPU slot while the pool served the other job.
+    if (x.format() != VIPS_FORMAT_UCHAR) x = x.cast(VIPS_FORMAT_UCHAR);
+    // Computed in this thread, and made RGBA here rather than by libvips operations: a sink
+    // (write_to_memory, or an operation that copies its input to memory) hands the work to
+    // libvips' thread pool and waits, and the jobs of one process share that pool, so under
+    // load a job sat holding its CPU slot while the pool served another job.
     RegionPixels pixels(x);
     const PixelView view = pixels.prepare({0, 0, x.width(), x.height()});
-    const size_t row = static_cast<size_t>(view.width) * 4;
-    std::vector<uint8_t> rgba(row * static_cast<size_t>(view.height));
-    for (int y = 0; y < view.height; ++y) {
-        std::memcpy(rgba.data() + row * static_cast<size_t>(y), view.data + view.stride * y, row);
-    }
-    return make_placeholder(view.width, view.height, rgba);
+    return make_placeholder(view.width, view.height, to_rgba(view));
 }
 
 }  // namespace imgpipe::imaging::vips_impl

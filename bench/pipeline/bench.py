@@ -10,12 +10,13 @@ Per image (the 12 MP phone photo and the 2725x2225 photo):
 - event -> job start: the worker's `queued_ms` (the event published to the queue, right after
   the object's commit, -> job started; from its log), p99 target < 5 ms.
 - saturation: SAT_IMAGES uploads queued with no worker running, then a server with the workers
-  drains them; images/s from the first to the last completion, as a ratio to bare
+  drains them (SAT_DRAINS times, each from a copy of that backlog, alternated with the bare
+  runs; medians compared); images/s from the first to the last completion, as a ratio to bare
   `imgpipe resize` on 2 threads (two processes, their summed per-image times) over the same
   count. Target >= 0.9. 300 images by default: the smaller photo drains at 60-90 images/s, and
   a drain of 60 (under a second) swung the ratio 0.72-1.03x between runs.
 
-Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=30 SAT_IMAGES=300)
+Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=30 SAT_IMAGES=300 SAT_DRAINS=3)
 """
 
 from __future__ import annotations
@@ -175,15 +176,30 @@ def log_time(entry: dict) -> float:
     return stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
-def saturation(binary: Path, image: Path, count: int, work: Path) -> dict:
+def saturation(binary: Path, image: Path, count: int, drains: int, work: Path) -> dict:
     """Sustained rates, start-up excluded on both sides: the pipeline's from its first to its
     last job completion (the server's log), bare resize's from the busier process's summed
-    per-image times."""
-    data = work / "sat"
-    server = Server(binary, data, "api,s3", ONE_IO_THREAD)
+    per-image times. `drains` drains of one backlog (each from a copy of the data dir as the
+    uploads left it), each followed by a bare run; the medians are compared, as this host's
+    speed drifts 20-40% from one minute to the next."""
+    backlog = work / "sat"
+    server = Server(binary, backlog, "api,s3", ONE_IO_THREAD)
     session = requests.Session()
     ids = [post(server, image, session)[0] for _ in range(count)]
     server.stop()
+    pipeline, bare = [], []
+    for r in range(drains):
+        data = work / f"sat-{r}"
+        shutil.copytree(backlog, data)
+        pipeline.append(drain_rate(binary, data, ids, session))
+        shutil.rmtree(data)
+        bare.append(bare_rate(binary, image, count, work))
+    return {"pipeline_ips": statistics.median(pipeline), "bare_ips": statistics.median(bare),
+            "runs": list(zip(pipeline, bare))}
+
+
+def drain_rate(binary: Path, data: Path, ids: list[str], session: requests.Session) -> float:
+    """Images/s of the default server draining the backlog queued in `data`."""
     server = Server(binary, data, "api,s3,worker", ONE_IO_THREAD)
     try:
         # One stream open while the backlog drains, on the last image queued (among the last
@@ -195,8 +211,11 @@ def saturation(binary: Path, image: Path, count: int, work: Path) -> dict:
     finally:
         server.stop()
     done = sorted(log_time(e) for e in server.lines if e.get("msg") == "job done")
-    pipeline_ips = (len(done) - 1) / (done[-1] - done[0])
+    return (len(done) - 1) / (done[-1] - done[0])
 
+
+def bare_rate(binary: Path, image: Path, count: int, work: Path) -> float:
+    """Images/s of `imgpipe resize` on 2 threads (two processes, half the images each)."""
     half = count // 2
     times: list[list[float]] = [[], []]
     for i in range(2):
@@ -208,8 +227,7 @@ def saturation(binary: Path, image: Path, count: int, work: Path) -> dict:
         p.start()
     for p in procs:
         p.join()
-    bare_ips = count / (max(sum(t) for t in times) / 1000)
-    return {"pipeline_ips": pipeline_ips, "bare_ips": bare_ips}
+    return count / (max(sum(t) for t in times) / 1000)
 
 
 def main() -> int:
@@ -217,20 +235,22 @@ def main() -> int:
     parser.add_argument("--bin", default=str(ROOT / "build" / "src" / "app" / "imgpipe"))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 30)))
     parser.add_argument("--sat-images", type=int, default=int(os.environ.get("SAT_IMAGES", 300)))
+    parser.add_argument("--sat-drains", type=int, default=int(os.environ.get("SAT_DRAINS", 3)))
     args = parser.parse_args()
     binary = Path(args.bin)
     print(f"imgpipe pipeline benchmark: {args.rounds} light-load rounds, "
-          f"{args.sat_images} images at saturation, {os.cpu_count()} cores")
+          f"{args.sat_images} images at saturation ({args.sat_drains} drains), "
+          f"{os.cpu_count()} cores")
     print()
     print("| image | e2e p50 | e2e p99 | upload + resize | p50 ratio | p99 ratio "
           "| event→start p50 | p99 | pipeline img/s | bare 2-thread img/s | ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    missed = []
+    missed, runs = [], []
     for name, image in IMAGES.items():
         with tempfile.TemporaryDirectory(prefix="imgpipe-bench-pipeline-") as tmp:
             work = Path(tmp)
             light = light_load(binary, image, args.rounds, work)
-            sat = saturation(binary, image, args.sat_images, work)
+            sat = saturation(binary, image, args.sat_images, args.sat_drains, work)
         p50 = light["e2e_p50"] / light["base_p50"]
         p99 = light["e2e_p99"] / light["base_p99"]
         sat_ratio = sat["pipeline_ips"] / sat["bare_ips"]
@@ -240,6 +260,7 @@ def main() -> int:
               f"| {light['queued_p50']:.2f} ms | {light['queued_p99']:.2f} ms "
               f"| {sat['pipeline_ips']:.1f} | {sat['bare_ips']:.1f} "
               f"| {sat_ratio:.2f}x |", flush=True)
+        runs.append(f"{name}: " + ", ".join(f"{p:.1f} / {b:.1f}" for p, b in sat["runs"]))
         for what, met in ((f"e2e p50 ratio {p50:.2f}x", p50 <= 1.2),
                           (f"e2e p99 ratio {p99:.2f}x", p99 <= 1.2),
                           (f"event->start p99 {light['queued_p99']:.2f} ms",
@@ -248,6 +269,7 @@ def main() -> int:
             if not met:
                 missed.append(f"{name}: {what}")
     print()
+    print("saturation drains, alternated with bare runs (pipeline / bare img/s): " + "; ".join(runs))
     print("targets: e2e ratio <= 1.2x (p50 and p99); event->start p99 < 5 ms; "
           "saturation ratio >= 0.9x")
     print("not met: " + "; ".join(missed) if missed else "every target met")

@@ -200,7 +200,7 @@ def main() -> int:
         # the machine's speed hits both alike (one bare run after all the GETs swung the ratio
         # 1.14-1.24x; a bare run between single GETs left each GET on caches the run evicted).
         first, bare = [], []
-        per_block = max(1, rounds // 4)
+        per_block = max(1, -(-rounds // 4))  # ROUNDS or a few more
         for block in range(4):
             for i in range(per_block + 1):
                 n = block * (per_block + 1) + i

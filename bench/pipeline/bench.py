@@ -188,7 +188,7 @@ def saturation(binary: Path, image: Path, count: int, drains: int, work: Path) -
     ids = [post(server, image, session)[0] for _ in range(count)]
     server.stop()
     pipeline, bare = [], []
-    for r in range(drains):
+    for r in range(max(1, drains)):
         data = work / f"sat-{r}"
         shutil.copytree(backlog, data)
         pipeline.append(drain_rate(binary, data, ids, session))

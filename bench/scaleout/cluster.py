@@ -24,6 +24,7 @@ import argparse
 import datetime
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -110,6 +111,7 @@ def drain_rate(work: Path, redis: RedisServer, db: int, workers: int, images: in
     finally:
         for n in nodes:
             n.kill()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def latencies(api_port: int, rounds: int, prefix: str) -> list[float]:
@@ -172,7 +174,7 @@ def main() -> int:
     os.environ["IMGPIPE_BIN"] = str(Path(args.bin).resolve())
     images = int(os.environ.get("WORKER_IMAGES", "120"))
     rounds = int(os.environ.get("LATENCY_ROUNDS", "20"))
-    drains = int(os.environ.get("DRAIN_ROUNDS", "3"))
+    drains = min(8, max(1, int(os.environ.get("DRAIN_ROUNDS", "3"))))  # 2 Redis DBs a round, of 16
     with tempfile.TemporaryDirectory(prefix="imgpipe-bench-cluster.") as tmp:
         work = Path(tmp)
         (work / "redis").mkdir()

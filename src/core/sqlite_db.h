@@ -92,6 +92,7 @@ class SqliteDb {
     Status flush();
 
   private:
+    friend class SqliteWalStamp;  // maps this connection's WAL-index
     explicit SqliteDb(sqlite3* db) : db_(db) {}
     sqlite3* db_;
 };

@@ -40,6 +40,7 @@ Placeholder placeholder_of(const vips::VImage& decoded, int orientation) {
     // load a job sat holding its CPU slot while the pool served another job.
     RegionPixels pixels(x);
     const PixelView view = pixels.prepare({0, 0, x.width(), x.height()});
+    if (view.bands < 1 || view.bands > 4) throw vips::VError("placeholder: not grey or RGB");
     return make_placeholder(view.width, view.height, to_rgba(view));
 }
 

@@ -55,6 +55,27 @@ TEST(ObjectRowCacheTest, HoldsAtMostItsCapacity) {
     EXPECT_EQ(cache.find(stamp(1), "b", "9")->info.etag, "9");
 }
 
+TEST(ObjectRowCacheTest, TheIndexKeepsARowItReadUntilACommit) {
+    TempDir dir;
+    auto index = SqliteIndex::open(dir.path() + "/index.db");
+    ASSERT_TRUE(index.is_ok()) << index.status().to_string();
+    ASSERT_TRUE((*index)->create_bucket("photos", {}).is_ok());
+    ObjectRow row = row_with_etag("e1");
+    row.info.bucket = "photos";
+    row.info.key = "k";
+    row.data_id = "d1";
+    ASSERT_TRUE((*index)->commit_object(row).is_ok());
+    EXPECT_EQ((*index)->cached_rows(), 0u);
+    ASSERT_TRUE((*index)->get_object("photos", "k").is_ok());
+    EXPECT_EQ((*index)->cached_rows(), 1u);
+    EXPECT_EQ((*index)->get_object("photos", "k")->info.etag, "e1");
+    row.info.etag = "e2";
+    row.data_id = "d2";
+    ASSERT_TRUE((*index)->commit_object(row).is_ok());
+    EXPECT_EQ((*index)->get_object("photos", "k")->info.etag, "e2");
+    EXPECT_EQ((*index)->cached_rows(), 1u) << "the row of before the commit is dropped";
+}
+
 // Through the store: a second store on the same data dir stands for another process (its own
 // connections; the two share only the files), the sqlite3 shell for one that is really apart.
 class CachedRowsTest : public ::testing::Test {
@@ -90,7 +111,8 @@ TEST_F(CachedRowsTest, ADeleteElsewhereIsSeenAtOnce) {
 
 TEST_F(CachedRowsTest, AChangeByAnotherProcessIsSeenAtOnce) {
     const std::string command =
-        "sqlite3 '" + data_ + "/index.db' \"UPDATE objects SET etag = 'changed-outside'\"";
+        "sqlite3 '" + data_ +
+        "/index.db' \"UPDATE objects SET etag = 'changed-outside'\"";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     EXPECT_EQ(reader_->head_object("photos", "k")->etag, "changed-outside");
 }

@@ -238,7 +238,7 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path,
     const int readers = options.reader_connections;
     std::unique_ptr<SqliteIndex> index(new SqliteIndex(std::move(writer), std::move(options)));
     IMGPIPE_RETURN_IF_ERROR(index->readers_.open(path, readers));
-    auto stamp = SqliteWalStamp::open(path);
+    auto stamp = SqliteWalStamp::open(*index->writer_.db);
     if (stamp.is_ok()) {
         index->stamp_ = std::move(stamp).value();
     } else {
@@ -442,6 +442,8 @@ Result<ObjectRow> SqliteIndex::get_object(const std::string& bucket, const std::
     if (before && stamp_->read() == before) rows_->insert(*before, bucket, key, row);
     return row;
 }
+
+size_t SqliteIndex::cached_rows() const { return rows_->size(); }
 
 Result<ObjectRow> SqliteIndex::lookup_object(const std::string& bucket, const std::string& key,
                                              bool with_inline_bytes) {

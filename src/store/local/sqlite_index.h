@@ -142,6 +142,8 @@ class SqliteIndex {
     // A row read lately comes from memory while the database has had no commit since.
     Result<ObjectRow> get_object(const std::string& bucket, const std::string& key,
                                  bool with_inline_bytes = false);
+    // How many rows get_object holds in memory now (0 without a WAL-index to check them by).
+    size_t cached_rows() const;
     // Inserts or replaces the row and appends its created event, atomically. Returns the data id
     // it replaced ("" if none). NoSuchBucket. Concurrent calls share one transaction and one
     // fsync (group commit: the first caller commits for every row waiting with it, each row in a
@@ -232,8 +234,8 @@ class SqliteIndex {
     // sees the last commit without waiting behind another commit's fsync or another read.
     Connection writer_;
     SqliteReaderPool readers_;
-    // Declared after the connections, so unmapped before they close. Null when the wal-index
-    // could not be mapped: every get_object then reads the index.
+    // Reads writer_'s mapping of the WAL-index, so declared after the connections (destroyed
+    // before they close). Null when there is none: every get_object then reads the index.
     std::unique_ptr<SqliteWalStamp> stamp_;
     std::unique_ptr<ObjectRowCache> rows_;
 

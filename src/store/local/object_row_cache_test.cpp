@@ -111,8 +111,7 @@ TEST_F(CachedRowsTest, ADeleteElsewhereIsSeenAtOnce) {
 
 TEST_F(CachedRowsTest, AChangeByAnotherProcessIsSeenAtOnce) {
     const std::string command =
-        "sqlite3 '" + data_ +
-        "/index.db' \"UPDATE objects SET etag = 'changed-outside'\"";
+        "sqlite3 '" + data_ + "/index.db' \"UPDATE objects SET etag = 'changed-outside'\"";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     EXPECT_EQ(reader_->head_object("photos", "k")->etag, "changed-outside");
 }

@@ -34,13 +34,13 @@ Placeholder placeholder_of(const vips::VImage& decoded, int orientation) {
     vips::VImage x = decoded.thumbnail_image(100, vips::VImage::option()->set("height", 100));
     x = orient(x, orientation);
     if (x.format() != VIPS_FORMAT_UCHAR) x = x.cast(VIPS_FORMAT_UCHAR);
+    if (x.bands() < 1 || x.bands() > 4) throw vips::VError("placeholder: not grey or RGB");
     // Computed in this thread, and made RGBA here rather than by libvips operations: a sink
     // (write_to_memory, or an operation that copies its input to memory) hands the work to
     // libvips' thread pool and waits, and the jobs of one process share that pool, so under
     // load a job sat holding its CPU slot while the pool served another job.
     RegionPixels pixels(x);
     const PixelView view = pixels.prepare({0, 0, x.width(), x.height()});
-    if (view.bands < 1 || view.bands > 4) throw vips::VError("placeholder: not grey or RGB");
     return make_placeholder(view.width, view.height, to_rgba(view));
 }
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/log.h"
+#include "core/sqlite_wal_stamp.h"
 #include "store/local/attribute_json.h"
 #include "store/local/object_row_cache.h"
 

@@ -23,10 +23,13 @@
 #include <vector>
 
 #include "core/sqlite_db.h"
-#include "core/sqlite_wal_stamp.h"
 #include "store/local/sqlite_reader_pool.h"
 #include "store/object_event.h"
 #include "store/object_store.h"
+
+namespace imgpipe {
+class SqliteWalStamp;
+}  // namespace imgpipe
 
 namespace imgpipe::store {
 

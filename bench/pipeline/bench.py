@@ -2,8 +2,9 @@
 server, each as a ratio to baselines measured in the same run.
 
 Per image (the 12 MP phone photo and the 2725x2225 photo):
-- light load, one image at a time, ROUNDS times: end-to-end latency = from the browser-style POST
-  being sent to the SSE event that says every variant is stored; baseline = the upload alone
+- light load, one image at a time, ROUNDS times (100: of fewer samples a p99 is just the
+  largest one or two): end-to-end latency = from the browser-style POST being sent to the SSE
+  event that says every variant is stored; baseline = the upload alone
   (the same POST's time to its 204) + bare `imgpipe resize` of the file (its own per-image
   time in a warm run of as many images), p50 against the baselines' p50s and p99 against their
   p99s. Target: both ratios <= 1.2.
@@ -16,7 +17,7 @@ Per image (the 12 MP phone photo and the 2725x2225 photo):
   count. Target >= 0.9. 300 images by default: the smaller photo drains at 60-90 images/s, and
   a drain of 60 (under a second) swung the ratio 0.72-1.03x between runs.
 
-Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=30 SAT_IMAGES=300 SAT_DRAINS=3)
+Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=100 SAT_IMAGES=300 SAT_DRAINS=3)
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def bare_rate(binary: Path, image: Path, count: int, work: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=str(ROOT / "build" / "src" / "app" / "imgpipe"))
-    parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 30)))
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 100)))
     parser.add_argument("--sat-images", type=int, default=int(os.environ.get("SAT_IMAGES", 300)))
     parser.add_argument("--sat-drains", type=int, default=int(os.environ.get("SAT_DRAINS", 3)))
     args = parser.parse_args()

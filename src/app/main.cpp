@@ -2,7 +2,8 @@
 // on files; `imgpipe jobs` looks at and retries resize jobs; `imgpipe config` shows the settings;
 // `imgpipe keys` shows the root credentials and manages access keys; `imgpipe store setup`
 // prepares a remote store. Each subcommand registers itself and, when chosen, leaves the action
-// to run.
+// to run. Every command first re-executes itself once with imgpipe's malloc tunables
+// (app/malloc_tunables.h).
 
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -10,11 +11,13 @@
 #include "app/config_command.h"
 #include "app/jobs_command.h"
 #include "app/keys_command.h"
+#include "app/malloc_tunables.h"
 #include "app/resize_command.h"
 #include "app/serve_command.h"
 #include "app/store_command.h"
 
 int main(int argc, char** argv) {
+    imgpipe::app::reexec_with_malloc_tunables(argv);
     CLI::App app{"imgpipe: self-hosted image upload and resize pipeline"};
     app.require_subcommand(1);
     std::function<int()> action;

@@ -6,9 +6,10 @@
 // default 7. A served request frees more than 7 chunks of some sizes (header fields, strings),
 // and the logger thread frees every request's log line: past 7, each free and the next malloc
 // take the arena's lock and its fastbins, whose consolidation the next large allocation pays.
-// Server CPU per cached GET (bench/delivery's URL, wrk -c32): 23-48 us from one server instance
-// to the next with glibc's defaults, 23-27 us with this. A thread caches at most 64 chunks of each
-// of 64 sizes up to 1 KiB (~2 MiB), and only of sizes it frees. (Replacing malloc was tried:
+// Server CPU per cached GET (bench/delivery's URL, wrk -c32) drifted from ~28 to 45-51 us within
+// one instance's 30 s of load with glibc's defaults; 23-27 us with this, level. A thread caches at
+// most 64 chunks of each of 64 sizes up to 1 KiB (~2 MiB), and only of sizes it frees; the upload
+// soak's RSS is ~20% higher for it (docs/RELIABILITY.md). (Replacing malloc was tried:
 // tcmalloc gave the same GET figures but the server crashed inside it in the upload soak;
 // jemalloc halved image throughput: docs/RELIABILITY.md.)
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# `make bench`: runs every benchmark under bench/ (upload API, S3, imaging, pipeline, delivery,
-# the scale-out cluster) one after
-# another and writes docs/BENCHMARKS.md: the machine it ran on, then each benchmark's table of
-# ratios against the baselines it measured in the same run, its exit status (non-zero: a target
+# `make bench`: runs every benchmark under bench/ but the soak (upload API, S3, imaging,
+# pipeline, delivery, the scale-out cluster and the Redis-backed API node) one after another
+# and writes docs/BENCHMARKS.md: the machine it ran on, then each benchmark's table of ratios
+# against the baselines it measured in the same run, its exit status (non-zero: a target
 # was missed) and its charts. A benchmark that fails is reported and the others still run.
 #
 #   scripts/bench-all.sh [BUILD_DIR]      (default build)
@@ -30,6 +30,7 @@ if [ "$QUICK" = 1 ]; then
     pipeline=(env ROUNDS=2 SAT_IMAGES=4 bench/pipeline/run.sh "$BUILD")
     delivery=(env DURATION=2s ROUNDS=2 bench/delivery/run.sh "$BUILD")
     scaleout=(env WORKER_IMAGES=4 LATENCY_ROUNDS=2 bench/scaleout/cluster.sh "$BUILD")
+    redis_node=(env DURATION=2s ROUNDS=1 bench/scaleout/run.sh "$BUILD")
 else
     api=(bench/api/run.sh "$BUILD")
     s3=(env IMGPIPE_BIN="$BUILD/src/app/imgpipe" bench/s3/run.sh)
@@ -37,6 +38,7 @@ else
     pipeline=(bench/pipeline/run.sh "$BUILD")
     delivery=(bench/delivery/run.sh "$BUILD")
     scaleout=(bench/scaleout/cluster.sh "$BUILD")
+    redis_node=(bench/scaleout/run.sh "$BUILD")
 fi
 
 run_bench() {  # name, command...
@@ -56,13 +58,14 @@ run_bench imaging "${imaging[@]}"
 run_bench pipeline "${pipeline[@]}"
 run_bench delivery "${delivery[@]}"
 run_bench scaleout "${scaleout[@]}"
+run_bench redis_node "${redis_node[@]}"
 
-section() {  # name, title, baselines[, script (default run.sh)]
-    local name=$1 title=$2 baselines=$3 script=${4:-run.sh}
+section() {  # name, title, baselines[, script under bench/ (default NAME/run.sh)]
+    local name=$1 title=$2 baselines=$3 script=${4:-$1/run.sh}
     echo "## $title"
     echo
     echo "Baselines (measured in the same run): $baselines."
-    echo "Command: \`bench/$name/$script\`, exit status $(cat "$work/$name.rc"), $(cat "$work/$name.secs") s" \
+    echo "Command: \`bench/$script\`, exit status $(cat "$work/$name.rc"), $(cat "$work/$name.secs") s" \
         "(the table's last column says which targets were met)."
     echo
     # The pipeline benchmark prints Markdown; the others print aligned text.
@@ -117,6 +120,7 @@ section() {  # name, title, baselines[, script (default run.sh)]
     fi
     section pipeline "Pipeline" "upload alone + bare \`imgpipe resize\` (end to end); \`imgpipe resize\` on 2 threads (saturation)"
     section delivery "Delivery" "nginx serving the same file (cached GETs); bare \`imgpipe resize\` (on-demand render); the same uploads without AVIF (time to first variant)"
-    section scaleout "Scale-out cluster" "1 worker process (2 processes' images/s); the embedded store (latency through Ceph RGW)" cluster.sh
+    section scaleout "Scale-out cluster" "1 worker process (2 processes' images/s); the embedded store (latency through Ceph RGW)" scaleout/cluster.sh
+    section redis_node "Scale-out API node" "the same API node with its queue and job state in SQLite (the embedded default)" scaleout/run.sh
 } >"$OUT"
 echo "bench: wrote $OUT" >&2

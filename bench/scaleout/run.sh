@@ -9,7 +9,7 @@
 #     round trip instead of an SQLite read; no target, shown for what it costs.
 # Both nodes (and redis-server, with AOF and appendfsync always as in the tests) run at once on
 # this machine's cores; the wrk runs alternate between them, ROUNDS times each, and the medians
-# are compared.
+# are compared. Exit status 1 when the presign target is missed or any request failed.
 #
 #   bench/scaleout/run.sh [BUILD_DIR]   (default: build; env: DURATION=5s CONNECTIONS=32
 #                                        THREADS=2 ROUNDS=3)
@@ -153,6 +153,7 @@ def errs(kind, node):
 print(f"imgpipe API node with Redis-backed state vs embedded (wrk -t{threads} -c{conns} "
       f"-d{duration}, median of {rounds} alternating runs; redis-server on the same cores)")
 print(f"{'metric':<44} {'embedded':>10} {'redis':>10} {'ratio':>7} {'target':>7}  ok")
+missed = False
 for kind, target in (("presign", 0.9), ("status", None)):
     e, r = med(kind, "embedded", 2), med(kind, "redis", 2)
     ratio = r / e
@@ -164,4 +165,6 @@ for kind, target in (("presign", 0.9), ("status", None)):
     pe, pr = med(kind, "embedded", 3), med(kind, "redis", 3)
     print(f"{'  p99 latency (ms)':<44} {pe / 1000:>10.2f} {pr / 1000:>10.2f}")
     print(f"{'  errors / non-200':<44} {errs(kind, 'embedded'):>10} {errs(kind, 'redis'):>10}")
+    missed = missed or ok == "NO" or errs(kind, "embedded") + errs(kind, "redis") > 0
+sys.exit(1 if missed else 0)
 PY

@@ -15,9 +15,11 @@ Per image (the 12 MP phone photo and the 2725x2225 photo):
   runs; medians compared); images/s from the first to the last completion, as a ratio to bare
   `imgpipe resize` on 2 threads (two processes, their summed per-image times) over the same
   count. Target >= 0.9. 300 images by default: the smaller photo drains at 60-90 images/s, and
-  a drain of 60 (under a second) swung the ratio 0.72-1.03x between runs.
+  a drain of 60 (under a second) swung the ratio 0.72-1.03x between runs. 5 drains of each: a
+  single pair's ratio ranges 0.79-1.04x within one run, so the median of 3 still moved
+  0.86-0.99x between runs of the same build.
 
-Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=100 SAT_IMAGES=300 SAT_DRAINS=3)
+Usage: bench/pipeline/run.sh [BUILD_DIR]   (env ROUNDS=100 SAT_IMAGES=300 SAT_DRAINS=5)
 """
 
 from __future__ import annotations
@@ -236,7 +238,7 @@ def main() -> int:
     parser.add_argument("--bin", default=str(ROOT / "build" / "src" / "app" / "imgpipe"))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("ROUNDS", 100)))
     parser.add_argument("--sat-images", type=int, default=int(os.environ.get("SAT_IMAGES", 300)))
-    parser.add_argument("--sat-drains", type=int, default=int(os.environ.get("SAT_DRAINS", 3)))
+    parser.add_argument("--sat-drains", type=int, default=int(os.environ.get("SAT_DRAINS", 5)))
     args = parser.parse_args()
     binary = Path(args.bin)
     print(f"imgpipe pipeline benchmark: {args.rounds} light-load rounds, "

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from cluster_nodes import CephRgw, Node, RedisServer, free_port  # noqa: E402
 from helpers import TESTDATA, wait_until  # noqa: E402
+from pipeline_client import sse_events  # noqa: E402
 
 PHOTO = TESTDATA / "sharp-fixtures" / "2569067123_aca715a2ee_o.jpg"  # 2725x2225
 LATENCY_PHOTOS = sorted((TESTDATA / "exif-orientation-examples").glob("Landscape_*.jpg"))
@@ -62,18 +63,6 @@ def upload(api_port: int, name: str, photo: Path) -> dict:
 def job(api_port: int, image_id: str) -> dict | None:
     resp = requests.get(f"http://127.0.0.1:{api_port}/images/{image_id}", timeout=10)
     return resp.json() if resp.status_code == 200 else None
-
-
-def wait_terminal(api_port: int, image_id: str) -> None:
-    """Returns once the image's status stream reports done or failed (the stream ends there)."""
-    url = f"http://127.0.0.1:{api_port}/images/{image_id}/events"
-    with requests.get(url, stream=True, timeout=600) as resp:
-        resp.raise_for_status()
-        for line in resp.iter_lines():
-            if line.startswith(b"data:") and (b'"state":"done"' in line or
-                                             b'"state":"failed"' in line):
-                return
-    raise AssertionError(f"{image_id}: the status stream ended before a terminal state")
 
 
 def parse_time(text: str) -> float:
@@ -107,13 +96,12 @@ def drain_rate(work: Path, redis: RedisServer, db: int, workers: int, images: in
                               {**keys, "IMGPIPE_WORKER_CONCURRENCY": "1"}).launch())
         for n in nodes[1:]:
             n.wait_ready()
-        # One status stream, on the last image queued (among the last done), then every image
-        # once: a client polling even that one every 50 ms took 0.10-0.14 of the 2 cores the
-        # workers are measured on (per-process CPU during the drain), and polling every image
-        # 14% of them.
-        wait_terminal(front.api_port, ids[-1])
-        for i in ids:
-            wait_terminal(front.api_port, i)
+        # One status stream (it ends when its job does), on the last image queued (among the
+        # last done), then every image once: a client polling even that one every 50 ms took
+        # 0.10-0.14 of the 2 cores the workers are measured on (per-process CPU during the
+        # drain), and polling every image 14% of them.
+        for i in [ids[-1], *ids]:
+            sse_events(front, i, timeout=600)
         jobs = [job(front.api_port, i) for i in ids]
         assert all(j["state"] == "done" for j in jobs), [j["state"] for j in jobs]
         # From the first completion to the last: the workers' start-up is not in it.

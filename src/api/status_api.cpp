@@ -57,7 +57,7 @@ class StatusApi::EventStream final : public ByteSource {
                 finished_ = true;
                 return;
             }
-            uint64_t seen = api_.jobs_.change_generation();
+            uint64_t seen = api_.jobs_.change_generation(id_);
             auto job = api_.jobs_.get(id_);
             if (!job.is_ok()) {
                 if (job.status().code() != StatusCode::kNotFound) {
@@ -83,7 +83,7 @@ class StatusApi::EventStream final : public ByteSource {
                 return;
             }
             auto t0 = std::chrono::steady_clock::now();
-            api_.jobs_.wait_for_change(seen, api_.options_.poll);
+            api_.jobs_.wait_for_change(id_, seen, api_.options_.poll);
             waited += std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - t0);
         }

@@ -13,10 +13,10 @@
 // sequencer change nothing and return false). Sequencers compare as S3 says: hex strings, the
 // shorter right-padded with zeros.
 //
-// Every change bumps the job's `version` and the store's change generation, so the status API's
-// server-sent events can wait for changes instead of polling (wait_for_change; changes made by
-// other processes are seen when the wait's timeout passes). Thread-safe; several processes may
-// share one store.
+// Every change bumps the job's `version` and the job's change generation, so the status API's
+// server-sent events can wait for their job's changes instead of polling (wait_for_change; in
+// the SQLite store, changes made by other processes are seen when the wait's timeout passes).
+// Thread-safe; several processes may share one store.
 
 #include <chrono>
 #include <cstdint>
@@ -173,11 +173,14 @@ class JobStore {
     // removed all the same, since nothing else could remove it).
     virtual Result<std::optional<Job>> remove(const std::string& id) = 0;
 
-    // The store's change generation: it moves whenever a job changes in this process.
-    virtual uint64_t change_generation() const = 0;
-    // Waits until the generation differs from `seen` or `timeout` passes (real time); returns
-    // the current generation. A hint: the caller re-reads the job either way.
-    virtual uint64_t wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) = 0;
+    // Job `id`'s change generation: it moves whenever that job changes in this process (and,
+    // where the store can hear them, in the others that share it, from the first call on). It
+    // may move for other jobs too; it never fails to move for this one.
+    virtual uint64_t change_generation(const std::string& id) = 0;
+    // Waits until job `id`'s generation differs from `seen` or `timeout` passes (real time);
+    // returns the current generation. A hint: the caller re-reads the job either way.
+    virtual uint64_t wait_for_change(const std::string& id, uint64_t seen,
+                                     std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace imgpipe::queue

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/keyed_change_signal.h"
 #include "queue/job_store_contract_fixture.h"
 
 namespace imgpipe::queue {
@@ -99,9 +100,9 @@ TEST_P(JobStoreContractTest, VersionGrowsByOneOnEveryChange) {
 }
 
 TEST_P(JobStoreContractTest, ChangeGenerationMovesOnEveryChange) {
-    uint64_t g = store().change_generation();
+    uint64_t g = store().change_generation("img");
     auto expect_moved = [&](const char* what) {
-        const uint64_t now_generation = store().change_generation();
+        const uint64_t now_generation = store().change_generation("img");
         EXPECT_NE(now_generation, g) << what;
         g = now_generation;
     };
@@ -125,7 +126,7 @@ TEST_P(JobStoreContractTest, ChangeGenerationMovesOnEveryChange) {
 
 TEST_P(JobStoreContractTest, WaitForChangeWakesWhenAnotherThreadChangesAJob) {
     add("img");
-    const uint64_t seen = store().change_generation();
+    const uint64_t seen = store().change_generation("img");
     constexpr auto kTimeout = 30s;  // generous: only a wait that missed the change runs into it
     const auto start_time = std::chrono::steady_clock::now();
     std::thread worker([&] {
@@ -136,25 +137,39 @@ TEST_P(JobStoreContractTest, WaitForChangeWakesWhenAnotherThreadChangesAJob) {
     uint64_t current = seen;
     // A wake-up is a hint (it may come early); the waiter re-reads after each one.
     while (current == seen && std::chrono::steady_clock::now() - start_time < kTimeout) {
-        current = store().wait_for_change(seen, kTimeout);
+        current = store().wait_for_change("img", seen, kTimeout);
     }
     worker.join();
     EXPECT_NE(current, seen) << "woken by the change, not the timeout";
-    EXPECT_EQ(current, store().change_generation());
+    EXPECT_EQ(current, store().change_generation("img"));
     EXPECT_LT(std::chrono::steady_clock::now() - start_time, kTimeout / 2);
     EXPECT_EQ(get("img").state, JobState::kProcessing);
 }
 
 TEST_P(JobStoreContractTest, WaitForChangeTimesOutWithoutAChange) {
     add("img");
-    const uint64_t seen = store().change_generation();
+    const uint64_t seen = store().change_generation("img");
     const auto start_time = std::chrono::steady_clock::now();
-    EXPECT_EQ(store().wait_for_change(seen, 150ms), seen);
+    EXPECT_EQ(store().wait_for_change("img", seen, 150ms), seen);
     const auto waited = std::chrono::steady_clock::now() - start_time;
     EXPECT_GE(waited, 100ms);
     EXPECT_LT(waited, 10s);
     // An out-of-date `seen` returns at once.
-    EXPECT_EQ(store().wait_for_change(seen + 12345, 10s), seen);
+    EXPECT_EQ(store().wait_for_change("img", seen + 12345, 10s), seen);
+}
+
+// A status stream sleeps through the other jobs' changes (jobs whose generations share a slot
+// may wake each other; these two do not).
+TEST_P(JobStoreContractTest, AnotherJobsChangesLeaveTheGenerationAlone) {
+    ASSERT_NE(KeyedChangeSignal::slot_of("img"), KeyedChangeSignal::slot_of("other"));
+    add("img");
+    const uint64_t seen = store().change_generation("img");
+    const uint64_t other = store().change_generation("other");
+    add("other");
+    ASSERT_TRUE(start("other"));
+    ASSERT_TRUE(finish("other"));
+    EXPECT_NE(store().change_generation("other"), other);
+    EXPECT_EQ(store().change_generation("img"), seen);
 }
 
 TEST_P(JobStoreContractTest, PeersShareOneStore) {

@@ -43,11 +43,8 @@ Result<std::unique_ptr<RedisJobStore>> RedisJobStore::open(const RedisEndpoint& 
                                                            const RedisJobStoreOptions& options) {
     if (options.prefix.empty()) return invalid_argument("InvalidJobStoreOptions", "empty prefix");
     IMGPIPE_ASSIGN_OR_RETURN(auto client, RedisClient::connect(endpoint, options.client));
-    std::unique_ptr<RedisJobStore> store(
+    return std::unique_ptr<RedisJobStore>(
         new RedisJobStore(clock, options.prefix, std::move(client)));
-    store->subscriber_ = std::make_unique<RedisSubscriber>(
-        endpoint, options.client, store->channel_, store->origin_, store->changes_);
-    return store;
 }
 
 Result<std::optional<Job>> RedisJobStore::update(
@@ -81,7 +78,7 @@ Result<std::optional<Job>> RedisJobStore::update(
             tx.push_back({"ZADD", updated_key_, order_score(*job), id});
             for (JobState s : kStates) tx.push_back({"ZREM", state_key(s), id});
             tx.push_back({"ZADD", state_key(job->state), order_score(*job), id});
-            tx.push_back({"PUBLISH", channel_, origin_});
+            tx.push_back({"PUBLISH", channel_, origin_ + " " + id});
             tx.push_back({"EXEC"});
             IMGPIPE_ASSIGN_OR_RETURN(auto replies, c.pipeline(tx));
             const RedisReply& exec = replies.back();
@@ -94,7 +91,7 @@ Result<std::optional<Job>> RedisJobStore::update(
         return Status(StatusCode::kUnavailable, "Busy", "job " + id + " changes too often");
     }));
     if (!changed) return std::optional<Job>();
-    changes_.notify();
+    changes_.notify(id);
     return out;
 }
 
@@ -233,7 +230,7 @@ Result<std::optional<Job>> RedisJobStore::remove(const std::string& id) {
         std::vector<std::vector<std::string>> tx = {
             {"MULTI"}, {"HGETALL", job_key(id)}, {"DEL", job_key(id)}, {"ZREM", updated_key_, id}};
         for (JobState s : kStates) tx.push_back({"ZREM", state_key(s), id});
-        tx.push_back({"PUBLISH", channel_, origin_});
+        tx.push_back({"PUBLISH", channel_, origin_ + " " + id});
         tx.push_back({"EXEC"});
         IMGPIPE_ASSIGN_OR_RETURN(auto replies, c.pipeline(tx));
         const RedisReply& exec = replies.back();
@@ -244,14 +241,33 @@ Result<std::optional<Job>> RedisJobStore::remove(const std::string& id) {
         if (auto job = job_from_hash(exec[0]); job.is_ok()) removed = std::move(*job);
         return Status::ok();
     }));
-    if (existed) changes_.notify();
+    if (existed) changes_.notify(id);
     return removed;
 }
 
-uint64_t RedisJobStore::change_generation() const { return changes_.generation(); }
+void RedisJobStore::hear_other_processes() {
+    std::call_once(subscribe_once_, [this] {
+        subscriber_ = std::make_unique<RedisSubscriber>(
+            client_->endpoint(), client_->options(), channel_, origin_,
+            [this](std::optional<std::string_view> job) {
+                if (job && !job->empty()) {
+                    changes_.notify(*job);
+                } else {
+                    changes_.notify_all();  // messages were lost, or name no job
+                }
+            });
+    });
+}
 
-uint64_t RedisJobStore::wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) {
-    return changes_.wait(seen, timeout);
+uint64_t RedisJobStore::change_generation(const std::string& id) {
+    hear_other_processes();
+    return changes_.generation(id);
+}
+
+uint64_t RedisJobStore::wait_for_change(const std::string& id, uint64_t seen,
+                                        std::chrono::milliseconds timeout) {
+    hear_other_processes();
+    return changes_.wait(id, seen, timeout);
 }
 
 }  // namespace imgpipe::queue::redis

@@ -9,18 +9,22 @@
 // writes the hash and the indexes in one MULTI/EXEC, starting over when another client changed
 // the job in between — so the rules are the SQLite store's, and atomic across processes.
 //
-// The change generation moves for this instance's changes at once and for other processes'
-// through the `changes` channel (RedisSubscriber), so a status stream on one API node sees the
-// job move as a worker anywhere moves it. Server outages are retried as RedisClient says.
+// A job's change generation moves for this instance's changes at once and for other processes'
+// through the `changes` channel (RedisSubscriber; each message names the job), so a status
+// stream on one API node sees its job move as a worker anywhere moves it, and sleeps through the
+// other jobs' changes. The subscription starts with the first change_generation() or
+// wait_for_change(): a process that never waits for a job (a worker) neither holds it nor hears
+// every change. Server outages are retried as RedisClient says.
 //
 // Thread-safe; any number of instances and processes may share one store.
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
-#include "core/change_signal.h"
 #include "core/clock.h"
+#include "core/keyed_change_signal.h"
 #include "queue/job_store.h"
 #include "queue/redis/redis_client.h"
 #include "queue/redis/redis_subscriber.h"
@@ -55,8 +59,9 @@ class RedisJobStore final : public JobStore {
     Result<std::vector<Job>> list(std::optional<JobState> state, int limit) override;
     Result<JobCounts> counts() override;
     Result<std::optional<Job>> remove(const std::string& id) override;
-    uint64_t change_generation() const override;
-    uint64_t wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) override;
+    uint64_t change_generation(const std::string& id) override;
+    uint64_t wait_for_change(const std::string& id, uint64_t seen,
+                             std::chrono::milliseconds timeout) override;
 
   private:
     RedisJobStore(Clock& clock, const std::string& prefix, std::unique_ptr<RedisClient> client);
@@ -69,6 +74,9 @@ class RedisJobStore final : public JobStore {
     // update() for an existing job; NoSuchJob otherwise.
     Result<std::optional<Job>> update_existing(const std::string& id,
                                                const std::function<bool(Job&)>& change);
+    // Subscribes to the changes channel, once: before that, only this instance's changes move
+    // the generations.
+    void hear_other_processes();
     std::string job_key(const std::string& id) const { return keys_prefix_ + id; }
     std::string state_key(JobState s) const {
         return keys_prefix_ + "s:" + std::string(job_state_name(s));
@@ -80,7 +88,8 @@ class RedisJobStore final : public JobStore {
     const std::string channel_;
     const std::string origin_;
     std::unique_ptr<RedisClient> client_;
-    ChangeSignal changes_;
+    KeyedChangeSignal changes_;
+    std::once_flag subscribe_once_;
     std::unique_ptr<RedisSubscriber> subscriber_;  // last: stopped before the rest goes
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/keyed_change_signal.h"
 #include "queue/redis/redis_client.h"
 #include "queue/redis/redis_endpoint.h"
 #include "queue/redis/redis_job_store.h"
@@ -65,10 +66,28 @@ TEST_F(RedisServerTest, AJobChangeThroughAnotherHandleWakesTheWaiter) {
     auto worker = jobs();
     ASSERT_TRUE(api && worker);
     ASSERT_TRUE(worker->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
-    const uint64_t seen = api->change_generation();
+    const uint64_t seen = api->change_generation("img");
     ASSERT_TRUE(worker->start("img", "0A").is_ok());
-    EXPECT_TRUE(moves_within(seen, [&](uint64_t s) { return api->wait_for_change(s, 10s); }));
+    EXPECT_TRUE(
+        moves_within(seen, [&](uint64_t s) { return api->wait_for_change("img", s, 10s); }));
     EXPECT_EQ(api->get("img")->state, JobState::kProcessing);
+}
+
+// The message names the job: a waiter on another API node sleeps through other jobs' changes.
+TEST_F(RedisServerTest, AnotherJobsChangeThroughAnotherHandleLeavesTheWaiterAlone) {
+    ASSERT_NE(KeyedChangeSignal::slot_of("img"), KeyedChangeSignal::slot_of("other"));
+    auto api = jobs();
+    auto worker = jobs();
+    ASSERT_TRUE(api && worker);
+    ASSERT_TRUE(worker->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+    ASSERT_TRUE(worker->submit({"other", "uploads", "k2", "e", 1, "0A", "{}"}).is_ok());
+    const uint64_t seen = api->change_generation("img");
+    const uint64_t other = api->change_generation("other");
+    ASSERT_TRUE(worker->start("other", "0A").is_ok());
+    // Heard once "other" moves (messages arrive in order, and nothing else is published).
+    EXPECT_TRUE(
+        moves_within(other, [&](uint64_t s) { return api->wait_for_change("other", s, 10s); }));
+    EXPECT_EQ(api->change_generation("img"), seen);
 }
 
 TEST_F(RedisServerTest, MessagesAndJobsSurviveACrashOfTheServer) {

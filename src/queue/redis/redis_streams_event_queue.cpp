@@ -63,9 +63,9 @@ Result<std::unique_ptr<RedisStreamsEventQueue>> RedisStreamsEventQueue::open(
         return created.status().with_context("creating the consumer group");
     }
     queue->warn_unless_durable();
-    queue->subscriber_ = std::make_unique<RedisSubscriber>(endpoint, queue->options_.client,
-                                                           queue->keys_prefix_ + "work",
-                                                           queue->origin_, queue->work_);
+    queue->subscriber_ = std::make_unique<RedisSubscriber>(
+        endpoint, queue->options_.client, queue->keys_prefix_ + "work", queue->origin_,
+        [work = &queue->work_](std::optional<std::string_view>) { work->notify(); });
     return queue;
 }
 

@@ -13,12 +13,12 @@
 namespace imgpipe::queue::redis {
 
 RedisSubscriber::RedisSubscriber(RedisEndpoint endpoint, RedisClientOptions options,
-                                 std::string channel, std::string self, ChangeSignal& signal)
+                                 std::string channel, std::string self, Listener listener)
     : endpoint_(std::move(endpoint)),
       options_(options),
       channel_(std::move(channel)),
       self_(std::move(self)),
-      signal_(signal),
+      listener_(std::move(listener)),
       wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     thread_ = std::thread([this] {
         name_this_thread("redis-events");
@@ -68,7 +68,7 @@ bool RedisSubscriber::listen(bool reconnected) {
     subscribed_.notify();
     if (reconnected) {
         log::info("redis subscription restored", {{"channel", channel_}});
-        signal_.notify();  // whatever was published meanwhile is lost: wake everyone once
+        listener_(std::nullopt);
     }
     // The blocking API cannot wait for a message and for the stop request at once, so poll()
     // watches the socket and the eventfd, and hiredis only reads what is already there.
@@ -78,9 +78,12 @@ bool RedisSubscriber::listen(bool reconnected) {
             if (!reply.is_ok()) return true;
             if (!reply->has_value()) break;
             const RedisReply& r = **reply;
-            if (r.size() == 3 && r[0].str() == "message" && r[2].str() != self_) {
-                signal_.notify();
-            }
+            if (r.size() != 3 || r[0].str() != "message") continue;
+            const std::string text = r[2].str();
+            const size_t space = text.find(' ');
+            if (text.compare(0, space, self_) == 0) continue;
+            listener_(space == std::string::npos ? std::string_view()
+                                                 : std::string_view(text).substr(space + 1));
         }
         pollfd fds[2] = {{conn.fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
         if (::poll(fds, 2, -1) < 0 && errno != EINTR) return true;

@@ -61,7 +61,7 @@ Result<bool> SqliteJobStore::submit(const JobSubmission& s) {
         IMGPIPE_RETURN_IF_ERROR(save(*job));
         IMGPIPE_RETURN_IF_ERROR(txn.commit());
     }
-    changes_.notify();
+    changes_.notify(s.id);
     return outcome.current;
 }
 
@@ -78,7 +78,7 @@ Result<std::optional<Job>> SqliteJobStore::update(const std::string& id,
         IMGPIPE_RETURN_IF_ERROR(save(*job));
         IMGPIPE_RETURN_IF_ERROR(txn.commit());
     }
-    changes_.notify();
+    changes_.notify(id);
     return job;
 }
 
@@ -207,14 +207,17 @@ Result<std::optional<Job>> SqliteJobStore::remove(const std::string& id) {
         IMGPIPE_RETURN_IF_ERROR(s->run());
         IMGPIPE_RETURN_IF_ERROR(txn.commit());
     }
-    changes_.notify();
+    changes_.notify(id);
     return job;
 }
 
-uint64_t SqliteJobStore::change_generation() const { return changes_.generation(); }
+uint64_t SqliteJobStore::change_generation(const std::string& id) {
+    return changes_.generation(id);
+}
 
-uint64_t SqliteJobStore::wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) {
-    return changes_.wait(seen, timeout);
+uint64_t SqliteJobStore::wait_for_change(const std::string& id, uint64_t seen,
+                                         std::chrono::milliseconds timeout) {
+    return changes_.wait(id, seen, timeout);
 }
 
 }  // namespace imgpipe::queue

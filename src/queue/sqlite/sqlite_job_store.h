@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 
-#include "core/change_signal.h"
 #include "core/clock.h"
+#include "core/keyed_change_signal.h"
 #include "core/sqlite_db.h"
 #include "queue/job_store.h"
 
@@ -42,8 +42,9 @@ class SqliteJobStore final : public JobStore {
     Result<std::vector<Job>> list(std::optional<JobState> state, int limit) override;
     Result<JobCounts> counts() override;
     Result<std::optional<Job>> remove(const std::string& id) override;
-    uint64_t change_generation() const override;
-    uint64_t wait_for_change(uint64_t seen, std::chrono::milliseconds timeout) override;
+    uint64_t change_generation(const std::string& id) override;
+    uint64_t wait_for_change(const std::string& id, uint64_t seen,
+                             std::chrono::milliseconds timeout) override;
 
   private:
     explicit SqliteJobStore(Clock& clock) : clock_(clock) {}
@@ -60,7 +61,7 @@ class SqliteJobStore final : public JobStore {
     Clock& clock_;
     SqliteConnection writer_;
     SqliteConnection reader_;
-    ChangeSignal changes_;  // notified after every commit that changed a job
+    KeyedChangeSignal changes_;  // notified for each job a commit changed
 };
 
 }  // namespace imgpipe::queue

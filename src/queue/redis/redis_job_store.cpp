@@ -54,8 +54,14 @@ Result<std::optional<Job>> RedisJobStore::update(
     const std::string key = job_key(id);
     IMGPIPE_RETURN_IF_ERROR(client_->with_connection([&](RedisConnection& c) -> Status {
         for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
-            IMGPIPE_RETURN_IF_ERROR(c.command({"WATCH", key}).status());
-            IMGPIPE_ASSIGN_OR_RETURN(RedisReply fields, c.command({"HGETALL", key}));
+            // One round trip: a job change is three commands in a row on the pipeline's path.
+            IMGPIPE_ASSIGN_OR_RETURN(auto read, c.pipeline({{"WATCH", key}, {"HGETALL", key}}));
+            if (read[0].is_error()) return redis_error_status(read[0].str());
+            if (read[1].is_error()) {
+                (void)c.command({"UNWATCH"});
+                return redis_error_status(read[1].str());
+            }
+            const RedisReply& fields = read[1];
             std::optional<Job> job;
             if (fields.size() > 0) {
                 auto parsed = job_from_hash(fields);

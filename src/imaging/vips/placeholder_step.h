@@ -1,6 +1,6 @@
 #pragma once
 // Placeholder step: the ThumbHash and dominant colour (imaging/placeholder.h) of the image the
-// job already decoded — shrunk to fit 100x100, turned upright, as RGBA — so the placeholder
+// job already decoded — box-averaged to fit 100x100, turned upright, as RGBA — so the placeholder
 // costs no second decode. Throws vips::VError. Thread-safe (no shared state).
 
 #include <vips/vips8>

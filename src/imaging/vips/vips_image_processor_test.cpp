@@ -444,6 +444,26 @@ TEST(VipsImageProcessorTest, SixteenBitBecomesEightBit) {
     EXPECT_LT(bottom[0], 100);
 }
 
+// The placeholder is made from the decoded image shrunk to at most 100 pixels across; a strip
+// far wider than high still gets one (one pixel high), in its colour.
+TEST(VipsImageProcessorTest, AThinStripStillGetsAPlaceholder) {
+    const vips::VImage strip = vips::VImage::black(6000, 20)
+                                   .new_from_image(std::vector<double>{200, 30, 60})
+                                   .cast(VIPS_FORMAT_UCHAR);
+    void* buf = nullptr;
+    size_t len = 0;
+    ASSERT_EQ(vips_jpegsave_buffer(strip.get_image(), &buf, &len, "Q", 95, nullptr), 0);
+    const std::string bytes(static_cast<const char*>(buf), len);
+    g_free(buf);
+    auto out =
+        processor().process(bytes, spec_of({"600x2:inside"}), Limits{}, seconds_from_now(30));
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    EXPECT_FALSE(out->placeholder.thumbhash.empty());
+    EXPECT_NEAR(out->placeholder.dominant.r, 200, 16);
+    EXPECT_NEAR(out->placeholder.dominant.g, 30, 16);
+    EXPECT_NEAR(out->placeholder.dominant.b, 60, 16);
+}
+
 TEST(VipsImageProcessorTest, PageLimitIsCheckedFromHeader) {
     auto out = processor().process_file(testdata("sharp-fixtures/animated-loop-3.gif"),
                                         default_resize_spec(), Limits{.max_pages = 1},

@@ -15,7 +15,7 @@ the same run:
   what a remote store costs.
 
 Usage: bench/scaleout/cluster.sh [BUILD_DIR]
-       (env: WORKER_IMAGES=120 DRAIN_ROUNDS=5 LATENCY_ROUNDS=20 IMGPIPE_TESTDATA)
+       (env: WORKER_IMAGES=300 DRAIN_ROUNDS=5 LATENCY_ROUNDS=20 IMGPIPE_TESTDATA)
 """
 
 from __future__ import annotations
@@ -171,7 +171,8 @@ def main() -> int:
     parser.add_argument("--bin", required=True)
     args = parser.parse_args()
     os.environ["IMGPIPE_BIN"] = str(Path(args.bin).resolve())
-    images = int(os.environ.get("WORKER_IMAGES", "120"))
+    # 300: at ~100 images/s a drain of 120 lasted barely a second.
+    images = int(os.environ.get("WORKER_IMAGES", "300"))
     rounds = int(os.environ.get("LATENCY_ROUNDS", "20"))
     drains = min(8, max(1, int(os.environ.get("DRAIN_ROUNDS", "5"))))  # 2 Redis DBs a round, of 16
     with tempfile.TemporaryDirectory(prefix="imgpipe-bench-cluster.") as tmp:

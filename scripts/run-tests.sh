@@ -3,8 +3,9 @@
 #   ctest   the C++ unit tests of BUILD_DIR, two at a time
 #   asan    every ctest suite again, built with AddressSanitizer + UndefinedBehaviorSanitizer
 #           (BUILD_DIR-asan): each binary behind ctest's entries run whole, two at a time
-#   tsan    the concurrency-heavy suites (http, store, queue, pipeline, webhook) built with
-#           ThreadSanitizer (BUILD_DIR-tsan; suppressions: scripts/tsan.supp)
+#   tsan    the concurrency-heavy suites (http, store, queue, Redis queue and job store,
+#           pipeline, webhook) built with ThreadSanitizer (BUILD_DIR-tsan; suppressions:
+#           scripts/tsan.supp)
 #   fuzz    every libFuzzer target (clang, BUILD_DIR-fuzz): its seed corpus replayed, then
 #           FUZZ_SECONDS (default 20) of fuzzing; a crash fails the stage and its input is kept
 #           in the log folder named in the output, to be added to fuzz/corpus/<target>/
@@ -187,8 +188,8 @@ fi
 
 # --- tsan: the concurrency-heavy suites under ThreadSanitizer --------------------------------
 if ! skipped tsan; then
-    tsan_bins=(src/store/store_test src/queue/queue_test src/pipeline/webhook_test
-        src/http/http_test src/pipeline/pipeline_test)
+    tsan_bins=(src/store/store_test src/queue/queue_test src/queue/queue_redis_test
+        src/pipeline/webhook_test src/http/http_test src/pipeline/pipeline_test)
     tsan_names=("${tsan_bins[@]##*/}")
     begin "tsan: ${tsan_names[*]} under TSan (${build_dir}-tsan)"
     tsan_dir="${build_dir}-tsan"

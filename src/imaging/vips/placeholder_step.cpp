@@ -37,12 +37,19 @@ Placeholder placeholder_of(const vips::VImage& decoded, int orientation) {
     // Box-averaged by a whole factor (vips_shrink): the hash keeps only a few low-frequency
     // terms, which a box filter keeps as well as Lanczos does. libvips 8.14's thumbnail_image
     // (its plain-C Lanczos reduce) took a fifth of the CPU time of a 2725x2225 photo's job.
-    // At least one pixel each way: a 10000x50 strip becomes 100x1, as a thumbnail would.
+    // At least one pixel each way: a 10000x50 strip becomes 100x1, as a thumbnail would. With
+    // alpha, averaged premultiplied (as thumbnail_image did), so the colour of transparent
+    // pixels does not bleed into their opaque neighbours.
     const int w = decoded.width();
     const int h = decoded.height();
     const int factor = (std::max(w, h) + kMaxSide - 1) / kMaxSide;
-    vips::VImage x =
-        factor > 1 ? decoded.shrink(std::min(factor, w), std::min(factor, h)) : decoded;
+    vips::VImage x = decoded;
+    if (factor > 1) {
+        const bool alpha = x.has_alpha();
+        if (alpha) x = x.premultiply();
+        x = x.shrink(std::min(factor, w), std::min(factor, h));
+        if (alpha) x = x.unpremultiply();
+    }
     x = orient(x, orientation);
     if (x.format() != VIPS_FORMAT_UCHAR) x = x.cast(VIPS_FORMAT_UCHAR);
     if (x.bands() < 1 || x.bands() > 4) throw vips::VError("placeholder: not grey or RGB");

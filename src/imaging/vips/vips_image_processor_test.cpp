@@ -464,6 +464,28 @@ TEST(VipsImageProcessorTest, AThinStripStillGetsAPlaceholder) {
     EXPECT_NEAR(out->placeholder.dominant.b, 60, 16);
 }
 
+// Transparent pixels' colour (black here) does not darken the placeholder: the shrink averages
+// premultiplied, as the integration tests' reference does.
+TEST(VipsImageProcessorTest, TransparentPixelsDoNotDarkenThePlaceholder) {
+    const vips::VImage columns = vips::VImage::xyz(400, 400)[0];
+    const vips::VImage opaque =
+        vips::VImage::black(400, 400).new_from_image(std::vector<double>{200, 30, 60, 255});
+    const vips::VImage clear =
+        vips::VImage::black(400, 400).new_from_image(std::vector<double>{0, 0, 0, 0});
+    const vips::VImage stripes =
+        (columns.remainder_const({2}) == 0).ifthenelse(opaque, clear).cast(VIPS_FORMAT_UCHAR);
+    void* buf = nullptr;
+    size_t len = 0;
+    ASSERT_EQ(vips_pngsave_buffer(stripes.get_image(), &buf, &len, nullptr), 0);
+    const std::string bytes(static_cast<const char*>(buf), len);
+    g_free(buf);
+    auto out = processor().process(bytes, spec_of({"100x100:png"}), Limits{}, seconds_from_now(30));
+    ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+    EXPECT_NEAR(out->placeholder.dominant.r, 200, 16);
+    EXPECT_NEAR(out->placeholder.dominant.g, 30, 16);
+    EXPECT_NEAR(out->placeholder.dominant.b, 60, 16);
+}
+
 TEST(VipsImageProcessorTest, PageLimitIsCheckedFromHeader) {
     auto out = processor().process_file(testdata("sharp-fixtures/animated-loop-3.gif"),
                                         default_resize_spec(), Limits{.max_pages = 1},

@@ -1,13 +1,15 @@
 #pragma once
 // KeyedChangeSignal: a ChangeSignal per key, so a waiter wakes when its own key changes (a status
 // stream when its job moves) rather than on every change in the store: with a thousand open
-// streams, one job's change then wakes one of them, not a thousand that each re-read their job.
+// streams, one job's change then wakes the few in its slot, not a thousand that each re-read
+// their job.
 // Keys hash into a fixed number of slots, so memory stays bounded whatever the keys; keys sharing
 // a slot wake each other's waiters, which is allowed, since a wake-up is only a hint and a waiter
 // re-reads after each one. Thread-safe.
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>

@@ -175,7 +175,8 @@ class JobStore {
 
     // Job `id`'s change generation: it moves whenever that job changes in this process (and,
     // where the store can hear them, in the others that share it, from the first call on). It
-    // may move for other jobs too; it never fails to move for this one.
+    // never fails to move for this job, and moves for few others: ids hash into slots
+    // (KeyedChangeSignal), and only jobs in the same slot share a generation.
     virtual uint64_t change_generation(const std::string& id) = 0;
     // Waits until job `id`'s generation differs from `seen` or `timeout` passes (real time);
     // returns the current generation. A hint: the caller re-reads the job either way.

@@ -54,7 +54,8 @@ Result<std::optional<Job>> RedisJobStore::update(
     const std::string key = job_key(id);
     IMGPIPE_RETURN_IF_ERROR(client_->with_connection([&](RedisConnection& c) -> Status {
         for (int attempt = 0; attempt < kMaxConflicts; ++attempt) {
-            // One round trip: a job change is three commands in a row on the pipeline's path.
+            // WATCH and the read in one round trip (the change is then MULTI ... EXEC, one more):
+            // a worker changes each job twice, an upload once.
             IMGPIPE_ASSIGN_OR_RETURN(auto read, c.pipeline({{"WATCH", key}, {"HGETALL", key}}));
             if (read[0].is_error()) return redis_error_status(read[0].str());
             if (read[1].is_error()) {

@@ -14,7 +14,8 @@
 // stream on one API node sees its job move as a worker anywhere moves it, and sleeps through the
 // other jobs' changes. The subscription starts with the first change_generation() or
 // wait_for_change(): a process that never waits for a job (a worker) neither holds it nor hears
-// every change. Server outages are retried as RedisClient says.
+// every change. (That first call waits for the SUBSCRIBE, at most the connect and command
+// timeouts when Redis is unreachable.) Server outages are retried as RedisClient says.
 //
 // Thread-safe; any number of instances and processes may share one store.
 

@@ -73,6 +73,22 @@ TEST_F(RedisServerTest, AJobChangeThroughAnotherHandleWakesTheWaiter) {
     EXPECT_EQ(api->get("img")->state, JobState::kProcessing);
 }
 
+// A process that never waits for a job (a worker) does not hear every job change.
+TEST_F(RedisServerTest, TheJobStoreSubscribesOnTheFirstWait) {
+    auto store = jobs();
+    auto client = RedisClient::connect(server_.endpoint());
+    ASSERT_TRUE(store && client.is_ok());
+    auto subscribers = [&]() -> int64_t {
+        auto r = (*client)->command({"PUBSUB", "NUMSUB", "{imgpipe}:j:changes"});
+        return r.is_ok() && r->size() == 2 ? (*r)[1].integer() : -1;
+    };
+    ASSERT_TRUE(store->submit({"img", "uploads", "k", "e", 1, "0A", "{}"}).is_ok());
+    ASSERT_TRUE(store->start("img", "0A").is_ok());
+    EXPECT_EQ(subscribers(), 0);
+    (void)store->change_generation("img");
+    EXPECT_EQ(subscribers(), 1);
+}
+
 // The message names the job: a waiter on another API node sleeps through other jobs' changes.
 TEST_F(RedisServerTest, AnotherJobsChangeThroughAnotherHandleLeavesTheWaiterAlone) {
     ASSERT_NE(KeyedChangeSignal::slot_of("img"), KeyedChangeSignal::slot_of("other"));

@@ -31,8 +31,10 @@ class RedisSubscriber {
     using Listener = std::function<void(std::optional<std::string_view> subject)>;
 
     // Starts listening on `channel` and returns once subscribed, so that nothing published
-    // after the constructor returns is missed (or, if the server cannot be reached now, at
-    // once; the thread keeps trying).
+    // after the constructor returns is missed (or, if the server cannot be reached now, after
+    // the connect and command timeouts; the thread keeps trying). `listener`, and whatever it
+    // refers to, outlives the subscriber; it runs on the subscriber's thread, should not block,
+    // and gets a view valid only during the call.
     RedisSubscriber(RedisEndpoint endpoint, RedisClientOptions options, std::string channel,
                     std::string self, Listener listener);
     ~RedisSubscriber();

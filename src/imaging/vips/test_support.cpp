@@ -70,6 +70,15 @@ vips::VImage decode(const std::string& bytes) {
     return vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "").copy_memory();
 }
 
+std::string encode(const vips::VImage& image, const std::string& suffix) {
+    void* data = nullptr;
+    size_t length = 0;
+    image.write_to_buffer(suffix.c_str(), &data, &length);
+    std::string bytes(static_cast<const char*>(data), length);
+    g_free(data);
+    return bytes;
+}
+
 vips::VImage as_rgb(const vips::VImage& image) {
     vips::VImage x = image;
     if (x.has_alpha()) x = x.extract_band(0, vips::VImage::option()->set("n", x.bands() - 1));

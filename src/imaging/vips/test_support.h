@@ -22,6 +22,8 @@ std::vector<std::string> corpus_files();
 
 // Decodes an encoded output fully into memory.
 vips::VImage decode(const std::string& bytes);
+// `image` encoded by libvips in the format of `suffix`, with its options (".png", ".jpg[Q=95]").
+std::string encode(const vips::VImage& image, const std::string& suffix);
 // The image as 3-band 8-bit sRGB (grey expanded, alpha dropped) for comparisons.
 vips::VImage as_rgb(const vips::VImage& image);
 // Mean absolute difference per channel value (0..255); REQUIRES: same size.

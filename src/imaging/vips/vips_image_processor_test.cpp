@@ -16,6 +16,7 @@ namespace imgpipe::imaging {
 namespace {
 
 using testing::decode;
+using testing::encode;
 using testing::mean_abs_diff;
 using testing::psnr;
 using testing::read_bytes;
@@ -444,24 +445,24 @@ TEST(VipsImageProcessorTest, SixteenBitBecomesEightBit) {
     EXPECT_LT(bottom[0], 100);
 }
 
+// The placeholder's dominant colour is close to (r, g, b).
+void expect_dominant_near(const ProcessedImage& out, int r, int g, int b) {
+    EXPECT_NEAR(out.placeholder.dominant.r, r, 16);
+    EXPECT_NEAR(out.placeholder.dominant.g, g, 16);
+    EXPECT_NEAR(out.placeholder.dominant.b, b, 16);
+}
+
 // The placeholder is made from the decoded image shrunk to at most 100 pixels across; a strip
 // far wider than high still gets one (one pixel high), in its colour.
 TEST(VipsImageProcessorTest, AThinStripStillGetsAPlaceholder) {
     const vips::VImage strip = vips::VImage::black(6000, 20)
                                    .new_from_image(std::vector<double>{200, 30, 60})
                                    .cast(VIPS_FORMAT_UCHAR);
-    void* buf = nullptr;
-    size_t len = 0;
-    ASSERT_EQ(vips_jpegsave_buffer(strip.get_image(), &buf, &len, "Q", 95, nullptr), 0);
-    const std::string bytes(static_cast<const char*>(buf), len);
-    g_free(buf);
-    auto out =
-        processor().process(bytes, spec_of({"600x2:inside"}), Limits{}, seconds_from_now(30));
+    auto out = processor().process(encode(strip, ".jpg[Q=95]"), spec_of({"600x2:inside"}), Limits{},
+                                   seconds_from_now(30));
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
     EXPECT_FALSE(out->placeholder.thumbhash.empty());
-    EXPECT_NEAR(out->placeholder.dominant.r, 200, 16);
-    EXPECT_NEAR(out->placeholder.dominant.g, 30, 16);
-    EXPECT_NEAR(out->placeholder.dominant.b, 60, 16);
+    expect_dominant_near(*out, 200, 30, 60);
 }
 
 // Transparent pixels' colour (black here) does not darken the placeholder: the shrink averages
@@ -474,16 +475,10 @@ TEST(VipsImageProcessorTest, TransparentPixelsDoNotDarkenThePlaceholder) {
         vips::VImage::black(400, 400).new_from_image(std::vector<double>{0, 0, 0, 0});
     const vips::VImage stripes =
         (columns.remainder_const({2}) == 0).ifthenelse(opaque, clear).cast(VIPS_FORMAT_UCHAR);
-    void* buf = nullptr;
-    size_t len = 0;
-    ASSERT_EQ(vips_pngsave_buffer(stripes.get_image(), &buf, &len, nullptr), 0);
-    const std::string bytes(static_cast<const char*>(buf), len);
-    g_free(buf);
-    auto out = processor().process(bytes, spec_of({"100x100:png"}), Limits{}, seconds_from_now(30));
+    auto out = processor().process(encode(stripes, ".png"), spec_of({"100x100:png"}), Limits{},
+                                   seconds_from_now(30));
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
-    EXPECT_NEAR(out->placeholder.dominant.r, 200, 16);
-    EXPECT_NEAR(out->placeholder.dominant.g, 30, 16);
-    EXPECT_NEAR(out->placeholder.dominant.b, 60, 16);
+    expect_dominant_near(*out, 200, 30, 60);
 }
 
 TEST(VipsImageProcessorTest, PageLimitIsCheckedFromHeader) {

@@ -102,7 +102,23 @@ void WorkerPool::heartbeat() {
 }
 
 Result<bool> WorkerPool::work_once() {
-    IMGPIPE_ASSIGN_OR_RETURN(auto claimed, queue_.claim(options_.lease));
+    std::optional<queue::QueueMessage> to_ack;
+    auto worked = work_once(to_ack);
+    if (to_ack) log_unsettled(*to_ack, queue_.ack(*to_ack));
+    return worked;
+}
+
+Result<std::optional<queue::QueueMessage>> WorkerPool::claim_next(
+    std::optional<queue::QueueMessage>& to_ack) {
+    if (!to_ack) return queue_.claim(options_.lease);
+    auto both = queue_.ack_and_claim(*to_ack, options_.lease);
+    log_unsettled(*to_ack, both.acked);
+    to_ack.reset();
+    return std::move(both.next);
+}
+
+Result<bool> WorkerPool::work_once(std::optional<queue::QueueMessage>& to_ack) {
+    IMGPIPE_ASSIGN_OR_RETURN(auto claimed, claim_next(to_ack));
     if (!claimed) return false;
     const queue::QueueMessage& message = *claimed;
 
@@ -112,7 +128,7 @@ Result<bool> WorkerPool::work_once() {
         log::error("unreadable queue message dropped",
                    {{"message_id", message.id},
                     {"error", records.is_ok() ? "not one record" : records.status().to_string()}});
-        IMGPIPE_RETURN_IF_ERROR(queue_.ack(message));
+        to_ack = message;
         return true;
     }
     {
@@ -131,33 +147,37 @@ Result<bool> WorkerPool::work_once() {
         std::lock_guard lock(inflight_mu_);
         inflight_.erase(message.lease);
     }
-    Status settled;
     switch (result.outcome) {
         case RunResult::kRetry:
-            settled = queue_.release(message, result.retry_after, result.error_code);
+            log_unsettled(message, queue_.release(message, result.retry_after, result.error_code));
             break;
         case RunResult::kDead:
-            settled = queue_.bury(message, result.error_code);
+            log_unsettled(message, queue_.bury(message, result.error_code));
             break;
         case RunResult::kDone:
         case RunResult::kFailed:
         case RunResult::kSkipped:
-            settled = queue_.ack(message);
+            to_ack = message;  // with the next claim
             break;
-    }
-    if (!settled.is_ok()) {
-        // LeaseLost: the job outran its lease and another worker has it now; IoError: the
-        // lease runs out and the message comes back. Either way nothing is lost.
-        log::warn("queue message not settled",
-                  {{"message_id", message.id}, {"error", settled.to_string()}});
     }
     return true;
 }
 
+void WorkerPool::log_unsettled(const queue::QueueMessage& message, const Status& settled) {
+    if (settled.is_ok()) return;
+    // LeaseLost: the job outran its lease and another worker has it now; IoError: the lease
+    // runs out and the message comes back, which the job store turns away. Nothing is lost.
+    log::warn("queue message not settled",
+              {{"message_id", message.id}, {"error", settled.to_string()}});
+}
+
 void WorkerPool::run() {
+    // A finished job's ack goes with the next claim: one round trip to a networked queue
+    // instead of two. The next claim follows at once, so the ack is not held back.
+    std::optional<queue::QueueMessage> to_ack;
     while (!stopping_) {
         uint64_t seen = queue_.work_generation();
-        auto worked = work_once();
+        auto worked = work_once(to_ack);
         if (!worked.is_ok()) {
             log::warn("worker: queue unavailable", {{"error", worked.status().to_string()}});
             queue_.wait_for_work(queue_.work_generation(), kMaxIdleWait);
@@ -165,6 +185,7 @@ void WorkerPool::run() {
             idle_wait(seen);
         }
     }
+    if (to_ack) log_unsettled(*to_ack, queue_.ack(*to_ack));
 }
 
 void WorkerPool::idle_wait(uint64_t seen) {

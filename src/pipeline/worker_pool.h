@@ -1,12 +1,13 @@
 #pragma once
 // WorkerPool: `threads` threads that each claim one queue message at a time, run its job
-// (JobRunner) and ack it, or release it for a retry after the runner's backoff. The queue holds
-// the backlog, durably, so a burst of uploads costs no memory here: at most `threads` images
-// are in memory at once (the backpressure), the rest wait in SQLite. An idle worker sleeps until
-// something is published or a retry or lease falls due. A worker that dies mid-job (the process
-// is killed) loses nothing: the lease runs out and the message is delivered again. Leases are
-// short and renewed: a heartbeat thread extends the lease of every running job each third of a
-// lease, so a crashed worker's jobs come back within one lease however long jobs may take.
+// (JobRunner) and ack it (with the next claim), or release it for a retry after the runner's
+// backoff. The queue holds the backlog, durably, so a burst of uploads costs no memory here: at
+// most `threads` images are in memory at once (the backpressure), the rest wait in the queue.
+// An idle worker sleeps until something is published or a retry or lease falls due. A worker
+// that dies mid-job (the process is killed) loses nothing: the lease runs out and the message
+// is delivered again. Leases are short and renewed: a heartbeat thread extends the lease of
+// every running job each third of a lease, so a crashed worker's jobs come back within one
+// lease however long jobs may take.
 //
 // Thread-safe: start() and stop() from one owner thread.
 
@@ -16,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,8 +64,8 @@ class WorkerPool {
     // the pool or what its jobs use (a job's work is idempotent, so it is safe to cut short).
     bool stop_within(std::chrono::milliseconds grace);
 
-    // Claims and runs one message if one is visible; returns whether it did. The threads'
-    // loop body, callable directly by tests.
+    // Claims and runs one message if one is visible, and settles it; returns whether it did.
+    // The threads' loop body, callable directly by tests.
     Result<bool> work_once();
 
     // Threads running a job now, and the number of threads.
@@ -72,6 +74,12 @@ class WorkerPool {
 
   private:
     void run();
+    // work_once() that leaves an ack-type outcome's message in `to_ack` and first acks what is
+    // there, with the claim (EventQueue::ack_and_claim).
+    Result<bool> work_once(std::optional<queue::QueueMessage>& to_ack);
+    Result<std::optional<queue::QueueMessage>> claim_next(
+        std::optional<queue::QueueMessage>& to_ack);
+    static void log_unsettled(const queue::QueueMessage& message, const Status& settled);
     // Extends the leases of the running jobs every third of a lease until stop_heartbeat().
     void heartbeat();
     void stop_heartbeat();

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -75,6 +76,18 @@ class EventQueue {
     // Removes a claimed message for good. LeaseLost if `message.lease` is no longer its lease;
     // NoSuchMessage if it is gone.
     virtual Status ack(const QueueMessage& message) = 0;
+
+    // What a consumer does between two jobs: ack(done), then claim(lease) whatever the ack's
+    // outcome. One call, so that a networked queue can make it one round trip and one durable
+    // write; the default makes the two calls.
+    struct AckAndClaim {
+        Status acked;
+        Result<std::optional<QueueMessage>> next;
+    };
+    virtual AckAndClaim ack_and_claim(const QueueMessage& done, std::chrono::milliseconds lease) {
+        Status acked = ack(done);
+        return {std::move(acked), claim(lease)};
+    }
 
     // Gives a claimed message back, visible again after `delay`; or, when its deliveries have
     // reached max_deliveries, moves it to the dead letters with `reason`. LeaseLost,

@@ -1,6 +1,6 @@
 #pragma once
-// EventQueue contract: publish, dedupe, claim order, ack, release with a delay, leases running
-// out, stale leases and extend. Part of the suite in event_queue_contract.h.
+// EventQueue contract: publish, dedupe, claim order, ack (also with the next claim), release with a
+// delay, leases running out, stale leases and extend. Part of the suite in event_queue_contract.h.
 
 #include "queue/event_queue_contract_fixture.h"
 
@@ -119,6 +119,45 @@ TEST_P(EventQueueContractTest, AckRemovesTheMessage) {
     Status again = queue().ack(m);
     EXPECT_EQ(again.code(), StatusCode::kNotFound);
     EXPECT_EQ(again.reason(), kNoSuchMessage);
+}
+
+TEST_P(EventQueueContractTest, AckAndClaimSettlesOneAndLeasesTheNext) {
+    publish("a");
+    clock_.advance(1s);
+    publish("b");
+    QueueMessage a = claim();
+    auto first = queue().ack_and_claim(a, kLease);
+    EXPECT_TRUE(first.acked.is_ok()) << first.acked.to_string();
+    ASSERT_TRUE(first.next.is_ok()) << first.next.status().to_string();
+    ASSERT_TRUE(first.next->has_value());
+    const QueueMessage& b = **first.next;
+    EXPECT_EQ(b.id, "b");
+    EXPECT_EQ(b.deliveries, 1);
+    EXPECT_EQ(b.published, now());
+    EXPECT_EQ(stats(), (QueueStats{0, 1, 0})) << "a is gone, b leased";
+    EXPECT_EQ(queue().ack(a).reason(), kNoSuchMessage);
+
+    auto last = queue().ack_and_claim(b, kLease);
+    EXPECT_TRUE(last.acked.is_ok()) << last.acked.to_string();
+    ASSERT_TRUE(last.next.is_ok()) << last.next.status().to_string();
+    EXPECT_FALSE(last.next->has_value()) << "nothing left to claim";
+    EXPECT_EQ(stats(), (QueueStats{0, 0, 0}));
+}
+
+TEST_P(EventQueueContractTest, AckAndClaimStillClaimsWhenTheAckFails) {
+    publish("a");
+    QueueMessage stale = claim(10s);
+    clock_.advance(10s);
+    QueueMessage again = claim(10s);  // another consumer took "a" over
+    ASSERT_EQ(again.id, "a");
+    publish("b");
+    auto both = queue().ack_and_claim(stale, 10s);
+    EXPECT_EQ(both.acked.reason(), kLeaseLost);
+    ASSERT_TRUE(both.next.is_ok()) << both.next.status().to_string();
+    ASSERT_TRUE(both.next->has_value());
+    EXPECT_EQ((*both.next)->id, "b");
+    EXPECT_EQ(stats(), (QueueStats{0, 2, 0})) << "the stale ack left the new lease alone";
+    EXPECT_TRUE(queue().ack(again).is_ok());
 }
 
 TEST_P(EventQueueContractTest, ReleasedMessageComesBackAfterTheDelay) {

@@ -84,6 +84,64 @@ local function expired_counts(now_us, max)
     end
     return below, at
 end
+
+-- The oldest visible message: the first entry not delivered yet (visible since it was added),
+-- a lease that ran out, or a retry that is due — whichever became visible first, then in
+-- publish order. A first delivery is XREADGROUP's; a redelivery XCLAIMs the entry, which
+-- stays in the PEL. Lease ends come from the caller's clock, not Redis's idle times, so a lease
+-- means the same with a fake clock, and extend() needs no XCLAIM of its own.
+-- Returns false, or {id, body, deliveries, published_ns}.
+local function claim_next(now_us, until_ns, until_us, token, consumer, max)
+    bury_expired(now_us, max, nil)
+    local best, best_v, best_seq, best_new
+    local function consider(id, v, is_new)
+        local seq = tonumber(redis.call('HGET', mprefix .. id, 'seq'))
+        v = tonumber(v)
+        if best == nil or v < best_v or (v == best_v and seq < best_seq) then
+            best, best_v, best_seq, best_new = id, v, seq, is_new
+        end
+    end
+    local l = redis.call('ZRANGEBYSCORE', leases, '-inf', now_us, 'WITHSCORES', 'LIMIT', 0, 1)
+    if #l > 0 then consider(l[1], l[2], false) end
+    local r = redis.call('ZRANGEBYSCORE', retries, '-inf', now_us, 'WITHSCORES', 'LIMIT', 0, 1)
+    if #r > 0 then consider(r[1], r[2], false) end
+    local nxt = redis.call('XRANGE', stream, '(' .. group_cursor(), '+', 'COUNT', 1)
+    if #nxt > 0 then
+        local f, id, v = nxt[1][2], nil, nil
+        for i = 1, #f, 2 do
+            if f[i] == 'id' then id = f[i + 1] end
+            if f[i] == 'v' then v = f[i + 1] end
+        end
+        consider(id, v, true)
+    end
+    if best == nil then return false end
+    local m = mprefix .. best
+    if best_new then
+        redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
+    else
+        redis.call('XCLAIM', stream, group, consumer, 0, redis.call('HGET', m, 'e'))
+        redis.call('ZREM', retries, best)
+    end
+    redis.call('ZADD', leases, until_us, best)
+    local n = redis.call('HINCRBY', m, 'n', 1)
+    redis.call('HSET', m, 'st', 'leased', 'lease', token, 'until', until_ns)
+    local body, pub = unpack(redis.call('HMGET', m, 'body', 'pub'))
+    return {best, body, n, pub}
+end
+
+-- Settles a claimed message for good. nil, or why not (as lease_error).
+local function ack_message(id, token)
+    local err = lease_error(id, token)
+    if err then return err end
+    local m = mprefix .. id
+    local e = redis.call('HGET', m, 'e')
+    redis.call('XACK', stream, group, e)
+    redis.call('XDEL', stream, e)
+    redis.call('ZREM', leases, id)
+    redis.call('ZREM', live, id)
+    redis.call('DEL', m)
+    return nil
+end
 )lua";
 
 std::string with_prelude(const char* body) { return std::string(kPrelude) + body; }
@@ -103,63 +161,18 @@ redis.call('PUBLISH', workchan, origin)
 return 1
 )lua"));
 
-// The oldest visible message: the first entry not delivered yet (visible since it was added),
-// a lease that ran out, or a retry that is due — whichever became visible first, then in
-// publish order. A first delivery is XREADGROUP's; a redelivery XCLAIMs the entry, which
-// stays in the PEL. Lease ends come from the caller's clock, not Redis's idle times, so a lease
-// means the same with a fake clock, and extend() needs no XCLAIM of its own.
 const RedisScript kClaim(with_prelude(R"lua(
-local now_us, until_ns, until_us, token, consumer, max =
-    ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-bury_expired(now_us, max, nil)
-local best, best_v, best_seq, best_new
-local function consider(id, v, is_new)
-    local seq = tonumber(redis.call('HGET', mprefix .. id, 'seq'))
-    v = tonumber(v)
-    if best == nil or v < best_v or (v == best_v and seq < best_seq) then
-        best, best_v, best_seq, best_new = id, v, seq, is_new
-    end
-end
-local l = redis.call('ZRANGEBYSCORE', leases, '-inf', now_us, 'WITHSCORES', 'LIMIT', 0, 1)
-if #l > 0 then consider(l[1], l[2], false) end
-local r = redis.call('ZRANGEBYSCORE', retries, '-inf', now_us, 'WITHSCORES', 'LIMIT', 0, 1)
-if #r > 0 then consider(r[1], r[2], false) end
-local nxt = redis.call('XRANGE', stream, '(' .. group_cursor(), '+', 'COUNT', 1)
-if #nxt > 0 then
-    local f, id, v = nxt[1][2], nil, nil
-    for i = 1, #f, 2 do
-        if f[i] == 'id' then id = f[i + 1] end
-        if f[i] == 'v' then v = f[i + 1] end
-    end
-    consider(id, v, true)
-end
-if best == nil then return false end
-local m = mprefix .. best
-if best_new then
-    redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', 1, 'STREAMS', stream, '>')
-else
-    redis.call('XCLAIM', stream, group, consumer, 0, redis.call('HGET', m, 'e'))
-    redis.call('ZREM', retries, best)
-end
-redis.call('ZADD', leases, until_us, best)
-local n = redis.call('HINCRBY', m, 'n', 1)
-redis.call('HSET', m, 'st', 'leased', 'lease', token, 'until', until_ns)
-local body, pub = unpack(redis.call('HMGET', m, 'body', 'pub'))
-return {best, body, n, pub}
+return claim_next(ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 )lua"));
 
 const RedisScript kAck(with_prelude(R"lua(
-local id, token = ARGV[4], ARGV[5]
-local err = lease_error(id, token)
-if err then return err end
-local m = mprefix .. id
-local e = redis.call('HGET', m, 'e')
-redis.call('XACK', stream, group, e)
-redis.call('XDEL', stream, e)
-redis.call('ZREM', leases, id)
-redis.call('ZREM', live, id)
-redis.call('DEL', m)
-return 'OK'
+return ack_message(ARGV[4], ARGV[5]) or 'OK'
+)lua"));
+
+// What a worker does between two jobs, in one round trip and one durable write.
+const RedisScript kAckAndClaim(with_prelude(R"lua(
+local acked = ack_message(ARGV[4], ARGV[5]) or 'OK'
+return {acked, claim_next(ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])}
 )lua"));
 
 // A retry keeps its entry in the PEL and waits in `retries` until due.

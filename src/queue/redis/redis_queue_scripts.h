@@ -22,6 +22,8 @@ extern const RedisScript kPublish;
 extern const RedisScript kClaim;
 // ARGV: id, token. Returns "OK", "LeaseLost" or "NoSuchMessage" (so do the next three).
 extern const RedisScript kAck;
+// ARGV: kAck's, then kClaim's. Returns {kAck's answer, kClaim's}.
+extern const RedisScript kAckAndClaim;
 // ARGV: id, token, now_ns, now_us, due_us, reason, max_deliveries.
 extern const RedisScript kRelease;
 // ARGV: id, token, now_ns, now_us, reason, max_deliveries.

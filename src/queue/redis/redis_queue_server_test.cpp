@@ -1,11 +1,13 @@
 // What only the Redis queue and job store promise, each test on a redis-server of its own: a
-// change made through one handle (another process) wakes the waiters of another, the data
-// survives a crash of the server (AOF, appendfsync always), calls made while the server is away
-// wait for it to come back, and bad URLs are reported.
+// change made through one handle (another process) wakes the waiters of another, a worker's
+// ack and next claim are one script, the data survives a crash of the server (AOF, appendfsync
+// always), calls made while the server is away wait for it to come back, and bad URLs are
+// reported.
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -170,6 +172,37 @@ TEST_F(RedisServerTest, CallsWhileTheServerIsAwayWaitForItToComeBack) {
 
 // A busy node keeps many idle connections; a restart of the server closes them all. The first
 // call after it must not spend its reconnect window trying them one by one.
+// What a worker does between two jobs is one script: one round trip, one fsynced write.
+TEST_F(RedisServerTest, AckAndClaimIsOneScript) {
+    auto q = queue();
+    auto client = RedisClient::connect(server_.endpoint());
+    ASSERT_TRUE(q && client.is_ok());
+    auto scripts_run = [&]() -> int64_t {
+        auto info = (*client)->command({"INFO", "commandstats"});
+        if (!info.is_ok()) return -1;
+        int64_t calls = 0;
+        for (const char* name : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
+            const std::string text = info->str();
+            if (auto at = text.find(name); at != std::string::npos) {
+                calls += std::stoll(text.substr(at + std::char_traits<char>::length(name)));
+            }
+        }
+        return calls;
+    };
+    for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(q->publish(id, "{}").is_ok());
+    auto a = q->claim(10s);
+    ASSERT_TRUE(a.is_ok() && a->has_value());
+    auto b = q->ack_and_claim(**a, 10s);  // loads the script into the server's cache
+    ASSERT_TRUE(b.acked.is_ok() && b.next.is_ok() && b.next->has_value());
+
+    const int64_t before = scripts_run();
+    auto c = q->ack_and_claim(**b.next, 10s);
+    EXPECT_EQ(scripts_run(), before + 1);
+    EXPECT_TRUE(c.acked.is_ok()) << c.acked.to_string();
+    ASSERT_TRUE(c.next.is_ok() && c.next->has_value());
+    EXPECT_EQ((*c.next)->id, "c");
+}
+
 TEST_F(RedisServerTest, ARestartDoesNotFailCallsOnTheIdleConnectionsItClosed) {
     RedisClientOptions options;
     options.reconnect_window = 300ms;  // a few backoff steps, fewer than the idle connections

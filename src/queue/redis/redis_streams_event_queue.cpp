@@ -112,25 +112,52 @@ Status RedisStreamsEventQueue::publish(const std::string& dedupe_id, const std::
     return Status::ok();
 }
 
-Result<std::optional<QueueMessage>> RedisStreamsEventQueue::claim(std::chrono::milliseconds lease) {
-    IMGPIPE_ASSIGN_OR_RETURN(std::string token, random_hex(12));
+std::vector<std::string> RedisStreamsEventQueue::claim_args(std::chrono::milliseconds lease,
+                                                            const std::string& token) {
     const TimePoint now = clock_.now();
     const TimePoint until = after(now, lease);
-    IMGPIPE_ASSIGN_OR_RETURN(
-        RedisReply r,
-        run(scripts::kClaim, {us_floor_text(now), ns_text(until), us_ceil_text(until), token,
-                              origin_, std::to_string(options_.max_deliveries)}));
-    if (r.is_nil()) return std::optional<QueueMessage>();
-    if (r.size() != 4) return unexpected("claim answered no message");
-    IMGPIPE_ASSIGN_OR_RETURN(int64_t deliveries, r[2].as_integer("deliveries"));
-    auto published = parse_ns_text(r[3].str());
+    return {us_floor_text(now),
+            ns_text(until),
+            us_ceil_text(until),
+            token,
+            origin_,
+            std::to_string(options_.max_deliveries)};
+}
+
+Result<std::optional<QueueMessage>> RedisStreamsEventQueue::claimed(const RedisReply& reply,
+                                                                    const std::string& token) {
+    if (reply.is_nil()) return std::optional<QueueMessage>();
+    if (reply.size() != 4) return unexpected("claim answered no message");
+    IMGPIPE_ASSIGN_OR_RETURN(int64_t deliveries, reply[2].as_integer("deliveries"));
+    auto published = parse_ns_text(reply[3].str());
     if (!published) return unexpected("a message without its publish time");
-    return std::optional<QueueMessage>(
-        QueueMessage{r[0].str(), r[1].str(), static_cast<int>(deliveries), token, *published});
+    return std::optional<QueueMessage>(QueueMessage{
+        reply[0].str(), reply[1].str(), static_cast<int>(deliveries), token, *published});
+}
+
+Result<std::optional<QueueMessage>> RedisStreamsEventQueue::claim(std::chrono::milliseconds lease) {
+    IMGPIPE_ASSIGN_OR_RETURN(std::string token, random_hex(12));
+    IMGPIPE_ASSIGN_OR_RETURN(RedisReply r, run(scripts::kClaim, claim_args(lease, token)));
+    return claimed(r, token);
 }
 
 Status RedisStreamsEventQueue::ack(const QueueMessage& message) {
     return settle_status(run(scripts::kAck, {message.id, message.lease}), message);
+}
+
+EventQueue::AckAndClaim RedisStreamsEventQueue::ack_and_claim(const QueueMessage& done,
+                                                              std::chrono::milliseconds lease) {
+    auto token = random_hex(12);
+    if (!token.is_ok()) return {token.status(), token.status()};
+    std::vector<std::string> args = {done.id, done.lease};
+    for (std::string& a : claim_args(lease, *token)) args.push_back(std::move(a));
+    auto r = run(scripts::kAckAndClaim, std::move(args));
+    if (!r.is_ok()) return {r.status(), r.status()};
+    if (r->size() != 2) {
+        Status wrong = unexpected("ack-and-claim answered in the wrong shape");
+        return {wrong, wrong};
+    }
+    return {settle_status((*r)[0], done), claimed((*r)[1], *token)};
 }
 
 Status RedisStreamsEventQueue::release(const QueueMessage& message, std::chrono::milliseconds delay,

@@ -58,6 +58,7 @@ class RedisStreamsEventQueue final : public EventQueue {
     Status publish(const std::string& dedupe_id, const std::string& body) override;
     Result<std::optional<QueueMessage>> claim(std::chrono::milliseconds lease) override;
     Status ack(const QueueMessage& message) override;
+    AckAndClaim ack_and_claim(const QueueMessage& done, std::chrono::milliseconds lease) override;
     Status release(const QueueMessage& message, std::chrono::milliseconds delay,
                    const std::string& reason) override;
     Status bury(const QueueMessage& message, const std::string& reason) override;
@@ -83,6 +84,11 @@ class RedisStreamsEventQueue final : public EventQueue {
     Result<RedisReply> run(const RedisScript& script, std::vector<std::string> args);
     // A lease-checked script's answer as a Status.
     static Status settle_status(const Result<RedisReply>& reply, const QueueMessage& message);
+    // kClaim's arguments for a new lease named `token`.
+    std::vector<std::string> claim_args(std::chrono::milliseconds lease, const std::string& token);
+    // kClaim's answer: the message leased to `token`, or nullopt.
+    static Result<std::optional<QueueMessage>> claimed(const RedisReply& reply,
+                                                       const std::string& token);
 
     Clock& clock_;
     const RedisQueueOptions options_;

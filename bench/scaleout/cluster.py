@@ -6,7 +6,8 @@ the same run:
   uploaded through an `api,s3` node with no worker running; then the workers start (each
   `worker.concurrency=1`) and drain them. Rate = images after the first / (last job done - first
   job done), from the jobs' own `updatedAt` (the workers' start-up is not in it). DRAIN_ROUNDS
-  drains of each, alternated; the ratio is of their medians. Target: ratio >= 1.8.
+  pairs: two backlogs queued, then drained by 1 and by 2 processes one right after the other
+  (in turn which first); the ratio is the median of the pairs' ratios. Target: ratio >= 1.8.
 - latency: upload -> all variants stored, one image at a time (LATENCY_ROUNDS, the 1800x1200
   photos in turn), through Ceph RGW (`--roles api,worker --store s3+http://…`, RGW's persistent
   notifications to POST /events/s3) against the embedded store (`serve` with every role). From
@@ -15,7 +16,7 @@ the same run:
   what a remote store costs.
 
 Usage: bench/scaleout/cluster.sh [BUILD_DIR]
-       (env: WORKER_IMAGES=300 DRAIN_ROUNDS=5 LATENCY_ROUNDS=20 IMGPIPE_TESTDATA)
+       (env: WORKER_IMAGES=300 DRAIN_ROUNDS=7 LATENCY_ROUNDS=20 IMGPIPE_TESTDATA)
 """
 
 from __future__ import annotations
@@ -74,43 +75,69 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def drain_rate(work: Path, redis: RedisServer, db: int, workers: int, images: int) -> float:
-    """Images/s of `workers` worker processes draining `images` queued uploads (a data dir and
-    Redis database `db` of its own)."""
-    data = work / f"data-{db}"
-    queue = f"redis://127.0.0.1:{redis.port}/{db}"
-    keys = {"IMGPIPE_ACCESS_KEY": "AKIB" + secrets.token_hex(8).upper(),
-            "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
-            "IMGPIPE_API_RATE_LIMIT": "100000", "IMGPIPE_API_RATE_BURST": "100000"}
-    front = Node("front", ["--roles", "api,s3", "--data-dir", str(data), "--queue", queue,
-                           "--api-listen", "127.0.0.1:0", "--s3-listen", "127.0.0.1:0"],
-                 keys).start()
-    nodes = [front]
+class Backlog:
+    """`images` uploads queued through an `api,s3` node of their own (a data dir and Redis
+    database `db` of its own), no worker running yet."""
+
+    def __init__(self, work: Path, redis: RedisServer, db: int, images: int):
+        self.data = work / f"data-{db}"
+        self.queue = f"redis://127.0.0.1:{redis.port}/{db}"
+        self.keys = {"IMGPIPE_ACCESS_KEY": "AKIB" + secrets.token_hex(8).upper(),
+                     "IMGPIPE_SECRET_KEY": secrets.token_urlsafe(30),
+                     "IMGPIPE_API_RATE_LIMIT": "100000", "IMGPIPE_API_RATE_BURST": "100000"}
+        self.front = Node("front", ["--roles", "api,s3", "--data-dir", str(self.data),
+                                    "--queue", self.queue, "--api-listen", "127.0.0.1:0",
+                                    "--s3-listen", "127.0.0.1:0"], self.keys).start()
+        try:
+            self.ids = [upload(self.front.api_port, f"w{i}.jpg", PHOTO)["id"]
+                        for i in range(images)]
+            wait_until(lambda: all((job(self.front.api_port, i) or {}).get("state") == "pending"
+                                   for i in self.ids), "uploads pending", timeout=120)
+        except BaseException:
+            self.close()
+            raise
+
+    def drain(self, workers: int) -> float:
+        """Images/s of `workers` worker processes (each `worker.concurrency=1`) draining it."""
+        nodes = [Node(f"worker{k}", ["--roles", "worker", "--data-dir", str(self.data),
+                                     "--queue", self.queue],
+                      {**self.keys, "IMGPIPE_WORKER_CONCURRENCY": "1"}).launch()
+                 for k in range(workers)]
+        try:
+            for n in nodes:
+                n.wait_ready()
+            # One status stream (it ends when its job does), on the last image queued (among
+            # the last done), then every image once: a client polling even that one every
+            # 50 ms took 0.10-0.14 of the 2 cores the workers are measured on (per-process CPU
+            # during the drain), and polling every image 14% of them.
+            for i in [self.ids[-1], *self.ids]:
+                sse_events(self.front, i, timeout=600)
+            jobs = [job(self.front.api_port, i) for i in self.ids]
+            assert all(j["state"] == "done" for j in jobs), [j["state"] for j in jobs]
+            # From the first completion to the last: the workers' start-up is not in it.
+            done = sorted(parse_time(j["updatedAt"]) for j in jobs)
+            return (len(self.ids) - 1) / (done[-1] - done[0])
+        finally:
+            for n in nodes:
+                n.kill()
+
+    def close(self) -> None:
+        self.front.kill()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def drain_pair(work: Path, redis: RedisServer, r: int, images: int) -> tuple[float, float]:
+    """Images/s of 1 and of 2 worker processes, each draining a backlog of its own, queued
+    before either starts so that the two drains follow each other at once; 2 first in odd
+    rounds, so a drift of the host's speed favours neither."""
+    backlogs = {1: Backlog(work, redis, 2 * r, images)}
     try:
-        ids = [upload(front.api_port, f"w{i}.jpg", PHOTO)["id"] for i in range(images)]
-        wait_until(lambda: all((job(front.api_port, i) or {}).get("state") == "pending"
-                               for i in ids), "uploads pending", timeout=120)
-        for k in range(workers):
-            nodes.append(Node(f"worker{k}", ["--roles", "worker", "--data-dir", str(data),
-                                             "--queue", queue],
-                              {**keys, "IMGPIPE_WORKER_CONCURRENCY": "1"}).launch())
-        for n in nodes[1:]:
-            n.wait_ready()
-        # One status stream (it ends when its job does), on the last image queued (among the
-        # last done), then every image once: a client polling even that one every 50 ms took
-        # 0.10-0.14 of the 2 cores the workers are measured on (per-process CPU during the
-        # drain), and polling every image 14% of them.
-        for i in [ids[-1], *ids]:
-            sse_events(front, i, timeout=600)
-        jobs = [job(front.api_port, i) for i in ids]
-        assert all(j["state"] == "done" for j in jobs), [j["state"] for j in jobs]
-        # From the first completion to the last: the workers' start-up is not in it.
-        done = sorted(parse_time(j["updatedAt"]) for j in jobs)
-        return (images - 1) / (done[-1] - done[0])
+        backlogs[2] = Backlog(work, redis, 2 * r + 1, images)
+        rates = {w: backlogs[w].drain(w) for w in ((1, 2) if r % 2 == 0 else (2, 1))}
+        return rates[1], rates[2]
     finally:
-        for n in nodes:
-            n.kill()
-        shutil.rmtree(data, ignore_errors=True)
+        for b in backlogs.values():
+            b.close()
 
 
 def latencies(api_port: int, rounds: int, prefix: str) -> list[float]:
@@ -174,29 +201,28 @@ def main() -> int:
     # 300: at ~100 images/s a drain of 120 lasted barely a second.
     images = int(os.environ.get("WORKER_IMAGES", "300"))
     rounds = int(os.environ.get("LATENCY_ROUNDS", "20"))
-    drains = min(8, max(1, int(os.environ.get("DRAIN_ROUNDS", "5"))))  # 2 Redis DBs a round, of 16
+    drains = min(8, max(1, int(os.environ.get("DRAIN_ROUNDS", "7"))))  # 2 Redis DBs a round, of 16
     with tempfile.TemporaryDirectory(prefix="imgpipe-bench-cluster.") as tmp:
         work = Path(tmp)
         (work / "redis").mkdir()
         redis = RedisServer(work / "redis")
         redis.start()
         try:
-            # Alternated, medians compared: this host's speed drifts 20-40% from minute to
-            # minute, and one drain of each swung the ratio 1.47-2.11; the medians of three
-            # still gave 1.74-2.21 in three runs of one build within an hour.
-            ones, twos = [], []
-            for r in range(drains):
-                ones.append(drain_rate(work, redis, 2 * r, 1, images))
-                twos.append(drain_rate(work, redis, 2 * r + 1, 2, images))
-            one, two = statistics.median(ones), statistics.median(twos)
+            # Paired, ratios' median: this host's speed drifts 20-40% from minute to minute.
+            # Drains of 1 and of 2 processes alternated with uploads in between (half a minute
+            # apart), their medians compared, gave 1.76-1.99 for one build in one afternoon,
+            # and single pairs 1.48-2.21.
+            pairs = [drain_pair(work, redis, r, images) for r in range(drains)]
         finally:
             redis.stop()
         embedded = embedded_latencies(work, rounds)
         rgw, ceph_start, first = rgw_latencies(work, rounds, os.environ["IMGPIPE_BIN"])
 
-    ratio = two / one
+    ones, twos = [p[0] for p in pairs], [p[1] for p in pairs]
+    one, two = statistics.median(ones), statistics.median(twos)
+    ratio = statistics.median(p[1] / p[0] for p in pairs)
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; "
-          f"{images} x 2725x2225 per drain, {drains} drains of each alternated (medians), "
+          f"{images} x 2725x2225 per drain, {drains} pairs of drains (median ratio), "
           f"{rounds} uploads per latency run")
     print(f"{'measure':<44}{'value':>12}{'baseline':>12}{'ratio':>8}  target")
     print(f"{'workers: images/s, 2 processes vs 1':<44}{two:>12.2f}{one:>12.2f}{ratio:>8.2f}  "
@@ -206,7 +232,8 @@ def main() -> int:
         print(f"{'latency ' + name + ' ms, RGW vs embedded store':<44}{r:>12.1f}{e:>12.1f}"
               f"{r / e:>8.2f}  -")
     print("drains, images/s: 1 process " + ", ".join(f"{v:.1f}" for v in ones) +
-          "; 2 processes " + ", ".join(f"{v:.1f}" for v in twos))
+          "; 2 processes " + ", ".join(f"{v:.1f}" for v in twos) + "; ratios " +
+          ", ".join(f"{b / a:.2f}" for a, b in pairs))
     print(f"ceph cluster start {ceph_start:.1f} s; first upload after `store setup` done in "
           f"{first:.1f} s (RGW's topic pickup); median of embedded "
           f"{statistics.median(embedded):.1f} ms")

@@ -6,8 +6,12 @@ the same run:
   uploaded through an `api,s3` node with no worker running; then the workers start (each
   `worker.concurrency=1`) and drain them. Rate = images after the first / (last job done - first
   job done), from the jobs' own `updatedAt` (the workers' start-up is not in it). DRAIN_ROUNDS
-  pairs: two backlogs queued, then drained by 1 and by 2 processes one right after the other
-  (in turn which first); the ratio is the median of the pairs' ratios. Target: ratio >= 1.8.
+  rounds: two backlogs queued, then drained by 1 and by 2 processes one right after the other
+  (in turn which first); the ratio is the median of the rounds' ratios. Target: ratio >= 1.8.
+- machine: the same, for the image work alone: 1 and 2 bare `imgpipe resize` processes share
+  WORKER_IMAGES copies of the photo, in each round right after its drains. What a second
+  process gets out of this machine (shared caches and memory, the host's other tenants) with
+  no queue, job state or store; no target, shown so the workers' ratio can be read against it.
 - latency: upload -> all variants stored, one image at a time (LATENCY_ROUNDS, the 1800x1200
   photos in turn), through Ceph RGW (`--roles api,worker --store s3+http://…`, RGW's persistent
   notifications to POST /events/s3) against the embedded store (`serve` with every role). From
@@ -30,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -126,18 +131,57 @@ class Backlog:
         shutil.rmtree(self.data, ignore_errors=True)
 
 
-def drain_pair(work: Path, redis: RedisServer, r: int, images: int) -> tuple[float, float]:
+def bare_rate(work: Path, processes: int, images: int) -> float:
+    """Images/s of `processes` bare `imgpipe resize` processes sharing `images` copies of the
+    photo: a worker's decode, variants and placeholder with no queue, job state or store, so
+    what a second process gets out of this machine for the image work alone. Rate as a
+    drain's, from each image's line on stdout."""
+    stamps: list[float] = []
+    # Variants written to memory where there is a tmpfs: a process writes its own one at a
+    # time (no worker thread overlaps them), and a file system's stalls would leave gaps on its
+    # core that a second process fills, flattering the ratio.
+    out = Path(tempfile.mkdtemp(prefix="imgpipe-bench-bare.",
+                                dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else work))
+    procs = [subprocess.Popen([os.environ["IMGPIPE_BIN"], "resize", *[str(PHOTO)] * per,
+                               "--out", str(out / str(k))],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             for k, per in enumerate(split(images, processes))]
+
+    def read(proc: subprocess.Popen) -> None:
+        for _ in proc.stdout:
+            stamps.append(time.monotonic())
+
+    readers = [threading.Thread(target=read, args=(p,)) for p in procs]
+    for t in readers:
+        t.start()
+    for t, p in zip(readers, procs):
+        t.join()
+        assert p.wait() == 0, f"imgpipe resize exited {p.returncode}"
+    shutil.rmtree(out)
+    assert len(stamps) == images, (len(stamps), images)
+    stamps.sort()
+    return (images - 1) / (stamps[-1] - stamps[0])
+
+
+def split(images: int, parts: int) -> list[int]:
+    return [images // parts + (1 if k < images % parts else 0) for k in range(parts)]
+
+
+def drain_pair(work: Path, redis: RedisServer, r: int, images: int) -> dict[str, float]:
     """Images/s of 1 and of 2 worker processes, each draining a backlog of its own, queued
-    before either starts so that the two drains follow each other at once; 2 first in odd
-    rounds, so a drift of the host's speed favours neither."""
+    before either starts so that the two drains follow each other at once; then of 1 and of 2
+    bare `imgpipe resize` processes. 2 first in odd rounds, so a drift of the host's speed
+    favours neither. Keys "1", "2", "bare 1", "bare 2"."""
+    order = (1, 2) if r % 2 == 0 else (2, 1)
     backlogs = {1: Backlog(work, redis, 2 * r, images)}
     try:
         backlogs[2] = Backlog(work, redis, 2 * r + 1, images)
-        rates = {w: backlogs[w].drain(w) for w in ((1, 2) if r % 2 == 0 else (2, 1))}
-        return rates[1], rates[2]
+        rates = {str(w): backlogs[w].drain(w) for w in order}
     finally:
         for b in backlogs.values():
             b.close()
+    rates.update({f"bare {w}": bare_rate(work, w, images) for w in order})
+    return rates
 
 
 def latencies(api_port: int, rounds: int, prefix: str) -> list[float]:
@@ -218,22 +262,34 @@ def main() -> int:
         embedded = embedded_latencies(work, rounds)
         rgw, ceph_start, first = rgw_latencies(work, rounds, os.environ["IMGPIPE_BIN"])
 
-    ones, twos = [p[0] for p in pairs], [p[1] for p in pairs]
-    one, two = statistics.median(ones), statistics.median(twos)
-    ratio = statistics.median(p[1] / p[0] for p in pairs)
+    def summary(one: str, two: str) -> tuple[float, float, float, list[float]]:
+        ratios = [p[two] / p[one] for p in pairs]
+        return (statistics.median(p[two] for p in pairs), statistics.median(p[one] for p in pairs),
+                statistics.median(ratios), ratios)
+
+    two, one, ratio, ratios = summary("1", "2")
+    bare_two, bare_one, bare_ratio, bare_ratios = summary("bare 1", "bare 2")
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; "
-          f"{images} x 2725x2225 per drain, {drains} pairs of drains (median ratio), "
+          f"{images} x 2725x2225 per drain, {drains} rounds (median ratio), "
           f"{rounds} uploads per latency run")
-    print(f"{'measure':<44}{'value':>12}{'baseline':>12}{'ratio':>8}  target")
-    print(f"{'workers: images/s, 2 processes vs 1':<44}{two:>12.2f}{one:>12.2f}{ratio:>8.2f}  "
+    print(f"{'measure':<52}{'value':>10}{'baseline':>10}{'ratio':>8}  target")
+    print(f"{'workers: images/s, 2 processes vs 1':<52}{two:>10.2f}{one:>10.2f}{ratio:>8.2f}  "
           f">= 1.8 {'met' if ratio >= 1.8 else 'MISSED'}")
+    print(f"{'(machine) bare imgpipe resize, 2 processes vs 1':<52}{bare_two:>10.2f}"
+          f"{bare_one:>10.2f}{bare_ratio:>8.2f}  -")
     for name, p in (("p50", 50), ("p99", 99)):
         r, e = pct(rgw, p), pct(embedded, p)
-        print(f"{'latency ' + name + ' ms, RGW vs embedded store':<44}{r:>12.1f}{e:>12.1f}"
+        print(f"{'latency ' + name + ' ms, RGW vs embedded store':<52}{r:>10.1f}{e:>10.1f}"
               f"{r / e:>8.2f}  -")
-    print("drains, images/s: 1 process " + ", ".join(f"{v:.1f}" for v in ones) +
-          "; 2 processes " + ", ".join(f"{v:.1f}" for v in twos) + "; ratios " +
-          ", ".join(f"{b / a:.2f}" for a, b in pairs))
+    def listed(key: str) -> str:
+        return ", ".join(f"{p[key]:.1f}" for p in pairs)
+
+    print(f"drains, images/s: 1 process {listed('1')}; 2 processes {listed('2')}; ratios "
+          + ", ".join(f"{v:.2f}" for v in ratios))
+    print(f"bare, images/s: 1 process {listed('bare 1')}; 2 processes {listed('bare 2')}; "
+          "ratios " + ", ".join(f"{v:.2f}" for v in bare_ratios))
+    print(f"workers' ratio / bare ratio, median of the rounds: "
+          f"{statistics.median(w / b for w, b in zip(ratios, bare_ratios)):.2f}")
     print(f"ceph cluster start {ceph_start:.1f} s; first upload after `store setup` done in "
           f"{first:.1f} s (RGW's topic pickup); median of embedded "
           f"{statistics.median(embedded):.1f} ms")

@@ -4,6 +4,8 @@ namespace imgpipe {
 namespace {
 
 constexpr size_t kFirstChunk = 16384;
+// How far a known length is taken on trust up front: a wrong one must not allocate much.
+constexpr uint64_t kMaxPresized = 64 << 20;
 
 // What is left to read, when the source knows it.
 std::optional<uint64_t> known_length(const ByteSource& source) {
@@ -15,14 +17,14 @@ std::optional<uint64_t> known_length(const ByteSource& source) {
 }  // namespace
 
 Result<std::string> read_all(ByteSource& source, size_t limit) {
-    // Read straight into the result, sized up front when the source knows its length: one copy
-    // of each byte and no regrowth (a worker reads every original this way). The room is one
+    // Read straight into the result, sized up front when the source knows its length: no
+    // bounce buffer and no regrowth (a worker reads every original this way). The room is one
     // byte past what is expected, so the read that finds the end needs none either; a source
     // that turns out longer grows the usual way, up to one byte past the limit.
     const size_t cap = limit < SIZE_MAX ? limit + 1 : limit;
     const auto expected = known_length(source);
-    std::string out(expected ? std::min<uint64_t>(*expected + 1, cap) : std::min(kFirstChunk, cap),
-                    '\0');
+    const uint64_t first = expected ? std::min(*expected, kMaxPresized) + 1 : kFirstChunk;
+    std::string out(std::min<uint64_t>(first, cap), '\0');
     size_t size = 0;
     for (;;) {
         if (size == out.size()) out.resize(std::min(out.size() * 2, cap));

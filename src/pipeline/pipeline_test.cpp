@@ -6,7 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "imaging/vips/vips_image_processor.h"
@@ -187,6 +191,31 @@ TEST_F(PipelineTest, UploadBecomesTheSeedsThreeVariants) {
     ASSERT_TRUE(all.is_ok());
     EXPECT_EQ(all->size(), 1u);
     EXPECT_FALSE(work());
+}
+
+// The threads' loop acks each finished job with its next claim, and the last one as it stops.
+TEST_F(PipelineTest, ARunningPoolSettlesEveryJobItFinishes) {
+    const std::vector<std::string> keys = {"uploads/AbCdEfGhIjKlMnOpQrSt_-/a.jpg",
+                                           "uploads/BbCdEfGhIjKlMnOpQrSt_-/b.jpg",
+                                           "uploads/CbCdEfGhIjKlMnOpQrSt_-/c.jpg"};
+    for (const auto& key : keys) put(key, read_testdata(kPhoto));
+    EXPECT_EQ(relay(), 3);
+    WorkerPool pool(*queue_, *runner_, clock_, WorkerOptions{2, milliseconds(60'000)});
+    pool.start();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    auto all_done = [&] {
+        for (const auto& key : keys) {
+            if (job(key).state != JobState::kDone) return false;
+        }
+        return true;
+    };
+    while (!all_done() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(5));
+    }
+    pool.stop();
+    for (const auto& key : keys) EXPECT_EQ(job(key).state, JobState::kDone) << key;
+    const queue::QueueStats left = queue_stats();
+    EXPECT_EQ(left.ready + left.leased + left.dead, 0) << "every message acked";
 }
 
 TEST_F(PipelineTest, VariantsFromTheObjectsMetadata) {

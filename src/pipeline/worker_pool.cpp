@@ -104,11 +104,15 @@ void WorkerPool::heartbeat() {
 Result<bool> WorkerPool::work_once() {
     std::optional<queue::QueueMessage> to_ack;
     auto worked = work_once(to_ack);
-    if (to_ack) log_unsettled(*to_ack, queue_.ack(*to_ack));
+    ack_now(to_ack);
     return worked;
 }
 
-Result<std::optional<queue::QueueMessage>> WorkerPool::claim_next(
+void WorkerPool::ack_now(const std::optional<queue::QueueMessage>& to_ack) {
+    if (to_ack) log_unsettled(*to_ack, queue_.ack(*to_ack));
+}
+
+Result<std::optional<queue::QueueMessage>> WorkerPool::claim_acking(
     std::optional<queue::QueueMessage>& to_ack) {
     if (!to_ack) return queue_.claim(options_.lease);
     auto both = queue_.ack_and_claim(*to_ack, options_.lease);
@@ -118,13 +122,14 @@ Result<std::optional<queue::QueueMessage>> WorkerPool::claim_next(
 }
 
 Result<bool> WorkerPool::work_once(std::optional<queue::QueueMessage>& to_ack) {
-    IMGPIPE_ASSIGN_OR_RETURN(auto claimed, claim_next(to_ack));
+    IMGPIPE_ASSIGN_OR_RETURN(auto claimed, claim_acking(to_ack));
     if (!claimed) return false;
     const queue::QueueMessage& message = *claimed;
 
     auto records = parse_s3_event(message.body);
     if (!records.is_ok() || records->size() != 1) {
         // Only the ingress publishes, one record per message: this cannot get better by retrying.
+        // (Acked with the next claim, like a finished job; an ack that fails is only logged.)
         log::error("unreadable queue message dropped",
                    {{"message_id", message.id},
                     {"error", records.is_ok() ? "not one record" : records.status().to_string()}});
@@ -185,7 +190,7 @@ void WorkerPool::run() {
             idle_wait(seen);
         }
     }
-    if (to_ack) log_unsettled(*to_ack, queue_.ack(*to_ack));
+    ack_now(to_ack);
 }
 
 void WorkerPool::idle_wait(uint64_t seen) {

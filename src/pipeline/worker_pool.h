@@ -77,8 +77,10 @@ class WorkerPool {
     // work_once() that leaves an ack-type outcome's message in `to_ack` and first acks what is
     // there, with the claim (EventQueue::ack_and_claim).
     Result<bool> work_once(std::optional<queue::QueueMessage>& to_ack);
-    Result<std::optional<queue::QueueMessage>> claim_next(
+    // Claims the next message, acking `to_ack` (if any, then emptied) in the same call.
+    Result<std::optional<queue::QueueMessage>> claim_acking(
         std::optional<queue::QueueMessage>& to_ack);
+    void ack_now(const std::optional<queue::QueueMessage>& to_ack);
     static void log_unsettled(const queue::QueueMessage& message, const Status& settled);
     // Extends the leases of the running jobs every third of a lease until stop_heartbeat().
     void heartbeat();

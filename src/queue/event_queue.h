@@ -77,9 +77,10 @@ class EventQueue {
     // NoSuchMessage if it is gone.
     virtual Status ack(const QueueMessage& message) = 0;
 
-    // What a consumer does between two jobs: ack(done), then claim(lease) whatever the ack's
-    // outcome. One call, so that a networked queue can make it one round trip and one durable
-    // write; the default makes the two calls.
+    // What a consumer does between two jobs: ack(done), then claim(lease), also when the ack
+    // is LeaseLost or NoSuchMessage. One call, so that a networked queue can make it one round
+    // trip and one durable write; the default makes the two calls. An error of the queue itself
+    // (IoError) may fail both halves, the ack unmade.
     struct AckAndClaim {
         Status acked;
         Result<std::optional<QueueMessage>> next;

@@ -158,6 +158,13 @@ TEST_P(EventQueueContractTest, AckAndClaimStillClaimsWhenTheAckFails) {
     EXPECT_EQ((*both.next)->id, "b");
     EXPECT_EQ(stats(), (QueueStats{0, 2, 0})) << "the stale ack left the new lease alone";
     EXPECT_TRUE(queue().ack(again).is_ok());
+
+    publish("c");
+    auto gone = queue().ack_and_claim(again, 10s);  // acked already
+    EXPECT_EQ(gone.acked.reason(), kNoSuchMessage);
+    ASSERT_TRUE(gone.next.is_ok()) << gone.next.status().to_string();
+    ASSERT_TRUE(gone.next->has_value());
+    EXPECT_EQ((*gone.next)->id, "c");
 }
 
 TEST_P(EventQueueContractTest, ReleasedMessageComesBackAfterTheDelay) {

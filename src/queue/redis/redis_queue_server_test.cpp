@@ -170,8 +170,6 @@ TEST_F(RedisServerTest, CallsWhileTheServerIsAwayWaitForItToComeBack) {
     EXPECT_EQ((*m)->id, "m");
 }
 
-// A busy node keeps many idle connections; a restart of the server closes them all. The first
-// call after it must not spend its reconnect window trying them one by one.
 // What a worker does between two jobs is one script: one round trip, one fsynced write.
 TEST_F(RedisServerTest, AckAndClaimIsOneScript) {
     auto q = queue();
@@ -180,9 +178,9 @@ TEST_F(RedisServerTest, AckAndClaimIsOneScript) {
     auto scripts_run = [&]() -> int64_t {
         auto info = (*client)->command({"INFO", "commandstats"});
         if (!info.is_ok()) return -1;
+        const std::string text = info->str();
         int64_t calls = 0;
         for (const char* name : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
-            const std::string text = info->str();
             if (auto at = text.find(name); at != std::string::npos) {
                 calls += std::stoll(text.substr(at + std::char_traits<char>::length(name)));
             }
@@ -203,6 +201,8 @@ TEST_F(RedisServerTest, AckAndClaimIsOneScript) {
     EXPECT_EQ((*c.next)->id, "c");
 }
 
+// A busy node keeps many idle connections; a restart of the server closes them all. The first
+// call after it must not spend its reconnect window trying them one by one.
 TEST_F(RedisServerTest, ARestartDoesNotFailCallsOnTheIdleConnectionsItClosed) {
     RedisClientOptions options;
     options.reconnect_window = 300ms;  // a few backoff steps, fewer than the idle connections

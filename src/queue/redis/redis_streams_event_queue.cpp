@@ -113,7 +113,7 @@ Status RedisStreamsEventQueue::publish(const std::string& dedupe_id, const std::
 }
 
 std::vector<std::string> RedisStreamsEventQueue::claim_args(std::chrono::milliseconds lease,
-                                                            const std::string& token) {
+                                                            const std::string& token) const {
     const TimePoint now = clock_.now();
     const TimePoint until = after(now, lease);
     return {us_floor_text(now),

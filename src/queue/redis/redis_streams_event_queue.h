@@ -85,7 +85,8 @@ class RedisStreamsEventQueue final : public EventQueue {
     // A lease-checked script's answer as a Status.
     static Status settle_status(const Result<RedisReply>& reply, const QueueMessage& message);
     // kClaim's arguments for a new lease named `token`.
-    std::vector<std::string> claim_args(std::chrono::milliseconds lease, const std::string& token);
+    std::vector<std::string> claim_args(std::chrono::milliseconds lease,
+                                        const std::string& token) const;
     // kClaim's answer: the message leased to `token`, or nullopt.
     static Result<std::optional<QueueMessage>> claimed(const RedisReply& reply,
                                                        const std::string& token);

@@ -120,7 +120,7 @@ section() {  # name, title, baselines[, script under bench/ (default NAME/run.sh
     fi
     section pipeline "Pipeline" "upload alone + bare \`imgpipe resize\` (end to end); \`imgpipe resize\` on 2 threads (saturation)"
     section delivery "Delivery" "nginx serving the same file (cached GETs); bare \`imgpipe resize\` (on-demand render); the same uploads without AVIF (time to first variant)"
-    section scaleout "Scale-out cluster" "1 worker process (2 processes' images/s); the embedded store (latency through Ceph RGW)" scaleout/cluster.sh
+    section scaleout "Scale-out cluster" "1 worker process (2 processes' images/s), beside bare \`imgpipe resize\` processes (the machine's own scaling); the embedded store (latency through Ceph RGW)" scaleout/cluster.sh
     section redis_node "Scale-out API node" "the same API node with its queue and job state in SQLite (the embedded default)" scaleout/run.sh
 } >"$OUT"
 echo "bench: wrote $OUT" >&2

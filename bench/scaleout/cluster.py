@@ -142,8 +142,9 @@ def bare_rate(work: Path, processes: int, images: int) -> float:
     # core that a second process fills, flattering the ratio.
     out = Path(tempfile.mkdtemp(prefix="imgpipe-bench-bare.",
                                 dir="/dev/shm" if os.access("/dev/shm", os.W_OK) else work))
+    # As many variant threads as a worker's (one cascade for the default variants: one thread).
     procs = [subprocess.Popen([os.environ["IMGPIPE_BIN"], "resize", *[str(PHOTO)] * per,
-                               "--out", str(out / str(k))],
+                               "--threads", str(os.cpu_count() or 1), "--out", str(out / str(k))],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
              for k, per in enumerate(split(images, processes))]
 
@@ -151,13 +152,18 @@ def bare_rate(work: Path, processes: int, images: int) -> float:
         for _ in proc.stdout:
             stamps.append(time.monotonic())
 
-    readers = [threading.Thread(target=read, args=(p,)) for p in procs]
-    for t in readers:
-        t.start()
-    for t, p in zip(readers, procs):
-        t.join()
-        assert p.wait() == 0, f"imgpipe resize exited {p.returncode}"
-    shutil.rmtree(out)
+    try:
+        readers = [threading.Thread(target=read, args=(p,)) for p in procs]
+        for t in readers:
+            t.start()
+        for t, p in zip(readers, procs):
+            t.join()
+            assert p.wait() == 0, f"imgpipe resize exited {p.returncode}"
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        shutil.rmtree(out, ignore_errors=True)
     assert len(stamps) == images, (len(stamps), images)
     stamps.sort()
     return (images - 1) / (stamps[-1] - stamps[0])

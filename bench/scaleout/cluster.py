@@ -120,8 +120,7 @@ class Backlog:
             jobs = [job(self.front.api_port, i) for i in self.ids]
             assert all(j["state"] == "done" for j in jobs), [j["state"] for j in jobs]
             # From the first completion to the last: the workers' start-up is not in it.
-            done = sorted(parse_time(j["updatedAt"]) for j in jobs)
-            return (len(self.ids) - 1) / (done[-1] - done[0])
+            return rate([parse_time(j["updatedAt"]) for j in jobs])
         finally:
             for n in nodes:
                 n.kill()
@@ -165,8 +164,12 @@ def bare_rate(work: Path, processes: int, images: int) -> float:
             p.wait()
         shutil.rmtree(out, ignore_errors=True)
     assert len(stamps) == images, (len(stamps), images)
-    stamps.sort()
-    return (images - 1) / (stamps[-1] - stamps[0])
+    return rate(stamps)
+
+
+def rate(done: list[float]) -> float:
+    """Images/s from their completion times: images after the first / (last - first)."""
+    return (len(done) - 1) / (max(done) - min(done))
 
 
 def split(images: int, parts: int) -> list[int]:
@@ -269,12 +272,13 @@ def main() -> int:
         rgw, ceph_start, first = rgw_latencies(work, rounds, os.environ["IMGPIPE_BIN"])
 
     def summary(one: str, two: str) -> tuple[float, float, float, list[float]]:
+        """Medians of the `one` and `two` rates, and of the rounds' ratios two / one; those."""
         ratios = [p[two] / p[one] for p in pairs]
-        return (statistics.median(p[two] for p in pairs), statistics.median(p[one] for p in pairs),
+        return (statistics.median(p[one] for p in pairs), statistics.median(p[two] for p in pairs),
                 statistics.median(ratios), ratios)
 
-    two, one, ratio, ratios = summary("1", "2")
-    bare_two, bare_one, bare_ratio, bare_ratios = summary("bare 1", "bare 2")
+    one, two, ratio, ratios = summary("1", "2")
+    bare_one, bare_two, bare_ratio, bare_ratios = summary("bare 1", "bare 2")
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; "
           f"{images} x 2725x2225 per drain, {drains} rounds (median ratio), "
           f"{rounds} uploads per latency run")
@@ -287,6 +291,7 @@ def main() -> int:
         r, e = pct(rgw, p), pct(embedded, p)
         print(f"{'latency ' + name + ' ms, RGW vs embedded store':<52}{r:>10.1f}{e:>10.1f}"
               f"{r / e:>8.2f}  -")
+
     def listed(key: str) -> str:
         return ", ".join(f"{p[key]:.1f}" for p in pairs)
 
